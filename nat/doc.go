@@ -1,0 +1,63 @@
+// Package nat models one middlebox connection table: a NAT, a stateful
+// firewall or a load balancer that keeps one entry per connection (5-tuple)
+// and forgets it when it is idle for too long, when the table is full, or
+// when it is told to.
+//
+// # What is modelled
+//
+// An entry remembers its protocol, when it was created, when it was last
+// refreshed, whether traffic was seen in both directions (assured), its
+// timeout class and the external port it was given. A Table holds at most
+// Config.Capacity entries (0 means unlimited) and applies, per packet:
+//
+//   - Refresh rules: outbound packets always refresh (RFC 4787 REQ-6);
+//     inbound ones only with RefreshInbound; zero-payload TCP keepalive
+//     probes and their ACKs only with RefreshOnKeepalive.
+//   - Timeout classes: TCP handshake and closing states use
+//     TCPTransitory, established TCP uses TCPEstablished, UDP uses UDP
+//     until a reply has been seen and the entry is older than 2 s, then
+//     UDPStream (the Linux rule). The class and the assured bit are
+//     re-evaluated at each refresh, so a packet that does not refresh
+//     changes neither until the next one that does.
+//   - Exact expiry: an entry idle for its timeout is gone at
+//     last refresh + timeout, not at the next sweep. Expiry is lazy: every
+//     call first removes what has expired by its `now`, each removal
+//     stamped with its own exact instant, in order.
+//   - A full table: WhenFull LRU evicts the least recently refreshed entry;
+//     Refuse drops the new flow's packet; EarlyDrop evicts the least
+//     recently refreshed entry that is not assured, else refuses (Linux
+//     conntrack, idealised: the kernel only looks at 8 hash buckets).
+//   - Packets of unknown flows: outbound non-opening packets create an
+//     entry (UnknownOutbound Create, Linux tcp_loose=1) or are dropped;
+//     inbound ones are dropped or answered with RST (UnknownInbound Reset).
+//   - Port preservation: a re-created entry for the same flow keeps its
+//     external port (Linux masquerade) or gets a fresh one (most CGNs).
+//     The caller remembers the port it was given and passes it back; the
+//     table never remembers removed flows.
+//
+// Removal reasons (Expired, Evicted, EarlyDropped, Reset by the caller)
+// are recorded by the table itself and reported through the callback
+// given to New; they are never inferred from the LRU's eviction callback,
+// which also fires for Remove and Purge.
+//
+// # How it departs from real devices
+//
+// Real tables expire lazily (Linux garbage-collects up to about 60 s
+// late) but a flow sees the same outcome as with exact expiry: it
+// survives iff its largest gap is under the timeout. TCP state is reduced
+// to the two timeout classes; sequence-number tracking, window checks and
+// per-state timeouts (SYN_SENT, TIME_WAIT, ...) are folded into
+// TCPTransitory.
+//
+// # Cost
+//
+// Recency order is golang-lru/v2's simplelru (a map plus a doubly linked
+// list). Expiry order is kept in one intrusive list per (timeout class,
+// assured) pair over a slab of entries: within a class every entry has
+// the same timeout, so the list in refresh order is also in expiry order,
+// and the next expiry is the smallest of eight list heads. A packet costs
+// one map lookup plus O(1) list work; an insert into a full table adds
+// one eviction. There is no clock, no randomness, no I/O and no
+// goroutine: every call takes `now time.Duration` since the start of the
+// run, and calls must come in non-decreasing `now`.
+package nat

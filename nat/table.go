@@ -1,0 +1,465 @@
+package nat
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+)
+
+// Key names one flow (one 5-tuple). It is a comparable struct, never a
+// formatted string.
+type Key struct {
+	Client uint32 // index of the client in the run
+	Conn   uint32 // connection number of that client (a new source port each)
+}
+
+// Proto is a flow's transport protocol.
+type Proto uint8
+
+const (
+	TCP Proto = iota
+	UDP
+)
+
+// Dir is a packet's direction: outbound is client to server.
+type Dir uint8
+
+const (
+	Outbound Dir = iota
+	Inbound
+)
+
+// Kind is what a packet does to the flow's state.
+type Kind uint8
+
+const (
+	// Open is a TCP SYN or the first datagram of a UDP flow; it may
+	// create an entry whatever UnknownOutbound says.
+	Open Kind = iota
+	// Data is any other packet with payload, or a pure ACK.
+	Data
+	// Probe is a zero-payload TCP keepalive probe or the ACK answering it.
+	Probe
+	// Close is a TCP FIN: the entry moves to the transitory class.
+	Close
+)
+
+// Packet is what the table needs to know of one packet.
+type Packet struct {
+	Dir   Dir
+	Proto Proto
+	Kind  Kind
+	// Port is the external port the flow was given before (0: none).
+	// With PortPreservation a re-created entry gets it again.
+	Port uint32
+}
+
+// Verdict is what the table did with a packet.
+type Verdict uint8
+
+const (
+	Forwarded Verdict = iota // an entry was there
+	Created                  // a new entry was made; the packet goes on
+	Dropped                  // no entry, and the packet was dropped silently
+	Reset                    // no entry, and the box answered the sender with RST
+	Refused                  // no room for a new entry: the packet was dropped
+)
+
+var verdictNames = [...]string{"forwarded", "created", "dropped", "reset", "refused"}
+
+func (v Verdict) String() string { return enumName(verdictNames[:], int(v)) }
+
+// Outcome is the result of Table.Packet.
+type Outcome struct {
+	Verdict Verdict
+	// Port is the external port of the entry (Forwarded, Created).
+	Port uint32
+	// Remapped is true when an entry was re-created mid-flow (a packet
+	// other than Open, for a flow that had a port) with its old port:
+	// the server sees the same 4-tuple and the connection goes on.
+	Remapped bool
+}
+
+// Reason says why an entry was removed.
+type Reason uint8
+
+const (
+	Expired      Reason = iota // idle for its class's timeout
+	Evicted                    // least recently refreshed, in a full LRU table
+	EarlyDropped               // least recently refreshed non-assured, in a full early-drop table
+)
+
+var reasonNames = [...]string{"expired", "evicted", "early_dropped"}
+
+func (r Reason) String() string { return enumName(reasonNames[:], int(r)) }
+
+// Removal reports one entry leaving the table, at its exact instant.
+type Removal struct {
+	Key    Key
+	At     time.Duration // instant of removal: last refresh + timeout for Expired
+	Reason Reason
+}
+
+// Stats counts what a table did since New or the last ResetStats.
+type Stats struct {
+	Inserts       uint64
+	Evictions     uint64 // capacity evictions (LRU)
+	Expiries      uint64
+	EarlyDrops    uint64
+	Refusals      uint64
+	Remaps        uint64  // entries re-created mid-flow with their old port
+	MaxOccupancy  int     // most entries held at once
+	MeanOccupancy float64 // time-weighted mean number of entries
+}
+
+type class uint8
+
+const (
+	classTCPEstablished class = iota
+	classTCPTransitory
+	classUDP
+	classUDPStream
+	numClasses
+)
+
+// numLists is one expiry list per (class, assured) pair.
+const numLists = 2 * int(numClasses)
+
+// udpStreamAge is how old a replied UDP entry must be before it gets the
+// stream timeout (Linux nf_conntrack_proto_udp.c).
+const udpStreamAge = 2 * time.Second
+
+const none int32 = -1
+
+type entry struct {
+	key         Key
+	created     time.Duration
+	lastRefresh time.Duration
+	seq         uint64 // refresh order, to break ties between equal instants
+	port        uint32
+	prev, next  int32 // neighbours in the expiry list, or none
+	list        uint8 // class*2 + assured
+	proto       Proto
+	seenReply   bool // an inbound packet was seen
+	established bool // TCP: handshake done or picked up mid-flow
+	closing     bool // TCP: FIN seen
+}
+
+func (e *entry) class() class  { return class(e.list / 2) }
+func (e *entry) assured() bool { return e.list%2 == 1 }
+
+type list struct{ head, tail int32 }
+
+// Table is one middlebox's connection table. It is not safe for
+// concurrent use.
+type Table struct {
+	cfg      Config
+	onRemove func(Removal)
+	lru      *simplelru.LRU[Key, int32] // recency order; values index slab
+	slab     []entry
+	free     []int32
+	lists    [numLists]list
+	seq      uint64
+	nextPort uint32
+	now      time.Duration
+
+	stats      Stats
+	since      time.Duration // start of the stats window
+	lastChange time.Duration // instant of the last change of Len
+	area       float64       // integral of Len over time since `since`, entry-nanoseconds
+}
+
+// New returns an empty table. onRemove, if not nil, is called for every
+// entry removed by the table, in order of removal instants, from inside
+// the call that removes it; it must not call back into the table.
+func New(cfg Config, onRemove func(Removal)) (*Table, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	size := cfg.Capacity
+	if size == 0 {
+		size = math.MaxInt
+	}
+	lru, err := simplelru.NewLRU[Key, int32](size, nil)
+	if err != nil {
+		return nil, fmt.Errorf("nat: %w", err)
+	}
+	t := &Table{cfg: cfg, onRemove: onRemove, lru: lru}
+	for i := range t.lists {
+		t.lists[i] = list{none, none}
+	}
+	return t, nil
+}
+
+// Config returns the table's configuration.
+func (t *Table) Config() Config { return t.cfg }
+
+// Len returns the number of entries held.
+func (t *Table) Len() int { return t.lru.Len() }
+
+// Packet passes one packet of flow key through the table at now.
+func (t *Table) Packet(now time.Duration, key Key, p Packet) Outcome {
+	t.Advance(now)
+	refresh := t.refreshes(p)
+	var slot int32
+	var ok bool
+	if refresh {
+		slot, ok = t.lru.Get(key)
+	} else {
+		slot, ok = t.lru.Peek(key)
+	}
+	if ok {
+		e := &t.slab[slot]
+		if p.Dir == Inbound {
+			e.seenReply = true
+		}
+		if p.Kind == Close {
+			e.closing = true
+		}
+		if refresh {
+			t.refresh(slot, now)
+		}
+		return Outcome{Verdict: Forwarded, Port: e.port}
+	}
+	if p.Dir == Inbound {
+		if t.cfg.UnknownInbound == SendReset {
+			return Outcome{Verdict: Reset}
+		}
+		return Outcome{Verdict: Dropped}
+	}
+	if p.Kind != Open && t.cfg.UnknownOutbound == Drop {
+		return Outcome{Verdict: Dropped}
+	}
+	if t.cfg.Capacity > 0 && t.lru.Len() >= t.cfg.Capacity && !t.makeRoom(now) {
+		t.stats.Refusals++
+		return Outcome{Verdict: Refused}
+	}
+	return t.insert(now, key, p)
+}
+
+// Advance removes every entry whose expiry instant is at or before now.
+// Packet calls it first; call it directly to bring the table (and its
+// occupancy statistics) up to now without a packet.
+func (t *Table) Advance(now time.Duration) {
+	if now < t.now {
+		panic(fmt.Sprintf("nat: time went backwards (%v after %v)", now, t.now))
+	}
+	t.now = now
+	for {
+		slot, at, ok := t.nextExpiry()
+		if !ok || at > now {
+			return
+		}
+		t.stats.Expiries++
+		t.remove(slot, at, Expired)
+	}
+}
+
+// NextExpiry returns the instant at which the next entry will expire if
+// nothing refreshes it, and false if the table is empty.
+func (t *Table) NextExpiry() (time.Duration, bool) {
+	_, at, ok := t.nextExpiry()
+	return at, ok
+}
+
+// Stats returns the counters of the window that started at the last
+// ResetStats (or New) and ends at now.
+func (t *Table) Stats(now time.Duration) Stats {
+	t.Advance(now)
+	s := t.stats
+	if span := now - t.since; span > 0 {
+		area := t.area + float64(t.Len())*float64(now-t.lastChange)
+		s.MeanOccupancy = area / float64(span)
+	} else {
+		s.MeanOccupancy = float64(t.Len())
+	}
+	return s
+}
+
+// ResetStats starts a new statistics window at now (the end of warmup).
+func (t *Table) ResetStats(now time.Duration) {
+	t.Advance(now)
+	t.stats = Stats{MaxOccupancy: t.Len()}
+	t.since, t.lastChange, t.area = now, now, 0
+}
+
+// refreshes reports whether a packet refreshes its entry.
+func (t *Table) refreshes(p Packet) bool {
+	if p.Kind == Probe && !t.cfg.RefreshOnKeepalive {
+		return false
+	}
+	return p.Dir == Outbound || t.cfg.RefreshInbound
+}
+
+// refresh moves an entry to the tail of its expiry list, re-evaluating its
+// class and assured bit.
+func (t *Table) refresh(slot int32, now time.Duration) {
+	t.unlink(slot)
+	t.stamp(slot, now)
+}
+
+// stamp marks a new or just unlinked entry as refreshed at now and links
+// it into the list of its (class, assured) pair.
+func (t *Table) stamp(slot int32, now time.Duration) {
+	e := &t.slab[slot]
+	var c class
+	assured := false
+	switch {
+	case e.proto == UDP:
+		c = classUDP
+		if e.seenReply && now-e.created > udpStreamAge {
+			c, assured = classUDPStream, true
+		}
+	case e.closing:
+		c, assured = classTCPTransitory, e.established && e.seenReply
+	default:
+		if e.seenReply {
+			e.established = true
+		}
+		c = classTCPTransitory
+		if e.established {
+			c, assured = classTCPEstablished, e.seenReply
+		}
+	}
+	t.seq++
+	e.lastRefresh, e.seq = now, t.seq
+	e.list = uint8(c) * 2
+	if assured {
+		e.list++
+	}
+	t.pushBack(slot)
+}
+
+// makeRoom applies WhenFull to a full table and reports whether a slot
+// was freed.
+func (t *Table) makeRoom(now time.Duration) bool {
+	switch t.cfg.WhenFull {
+	case LRU:
+		_, slot, _ := t.lru.GetOldest()
+		t.stats.Evictions++
+		t.remove(slot, now, Evicted)
+		return true
+	case EarlyDrop:
+		victim := none
+		for l := 0; l < numLists; l += 2 { // even lists: not assured
+			h := t.lists[l].head
+			if h != none && (victim == none || t.slab[h].seq < t.slab[victim].seq) {
+				victim = h
+			}
+		}
+		if victim == none {
+			return false
+		}
+		t.stats.EarlyDrops++
+		t.remove(victim, now, EarlyDropped)
+		return true
+	default:
+		return false
+	}
+}
+
+func (t *Table) insert(now time.Duration, key Key, p Packet) Outcome {
+	var slot int32
+	if n := len(t.free); n > 0 {
+		slot, t.free = t.free[n-1], t.free[:n-1]
+	} else {
+		t.slab = append(t.slab, entry{})
+		slot = int32(len(t.slab) - 1)
+	}
+	out := Outcome{Verdict: Created}
+	if t.cfg.PortPreservation && p.Port != 0 {
+		out.Port = p.Port
+		out.Remapped = p.Kind != Open
+	} else {
+		t.nextPort++
+		if t.nextPort == 0 {
+			t.nextPort = 1
+		}
+		out.Port = t.nextPort
+	}
+	// A TCP packet other than a SYN is picked up mid-flow, as Linux does
+	// with tcp_loose=1.
+	t.slab[slot] = entry{key: key, created: now, port: out.Port, prev: none, next: none,
+		proto: p.Proto, established: p.Proto == TCP && p.Kind != Open, closing: p.Kind == Close}
+	t.stamp(slot, now)
+	t.lru.Add(key, slot)
+	t.changed(now, +1)
+	t.stats.Inserts++
+	if out.Remapped {
+		t.stats.Remaps++
+	}
+	return out
+}
+
+// remove takes an entry out at instant at and reports it.
+func (t *Table) remove(slot int32, at time.Duration, r Reason) {
+	e := &t.slab[slot]
+	key := e.key
+	t.unlink(slot)
+	t.lru.Remove(key)
+	t.free = append(t.free, slot)
+	t.changed(at, -1)
+	if t.onRemove != nil {
+		t.onRemove(Removal{Key: key, At: at, Reason: r})
+	}
+}
+
+// changed records a change of Len by delta at instant at for the
+// time-weighted occupancy; Len has already changed.
+func (t *Table) changed(at time.Duration, delta int) {
+	if at > t.lastChange {
+		t.area += float64(t.Len()-delta) * float64(at-t.lastChange)
+		t.lastChange = at
+	}
+	if n := t.Len(); n > t.stats.MaxOccupancy {
+		t.stats.MaxOccupancy = n
+	}
+}
+
+// nextExpiry finds the entry that expires first (ties: least recently
+// refreshed) among the heads of the expiry lists.
+func (t *Table) nextExpiry() (slot int32, at time.Duration, ok bool) {
+	slot = none
+	for l := range t.lists {
+		h := t.lists[l].head
+		if h == none {
+			continue
+		}
+		e := &t.slab[h]
+		exp := e.lastRefresh + t.cfg.Timeouts.of(e.class())
+		if slot == none || exp < at || (exp == at && e.seq < t.slab[slot].seq) {
+			slot, at = h, exp
+		}
+	}
+	return slot, at, slot != none
+}
+
+func (t *Table) pushBack(slot int32) {
+	e := &t.slab[slot]
+	l := &t.lists[e.list]
+	e.prev, e.next = l.tail, none
+	if l.tail != none {
+		t.slab[l.tail].next = slot
+	} else {
+		l.head = slot
+	}
+	l.tail = slot
+}
+
+func (t *Table) unlink(slot int32) {
+	e := &t.slab[slot]
+	l := &t.lists[e.list]
+	if e.prev != none {
+		t.slab[e.prev].next = e.next
+	} else {
+		l.head = e.next
+	}
+	if e.next != none {
+		t.slab[e.next].prev = e.prev
+	} else {
+		l.tail = e.prev
+	}
+	e.prev, e.next = none, none
+}
