@@ -1,0 +1,550 @@
+package sim
+
+import (
+	"time"
+
+	"github.com/natsim/natsim/nat"
+)
+
+// probeBytes is the size of a TCP keepalive probe and of its ACK (IPv4,
+// timestamps).
+const probeBytes = 52
+
+// dataRTO is how much later a lost TCP data packet is delivered (one
+// retransmission timeout).
+const dataRTO = time.Second
+
+func (s *sim) group(c *client) *groupRun { return &s.groups[c.group] }
+
+func (s *sim) inWindow() bool { return s.now >= s.cfg.Warmup }
+
+// isLost draws the network's per-packet loss.
+func (s *sim) isLost(c *client) bool {
+	return s.cfg.Network.Loss > 0 && float64(c.rng.Uint64()>>11)/(1<<53) < s.cfg.Network.Loss
+}
+
+// toServer sends a packet that crossed the middleboxes on to the server.
+// A lost TCP data packet arrives one RTO later; any other lost packet is gone.
+func (s *sim) toServer(ci uint32, c *client, res pathResult, arg uint32) {
+	if res != passed && res != stranger {
+		return
+	}
+	delay := s.up
+	if s.isLost(c) {
+		if arg&pTypeMask != pData || s.group(c).Proto != nat.TCP {
+			return
+		}
+		delay += dataRTO
+	}
+	if res == stranger {
+		arg |= pStranger
+	}
+	s.after(delay, event{Kind: evAtServer, Client: ci, Conn: c.conn, Arg: arg})
+}
+
+// toClient sends a server packet towards the middleboxes and the client,
+// with the same loss rule; ACKs and resets are never lost.
+func (s *sim) toClient(ci uint32, c *client, arg uint32) {
+	delay := s.down
+	if t := arg & pTypeMask; t != pAck && t != pRST && s.isLost(c) {
+		if t != pData || s.group(c).Proto != nat.TCP {
+			return
+		}
+		delay += dataRTO
+	}
+	s.after(delay, event{Kind: evAtClient, Client: ci, Conn: c.conn, Arg: arg})
+}
+
+// settleOut lets a client packet's crossing decide a pending orphan: it
+// went through with the flow's ports (a remap), met a new port or a drop
+// (a break), or met a full table (still pending).
+func (s *sim) settleOut(c *client, res pathResult) {
+	if !c.orphan {
+		return
+	}
+	switch res {
+	case passed:
+		s.remap(c)
+	case stranger, dropped:
+		s.decideBreak(c)
+	}
+}
+
+func (s *sim) remap(c *client) {
+	c.orphan = false
+	if c.orphanAt >= s.cfg.Warmup {
+		s.group(c).m.remaps++
+	}
+	// Held-up messages get through on the next retransmission.
+	c.stuckUp, c.stuckDown = 0, 0
+	c.cliRetrying, c.srvRetrying = false, false
+}
+
+func (s *sim) decideBreak(c *client) {
+	c.orphan, c.broken = false, true
+	m := &s.group(c).m
+	if c.orphanAt >= s.cfg.Warmup {
+		m.breaks[c.cause]++
+		s.boxes[c.box].breaks++
+	}
+	if s.inWindow() {
+		m.lostUp += uint64(c.stuckUp)
+		m.lostDown += uint64(c.stuckDown)
+	}
+	c.stuckUp, c.stuckDown = 0, 0
+}
+
+// learnDead is the client finding out that its connection is dead.
+func (s *sim) learnDead(ci uint32, c *client) {
+	if c.state != stOpen {
+		return
+	}
+	if c.orphan {
+		s.decideBreak(c)
+	}
+	m := &s.group(c).m
+	switch {
+	case c.broken && c.orphanAt >= s.cfg.Warmup:
+		m.latencies = append(m.latencies, (s.now - c.orphanAt).Seconds())
+	case !c.broken && s.inWindow():
+		m.spurious++
+	}
+	c.state = stDown
+	c.reconnecting = true
+	s.retryLater(ci, c)
+}
+
+// retryLater schedules the next connection attempt after a backoff with
+// full jitter: uniform in [0, min(max_backoff, backoff * 2^attempt)).
+func (s *sim) retryLater(ci uint32, c *client) {
+	rc := s.group(c).Reconnect
+	ceil := rc.MaxBackoff
+	if c.attempt < 40 && rc.Backoff<<c.attempt < ceil && rc.Backoff<<c.attempt > 0 {
+		ceil = rc.Backoff << c.attempt
+	}
+	c.attempt++
+	s.at(s.now+uniformDur(&c.rng, 0, ceil), event{Kind: evConnect, Client: ci, Conn: c.conn})
+}
+
+// endBroken closes the books on a broken connection that is being
+// replaced or closed now: its downtime runs from the break until now.
+func (s *sim) endBroken(c *client) {
+	if !c.broken {
+		return
+	}
+	c.broken = false
+	s.group(c).m.downtime += overlap(c.orphanAt, s.now, s.cfg.Warmup, s.cfg.Duration)
+}
+
+func overlap(a, b, lo, hi time.Duration) time.Duration {
+	a, b = max(a, lo), min(b, hi)
+	if b <= a {
+		return 0
+	}
+	return b - a
+}
+
+func (s *sim) connect(ci uint32, c *client) {
+	if c.state == stOpen || c.state == stConnecting {
+		return
+	}
+	g := s.group(c)
+	c.conn++
+	c.state = stConnecting
+	c.srvOpen, c.orphan, c.cliRetrying, c.srvRetrying = false, false, false, false
+	c.probes, c.misses, c.srvMisses = 0, 0, 0
+	c.pingSeq, c.pongSeq, c.srvPingSeq, c.srvPongSeq = 0, 0, 0, 0
+	c.stuckUp, c.stuckDown = 0, 0
+	clear(s.ports[int(ci)*len(s.boxes):][:len(s.boxes)])
+	if s.crossOut(ci, c, nat.Open) == refused {
+		if s.inWindow() {
+			g.m.refused++
+			if c.reconnecting {
+				g.m.rcPackets++
+				g.m.rcBytes += uint64(g.Reconnect.HandshakeBytes / max(g.Reconnect.HandshakePackets, 1))
+			}
+		}
+		c.state = stDown
+		s.retryLater(ci, c)
+		return
+	}
+	s.after(s.cfg.Network.RTT, event{Kind: evHandshake, Client: ci, Conn: c.conn})
+}
+
+// handshake completes a connection set-up: the SYN's answer crosses the
+// path inbound and the client's ACK outbound.
+func (s *sim) handshake(ci uint32, c *client) {
+	if c.state != stConnecting {
+		return
+	}
+	g := s.group(c)
+	if s.crossIn(ci, c, nat.Data) != passed {
+		c.state = stDown // the new entry vanished within one RTT: try again
+		s.retryLater(ci, c)
+		return
+	}
+	if g.Proto == nat.TCP {
+		s.crossOut(ci, c, nat.Data)
+	}
+	c.state, c.srvOpen, c.attempt = stOpen, true, 0
+	c.lastRecv, c.lastPing, c.tick, c.srvTick = s.now, s.now, s.now, s.now
+	if c.reconnecting {
+		c.reconnecting = false
+		if s.inWindow() {
+			g.m.reconnects++
+			g.m.rcPackets += uint64(g.Reconnect.HandshakePackets)
+			g.m.rcBytes += uint64(g.Reconnect.HandshakeBytes)
+		}
+	}
+	s.endBroken(c)
+	ev := event{Client: ci, Conn: c.conn}
+	if !g.Up.Interval.IsZero() {
+		ev.Kind = evUp
+		s.at(s.now+g.Up.Interval.sample(&c.rng), ev)
+	}
+	if !g.Down.Interval.IsZero() {
+		ev.Kind = evDown
+		s.at(s.now+g.Down.Interval.sample(&c.rng), ev)
+	}
+	k := g.Keepalive
+	switch k.Type {
+	case KeepaliveTCP:
+		ev.Kind = evKeepalive
+		s.at(s.now+k.Idle, ev)
+	case KeepaliveApp:
+		ev.Kind = evPing
+		s.at(s.now+s.pingInterval(c), ev)
+	case KeepaliveServerApp:
+		ev.Kind = evSrvPing
+		s.at(s.now+s.pingInterval(c), ev)
+		ev.Kind = evWatchdog
+		s.at(s.now+g.watchdog, ev)
+	}
+	if g.Session != nil {
+		ev.Kind = evClose
+		s.at(s.now+g.Session.Lifetime.sample(&c.rng), ev)
+	}
+}
+
+// pingInterval draws one app keepalive interval: Interval ± Jitter.
+func (s *sim) pingInterval(c *client) time.Duration {
+	k := s.group(c).Keepalive
+	return uniformDur(&c.rng, k.Interval-k.Jitter, k.Interval+k.Jitter+1)
+}
+
+func (s *sim) upMessage(ci uint32, c *client) {
+	if c.state != stOpen {
+		return
+	}
+	g := s.group(c)
+	s.at(s.now+g.Up.Interval.sample(&c.rng), event{Kind: evUp, Client: ci, Conn: c.conn})
+	c.lastData = s.now
+	res := s.crossOut(ci, c, nat.Data)
+	pending := c.orphan && res == refused
+	s.settleOut(c, res)
+	switch {
+	case pending:
+		c.stuckUp++ // delivered if a later packet remaps, else lost
+	case res != passed && s.inWindow():
+		g.m.lostUp++
+	}
+	if (res == dropped || res == refused) && g.Proto == nat.TCP && !c.cliRetrying {
+		c.cliRetrying, c.cliSince = true, s.now
+		s.at(s.now+g.RetransmitTimeout, event{Kind: evClientRTO, Client: ci, Conn: c.conn})
+	}
+	s.toServer(ci, c, res, pData)
+}
+
+func (s *sim) downMessage(ci uint32, c *client) {
+	if !c.srvOpen {
+		return
+	}
+	g := s.group(c)
+	s.at(s.now+g.Down.Interval.sample(&c.rng), event{Kind: evDown, Client: ci, Conn: c.conn})
+	c.lastData = s.now
+	s.toClient(ci, c, pData)
+}
+
+// atServer is a client packet reaching the server.
+func (s *sim) atServer(ci uint32, c *client, arg uint32) {
+	g := s.group(c)
+	typ := arg & pTypeMask
+	switch {
+	case typ == pRST:
+		c.srvOpen = false
+		return
+	case arg&pStranger != 0:
+		// An unknown 4-tuple: the server answers RST. It also drops the
+		// old connection, as a server does when the same client shows up
+		// again (session takeover).
+		c.srvOpen = false
+		s.toClient(ci, c, pRST)
+		return
+	case !c.srvOpen:
+		if typ == pData && s.inWindow() {
+			g.m.lostUp++
+		}
+		s.toClient(ci, c, pRST)
+		return
+	}
+	switch typ {
+	case pData:
+		if g.Proto == nat.TCP {
+			s.toClient(ci, c, pAck)
+		}
+	case pProbe:
+		s.keepaliveCost(g, probeBytes)
+		s.toClient(ci, c, pProbeAck)
+	case pPing:
+		s.keepaliveCost(g, g.Keepalive.ResponseBytes)
+		s.toClient(ci, c, pPong|arg&^pTypeMask)
+	case pPong:
+		if seq := arg >> pSeqShift; seq > c.srvPongSeq {
+			c.srvPongSeq, c.srvMisses = seq, 0
+		}
+	}
+}
+
+// atClient is a server packet crossing the middleboxes to the client.
+func (s *sim) atClient(ci uint32, c *client, arg uint32) {
+	g := s.group(c)
+	typ := arg & pTypeMask
+	kind := nat.Data
+	switch typ {
+	case pProbeAck:
+		kind = nat.Probe
+	case pRST:
+		kind = nat.Close
+	}
+	switch s.crossIn(ci, c, kind) {
+	case reset:
+		if c.orphan {
+			s.decideBreak(c)
+		}
+		if typ == pData && s.inWindow() {
+			g.m.lostDown++
+		}
+		if typ != pRST { // the box answers the server with RST; never an RST with RST
+			s.after(s.up, event{Kind: evAtServer, Client: ci, Conn: c.conn, Arg: pRST})
+		}
+		return
+	case dropped:
+		retransmits := g.Proto == nat.TCP && (typ == pData || typ == pPing || typ == pPong)
+		switch {
+		case typ == pData && c.orphan:
+			c.stuckDown++ // delivered if the client remaps in time, else lost
+		case typ == pData && s.inWindow():
+			g.m.lostDown++
+		}
+		if retransmits && !c.srvRetrying && c.srvOpen {
+			c.srvRetrying, c.srvSince = true, s.now-s.down
+			s.at(c.srvSince+g.RetransmitTimeout, event{Kind: evServerRTO, Client: ci, Conn: c.conn})
+		}
+		return
+	}
+	if c.state != stOpen {
+		// The client's socket is gone: its stack answers RST.
+		if typ != pRST {
+			if typ == pData && s.inWindow() {
+				g.m.lostDown++
+			}
+			s.toServer(ci, c, s.crossOut(ci, c, nat.Close), pRST)
+		}
+		return
+	}
+	c.lastRecv = s.now
+	switch typ {
+	case pRST:
+		s.learnDead(ci, c)
+	case pProbeAck:
+		c.probes = 0
+	case pPong:
+		if seq := arg >> pSeqShift; seq > c.pongSeq {
+			c.pongSeq, c.misses = seq, 0
+		}
+	case pData:
+		c.lastData = s.now
+		if g.Proto == nat.TCP {
+			s.settleOut(c, s.crossOut(ci, c, nat.Data)) // the ACK
+		}
+	case pPing:
+		c.lastPing = s.now
+		s.keepaliveCost(g, g.Keepalive.ResponseBytes)
+		res := s.crossOut(ci, c, nat.Data)
+		s.settleOut(c, res)
+		s.toServer(ci, c, res, pPong|arg&^pTypeMask)
+	}
+}
+
+func (s *sim) keepaliveCost(g *groupRun, bytes int) {
+	if s.inWindow() {
+		g.m.kaPackets++
+		g.m.kaBytes += uint64(bytes)
+	}
+}
+
+// keepaliveTimer is Linux's tcp_keepalive_timer: probes start after Idle
+// without receiving anything, repeat every Interval while unanswered, and
+// after Count unanswered probes the connection is dead (ETIMEDOUT). While
+// data is unacknowledged the retransmission timer is in charge instead.
+func (s *sim) keepaliveTimer(ci uint32, c *client) {
+	if c.state != stOpen {
+		return
+	}
+	g := s.group(c)
+	k := g.Keepalive
+	ev := event{Kind: evKeepalive, Client: ci, Conn: c.conn}
+	if c.cliRetrying {
+		s.at(s.now+k.Idle, ev)
+		return
+	}
+	if idleUntil := c.lastRecv + k.Idle; s.now < idleUntil {
+		c.probes = 0
+		s.at(idleUntil, ev)
+		return
+	}
+	if int(c.probes) >= k.Count {
+		s.learnDead(ci, c)
+		return
+	}
+	c.probes++
+	s.keepaliveCost(g, probeBytes)
+	res := s.crossOut(ci, c, nat.Probe)
+	s.settleOut(c, res)
+	s.toServer(ci, c, res, pProbe)
+	if c.state == stOpen {
+		s.at(s.now+k.Interval, ev)
+	}
+}
+
+func (s *sim) pingTimer(ci uint32, c *client) {
+	if c.state != stOpen {
+		return
+	}
+	g := s.group(c)
+	k := g.Keepalive
+	s.at(s.now+s.pingInterval(c), event{Kind: evPing, Client: ci, Conn: c.conn})
+	prev := c.tick
+	c.tick = s.now
+	if k.IdleOnly && c.lastData > prev {
+		return // other traffic flowed during the interval
+	}
+	c.pingSeq++
+	seq := c.pingSeq
+	s.keepaliveCost(g, k.RequestBytes)
+	res := s.crossOut(ci, c, nat.Data)
+	s.settleOut(c, res)
+	s.toServer(ci, c, res, pPing|seq<<pSeqShift)
+	if c.state == stOpen && c.pongSeq < seq {
+		s.at(s.now+k.Timeout, event{Kind: evPingDeadline, Client: ci, Conn: c.conn, Arg: seq})
+	}
+}
+
+func (s *sim) pingDeadline(ci uint32, c *client, seq uint32) {
+	if c.state != stOpen || c.pongSeq >= seq {
+		return
+	}
+	c.misses++
+	if int(c.misses) >= s.group(c).Keepalive.Misses {
+		s.learnDead(ci, c)
+	}
+}
+
+func (s *sim) srvPingTimer(ci uint32, c *client) {
+	if !c.srvOpen {
+		return
+	}
+	g := s.group(c)
+	k := g.Keepalive
+	s.at(s.now+s.pingInterval(c), event{Kind: evSrvPing, Client: ci, Conn: c.conn})
+	prev := c.srvTick
+	c.srvTick = s.now
+	if k.IdleOnly && c.lastData > prev {
+		return
+	}
+	c.srvPingSeq++
+	seq := c.srvPingSeq
+	s.keepaliveCost(g, k.RequestBytes)
+	s.toClient(ci, c, pPing|seq<<pSeqShift)
+	if c.srvOpen && c.srvPongSeq < seq {
+		s.at(s.now+k.Timeout, event{Kind: evSrvDeadline, Client: ci, Conn: c.conn, Arg: seq})
+	}
+}
+
+func (s *sim) srvDeadline(c *client, seq uint32) {
+	if !c.srvOpen || c.srvPongSeq >= seq {
+		return
+	}
+	c.srvMisses++
+	if int(c.srvMisses) >= s.group(c).Keepalive.Misses {
+		s.serverGivesUp(c)
+	}
+}
+
+// serverGivesUp is the server's own detection: it closes its side, and a
+// pending orphan is a break (the client learns when it next speaks).
+func (s *sim) serverGivesUp(c *client) {
+	c.srvOpen, c.srvRetrying = false, false
+	if c.orphan {
+		s.decideBreak(c)
+	}
+}
+
+func (s *sim) watchdog(ci uint32, c *client) {
+	if c.state != stOpen {
+		return
+	}
+	if due := c.lastPing + s.group(c).watchdog; s.now < due {
+		s.at(due, event{Kind: evWatchdog, Client: ci, Conn: c.conn})
+		return
+	}
+	s.learnDead(ci, c)
+}
+
+func (s *sim) clientRTO(ci uint32, c *client) {
+	if c.state != stOpen || !c.cliRetrying {
+		return
+	}
+	if due := c.cliSince + s.group(c).RetransmitTimeout; s.now < due {
+		s.at(due, event{Kind: evClientRTO, Client: ci, Conn: c.conn})
+		return
+	}
+	s.learnDead(ci, c)
+}
+
+func (s *sim) serverRTO(ci uint32, c *client) {
+	if !c.srvOpen || !c.srvRetrying {
+		return
+	}
+	if due := c.srvSince + s.group(c).RetransmitTimeout; s.now < due {
+		s.at(due, event{Kind: evServerRTO, Client: ci, Conn: c.conn})
+		return
+	}
+	s.serverGivesUp(c)
+}
+
+// closeSession ends a connection by choice after its lifetime: a FIN
+// (TCP) moves its entries to the transitory class, and the client opens a
+// new connection after its think time.
+func (s *sim) closeSession(ci uint32, c *client) {
+	if c.state != stOpen {
+		return
+	}
+	g := s.group(c)
+	if g.Proto == nat.TCP {
+		res := s.crossOut(ci, c, nat.Close)
+		s.settleOut(c, res)
+		s.toServer(ci, c, res, pRST)
+	} else {
+		c.srvOpen = false
+	}
+	if c.orphan {
+		s.decideBreak(c)
+	}
+	if c.broken && c.orphanAt >= s.cfg.Warmup {
+		g.m.latencies = append(g.m.latencies, (s.now - c.orphanAt).Seconds())
+	}
+	s.endBroken(c)
+	c.state, c.reconnecting = stIdle, false
+	s.at(s.now+g.Session.Think.sample(&c.rng), event{Kind: evConnect, Client: ci, Conn: c.conn})
+}

@@ -1,0 +1,245 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/natsim/natsim/nat"
+)
+
+// Config is one fully resolved run: presets applied, sweeps expanded.
+type Config struct {
+	Name        string
+	Seed        uint64
+	Duration    time.Duration // simulated time of one run
+	Warmup      time.Duration // metrics count from here
+	SampleEvery time.Duration // time-series step; 0 = no time series
+	Path        []Middlebox   // client side first
+	Groups      []Group
+	Network     Network
+}
+
+// Middlebox is one table on the path.
+type Middlebox struct {
+	Name string
+	nat.Config
+}
+
+// Network is the path's delay and loss.
+type Network struct {
+	RTT  time.Duration // fixed round-trip time; all of it lies beyond the middleboxes
+	Loss float64       // independent per-packet loss probability, in [0, 1)
+}
+
+// KeepaliveType selects the keepalive mechanism of a group.
+type KeepaliveType uint8
+
+const (
+	KeepaliveNone      KeepaliveType = iota
+	KeepaliveTCP                     // Linux TCP keepalive
+	KeepaliveApp                     // client pings, server answers
+	KeepaliveServerApp               // server pings, client answers (Socket.IO v4)
+)
+
+var keepaliveNames = [...]string{"none", "tcp", "app", "server-app"}
+
+func (k KeepaliveType) String() string {
+	if int(k) < len(keepaliveNames) {
+		return keepaliveNames[k]
+	}
+	return fmt.Sprintf("invalid(%d)", k)
+}
+
+// Keepalive configures a group's keepalive. Which fields matter depends
+// on Type: Idle, Interval and Count for TCP; Interval, Jitter, Timeout,
+// Misses, RequestBytes, ResponseBytes and IdleOnly for app and server-app.
+type Keepalive struct {
+	Type          KeepaliveType
+	Idle          time.Duration // TCP: idle time before the first probe
+	Interval      time.Duration // TCP: between unanswered probes; app: between pings
+	Count         int           // TCP: unanswered probes before the connection is dead
+	Jitter        time.Duration // app: each interval is drawn uniform in Interval±Jitter
+	Timeout       time.Duration // app: a pong later than this is a miss
+	Misses        int           // app: misses in a row before the connection is dead
+	RequestBytes  int           // app: size of a ping, bytes
+	ResponseBytes int           // app: size of a pong, bytes
+	IdleOnly      bool          // app: ping only when no data flowed during the interval
+}
+
+// Traffic is one direction's messages; a zero Interval means none.
+type Traffic struct {
+	Interval Dist // between messages
+	Bytes    int  // size of a message, bytes
+}
+
+// Reconnect is what a client does after losing its connection.
+type Reconnect struct {
+	Backoff          time.Duration // first wait; doubles per failed attempt, full jitter
+	MaxBackoff       time.Duration // cap of the wait
+	HandshakePackets int           // packets of one connection set-up (TCP: 3; with TLS 1.3: about 8)
+	HandshakeBytes   int           // bytes of one connection set-up (TCP: 172; with TLS 1.3: about 2352)
+}
+
+// Session makes connections finite: after Lifetime the client closes and
+// opens a new connection after Think.
+type Session struct {
+	Lifetime Dist
+	Think    Dist
+}
+
+// Group is a population of identical clients.
+type Group struct {
+	Name              string
+	Count             int
+	Proto             nat.Proto
+	StartSpread       time.Duration // first connects uniform over [0, StartSpread)
+	Up, Down          Traffic
+	Keepalive         Keepalive
+	Reconnect         Reconnect
+	Session           *Session      // nil: a connection lives until it breaks
+	RetransmitTimeout time.Duration // TCP gives up on unacknowledged data after this
+}
+
+// DistKind is the family of a Dist.
+type DistKind uint8
+
+const (
+	Constant DistKind = iota
+	Exponential
+	Uniform
+	Lognormal
+	Pareto
+)
+
+// Dist is a distribution of durations. The zero value is "never".
+type Dist struct {
+	Kind  DistKind
+	A, B  time.Duration // Constant: A; Exponential: mean A; Uniform: [A, B]; Lognormal: median A; Pareto: scale A
+	Shape float64       // Lognormal: sigma; Pareto: shape
+}
+
+// IsZero reports whether d is the zero Dist (no events).
+func (d Dist) IsZero() bool { return d == Dist{} }
+
+// Mean returns the distribution's mean (+Inf for a Pareto shape <= 1).
+func (d Dist) Mean() float64 {
+	a, b := float64(d.A), float64(d.B)
+	switch d.Kind {
+	case Exponential:
+		return a
+	case Uniform:
+		return (a + b) / 2
+	case Lognormal:
+		return a * math.Exp(d.Shape*d.Shape/2)
+	case Pareto:
+		if d.Shape <= 1 {
+			return math.Inf(1)
+		}
+		return d.Shape * a / (d.Shape - 1)
+	default:
+		return a
+	}
+}
+
+// sample draws one value; never less than 1 ns so that chains advance.
+func (d Dist) sample(r *rand.PCG) time.Duration {
+	var v float64
+	a := float64(d.A)
+	switch d.Kind {
+	case Constant:
+		return max(d.A, 1)
+	case Exponential:
+		v = -a * math.Log(unit(r))
+	case Uniform:
+		v = a + (float64(d.B)-a)*unit(r)
+	case Lognormal:
+		v = a * math.Exp(d.Shape*normal(r))
+	case Pareto:
+		v = a / math.Pow(unit(r), 1/d.Shape)
+	}
+	if v >= math.MaxInt64/2 {
+		return math.MaxInt64 / 2
+	}
+	return max(time.Duration(v), 1)
+}
+
+// unit returns a uniform float64 in (0, 1], so that logarithms are finite.
+func unit(r *rand.PCG) float64 { return float64(r.Uint64()>>11+1) / (1 << 53) }
+
+// normal returns a standard normal deviate (Box-Muller, one of the pair).
+func normal(r *rand.PCG) float64 {
+	return math.Sqrt(-2*math.Log(unit(r))) * math.Cos(2*math.Pi*unit(r))
+}
+
+// uniformDur returns a duration uniform in [lo, hi).
+func uniformDur(r *rand.PCG, lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	return lo + time.Duration(r.Uint64()%uint64(hi-lo))
+}
+
+// Validate reports every problem with c at once. The scenario loader
+// checks files more thoroughly; this guards the engine's own assumptions.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf("sim: "+format, args...)) }
+	if c.Duration <= 0 {
+		add("duration must be > 0 (got %v)", c.Duration)
+	}
+	if c.Warmup < 0 || c.Warmup >= c.Duration {
+		add("warmup must be in [0, duration) (got %v)", c.Warmup)
+	}
+	if c.SampleEvery < 0 {
+		add("sample_every must be >= 0 (got %v)", c.SampleEvery)
+	}
+	if len(c.Path) == 0 || len(c.Path) > maxPath {
+		add("path must have 1 to %d middleboxes (got %d)", maxPath, len(c.Path))
+	}
+	for _, m := range c.Path {
+		if err := m.Config.Validate(); err != nil {
+			add("middlebox %s: %w", m.Name, err)
+		}
+	}
+	if len(c.Groups) == 0 {
+		add("at least one client group is needed")
+	}
+	total := 0
+	for _, g := range c.Groups {
+		total += g.Count
+		if g.Count <= 0 {
+			add("group %s: count must be > 0 (got %d)", g.Name, g.Count)
+		}
+		if g.Keepalive.Type == KeepaliveTCP && g.Proto != nat.TCP {
+			add("group %s: TCP keepalive needs protocol tcp", g.Name)
+		}
+		if k := g.Keepalive; k.Type >= KeepaliveApp && (k.Interval <= 0 || k.Jitter < 0 || k.Jitter >= k.Interval || k.Timeout <= 0 || k.Misses <= 0) {
+			add("group %s: app keepalive needs interval > jitter >= 0, timeout > 0, misses > 0", g.Name)
+		}
+		if k := g.Keepalive; k.Type == KeepaliveTCP && (k.Idle <= 0 || k.Interval <= 0 || k.Count <= 0) {
+			add("group %s: TCP keepalive needs idle, interval and count > 0", g.Name)
+		}
+		if g.Reconnect.Backoff <= 0 || g.Reconnect.MaxBackoff < g.Reconnect.Backoff {
+			add("group %s: reconnect needs 0 < backoff <= max_backoff", g.Name)
+		}
+		if g.RetransmitTimeout <= 0 {
+			add("group %s: retransmit_timeout must be > 0", g.Name)
+		}
+	}
+	if total > math.MaxUint32/2 {
+		add("too many clients (%d)", total)
+	}
+	if c.Network.Loss < 0 || c.Network.Loss >= 1 || math.IsNaN(c.Network.Loss) {
+		add("loss must be in [0, 1) (got %v)", c.Network.Loss)
+	}
+	if c.Network.RTT < 0 {
+		add("rtt must be >= 0 (got %v)", c.Network.RTT)
+	}
+	return errors.Join(errs...)
+}
+
+// maxPath bounds the number of middleboxes on a path.
+const maxPath = 16

@@ -1,0 +1,146 @@
+package sim
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/natsim/natsim/nat"
+)
+
+// cause is why a connection broke: the reason its entry was removed.
+type cause uint8
+
+const (
+	causeIdleTimeout cause = iota
+	causeLRUEviction
+	causeEarlyDrop
+	causeResetOnExpire
+	numCauses
+)
+
+func causeOf(r nat.Reason) cause {
+	switch r {
+	case nat.Evicted:
+		return causeLRUEviction
+	case nat.EarlyDropped:
+		return causeEarlyDrop
+	default:
+		return causeIdleTimeout
+	}
+}
+
+// groupMetrics are one group's raw counters over the measured window.
+type groupMetrics struct {
+	breaks                      [numCauses]uint64
+	remaps, refused, reconnects uint64
+	spurious                    uint64
+	lostUp, lostDown            uint64
+	latencies                   []float64 // detection latencies, seconds
+	downtime                    time.Duration
+	kaPackets, kaBytes          uint64
+	rcPackets, rcBytes          uint64
+	orphanedAtEnd, undetected   uint64
+}
+
+// Sample is one time-series point of one middlebox.
+type Sample struct {
+	At        time.Duration
+	Occupancy int    // entries held
+	Breaks    uint64 // breaks this box caused so far in the window
+}
+
+// RunResult is what one replication measured.
+type RunResult struct {
+	Replication int
+	Groups      []GroupResult
+	Middleboxes []BoxResult
+	Events      uint64
+	Series      [][]Sample // per middlebox, when SampleEvery > 0
+}
+
+// finish closes the books at the end of the run.
+func (s *sim) finish(rep int) *RunResult {
+	end := s.cfg.Duration
+	for i := range s.boxes {
+		s.boxes[i].t.Advance(end)
+	}
+	for i := range s.clients {
+		c := &s.clients[i]
+		m := &s.group(c).m
+		if c.orphan && c.orphanAt >= s.cfg.Warmup {
+			m.orphanedAtEnd++
+		}
+		if c.broken {
+			if c.state == stOpen && c.orphanAt >= s.cfg.Warmup {
+				m.undetected++
+			}
+			s.endBroken(c)
+		}
+	}
+	r := &RunResult{Replication: rep, Events: s.events}
+	window := (end - s.cfg.Warmup).Hours()
+	for gi := range s.groups {
+		r.Groups = append(r.Groups, s.groups[gi].result(window))
+	}
+	for i := range s.boxes {
+		b := &s.boxes[i]
+		st := b.t.Stats(end)
+		r.Middleboxes = append(r.Middleboxes, BoxResult{
+			Name: b.name, Capacity: float64(b.capacity), MeanOccupancy: st.MeanOccupancy,
+			MaxOccupancy: float64(st.MaxOccupancy), Inserts: float64(st.Inserts),
+			Evictions: float64(st.Evictions), Expiries: float64(st.Expiries),
+			EarlyDrops: float64(st.EarlyDrops), Refusals: float64(st.Refusals),
+			Remaps: float64(st.Remaps), Breaks: float64(b.breaks),
+		})
+		if s.cfg.SampleEvery > 0 {
+			r.Series = append(r.Series, append(b.samples, Sample{At: end, Occupancy: b.t.Len(), Breaks: b.breaks}))
+		}
+	}
+	return r
+}
+
+func (g *groupRun) result(windowHours float64) GroupResult {
+	m := &g.m
+	hours := float64(g.Count) * windowHours
+	var total uint64
+	for _, n := range m.breaks {
+		total += n
+	}
+	perHour := func(x uint64) float64 { return float64(x) / hours }
+	slices.Sort(m.latencies)
+	return GroupResult{
+		Name: g.Name, Clients: float64(g.Count), ClientHours: hours,
+		Breaks: Breaks{
+			Total: float64(total), IdleTimeout: float64(m.breaks[causeIdleTimeout]),
+			LRUEviction: float64(m.breaks[causeLRUEviction]), EarlyDrop: float64(m.breaks[causeEarlyDrop]),
+			ResetOnExpire: float64(m.breaks[causeResetOnExpire]),
+		},
+		BreaksPer1000ClientHours: 1000 * perHour(total),
+		Remaps:                   float64(m.remaps), OrphanedAtEnd: float64(m.orphanedAtEnd),
+		Refused: float64(m.refused), Reconnects: float64(m.reconnects),
+		SpuriousDisconnects: float64(m.spurious),
+		Detection: Latency{
+			P50: quantile(m.latencies, 0.50), P90: quantile(m.latencies, 0.90),
+			P99: quantile(m.latencies, 0.99), Max: quantile(m.latencies, 1),
+			Undetected: float64(m.undetected),
+		},
+		LostDown: float64(m.lostDown), LostUp: float64(m.lostUp),
+		DowntimeFraction: m.downtime.Hours() / hours,
+		Overhead: Overhead{
+			KeepalivePackets: float64(m.kaPackets), KeepaliveBytes: float64(m.kaBytes),
+			ReconnectPackets: float64(m.rcPackets), ReconnectBytes: float64(m.rcBytes),
+			KeepaliveBytesPerClientHour: perHour(m.kaBytes),
+			OverheadBytesPerClientHour:  perHour(m.kaBytes + m.rcBytes),
+		},
+	}
+}
+
+// quantile returns the nearest-rank q-quantile of sorted xs (0 if empty).
+func quantile(xs []float64, q float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(q*float64(len(xs)))) - 1
+	return xs[max(i, 0)]
+}

@@ -1,0 +1,107 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// checkHeap verifies the heap property after a step.
+func checkHeap(t *testing.T, q *queue) {
+	t.Helper()
+	for i := 1; i < len(q.h); i++ {
+		if q.h[i].before(&q.h[(i-1)/4]) {
+			t.Fatalf("heap property broken at %d", i)
+		}
+	}
+}
+
+func TestQueueSameInstantIsFIFO(t *testing.T) {
+	var q queue
+	for i := range 100 {
+		q.push(event{At: time.Duration(i % 3), Arg: uint32(i)})
+		checkHeap(t, &q)
+	}
+	var got []uint32
+	last := time.Duration(-1)
+	for q.len() > 0 {
+		ev := q.pop()
+		checkHeap(t, &q)
+		if ev.At < last {
+			t.Fatalf("time went backwards: %v after %v", ev.At, last)
+		}
+		if ev.At == last && ev.Arg < got[len(got)-1] {
+			t.Fatalf("same-instant events out of scheduling order: %d after %d", ev.Arg, got[len(got)-1])
+		}
+		last = ev.At
+		got = append(got, ev.Arg)
+	}
+	if len(got) != 100 {
+		t.Fatalf("popped %d", len(got))
+	}
+}
+
+func TestQueueMatchesSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var q queue
+	var want []event
+	for range 5000 {
+		if r.IntN(3) > 0 || q.len() == 0 {
+			ev := event{At: time.Duration(r.IntN(50)), Arg: uint32(len(want))}
+			q.push(ev)
+			ev.seq = q.seq
+			want = append(want, ev)
+		} else {
+			slices.SortFunc(want, func(a, b event) int {
+				if a.before(&b) {
+					return -1
+				}
+				return 1
+			})
+			got := q.pop()
+			if got != want[0] {
+				t.Fatalf("popped %+v, want %+v", got, want[0])
+			}
+			want = want[1:]
+		}
+		checkHeap(t, &q)
+	}
+}
+
+func TestRunUntilIsExclusive(t *testing.T) {
+	var q queue
+	var ran []time.Duration
+	q.push(event{At: 5})
+	q.push(event{At: 10})
+	n := q.runUntil(10, func(ev event) {
+		ran = append(ran, ev.At)
+		if ev.At == 5 {
+			q.push(event{At: 7}) // scheduled by a handler, before until: runs
+		}
+	})
+	if n != 2 || !slices.Equal(ran, []time.Duration{5, 7}) || q.len() != 1 || q.peek() != 10 {
+		t.Fatalf("ran %v (n=%d), left %d", ran, n, q.len())
+	}
+}
+
+// TestCancelByStamp shows how events are cancelled: an event carries the
+// connection stamp it was scheduled for, and a handler ignores it when the
+// client has moved on (the flag is checked when the event comes up, as in
+// ns-3).
+func TestCancelByStamp(t *testing.T) {
+	var q queue
+	stamp := uint32(1)
+	q.push(event{At: 10, Conn: stamp})
+	stamp++ // the connection was replaced: the pending event is cancelled
+	q.push(event{At: 20, Conn: stamp})
+	var live []time.Duration
+	q.runUntil(100, func(ev event) {
+		if ev.Conn == stamp {
+			live = append(live, ev.At)
+		}
+	})
+	if !slices.Equal(live, []time.Duration{20}) {
+		t.Fatalf("live events %v", live)
+	}
+}

@@ -1,0 +1,299 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Version is natsim's version, written into every result.
+const Version = "0.1.0"
+
+// Result is the result object of SCENARIO.md: one run, or the mean over
+// replications with 95% confidence half-widths in CI95.
+type Result struct {
+	Version      string        `json:"natsim_version"`
+	Scenario     string        `json:"scenario"`
+	Seed         uint64        `json:"seed"`
+	Replications int           `json:"replications"`
+	DurationS    float64       `json:"duration_s"`
+	WarmupS      float64       `json:"warmup_s"`
+	Groups       []GroupResult `json:"groups"`
+	Middleboxes  []BoxResult   `json:"middleboxes"`
+	Events       float64       `json:"events"`
+	// WallS is wall-clock seconds; left out unless asked for, so that
+	// results are byte-identical for the same scenario and seed.
+	WallS *float64 `json:"wall_s,omitempty"`
+}
+
+// GroupResult holds one client group's metrics (MODEL.md section 7).
+type GroupResult struct {
+	Name                     string   `json:"name"`
+	Clients                  float64  `json:"clients"`
+	ClientHours              float64  `json:"client_hours"`
+	Breaks                   Breaks   `json:"breaks"`
+	BreaksPer1000ClientHours float64  `json:"breaks_per_1000_client_hours"`
+	Remaps                   float64  `json:"remaps"`
+	OrphanedAtEnd            float64  `json:"orphaned_at_end"`
+	Refused                  float64  `json:"refused"`
+	Reconnects               float64  `json:"reconnects"`
+	SpuriousDisconnects      float64  `json:"spurious_disconnects"`
+	Detection                Latency  `json:"detection_latency_s"`
+	LostDown                 float64  `json:"lost_down"`
+	LostUp                   float64  `json:"lost_up"`
+	DowntimeFraction         float64  `json:"downtime_fraction"`
+	Overhead                 Overhead `json:"overhead"`
+	CI95                     *CI95    `json:"ci95,omitempty"`
+}
+
+// Breaks counts breaks by cause.
+type Breaks struct {
+	Total         float64 `json:"total"`
+	IdleTimeout   float64 `json:"idle_timeout"`
+	LRUEviction   float64 `json:"lru_eviction"`
+	EarlyDrop     float64 `json:"early_drop"`
+	ResetOnExpire float64 `json:"reset_on_expire"`
+}
+
+// Latency summarises detection latencies, seconds.
+type Latency struct {
+	P50        float64 `json:"p50"`
+	P90        float64 `json:"p90"`
+	P99        float64 `json:"p99"`
+	Max        float64 `json:"max"`
+	Undetected float64 `json:"undetected"`
+}
+
+// Overhead is the traffic that keepalives and reconnects cost.
+type Overhead struct {
+	KeepalivePackets            float64 `json:"keepalive_packets"`
+	KeepaliveBytes              float64 `json:"keepalive_bytes"`
+	ReconnectPackets            float64 `json:"reconnect_packets"`
+	ReconnectBytes              float64 `json:"reconnect_bytes"`
+	KeepaliveBytesPerClientHour float64 `json:"keepalive_bytes_per_client_hour"`
+	OverheadBytesPerClientHour  float64 `json:"overhead_bytes_per_client_hour"`
+}
+
+// CI95 holds 95% confidence half-widths of a group's rates and fractions
+// over replications (Student's t).
+type CI95 struct {
+	BreaksPer1000ClientHours    float64 `json:"breaks_per_1000_client_hours"`
+	DowntimeFraction            float64 `json:"downtime_fraction"`
+	KeepaliveBytesPerClientHour float64 `json:"keepalive_bytes_per_client_hour"`
+	OverheadBytesPerClientHour  float64 `json:"overhead_bytes_per_client_hour"`
+}
+
+// BoxResult holds one middlebox's metrics.
+type BoxResult struct {
+	Name          string   `json:"name"`
+	Capacity      float64  `json:"capacity"`
+	MeanOccupancy float64  `json:"mean_occupancy"`
+	MaxOccupancy  float64  `json:"max_occupancy"`
+	Inserts       float64  `json:"inserts"`
+	Evictions     float64  `json:"evictions"`
+	Expiries      float64  `json:"expiries"`
+	EarlyDrops    float64  `json:"early_drops"`
+	Refusals      float64  `json:"refusals"`
+	Remaps        float64  `json:"remaps"`
+	Breaks        float64  `json:"breaks"`
+	MeanOccCI95   *float64 `json:"mean_occupancy_ci95,omitempty"`
+}
+
+// Aggregate combines the replications of one scenario into a Result:
+// every number is the mean over runs; with two runs or more, CI95 holds
+// the half-widths of the group rates and fractions.
+func Aggregate(cfg *Config, runs []*RunResult) *Result {
+	r := &Result{
+		Version: Version, Scenario: cfg.Name, Seed: cfg.Seed, Replications: len(runs),
+		DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds(),
+	}
+	for _, run := range runs {
+		r.Events += float64(run.Events) / float64(len(runs))
+	}
+	for gi := range runs[0].Groups {
+		var xs []GroupResult
+		for _, run := range runs {
+			xs = append(xs, run.Groups[gi])
+		}
+		g := meanOf(xs)
+		if len(runs) > 1 {
+			g.CI95 = &CI95{
+				BreaksPer1000ClientHours:    halfWidth(xs, func(g GroupResult) float64 { return g.BreaksPer1000ClientHours }),
+				DowntimeFraction:            halfWidth(xs, func(g GroupResult) float64 { return g.DowntimeFraction }),
+				KeepaliveBytesPerClientHour: halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.KeepaliveBytesPerClientHour }),
+				OverheadBytesPerClientHour:  halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.OverheadBytesPerClientHour }),
+			}
+		}
+		r.Groups = append(r.Groups, g)
+	}
+	for bi := range runs[0].Middleboxes {
+		var xs []BoxResult
+		for _, run := range runs {
+			xs = append(xs, run.Middleboxes[bi])
+		}
+		b := meanOf(xs)
+		if len(runs) > 1 {
+			h := halfWidth(xs, func(b BoxResult) float64 { return b.MeanOccupancy })
+			b.MeanOccCI95 = &h
+		}
+		r.Middleboxes = append(r.Middleboxes, b)
+	}
+	return r
+}
+
+// meanOf averages every float64 field of xs (recursively); other fields
+// are taken from the first element.
+func meanOf[T any](xs []T) T {
+	out := xs[0]
+	dst := reflect.ValueOf(&out).Elem()
+	for i := range xs[1:] {
+		addFloats(dst, reflect.ValueOf(xs[i+1]))
+	}
+	scaleFloats(dst, 1/float64(len(xs)))
+	return out
+}
+
+func addFloats(dst, src reflect.Value) {
+	for i := range dst.NumField() {
+		switch f := dst.Field(i); f.Kind() {
+		case reflect.Float64:
+			f.SetFloat(f.Float() + src.Field(i).Float())
+		case reflect.Struct:
+			addFloats(f, src.Field(i))
+		}
+	}
+}
+
+func scaleFloats(v reflect.Value, k float64) {
+	for i := range v.NumField() {
+		switch f := v.Field(i); f.Kind() {
+		case reflect.Float64:
+			f.SetFloat(f.Float() * k)
+		case reflect.Struct:
+			scaleFloats(f, k)
+		}
+	}
+}
+
+// halfWidth is the half-width of the 95% confidence interval of the mean
+// of f over xs: t(0.975, n-1) * s / sqrt(n).
+func halfWidth[T any](xs []T, f func(T) float64) float64 {
+	n := float64(len(xs))
+	if n < 2 {
+		return 0
+	}
+	var sum, sq float64
+	for _, x := range xs {
+		sum += f(x)
+	}
+	mean := sum / n
+	for _, x := range xs {
+		d := f(x) - mean
+		sq += d * d
+	}
+	return TQuantile975(len(xs)-1) * math.Sqrt(sq/(n-1)) / math.Sqrt(n)
+}
+
+// t975 holds Student's t 0.975 quantiles for 1 to 30 degrees of freedom.
+var t975 = [...]float64{12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624,
+	2.306004, 2.262157, 2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905,
+	2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899, 2.059539,
+	2.055529, 2.051831, 2.048407, 2.045230, 2.042272}
+
+// TQuantile975 returns the 0.975 quantile of Student's t with df degrees
+// of freedom: tabulated up to 30, beyond that the Cornish-Fisher expansion
+// (error below 1e-5).
+func TQuantile975(df int) float64 {
+	if df < 1 {
+		return math.NaN()
+	}
+	if df <= len(t975) {
+		return t975[df-1]
+	}
+	z, n := 1.959963985, float64(df)
+	z3, z5 := z*z*z, z*z*z*z*z
+	return z + (z3+z)/(4*n) + (5*z5+16*z3+3*z)/(96*n*n)
+}
+
+// WriteJSON writes r as indented JSON.
+func (r *Result) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteTable writes r as a readable report.
+func (r *Result) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "scenario %s  seed %d  replications %d  window %v (after %v warmup)\n\n",
+		r.Scenario, r.Seed, r.Replications, secs(r.DurationS-r.WarmupS), secs(r.WarmupS))
+	ci := func(v float64, c *CI95, pick func(*CI95) float64) string {
+		if c == nil {
+			return num(v)
+		}
+		return num(v) + " ±" + num(pick(c))
+	}
+	fmt.Fprintln(tw, "group\tclients\tclient-hours\tbreaks\t/1000 client-h\tby cause (idle/lru/early/reset)\tremaps\trefused\treconnects\tdetect p50/p99/max s\tundetected\tlost up/down\tdowntime\tkeepalive B/client-h\toverhead B/client-h")
+	for _, g := range r.Groups {
+		b := g.Breaks
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s/%s/%s/%s\t%s\t%s\t%s\t%s/%s/%s\t%s\t%s/%s\t%s\t%s\t%s\n",
+			g.Name, num(g.Clients), num(g.ClientHours), num(b.Total),
+			ci(g.BreaksPer1000ClientHours, g.CI95, func(c *CI95) float64 { return c.BreaksPer1000ClientHours }),
+			num(b.IdleTimeout), num(b.LRUEviction), num(b.EarlyDrop), num(b.ResetOnExpire),
+			num(g.Remaps), num(g.Refused), num(g.Reconnects),
+			num(g.Detection.P50), num(g.Detection.P99), num(g.Detection.Max), num(g.Detection.Undetected),
+			num(g.LostUp), num(g.LostDown),
+			ci(g.DowntimeFraction, g.CI95, func(c *CI95) float64 { return c.DowntimeFraction }),
+			ci(g.Overhead.KeepaliveBytesPerClientHour, g.CI95, func(c *CI95) float64 { return c.KeepaliveBytesPerClientHour }),
+			ci(g.Overhead.OverheadBytesPerClientHour, g.CI95, func(c *CI95) float64 { return c.OverheadBytesPerClientHour }))
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "middlebox\tcapacity\tmean occupancy\tmax occupancy\tinserts\tevictions\texpiries\tearly drops\trefusals\tremaps\tbreaks caused")
+	for _, b := range r.Middleboxes {
+		capacity := num(b.Capacity)
+		if b.Capacity == 0 {
+			capacity = "unlimited"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Name, capacity, num(b.MeanOccupancy),
+			num(b.MaxOccupancy), num(b.Inserts), num(b.Evictions), num(b.Expiries), num(b.EarlyDrops),
+			num(b.Refusals), num(b.Remaps), num(b.Breaks))
+	}
+	fmt.Fprintf(tw, "\nevents %s", num(r.Events))
+	if r.WallS != nil {
+		fmt.Fprintf(tw, "  wall %.2fs", *r.WallS)
+	}
+	fmt.Fprintln(tw)
+	return tw.Flush()
+}
+
+// num prints a metric compactly: integers as integers, others with four
+// significant digits.
+func num(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// WriteSeriesCSV writes a run's time series: one row per sample and
+// middlebox.
+func WriteSeriesCSV(w io.Writer, cfg *Config, run *RunResult) error {
+	var b strings.Builder
+	b.WriteString("t_s,middlebox,capacity,occupancy,breaks\n")
+	for i, series := range run.Series {
+		for _, p := range series {
+			fmt.Fprintf(&b, "%s,%s,%d,%d,%d\n", strconv.FormatFloat(p.At.Seconds(), 'f', -1, 64),
+				cfg.Path[i].Name, cfg.Path[i].Capacity, p.Occupancy, p.Breaks)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,374 @@
+package sim
+
+import (
+	"hash/fnv"
+	"math/rand/v2"
+	"time"
+
+	"github.com/natsim/natsim/nat"
+)
+
+// evKind names what an event does when it comes up.
+type evKind uint8
+
+const (
+	evConnect      evKind = iota // client opens a connection (start, after think, after backoff)
+	evHandshake                  // the SYN's answer reaches the client: set-up completes
+	evUp                         // client's next up message
+	evDown                       // server's next down message
+	evAtServer                   // a client packet reaches the server (Arg: packet)
+	evAtClient                   // a server packet reaches the middleboxes and the client (Arg: packet)
+	evKeepalive                  // client's TCP keepalive timer
+	evPing                       // client's app ping timer
+	evPingDeadline               // a client ping's pong is due (Arg: ping number)
+	evSrvPing                    // server's ping timer (server-app)
+	evSrvDeadline                // a server ping's pong is due (Arg: ping number)
+	evWatchdog                   // client's check that server pings still arrive (server-app)
+	evClientRTO                  // client gives up on unacknowledged data
+	evServerRTO                  // server gives up on unacknowledged data
+	evClose                      // session lifetime over: client closes
+	evWake                       // a reset-on-expire middlebox's next expiry (Client: box)
+	evSample                     // time-series sample
+)
+
+// Packet types carried in an event's Arg (low 3 bits), with a flag for a
+// packet that reached the server from an unknown port and the ping
+// number above them.
+const (
+	pData     uint32 = iota // a data message
+	pAck                    // the ACK of a data message
+	pProbe                  // a TCP keepalive probe
+	pProbeAck               // its answer
+	pPing                   // an app ping (client's, or the server's for server-app)
+	pPong                   // its answer
+	pRST                    // a reset, or a FIN: the receiving end closes
+
+	pTypeMask = 7
+	pStranger = 8 // reached the server from a new external port
+	pSeqShift = 4
+)
+
+// cstate is where a client is in its connection's life.
+type cstate uint8
+
+const (
+	stIdle       cstate = iota // no connection, by choice (before start, thinking)
+	stConnecting               // SYN sent
+	stOpen                     // believes its connection is up
+	stDown                     // knows its connection is dead; waiting to reconnect
+)
+
+// client holds one client and the server's side of its connection.
+type client struct {
+	rng   rand.PCG
+	group uint16
+	state cstate
+	conn  uint32 // connection stamp: the key's Conn, and the stamp of live events
+
+	srvOpen      bool // the server believes the connection is up
+	orphan       bool // an entry was removed; the next packet decides
+	broken       bool // a break was decided and the connection not yet replaced
+	reconnecting bool // the current attempt follows a death
+	cliRetrying  bool // client has data that no box let through
+	srvRetrying  bool // server has data that no box let through
+	cause        cause
+	box          uint8         // middlebox whose removal caused the orphan
+	orphanAt     time.Duration // removal instant; the break's instant once broken
+	attempt      uint8         // failed attempts since the last open (backoff exponent)
+	probes       uint8         // unanswered TCP keepalive probes
+	misses       uint8         // client app: missed pongs in a row
+	srvMisses    uint8         // server-app: missed pongs in a row
+
+	lastRecv   time.Duration // last packet the client received (TCP keepalive)
+	lastData   time.Duration // last data message either way (idle_only)
+	lastPing   time.Duration // last server ping the client received (server-app)
+	tick       time.Duration // previous ping timer (idle_only)
+	cliSince   time.Duration // client retrying since
+	srvSince   time.Duration // server retrying since
+	stuckUp    uint32        // up messages waiting for a pending orphan's outcome
+	stuckDown  uint32        // down messages waiting likewise
+	pingSeq    uint32
+	pongSeq    uint32
+	srvPingSeq uint32
+	srvPongSeq uint32
+	srvTick    time.Duration
+}
+
+// box is one middlebox on the path.
+type box struct {
+	t        *nat.Table
+	reset    bool // on_expire reset: expiries must be handled at their instant
+	wakeGen  uint32
+	wakeAt   time.Duration
+	waking   bool
+	breaks   uint64 // breaks caused by this box, in the window
+	samples  []Sample
+	name     string
+	capacity int
+}
+
+// sim is one replication of one scenario.
+type sim struct {
+	cfg     *Config
+	q       queue
+	now     time.Duration
+	clients []client
+	groups  []groupRun
+	boxes   []box
+	ports   []uint32      // external port per (client, box), client-major
+	up      time.Duration // one-way delay client to server
+	down    time.Duration // one-way delay server to client
+	events  uint64
+}
+
+// groupRun is a group's configuration and its counters.
+type groupRun struct {
+	*Group
+	watchdog time.Duration // server-app: silence after which the client gives up
+	m        groupMetrics
+}
+
+// Run simulates replication rep of cfg and returns its metrics. It is a
+// pure function of (cfg, rep): it reads no clock and starts no goroutine.
+func Run(cfg *Config, rep int) (*RunResult, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &sim{cfg: cfg, up: cfg.Network.RTT / 2}
+	s.down = cfg.Network.RTT - s.up
+	for i := range cfg.Path {
+		mb := &cfg.Path[i]
+		s.boxes = append(s.boxes, box{reset: mb.OnExpire == nat.ExpireReset, name: mb.Name, capacity: mb.Capacity})
+	}
+	for i := range s.boxes {
+		t, err := nat.New(cfg.Path[i].Config, func(r nat.Removal) { s.removed(i, r) })
+		if err != nil {
+			return nil, err
+		}
+		s.boxes[i].t = t
+	}
+	total := 0
+	for gi := range cfg.Groups {
+		g := &cfg.Groups[gi]
+		k := g.Keepalive
+		s.groups = append(s.groups, groupRun{Group: g,
+			watchdog: time.Duration(k.Misses)*k.Interval + k.Jitter + k.Timeout})
+		total += g.Count
+	}
+	s.clients = make([]client, total)
+	s.ports = make([]uint32, total*len(s.boxes))
+	s.q.h = make([]event, 0, total+16)
+	seed1 := mix(cfg.Seed ^ mix(uint64(rep)+0x9e3779b97f4a7c15))
+	ci := 0
+	for gi, g := range cfg.Groups {
+		h := fnv.New64a()
+		h.Write([]byte(g.Name))
+		gseed := h.Sum64()
+		for j := 0; j < g.Count; j++ {
+			c := &s.clients[ci]
+			c.group = uint16(gi)
+			c.rng.Seed(seed1, mix(gseed^mix(uint64(j))))
+			s.q.push(event{At: uniformDur(&c.rng, 0, g.StartSpread), Kind: evConnect, Client: uint32(ci)})
+			ci++
+		}
+	}
+	if cfg.SampleEvery > 0 {
+		s.q.push(event{Kind: evSample})
+	}
+	s.events += s.q.runUntil(cfg.Warmup, s.handle)
+	s.now = cfg.Warmup
+	for i := range s.boxes {
+		s.boxes[i].t.ResetStats(cfg.Warmup)
+	}
+	s.events += s.q.runUntil(cfg.Duration, s.handle)
+	s.now = cfg.Duration
+	return s.finish(rep), nil
+}
+
+// mix is splitmix64's finaliser: it spreads seeds so that nearby inputs
+// give unrelated streams.
+func mix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// after runs ev after delay: at once when the delay is zero (so that an
+// exchange over a zero-RTT path costs one event), else through the queue.
+func (s *sim) after(delay time.Duration, ev event) {
+	if delay == 0 {
+		ev.At = s.now
+		s.handle(ev)
+		return
+	}
+	ev.At = s.now + delay
+	s.q.push(ev)
+}
+
+// at schedules ev at instant at (never inline).
+func (s *sim) at(at time.Duration, ev event) {
+	ev.At = at
+	s.q.push(ev)
+}
+
+func (s *sim) handle(ev event) {
+	s.now = ev.At
+	if ev.Kind == evWake {
+		s.wake(ev)
+		return
+	}
+	if ev.Kind == evSample {
+		s.sample()
+		return
+	}
+	c := &s.clients[ev.Client]
+	if ev.Conn != c.conn {
+		return // for a connection that has been replaced
+	}
+	switch ev.Kind {
+	case evConnect:
+		s.connect(ev.Client, c)
+	case evHandshake:
+		s.handshake(ev.Client, c)
+	case evUp:
+		s.upMessage(ev.Client, c)
+	case evDown:
+		s.downMessage(ev.Client, c)
+	case evAtServer:
+		s.atServer(ev.Client, c, ev.Arg)
+	case evAtClient:
+		s.atClient(ev.Client, c, ev.Arg)
+	case evKeepalive:
+		s.keepaliveTimer(ev.Client, c)
+	case evPing:
+		s.pingTimer(ev.Client, c)
+	case evPingDeadline:
+		s.pingDeadline(ev.Client, c, ev.Arg)
+	case evSrvPing:
+		s.srvPingTimer(ev.Client, c)
+	case evSrvDeadline:
+		s.srvDeadline(c, ev.Arg)
+	case evWatchdog:
+		s.watchdog(ev.Client, c)
+	case evClientRTO:
+		s.clientRTO(ev.Client, c)
+	case evServerRTO:
+		s.serverRTO(ev.Client, c)
+	case evClose:
+		s.closeSession(ev.Client, c)
+	}
+}
+
+// pathResult is what the path did to one packet.
+type pathResult uint8
+
+const (
+	passed   pathResult = iota // crossed every middlebox with the flow's ports
+	stranger                   // crossed, but some box gave the flow a new port
+	dropped                    // a box dropped it for want of an entry (final)
+	refused                    // a full box had no room for a new entry (may pass later)
+	reset                      // inbound: a box answered the server with RST
+)
+
+// crossOut sends a client packet through the middleboxes in path order.
+func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
+	key := nat.Key{Client: ci, Conn: c.conn}
+	ports := s.ports[int(ci)*len(s.boxes):][:len(s.boxes)]
+	res := passed
+	proto := s.groups[c.group].Proto
+	for i := range s.boxes {
+		b := &s.boxes[i]
+		out := b.t.Packet(s.now, key, nat.Packet{Dir: nat.Outbound, Proto: proto, Kind: kind, Port: ports[i]})
+		if b.reset {
+			s.armWake(i)
+		}
+		switch out.Verdict {
+		case nat.Created:
+			if ports[i] != 0 && out.Port != ports[i] {
+				res = stranger
+			}
+			ports[i] = out.Port
+		case nat.Dropped:
+			return dropped
+		case nat.Refused:
+			return refused
+		}
+	}
+	return res
+}
+
+// crossIn sends a server packet through the middleboxes in reverse order.
+func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
+	key := nat.Key{Client: ci, Conn: c.conn}
+	proto := s.groups[c.group].Proto
+	for i := len(s.boxes) - 1; i >= 0; i-- {
+		b := &s.boxes[i]
+		out := b.t.Packet(s.now, key, nat.Packet{Dir: nat.Inbound, Proto: proto, Kind: kind})
+		if b.reset {
+			s.armWake(i)
+		}
+		switch out.Verdict {
+		case nat.Dropped:
+			return dropped
+		case nat.Reset:
+			return reset
+		}
+	}
+	return passed
+}
+
+// removed is every middlebox's removal callback. It runs inside a table
+// call, so it only changes client state and schedules events.
+func (s *sim) removed(bi int, r nat.Removal) {
+	c := &s.clients[r.Key.Client]
+	if r.Key.Conn != c.conn || c.state != stOpen || c.broken {
+		return // an entry of a closed, dead or already broken connection
+	}
+	cs := causeOf(r.Reason)
+	if s.boxes[bi].reset && r.Reason == nat.Expired {
+		// The box resets both ends at the expiry instant.
+		c.orphan, c.orphanAt, c.cause, c.box = true, r.At, causeResetOnExpire, uint8(bi)
+		s.decideBreak(c)
+		s.learnDead(r.Key.Client, c)
+		s.at(r.At+s.up, event{Kind: evAtServer, Client: r.Key.Client, Conn: c.conn, Arg: pRST})
+		return
+	}
+	if !c.orphan || r.At < c.orphanAt {
+		c.orphan, c.orphanAt, c.cause, c.box = true, r.At, cs, uint8(bi)
+	}
+}
+
+// armWake makes sure a reset-on-expire box is woken at its next expiry.
+func (s *sim) armWake(bi int) {
+	b := &s.boxes[bi]
+	next, ok := b.t.NextExpiry()
+	if !ok || (b.waking && b.wakeAt <= next) {
+		return
+	}
+	b.wakeGen++
+	b.wakeAt, b.waking = next, true
+	s.at(next, event{Kind: evWake, Client: uint32(bi), Conn: b.wakeGen})
+}
+
+func (s *sim) wake(ev event) {
+	b := &s.boxes[ev.Client]
+	if ev.Conn != b.wakeGen {
+		return // superseded by an earlier wake-up
+	}
+	b.waking = false
+	b.t.Advance(s.now)
+	s.armWake(int(ev.Client))
+}
+
+// sample records one time-series point per middlebox.
+func (s *sim) sample() {
+	for i := range s.boxes {
+		b := &s.boxes[i]
+		b.t.Advance(s.now)
+		b.samples = append(b.samples, Sample{At: s.now, Occupancy: b.t.Len(), Breaks: b.breaks})
+	}
+	if next := s.now + s.cfg.SampleEvery; next < s.cfg.Duration {
+		s.at(next, event{Kind: evSample})
+	}
+}
