@@ -148,7 +148,6 @@ func (s *sim) connect(ci uint32, c *client) {
 	if c.state == stOpen || c.state == stConnecting {
 		return
 	}
-	g := s.group(c)
 	c.conn++
 	c.state = stConnecting
 	c.srvOpen, c.orphan, c.cliRetrying, c.srvRetrying = false, false, false, false
@@ -157,18 +156,26 @@ func (s *sim) connect(ci uint32, c *client) {
 	c.stuckUp, c.stuckDown = 0, 0
 	clear(s.ports[int(ci)*len(s.boxes):][:len(s.boxes)])
 	if s.crossOut(ci, c, nat.Open) == refused {
-		if s.inWindow() {
-			g.m.refused++
-			if c.reconnecting {
-				g.m.rcPackets++
-				g.m.rcBytes += uint64(g.Reconnect.HandshakeBytes / max(g.Reconnect.HandshakePackets, 1))
-			}
-		}
-		c.state = stDown
-		s.retryLater(ci, c)
+		s.openFailed(ci, c)
 		return
 	}
 	s.after(s.cfg.Network.RTT, event{Kind: evHandshake, Client: ci, Conn: c.conn})
+}
+
+// openFailed is a connection attempt that met a full table: its SYN was
+// refused, or the entry it made was evicted before the answer came back.
+// A reconnect attempt has still paid for its SYN.
+func (s *sim) openFailed(ci uint32, c *client) {
+	g := s.group(c)
+	if s.inWindow() {
+		g.m.refused++
+		if c.reconnecting {
+			g.m.rcPackets++
+			g.m.rcBytes += uint64(g.Reconnect.HandshakeBytes / max(g.Reconnect.HandshakePackets, 1))
+		}
+	}
+	c.state = stDown
+	s.retryLater(ci, c)
 }
 
 // handshake completes a connection set-up: the SYN's answer crosses the
@@ -179,8 +186,7 @@ func (s *sim) handshake(ci uint32, c *client) {
 	}
 	g := s.group(c)
 	if s.crossIn(ci, c, nat.Data) != passed {
-		c.state = stDown // the new entry vanished within one RTT: try again
-		s.retryLater(ci, c)
+		s.openFailed(ci, c)
 		return
 	}
 	if g.Proto == nat.TCP {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+	"unsafe"
 
 	"github.com/natsim/natsim/nat"
 )
@@ -243,3 +244,24 @@ func (c *Config) Validate() error {
 
 // maxPath bounds the number of middleboxes on a path.
 const maxPath = 16
+
+// EstimateBytes is a rough upper estimate of the memory one run of c
+// needs, so that a scenario that cannot fit is refused before anything is
+// allocated.
+func (c *Config) EstimateBytes() int64 {
+	var clients int64
+	for _, g := range c.Groups {
+		clients += int64(g.Count)
+	}
+	const perEvent, perEntry = 32, 160                                                   // queue slot; table entry incl. simplelru and slab
+	perClient := int64(unsafe.Sizeof(client{})) + 4*int64(len(c.Path)) + 3*perEvent + 16 // + latencies
+	var entries int64
+	for _, m := range c.Path {
+		n := 2 * clients // a closing connection keeps its entry while the next one opens
+		if m.Capacity > 0 {
+			n = min(n, int64(m.Capacity))
+		}
+		entries += n
+	}
+	return 64<<20 + clients*perClient + entries*perEntry
+}

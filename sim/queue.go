@@ -81,13 +81,21 @@ func (q *queue) pop() event {
 	return top
 }
 
+// progressEvery is how many events pass between two progress reports.
+const progressEvery = 1 << 18
+
 // runUntil pops and handles every event that comes before until
 // (exclusive, as SimPy's run(until)): an event at exactly until stays
-// queued. Handlers may push new events.
-func (q *queue) runUntil(until time.Duration, handle func(event)) (n uint64) {
+// queued. Handlers may push new events. progress, if not nil, is told the
+// simulated time every progressEvery events.
+func (q *queue) runUntil(until time.Duration, handle func(event), progress func(time.Duration)) (n uint64) {
 	for len(q.h) > 0 && q.h[0].At < until {
-		handle(q.pop())
+		ev := q.pop()
+		handle(ev)
 		n++
+		if progress != nil && n%progressEvery == 0 {
+			progress(ev.At)
+		}
 	}
 	return n
 }

@@ -79,7 +79,7 @@ func TestRunUntilIsExclusive(t *testing.T) {
 		if ev.At == 5 {
 			q.push(event{At: 7}) // scheduled by a handler, before until: runs
 		}
-	})
+	}, nil)
 	if n != 2 || !slices.Equal(ran, []time.Duration{5, 7}) || q.len() != 1 || q.peek() != 10 {
 		t.Fatalf("ran %v (n=%d), left %d", ran, n, q.len())
 	}
@@ -100,7 +100,7 @@ func TestCancelByStamp(t *testing.T) {
 		if ev.Conn == stamp {
 			live = append(live, ev.At)
 		}
-	})
+	}, nil)
 	if !slices.Equal(live, []time.Duration{20}) {
 		t.Fatalf("live events %v", live)
 	}

@@ -239,14 +239,14 @@ func (r *Result) WriteTable(w io.Writer) error {
 		}
 		return num(v) + " ±" + num(pick(c))
 	}
-	fmt.Fprintln(tw, "group\tclients\tclient-hours\tbreaks\t/1000 client-h\tby cause (idle/lru/early/reset)\tremaps\trefused\treconnects\tdetect p50/p99/max s\tundetected\tlost up/down\tdowntime\tkeepalive B/client-h\toverhead B/client-h")
+	fmt.Fprintln(tw, "group\tclients\tclient-hours\tbreaks\t/1000 client-h\tby cause (idle/lru/early/reset)\tremaps\trefused\treconnects\tspurious\tdetect p50/p99/max s\tundetected\tlost up/down\tdowntime\tkeepalive B/client-h\toverhead B/client-h")
 	for _, g := range r.Groups {
 		b := g.Breaks
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s/%s/%s/%s\t%s\t%s\t%s\t%s/%s/%s\t%s\t%s/%s\t%s\t%s\t%s\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s/%s/%s/%s\t%s\t%s\t%s\t%s\t%s/%s/%s\t%s\t%s/%s\t%s\t%s\t%s\n",
 			g.Name, num(g.Clients), num(g.ClientHours), num(b.Total),
 			ci(g.BreaksPer1000ClientHours, g.CI95, func(c *CI95) float64 { return c.BreaksPer1000ClientHours }),
 			num(b.IdleTimeout), num(b.LRUEviction), num(b.EarlyDrop), num(b.ResetOnExpire),
-			num(g.Remaps), num(g.Refused), num(g.Reconnects),
+			num(g.Remaps), num(g.Refused), num(g.Reconnects), num(g.SpuriousDisconnects),
 			num(g.Detection.P50), num(g.Detection.P99), num(g.Detection.Max), num(g.Detection.Undetected),
 			num(g.LostUp), num(g.LostDown),
 			ci(g.DowntimeFraction, g.CI95, func(c *CI95) float64 { return c.DowntimeFraction }),

@@ -130,7 +130,9 @@ type groupRun struct {
 
 // Run simulates replication rep of cfg and returns its metrics. It is a
 // pure function of (cfg, rep): it reads no clock and starts no goroutine.
-func Run(cfg *Config, rep int) (*RunResult, error) {
+// progress, if not nil, is called now and then with the simulated time
+// reached, for a progress display; it must not touch cfg.
+func Run(cfg *Config, rep int, progress func(time.Duration)) (*RunResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -175,12 +177,12 @@ func Run(cfg *Config, rep int) (*RunResult, error) {
 	if cfg.SampleEvery > 0 {
 		s.q.push(event{Kind: evSample})
 	}
-	s.events += s.q.runUntil(cfg.Warmup, s.handle)
+	s.events += s.q.runUntil(cfg.Warmup, s.handle, progress)
 	s.now = cfg.Warmup
 	for i := range s.boxes {
 		s.boxes[i].t.ResetStats(cfg.Warmup)
 	}
-	s.events += s.q.runUntil(cfg.Duration, s.handle)
+	s.events += s.q.runUntil(cfg.Duration, s.handle, progress)
 	s.now = cfg.Duration
 	return s.finish(rep), nil
 }

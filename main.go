@@ -1,0 +1,383 @@
+// Command natsim simulates NAT and other middlebox connection tables
+// traversed by long-lived connections, and reports how often they break,
+// how long breaks go unnoticed and what keepalives cost.
+//
+// main is thin: it parses flags, wires packages together and maps errors
+// to exit statuses (0 ok, 1 failure, 2 bad input or usage).
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/natsim/natsim/scenarios"
+	"github.com/natsim/natsim/sim"
+)
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil && !errors.Is(err, errShown) {
+		fmt.Fprintln(os.Stderr, "natsim: "+strings.ReplaceAll(err.Error(), "\n", "\nnatsim: "))
+	}
+	os.Exit(exitCode(err))
+}
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg + " (see natsim --help)" }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// errShown is returned when the message was already printed (help).
+var errShown = errors.New("shown")
+
+func exitCode(err error) int {
+	var ue usageError
+	var ps scenarios.Problems
+	switch {
+	case err == nil || errors.Is(err, errShown):
+		return 0
+	case errors.As(err, &ue), errors.As(err, &ps), errors.Is(err, errTooBig):
+		return 2
+	default:
+		return 1
+	}
+}
+
+const topHelp = `natsim simulates NAT and middlebox connection tables traversed by
+long-lived connections: will they survive, and what is the cheapest
+keepalive that keeps them alive?
+
+Usage:
+  natsim run FILE [flags]     run a scenario and print its results
+  natsim check FILE [flags]   validate a scenario without running it
+  natsim presets              list the middlebox presets and their sources
+  natsim --version            print the version
+
+Run 'natsim COMMAND --help' for a command's flags. Scenario format:
+README.md and shared/SCENARIO.md.
+`
+
+// run is natsim with its arguments and output streams; tests call it.
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topHelp)
+		return usageError{"no command given"}
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stdout, stderr)
+	case "check":
+		return cmdCheck(args[1:], stdout, stderr)
+	case "presets":
+		return cmdPresets(args[1:], stdout, stderr)
+	case "--version", "version":
+		fmt.Fprintln(stdout, "natsim", sim.Version)
+		return nil
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, topHelp)
+		return nil
+	}
+	return usagef("unknown command %q", args[0])
+}
+
+// newFlags makes a command's flag set; its help goes to stdout.
+func newFlags(name, usage string, stdout io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: natsim %s\n\nFlags:\n", usage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parseFlags parses args; --help prints the usage and stops the command.
+func parseFlags(fs *pflag.FlagSet, args []string, nargs int) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) { // pflag has printed the usage
+			return errShown
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() != nargs {
+		return usagef("natsim %s takes %d argument(s), got %d: %s", fs.Name(), nargs, fs.NArg(), strings.Join(fs.Args(), " "))
+	}
+	return nil
+}
+
+// loadFlags are the flags that shape which scenario is loaded.
+type loadFlags struct {
+	sets         []string
+	seed         uint64
+	replications int
+	maxMemory    string
+}
+
+func (l *loadFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&l.sets, "set", nil, "override a field: KEY=VALUE, e.g. path.natgw.capacity=40000 (repeatable)")
+	fs.Uint64Var(&l.seed, "seed", 0, "random seed (overrides the scenario's)")
+	fs.IntVar(&l.replications, "replications", 0, "independent replications (overrides the scenario's)")
+	fs.StringVar(&l.maxMemory, "max-memory", "", "refuse scenarios estimated to need more memory than this, e.g. 8GiB (default 75% of this machine)")
+}
+
+// load reads the scenario with the flags' overrides applied and checks
+// that it fits in memory.
+func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, error) {
+	sets := append([]string(nil), l.sets...)
+	if fs.Changed("seed") {
+		sets = append(sets, "seed="+strconv.FormatUint(l.seed, 10))
+	}
+	if fs.Changed("replications") {
+		sets = append(sets, "replications="+strconv.Itoa(l.replications))
+	}
+	sc, err := scenarios.Load(file, sets)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := memoryLimit(l.maxMemory)
+	if err != nil {
+		return nil, err
+	}
+	if est := sc.Config.EstimateBytes(); limit > 0 && est > limit {
+		return nil, fmt.Errorf("%w: %s: estimated %s, more than --max-memory %s; use fewer clients or a larger --max-memory",
+			errTooBig, file, bytesText(est), bytesText(limit))
+	}
+	return sc, nil
+}
+
+var errTooBig = errors.New("scenario too large")
+
+// memoryLimit parses --max-memory, or returns 75% of the machine's memory.
+func memoryLimit(text string) (int64, error) {
+	if text == "" {
+		return totalMemory() * 3 / 4, nil
+	}
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(text, u.suffix); ok {
+			if v, err := strconv.ParseFloat(strings.TrimSpace(num), 64); err == nil && v > 0 {
+				return int64(v * float64(u.mult)), nil
+			}
+		}
+	}
+	if v, err := strconv.ParseInt(text, 10, 64); err == nil && v > 0 {
+		return v, nil
+	}
+	return 0, usagef("--max-memory: not a size such as 8GiB or 500MB (got %q)", text)
+}
+
+// totalMemory reads MemTotal from /proc/meminfo; 0 (no limit) elsewhere.
+func totalMemory() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", "run FILE [--set K=V]... [--seed N] [--replications N] [--json] [--out DIR] [--timeseries]", stdout)
+	var lf loadFlags
+	lf.register(fs)
+	asJSON := fs.Bool("json", false, "print the result object as JSON instead of a table")
+	outDir := fs.String("out", "", "also write result.json (and timeseries.csv) into this directory")
+	series := fs.Bool("timeseries", false, "write timeseries.csv (occupancy and breaks per middlebox) into --out")
+	timing := fs.Bool("timing", false, "include wall-clock seconds (wall_s) in the result; results then differ run to run")
+	jobs := fs.Int("jobs", runtime.NumCPU(), "replications run in parallel on this many workers (results do not depend on it)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	if err := parseFlags(fs, args, 1); err != nil {
+		return err
+	}
+	if *series && *outDir == "" {
+		return usagef("--timeseries needs --out DIR")
+	}
+	if *jobs < 1 {
+		return usagef("--jobs must be at least 1")
+	}
+	sc, err := lf.load(fs, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if len(sc.Sweep) > 0 && !*quiet {
+		fmt.Fprintf(stderr, "natsim: %s has a sweep: block; run uses the values as written and ignores it\n", sc.File)
+	}
+	start := time.Now()
+	prog := newProgress(stderr, *quiet, sc.Replications, sc.Config.Duration)
+	runs, err := runReplications(&sc.Config, sc.Replications, *jobs, prog)
+	prog.done()
+	if err != nil {
+		return err
+	}
+	res := sim.Aggregate(&sc.Config, runs)
+	if *timing {
+		wall := time.Since(start).Seconds()
+		res.WallS = &wall
+	}
+	if *outDir != "" {
+		if err := writeOutputs(*outDir, res, &sc.Config, runs[0], *series); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return res.WriteJSON(stdout)
+	}
+	return res.WriteTable(stdout)
+}
+
+// runReplications runs every replication of cfg on up to jobs workers and
+// returns them in replication order, so the result does not depend on jobs.
+func runReplications(cfg *sim.Config, reps, jobs int, prog *progress) ([]*sim.RunResult, error) {
+	runs := make([]*sim.RunResult, reps)
+	errs := make([]error, reps)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(jobs, reps) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rep := range next {
+				runs[rep], errs[rep] = sim.Run(cfg, rep, func(at time.Duration) { prog.at(rep, at) })
+				prog.finished(rep)
+			}
+		}()
+	}
+	for rep := range reps {
+		next <- rep
+	}
+	close(next)
+	wg.Wait()
+	return runs, errors.Join(errs...)
+}
+
+// writeOutputs writes result.json (and timeseries.csv) into dir, each
+// through a temporary file and a rename, so that nothing is half-written.
+func writeOutputs(dir string, res *sim.Result, cfg *sim.Config, first *sim.RunResult, series bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := writeAtomic(filepath.Join(dir, "result.json"), res.WriteJSON); err != nil {
+		return err
+	}
+	if series {
+		return writeAtomic(filepath.Join(dir, "timeseries.csv"), func(w io.Writer) error {
+			return sim.WriteSeriesCSV(w, cfg, first)
+		})
+	}
+	return nil
+}
+
+func writeAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(tmp)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+func cmdCheck(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check", "check FILE [--set K=V]...", stdout)
+	var lf loadFlags
+	lf.register(fs)
+	if err := parseFlags(fs, args, 1); err != nil {
+		return err
+	}
+	sc, err := lf.load(fs, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	cfg := &sc.Config
+	clients := 0
+	for _, g := range cfg.Groups {
+		clients += g.Count
+	}
+	points := 1
+	for _, k := range sc.Sweep {
+		points *= len(k.Values)
+	}
+	fmt.Fprintf(stdout, "%s: ok: scenario %s, %d middlebox(es), %d group(s), %d clients, %v simulated x %d replication(s)",
+		sc.File, cfg.Name, len(cfg.Path), len(cfg.Groups), clients, cfg.Duration, sc.Replications)
+	if len(sc.Sweep) > 0 {
+		fmt.Fprintf(stdout, ", sweep of %d points", points)
+	}
+	fmt.Fprintf(stdout, "; memory estimate %s per run\n", bytesText(cfg.EstimateBytes()))
+	return nil
+}
+
+func cmdPresets(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("presets", "presets [--notes]", stdout)
+	notes := fs.Bool("notes", false, "also print each preset's note (its assumptions)")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "preset\ttcp est.\ttransitory\tudp\tudp stream\tcapacity\twhen full\tunknown out/in\tport kept\tsource")
+	for _, p := range scenarios.Presets() {
+		m := p.Middlebox
+		capacity := strconv.Itoa(*m.Capacity)
+		if *m.Capacity == 0 {
+			capacity = "unlimited"
+		}
+		fmt.Fprintf(tw, "%s\t%v\t%v\t%v\t%v\t%s\t%s\t%s/%s\t%v\t%s\n", p.Name,
+			time.Duration(*m.Timeouts.TCPEstablished), time.Duration(*m.Timeouts.TCPTransitory),
+			time.Duration(*m.Timeouts.UDP), time.Duration(*m.Timeouts.UDPStream), capacity, *m.WhenFull,
+			*m.UnknownOutbound, *m.UnknownInbound, *m.PortPreservation, p.Source)
+		if *notes {
+			fmt.Fprintf(tw, "\t  note: %s\n", p.Note)
+		}
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// progress shows how far long runs have got on stderr: a line redrawn in
+// place when stderr is a terminal, nothing otherwise (logs stay clean)
+// and nothing with --quiet. It is safe for concurrent use by workers.
+type progress struct {
+	w            io.Writer
+	on           bool
+	mu           sync.Mutex
+	start        time.Time
+	last         time.Time
+	reached      []time.Duration // simulated time reached per run
+	finishedRuns int
+	total        int
+	span         time.Duration // simulated time of one run
+}
+
+func newProgress(w io.Writer, quiet bool, runs int, span time.Duration) *progress {
+	return &progress{w: w, on: !quiet && isTerminal(w), start: time.Now(),
+		reached: make([]time.Duration, runs), total: runs, span: span}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func (p *progress) at(run int, t time.Duration) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reached[run] = t
+	if time.Since(p.last) > 200*time.Millisecond {
+		p.draw()
+	}
+}
+
+func (p *progress) finished(run int) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reached[run] = p.span
+	p.finishedRuns++
+	p.draw()
+}
+
+// draw prints runs done, the share of simulated time covered, elapsed time
+// and an estimate of the time left.
+func (p *progress) draw() {
+	p.last = time.Now()
+	var sum time.Duration
+	for _, r := range p.reached {
+		sum += r
+	}
+	frac := float64(sum) / float64(p.span) / float64(p.total)
+	elapsed := time.Since(p.start)
+	eta := "?"
+	if frac > 0.01 {
+		eta = (time.Duration(float64(elapsed)/frac) - elapsed).Round(time.Second).String()
+	}
+	fmt.Fprintf(p.w, "\r\033[Kruns %d/%d  %3.0f%%  elapsed %v  left ~%s", p.finishedRuns, p.total, 100*frac,
+		elapsed.Round(time.Second), eta)
+}
+
+// done clears the progress line.
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

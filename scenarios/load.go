@@ -1,0 +1,521 @@
+package scenarios
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/natsim/natsim/nat"
+	"github.com/natsim/natsim/sim"
+)
+
+// Scenario is a loaded and validated scenario file.
+type Scenario struct {
+	File         string // where it was read from
+	Description  string
+	Replications int
+	Config       sim.Config // the resolved run: presets applied, defaults filled
+	Sweep        Sweep
+	root         *yaml.Node // the document after --set, for expanding sweeps
+}
+
+// Defaults for fields a scenario may leave out.
+const (
+	DefaultSeed              = 1
+	DefaultRetransmitTimeout = 924600 * time.Millisecond // Linux tcp_retries2=15
+	DefaultBackoff           = time.Second
+	DefaultMaxBackoff        = time.Minute
+	DefaultHandshakePackets  = 3   // TCP three-way handshake
+	DefaultHandshakeBytes    = 172 // IPv4 with timestamps
+	DefaultSamples           = 200 // time-series points per run unless sample_every says otherwise
+	maxReplications          = 10000
+)
+
+// Linux's TCP keepalive defaults (include/net/tcp.h), used for any of
+// idle, interval, count that a tcp keepalive leaves out.
+const (
+	linuxKeepaliveIdle     = 7200 * time.Second
+	linuxKeepaliveInterval = 75 * time.Second
+	linuxKeepaliveCount    = 9
+)
+
+// Load reads, checks and resolves a scenario file, after applying sets
+// (KEY=VALUE, in the addressing syntax). A bad file gives Problems.
+func Load(file string, sets []string) (*Scenario, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, Problems{{File: file, Msg: "cannot read the scenario: " + unwrapPathError(err)}}
+	}
+	return Parse(file, data, sets)
+}
+
+func unwrapPathError(err error) string {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+
+// Parse is Load for data already read; file names it in messages.
+func Parse(file string, data []byte, sets []string) (*Scenario, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		p := Problem{File: file, Line: 1, Col: 1, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			p.Line, _ = strconv.Atoi(m[1])
+			p.Msg = "not valid YAML: " + m[2]
+		}
+		return nil, Problems{p}
+	}
+	if len(doc.Content) == 0 {
+		return nil, Problems{{File: file, Line: 1, Col: 1, Msg: "the file is empty"}}
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, Problems{{File: file, Line: root.Line, Col: root.Column, Msg: "a scenario is a mapping of fields", Value: shown(root)}}
+	}
+	origin := map[*yaml.Node]string{}
+	var probs Problems
+	for _, kv := range sets {
+		flag := "--set " + kv
+		key, text, ok := strings.Cut(kv, "=")
+		if !ok {
+			probs = append(probs, Problem{Flag: flag, Msg: "expected KEY=VALUE"})
+			continue
+		}
+		val, err := parseValue(text)
+		if err != nil {
+			probs = append(probs, Problem{Flag: flag, Field: key, Msg: "value is not valid YAML", Value: strconv.Quote(text)})
+			continue
+		}
+		markOrigin(val, flag, origin)
+		if err := setKey(root, key, val); err != nil {
+			probs = append(probs, Problem{Flag: flag, Field: key, Msg: err.Error()})
+		}
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	sc, probs := build(file, root, origin)
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	probs = checkSweep(file, root, sc.Sweep, origin)
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	return sc, nil
+}
+
+// checkSweep tries every swept value on its own, so that a bad key or
+// value is reported where the sweep block names it.
+func checkSweep(file string, root *yaml.Node, sw Sweep, origin map[*yaml.Node]string) Problems {
+	var probs Problems
+	sweepNode := mapGet(root, "sweep")
+	for _, sk := range sw {
+		keyNode := sweepKeyNode(sweepNode, sk.Key)
+		for i := range sk.Values {
+			val := mapGet(sweepNode, sk.Key).Content[i]
+			tree := cloneNode(root)
+			if err := setKey(tree, sk.Key, val); err != nil {
+				probs = append(probs, Problem{File: file, Line: keyNode.Line, Col: keyNode.Column, Field: "sweep." + sk.Key, Msg: err.Error()})
+				break
+			}
+			if _, ps := build(file, tree, origin); len(ps) > 0 {
+				probs = append(probs, ps...)
+			}
+		}
+	}
+	return probs
+}
+
+func sweepKeyNode(sweep *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(sweep.Content); i += 2 {
+		if sweep.Content[i].Value == key {
+			return sweep.Content[i]
+		}
+	}
+	return sweep
+}
+
+// build decodes a document and resolves it into a Scenario.
+func build(file string, root *yaml.Node, origin map[*yaml.Node]string) (*Scenario, Problems) {
+	d := &decoder{file: file, origin: origin, nodes: map[string]*yaml.Node{"": root}}
+	var f File
+	d.decode(root, "", reflect.ValueOf(&f).Elem())
+	if len(d.probs) > 0 {
+		return nil, d.probs
+	}
+	r := &resolver{d: d}
+	sc := r.resolve(&f)
+	if len(d.probs) > 0 {
+		return nil, d.probs
+	}
+	sc.File, sc.root = file, root
+	return sc, nil
+}
+
+// resolver applies defaults and presets and checks what the decoder
+// cannot: ranges, required fields, and fields that depend on others.
+type resolver struct{ d *decoder }
+
+// bad reports a problem at the node of path, or of its nearest ancestor
+// that the file has.
+func (r *resolver) bad(path, msg, value string) {
+	p := path
+	for {
+		if n, ok := r.d.nodes[p]; ok {
+			r.d.fail(n, path, msg, value)
+			return
+		}
+		i := strings.LastIndexByte(p, '.')
+		if i < 0 {
+			p = ""
+		} else {
+			p = p[:i]
+		}
+	}
+}
+
+func dur(d *Duration) time.Duration { return time.Duration(*d) }
+
+func quoteDur(d time.Duration) string { return strconv.Quote(d.String()) }
+
+// positive checks that an optional duration is > 0 and returns it or def.
+func (r *resolver) positive(path string, d *Duration, def time.Duration) time.Duration {
+	if d == nil {
+		return def
+	}
+	if dur(d) <= 0 {
+		r.bad(path, "must be a positive duration", quoteDur(dur(d)))
+		return def
+	}
+	return dur(d)
+}
+
+// required reports a missing field; it returns false when it is missing.
+func (r *resolver) required(path string, present bool, why string) bool {
+	if !present {
+		r.bad(path, "is required"+why, "")
+	}
+	return present
+}
+
+func (r *resolver) resolve(f *File) *Scenario {
+	sc := &Scenario{Description: strings.TrimSpace(f.Description), Sweep: f.Sweep, Replications: 1}
+	cfg := &sc.Config
+	cfg.Name = f.Name
+	r.required("name", f.Name != "", "")
+	cfg.Seed = DefaultSeed
+	if f.Seed != nil {
+		cfg.Seed = *f.Seed
+	}
+	if r.required("duration", f.Duration != nil, "") {
+		cfg.Duration = r.positive("duration", f.Duration, 0)
+	}
+	if f.Warmup != nil {
+		cfg.Warmup = dur(f.Warmup)
+		if cfg.Warmup < 0 || (cfg.Duration > 0 && cfg.Warmup >= cfg.Duration) {
+			r.bad("warmup", "must be >= 0 and shorter than duration ("+cfg.Duration.String()+")", quoteDur(cfg.Warmup))
+		}
+	}
+	if f.Replications != nil {
+		sc.Replications = *f.Replications
+		if sc.Replications < 1 || sc.Replications > maxReplications {
+			r.bad("replications", fmt.Sprintf("must be between 1 and %d", maxReplications), strconv.Itoa(sc.Replications))
+		}
+	}
+	cfg.SampleEvery = r.positive("sample_every", f.SampleEvery, cfg.Duration/DefaultSamples)
+	if len(f.Path) == 0 {
+		r.bad("path", "needs at least one middlebox", "")
+	}
+	for i := range f.Path {
+		cfg.Path = append(cfg.Path, r.middlebox(&f.Path[i]))
+	}
+	if len(f.Path) > 16 {
+		r.bad("path", "has more than 16 middleboxes", strconv.Itoa(len(f.Path)))
+	}
+	if len(f.Clients) == 0 {
+		r.bad("clients", "needs at least one client group", "")
+	}
+	total := 0
+	for i := range f.Clients {
+		g := r.group(&f.Clients[i])
+		total += g.Count
+		cfg.Groups = append(cfg.Groups, g)
+	}
+	if total > 1<<31 {
+		r.bad("clients", "more than 2^31 clients in all", strconv.Itoa(total))
+	}
+	if f.Network.RTT != nil {
+		cfg.Network.RTT = dur(f.Network.RTT)
+		if cfg.Network.RTT < 0 {
+			r.bad("network.rtt", "must be >= 0", quoteDur(cfg.Network.RTT))
+		}
+	}
+	if f.Network.Loss != nil {
+		cfg.Network.Loss = *f.Network.Loss
+		if !(cfg.Network.Loss >= 0 && cfg.Network.Loss < 1) {
+			r.bad("network.loss", "must be in [0, 1)", strconv.FormatFloat(cfg.Network.Loss, 'g', -1, 64))
+		}
+	}
+	return sc
+}
+
+func (r *resolver) middlebox(m *MiddleboxSpec) sim.Middlebox {
+	path := "path." + m.Name
+	if m.Preset != nil {
+		if p, ok := findPreset(*m.Preset); ok {
+			applyPreset(m, p)
+		} else {
+			r.bad(path+".preset", unknownMsg("preset", *m.Preset, presetNames())+" (see natsim presets)", strconv.Quote(*m.Preset))
+			return sim.Middlebox{Name: m.Name}
+		}
+	}
+	why := " (no preset gives it)"
+	out := sim.Middlebox{Name: m.Name}
+	c := &out.Config
+	if r.required(path+".capacity", m.Capacity != nil, why) {
+		c.Capacity = *m.Capacity
+		if c.Capacity < 0 {
+			r.bad(path+".capacity", "must be >= 0 (0 means unlimited)", strconv.Itoa(c.Capacity))
+		}
+	}
+	c.WhenFull = enum(r, path+".when_full", m.WhenFull, why, []nat.WhenFull{nat.LRU, nat.Refuse, nat.EarlyDrop})
+	c.OnExpire = enum(r, path+".on_expire", m.OnExpire, why, []nat.OnExpire{nat.ExpireSilent, nat.ExpireReset})
+	c.UnknownOutbound = enum(r, path+".unknown_outbound", m.UnknownOutbound, why, []nat.Unknown{nat.Create, nat.Drop})
+	c.UnknownInbound = enum(r, path+".unknown_inbound", m.UnknownInbound, why, []nat.Unknown{nat.Drop, nat.SendReset})
+	for _, b := range []struct {
+		name string
+		v    *bool
+		dst  *bool
+	}{
+		{"refresh_inbound", m.RefreshInbound, &c.RefreshInbound},
+		{"refresh_on_keepalive", m.RefreshOnKeepalive, &c.RefreshOnKeepalive},
+		{"port_preservation", m.PortPreservation, &c.PortPreservation},
+	} {
+		if r.required(path+"."+b.name, b.v != nil, why) {
+			*b.dst = *b.v
+		}
+	}
+	for _, t := range []struct {
+		name string
+		v    *Duration
+		dst  *time.Duration
+	}{
+		{"tcp_established", m.Timeouts.TCPEstablished, &c.Timeouts.TCPEstablished},
+		{"tcp_transitory", m.Timeouts.TCPTransitory, &c.Timeouts.TCPTransitory},
+		{"udp", m.Timeouts.UDP, &c.Timeouts.UDP},
+		{"udp_stream", m.Timeouts.UDPStream, &c.Timeouts.UDPStream},
+	} {
+		fp := path + ".timeouts." + t.name
+		if r.required(fp, t.v != nil, why) {
+			*t.dst = r.positive(fp, t.v, 0)
+		}
+	}
+	return out
+}
+
+// enum resolves a required string field that takes one of a fixed set of
+// values, named by the values' String methods.
+func enum[T interface {
+	comparable
+	String() string
+}](r *resolver, path string, v *string, why string, allowed []T) T {
+	var zero T
+	if !r.required(path, v != nil, why) {
+		return zero
+	}
+	var names []string
+	for _, a := range allowed {
+		if a.String() == *v {
+			return a
+		}
+		names = append(names, a.String())
+	}
+	r.bad(path, "must be one of "+strings.Join(names, ", "), strconv.Quote(*v))
+	return zero
+}
+
+func (r *resolver) group(g *GroupSpec) sim.Group {
+	path := "clients." + g.Name
+	out := sim.Group{Name: g.Name, Proto: nat.TCP, RetransmitTimeout: DefaultRetransmitTimeout}
+	if r.required(path+".count", g.Count != nil, "") {
+		out.Count = *g.Count
+		if out.Count <= 0 {
+			r.bad(path+".count", "must be at least 1", strconv.Itoa(out.Count))
+		}
+	}
+	if g.Protocol != nil {
+		switch *g.Protocol {
+		case "tcp":
+		case "udp":
+			out.Proto = nat.UDP
+		default:
+			r.bad(path+".protocol", "must be one of tcp, udp", strconv.Quote(*g.Protocol))
+		}
+	}
+	if g.StartSpread != nil {
+		out.StartSpread = dur(g.StartSpread)
+		if out.StartSpread < 0 {
+			r.bad(path+".start_spread", "must be >= 0", quoteDur(out.StartSpread))
+		}
+	}
+	out.Up = r.traffic(path+".traffic.up", g.Traffic.Up)
+	out.Down = r.traffic(path+".traffic.down", g.Traffic.Down)
+	out.Keepalive = r.keepalive(path+".keepalive", &g.Keepalive, out.Proto)
+	rc := g.Reconnect
+	backoff := r.positive(path+".reconnect.backoff", rc.Backoff, DefaultBackoff)
+	out.Reconnect = sim.Reconnect{
+		Backoff:          backoff,
+		MaxBackoff:       r.positive(path+".reconnect.max_backoff", rc.MaxBackoff, max(DefaultMaxBackoff, backoff)),
+		HandshakePackets: r.count(path+".reconnect.handshake_packets", rc.HandshakePackets, DefaultHandshakePackets, 1),
+		HandshakeBytes:   r.count(path+".reconnect.handshake_bytes", rc.HandshakeBytes, DefaultHandshakeBytes, 0),
+	}
+	if out.Reconnect.MaxBackoff < out.Reconnect.Backoff {
+		r.bad(path+".reconnect.max_backoff", "must be >= backoff ("+out.Reconnect.Backoff.String()+")", quoteDur(out.Reconnect.MaxBackoff))
+	}
+	if s := g.Session; s != nil {
+		out.Session = &sim.Session{
+			Lifetime: r.dist(path+".session.lifetime", s.Lifetime, true),
+			Think:    r.dist(path+".session.think", s.Think, true),
+		}
+	}
+	out.RetransmitTimeout = r.positive(path+".retransmit_timeout", g.RetransmitTimeout, DefaultRetransmitTimeout)
+	return out
+}
+
+// count returns an optional whole number that must be >= lo.
+func (r *resolver) count(path string, v *int, def, lo int) int {
+	if v == nil {
+		return def
+	}
+	if *v < lo {
+		r.bad(path, fmt.Sprintf("must be at least %d", lo), strconv.Itoa(*v))
+		return def
+	}
+	return *v
+}
+
+func (r *resolver) traffic(path string, m *MessagesSpec) sim.Traffic {
+	if m == nil {
+		return sim.Traffic{}
+	}
+	return sim.Traffic{Interval: r.dist(path+".interval", m.Interval, true), Bytes: r.count(path+".bytes", m.Bytes, 0, 0)}
+}
+
+func (r *resolver) dist(path string, d *Dist, need bool) sim.Dist {
+	if d == nil {
+		r.required(path, !need, "")
+		return sim.Dist{}
+	}
+	a, b := time.Duration(d.A), time.Duration(d.B)
+	out := sim.Dist{A: a, B: b, Shape: d.Shape}
+	switch d.Kind {
+	case "constant":
+		out.Kind = sim.Constant
+	case "exponential":
+		out.Kind = sim.Exponential
+	case "uniform":
+		out.Kind = sim.Uniform
+		if a < 0 || b < a || b == 0 {
+			r.bad(path+".uniform", "needs 0 <= MIN <= MAX and MAX > 0", fmt.Sprintf("[%v, %v]", a, b))
+		}
+		return out
+	case "lognormal":
+		out.Kind = sim.Lognormal
+		if d.Shape <= 0 {
+			r.bad(path+".lognormal.sigma", "must be > 0", strconv.FormatFloat(d.Shape, 'g', -1, 64))
+		}
+	case "pareto":
+		out.Kind = sim.Pareto
+		if d.Shape <= 0 {
+			r.bad(path+".pareto.shape", "must be > 0", strconv.FormatFloat(d.Shape, 'g', -1, 64))
+		}
+	}
+	if a <= 0 {
+		sub := path
+		if d.Kind != "constant" {
+			sub += "." + d.Kind
+		}
+		r.bad(sub, "must be a positive duration", quoteDur(a))
+	}
+	return out
+}
+
+// keepaliveFields says which keepalive fields each type takes.
+var keepaliveFields = map[string][]string{
+	"none":       {"type"},
+	"tcp":        {"type", "idle", "interval", "count"},
+	"app":        {"type", "interval", "jitter", "timeout", "misses", "request_bytes", "response_bytes", "idle_only"},
+	"server-app": {"type", "interval", "jitter", "timeout", "misses", "request_bytes", "response_bytes", "idle_only"},
+}
+
+func (r *resolver) keepalive(path string, k *KeepaliveSpec, proto nat.Proto) sim.Keepalive {
+	typ := "none"
+	if k.Type != nil {
+		typ = *k.Type
+	}
+	var out sim.Keepalive
+	switch typ {
+	case "none":
+	case "tcp":
+		out.Type = sim.KeepaliveTCP
+		if proto != nat.TCP {
+			r.bad(path+".type", "tcp keepalive needs protocol: tcp", strconv.Quote(typ))
+		}
+	case "app":
+		out.Type = sim.KeepaliveApp
+	case "server-app":
+		out.Type = sim.KeepaliveServerApp
+	default:
+		r.bad(path+".type", "must be one of none, tcp, app, server-app", strconv.Quote(typ))
+		return out
+	}
+	// Fields that do not apply to the type are mistakes, not silent no-ops.
+	allowed := keepaliveFields[typ]
+	v := reflect.ValueOf(*k)
+	names, index := fieldsOf(v.Type())
+	for _, n := range names {
+		if !v.Field(index[n]).IsNil() && !slices.Contains(allowed, n) {
+			r.bad(path+"."+n, fmt.Sprintf("does not apply to keepalive type %s (it takes: %s)", typ, strings.Join(allowed, ", ")), "")
+		}
+	}
+	switch out.Type {
+	case sim.KeepaliveTCP:
+		out.Idle = r.positive(path+".idle", k.Idle, linuxKeepaliveIdle)
+		out.Interval = r.positive(path+".interval", k.Interval, linuxKeepaliveInterval)
+		out.Count = r.count(path+".count", k.Count, linuxKeepaliveCount, 1)
+	case sim.KeepaliveApp, sim.KeepaliveServerApp:
+		if r.required(path+".interval", k.Interval != nil, " for an app keepalive") {
+			out.Interval = r.positive(path+".interval", k.Interval, 0)
+		}
+		if r.required(path+".timeout", k.Timeout != nil, " for an app keepalive") {
+			out.Timeout = r.positive(path+".timeout", k.Timeout, 0)
+		}
+		if k.Jitter != nil {
+			out.Jitter = dur(k.Jitter)
+			if out.Jitter < 0 || (out.Interval > 0 && out.Jitter >= out.Interval) {
+				r.bad(path+".jitter", "must be >= 0 and smaller than the interval ("+out.Interval.String()+")", quoteDur(out.Jitter))
+			}
+		}
+		out.Misses = r.count(path+".misses", k.Misses, 1, 1)
+		if r.required(path+".request_bytes", k.RequestBytes != nil, " for an app keepalive") {
+			out.RequestBytes = r.count(path+".request_bytes", k.RequestBytes, 0, 1)
+		}
+		if r.required(path+".response_bytes", k.ResponseBytes != nil, " for an app keepalive") {
+			out.ResponseBytes = r.count(path+".response_bytes", k.ResponseBytes, 0, 1)
+		}
+		out.IdleOnly = k.IdleOnly != nil && *k.IdleOnly
+	}
+	return out
+}
