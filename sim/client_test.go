@@ -1,0 +1,198 @@
+package sim
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/natsim/natsim/nat"
+)
+
+// tcpKeepalive sets Linux-style TCP keepalive on g.
+func tcpKeepalive(g Group, idle, interval time.Duration, count int) Group {
+	g.Keepalive = Keepalive{Type: KeepaliveTCP, Idle: idle, Interval: interval, Count: count}
+	return g
+}
+
+func TestTCPKeepaliveBelowTimeoutHolds(t *testing.T) {
+	// Probes every 60 s against a 120 s timeout: nothing ever expires.
+	g := tcpKeepalive(testGroup(100), 60*sec, 10*sec, 3)
+	cfg := testConfig(6*hour, testBox(120*sec, nat.Create, nat.Drop, false), g)
+	r := mustRun(t, cfg).Groups[0]
+	if r.Breaks.Total != 0 || r.Reconnects != 0 || r.Detection.Undetected != 0 {
+		t.Fatalf("breaks %v reconnects %v", r.Breaks, r.Reconnects)
+	}
+	// A quiet client exchanges probe + ACK (2 x 52 B) every idle period:
+	// 104 B x 3600 / 60 = 6240 B per client-hour, exactly (no warmup edge:
+	// probes at 60 s, 120 s, ..., 6 h is not included).
+	within(t, "keepalive bytes per client-hour", r.Overhead.KeepaliveBytesPerClientHour, 104*(6*60-1)/6.0, 1e-9, "exact count")
+}
+
+func TestTCPKeepaliveAboveTimeoutBreaksEachIdlePeriod(t *testing.T) {
+	// Idle 300 s against a 120 s timeout, random ports: every probe meets
+	// a missing entry, gets a new port, and the server answers RST.
+	g := tcpKeepalive(testGroup(50), 300*sec, 75*sec, 9)
+	cfg := testConfig(5*hour, testBox(120*sec, nat.Create, nat.Drop, false), g)
+	r := mustRun(t, cfg).Groups[0]
+	// Each cycle: 300 s idle, RST back at once (rtt 0), reconnect after a
+	// backoff < 1 ms: 60 probes per client in 5 h minus the last partial.
+	perClient := r.Breaks.IdleTimeout / 50
+	if perClient < 59 || perClient > 60 || r.Breaks.Total != r.Breaks.IdleTimeout {
+		t.Fatalf("breaks per client %v (%+v), want 59-60 idle-timeout breaks", perClient, r.Breaks)
+	}
+	// Detection: the probe at 300 s after the last packet finds the entry
+	// that expired at 120 s: 180 s, for every break.
+	if r.Detection.P50 != 180 || r.Detection.Max != 180 {
+		t.Fatalf("detection %+v, want 180 s for all", r.Detection)
+	}
+}
+
+func TestTCPKeepaliveBlackholeDetection(t *testing.T) {
+	// unknown_outbound drop: probes vanish; the client learns after
+	// idle + count x interval from its last packet (Linux ETIMEDOUT).
+	idle, intvl, count, T := 300*sec, 75*sec, 9, 120*sec
+	g := tcpKeepalive(testGroup(20), idle, intvl, count)
+	g.Reconnect.Backoff, g.Reconnect.MaxBackoff = 5*sec, 5*sec
+	cfg := testConfig(10*hour, testBox(T, nat.Drop, nat.Drop, false), g)
+	r := mustRun(t, cfg).Groups[0]
+	want := (idle + time.Duration(count)*intvl - T).Seconds() // 300 + 675 - 120 = 855 s
+	if r.Breaks.Total == 0 || r.Detection.P50 != want || r.Detection.Max != want {
+		t.Fatalf("breaks %v, detection %+v; want every latency = %v s", r.Breaks.Total, r.Detection, want)
+	}
+	if r.Overhead.KeepalivePackets == 0 || r.Remaps != 0 {
+		t.Fatalf("keepalive packets %v remaps %v", r.Overhead.KeepalivePackets, r.Remaps)
+	}
+}
+
+func TestTCPKeepaliveNewPortLearnsOneRTTAfterProbe(t *testing.T) {
+	// create without port preservation and rtt 40 ms: the probe after idle
+	// gets a new port, the server answers RST, the client learns one RTT
+	// later: latency = idle - T + rtt.
+	rtt := 40 * time.Millisecond
+	g := tcpKeepalive(testGroup(20), 300*sec, 75*sec, 9)
+	cfg := testConfig(2*hour, testBox(120*sec, nat.Create, nat.Drop, false), g)
+	cfg.Network.RTT = rtt
+	r := mustRun(t, cfg).Groups[0]
+	want := (300*sec - 120*sec + rtt).Seconds()
+	if r.Breaks.Total == 0 || r.Detection.P50 != want || r.Detection.Max != want {
+		t.Fatalf("breaks %v detection %+v, want all %v s", r.Breaks.Total, r.Detection, want)
+	}
+}
+
+func TestPortPreservationRemapsInsteadOfBreaking(t *testing.T) {
+	g := tcpKeepalive(testGroup(20), 300*sec, 75*sec, 9)
+	cfg := testConfig(2*hour, testBox(120*sec, nat.Create, nat.Drop, true), g)
+	res := mustRun(t, cfg)
+	r := res.Groups[0]
+	if r.Breaks.Total != 0 || r.Remaps == 0 || res.Middleboxes[0].Remaps != r.Remaps {
+		t.Fatalf("breaks %v remaps %v (box %v), want remaps only", r.Breaks.Total, r.Remaps, res.Middleboxes[0].Remaps)
+	}
+}
+
+func TestServerFirstAfterExpiryGetsRSTFromTheBox(t *testing.T) {
+	// The server pushes every 200 s into a 120 s table that answers RST:
+	// the first push after expiry breaks the connection and the server
+	// learns at once; the client learns when it next speaks (every 500 s):
+	// the re-created entry reaches a server that has closed, which answers
+	// RST one RTT later.
+	rtt := 10 * time.Millisecond
+	g := testGroup(10)
+	g.Down = Traffic{Interval: Dist{Kind: Constant, A: 200 * sec}, Bytes: 100}
+	g.Up = Traffic{Interval: Dist{Kind: Constant, A: 500 * sec}, Bytes: 100}
+	cfg := testConfig(2*hour, testBox(120*sec, nat.Create, nat.SendReset, true), g)
+	cfg.Network.RTT = rtt
+	r := mustRun(t, cfg).Groups[0]
+	// Connected at rtt; last packet then; expiry 120 s later; push at 200 s
+	// after the handshake meets RST; the client speaks at 500 s and hears
+	// RST one rtt later: 500 - 120 + rtt = 380.01 s.
+	want := (380*sec + rtt).Seconds()
+	if r.Breaks.IdleTimeout == 0 || r.Detection.P50 != want || r.Detection.Max != want || r.LostDown == 0 {
+		t.Fatalf("breaks %+v detection %+v lost_down %v; want latency %v s", r.Breaks, r.Detection, r.LostDown, want)
+	}
+	if r.Remaps != 0 {
+		t.Fatalf("remaps %v: a remap to a server that has closed is a break", r.Remaps)
+	}
+}
+
+func TestResetOnExpireTellsBothEndsAtOnce(t *testing.T) {
+	b := testBox(120*sec, nat.Create, nat.Drop, true)
+	b.OnExpire = nat.ExpireReset
+	g := testGroup(10)
+	g.Up = Traffic{Interval: Dist{Kind: Constant, A: 500 * sec}, Bytes: 100}
+	r := mustRun(t, testConfig(hour, b, g)).Groups[0]
+	if r.Breaks.ResetOnExpire == 0 || r.Breaks.Total != r.Breaks.ResetOnExpire || r.Detection.Max != 0 {
+		t.Fatalf("breaks %+v detection %+v: want reset_on_expire breaks learned at once", r.Breaks, r.Detection)
+	}
+}
+
+func TestRefuseCountsRefusedOpens(t *testing.T) {
+	b := testBox(hour, nat.Create, nat.Drop, true)
+	b.Capacity, b.WhenFull = 5, nat.Refuse
+	g := testGroup(8)
+	g.Reconnect.Backoff, g.Reconnect.MaxBackoff = sec, sec
+	res := mustRun(t, testConfig(10*sec, b, g))
+	// 5 connect, 3 are refused and retry about once a second (full jitter
+	// in [0, 1 s)): at least 3 refusals, all recorded by the box too.
+	r := res.Groups[0]
+	if r.Refused < 3 || res.Middleboxes[0].Refusals != r.Refused || res.Middleboxes[0].MaxOccupancy != 5 {
+		t.Fatalf("refused %v, box %+v", r.Refused, res.Middleboxes[0])
+	}
+}
+
+func TestTwoMiddleboxesEachKeepTheirOwnTable(t *testing.T) {
+	// A port-preserving box with a short timeout behind one that keeps the
+	// flow: the short one remaps; the path's effective timeout is the
+	// smaller, but only that box's table changes.
+	long := testBox(hour, nat.Create, nat.Drop, false)
+	long.Name = "long"
+	short := testBox(60*sec, nat.Create, nat.Drop, true)
+	short.Name = "short"
+	g := testGroup(10)
+	g.Up = Traffic{Interval: Dist{Kind: Constant, A: 100 * sec}, Bytes: 10}
+	cfg := testConfig(hour, long, g)
+	cfg.Path = []Middlebox{long, short}
+	res := mustRun(t, cfg)
+	if res.Groups[0].Breaks.Total != 0 || res.Middleboxes[0].Expiries != 0 || res.Middleboxes[1].Remaps == 0 {
+		t.Fatalf("groups %+v boxes %+v", res.Groups[0].Breaks, res.Middleboxes)
+	}
+}
+
+func TestDeterminism(t *testing.T) {
+	g := testGroup(300)
+	g.Up = Traffic{Interval: Dist{Kind: Exponential, A: 90 * sec}, Bytes: 100}
+	g.Down = Traffic{Interval: Dist{Kind: Lognormal, A: 60 * sec, Shape: 1}, Bytes: 100}
+	g.Keepalive = Keepalive{Type: KeepaliveApp, Interval: 100 * sec, Jitter: 20 * sec, Timeout: 5 * sec, Misses: 2, RequestBytes: 40, ResponseBytes: 40}
+	g.StartSpread = time.Minute
+	b := testBox(110*sec, nat.Create, nat.Drop, false)
+	b.Capacity = 250
+	cfg := testConfig(2*hour, b, g)
+	cfg.Network = Network{RTT: 30 * time.Millisecond, Loss: 0.01}
+	cfg.SampleEvery = 10 * time.Minute
+	render := func(seed uint64) []byte {
+		c := *cfg
+		c.Seed = seed
+		var runs []*RunResult
+		for rep := range 2 {
+			r, err := Run(&c, rep, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs = append(runs, r)
+		}
+		var buf bytes.Buffer
+		if err := Aggregate(&c, runs).WriteJSON(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteSeriesCSV(&buf, &c, runs[0]); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	a, b2, other := render(1), render(1), render(2)
+	if !bytes.Equal(a, b2) {
+		t.Fatal("same scenario and seed gave different output")
+	}
+	if bytes.Equal(a, other) {
+		t.Fatal("a different seed gave the same output")
+	}
+}
