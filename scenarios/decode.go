@@ -60,10 +60,15 @@ type decoder struct {
 	file   string
 	origin map[*yaml.Node]string // nodes set from the command line: the flag
 	nodes  map[string]*yaml.Node // field path -> the node it was decoded from
+	failed map[string]bool       // field paths already reported
 	probs  Problems
 }
 
 func (d *decoder) fail(n *yaml.Node, field, msg string, value string) {
+	if d.failed == nil {
+		d.failed = map[string]bool{}
+	}
+	d.failed[field] = true
 	p := Problem{File: d.file, Line: n.Line, Col: n.Column, Field: field, Msg: msg, Value: value}
 	if f, ok := d.origin[n]; ok {
 		p.Line, p.Col, p.Flag = 0, 0, f

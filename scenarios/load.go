@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"reflect"
@@ -152,12 +153,15 @@ func build(file string, root *yaml.Node, origin map[*yaml.Node]string) (*Scenari
 	d := &decoder{file: file, origin: origin, nodes: map[string]*yaml.Node{"": root}}
 	var f File
 	d.decode(root, "", reflect.ValueOf(&f).Elem())
-	if len(d.probs) > 0 {
-		return nil, d.probs
-	}
+	// Resolve even after decoding problems, so that every problem is
+	// reported at once; fields that failed to decode are not reported again.
 	r := &resolver{d: d}
 	sc := r.resolve(&f)
 	if len(d.probs) > 0 {
+		// In file order; problems from --set flags (line 0) first.
+		slices.SortStableFunc(d.probs, func(a, b Problem) int {
+			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+		})
 		return nil, d.probs
 	}
 	sc.File, sc.root = file, root
@@ -171,6 +175,9 @@ type resolver struct{ d *decoder }
 // bad reports a problem at the node of path, or of its nearest ancestor
 // that the file has.
 func (r *resolver) bad(path, msg, value string) {
+	if r.d.failed[path] {
+		return
+	}
 	p := path
 	for {
 		if n, ok := r.d.nodes[p]; ok {
@@ -281,7 +288,14 @@ func (r *resolver) middlebox(m *MiddleboxSpec) sim.Middlebox {
 			return sim.Middlebox{Name: m.Name}
 		}
 	}
-	why := " (no preset gives it)"
+	if m.Preset == nil {
+		if missing := missingFields(reflect.ValueOf(*m), ""); len(missing) > 0 {
+			r.bad(path, "without a preset every field must be given; missing: "+strings.Join(missing, ", ")+
+				" (or add preset: NAME, see natsim presets)", "")
+			return sim.Middlebox{Name: m.Name}
+		}
+	}
+	why := ""
 	out := sim.Middlebox{Name: m.Name}
 	c := &out.Config
 	if r.required(path+".capacity", m.Capacity != nil, why) {
@@ -320,6 +334,23 @@ func (r *resolver) middlebox(m *MiddleboxSpec) sim.Middlebox {
 		fp := path + ".timeouts." + t.name
 		if r.required(fp, t.v != nil, why) {
 			*t.dst = r.positive(fp, t.v, 0)
+		}
+	}
+	return out
+}
+
+// missingFields lists the nil pointer fields of a spec (recursively, as
+// dotted names), other than its preset.
+func missingFields(v reflect.Value, prefix string) []string {
+	var out []string
+	names, index := fieldsOf(v.Type())
+	for _, n := range names {
+		switch f := v.Field(index[n]); {
+		case n == "preset":
+		case f.Kind() == reflect.Pointer && f.IsNil():
+			out = append(out, prefix+n)
+		case f.Kind() == reflect.Struct:
+			out = append(out, missingFields(f, prefix+n+".")...)
 		}
 	}
 	return out

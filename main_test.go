@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// natsim runs the command line in-process and returns stdout, the error
+// message and the exit status.
+func natsim(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(args, &out, &errOut)
+	msg := errOut.String()
+	if err != nil {
+		msg += err.Error()
+	}
+	return out.String(), msg, exitCode(err)
+}
+
+const goodScenario = `name: t
+duration: 1h
+path:
+  - name: nat
+    preset: linux-conntrack
+clients:
+  - name: app
+    count: 10
+    keepalive:
+      type: app
+      interval: 60s
+      jitter: 5s
+      timeout: 5s
+      request_bytes: 40
+      response_bytes: 40
+`
+
+func TestBadInputs(t *testing.T) {
+	// Each case edits the good scenario; want is what the message must say,
+	// starting with FILE:LINE:COL.
+	for _, tc := range []struct {
+		name, old, new string
+		want           string
+	}{
+		{"unknown key", "duration: 1h", "duraton: 1h", `:2:1: duraton: unknown field (did you mean "duration"?)`},
+		{"wrong type", "count: 10", "count: many", `:8:12: clients.app.count: expected a whole number (got "many")`},
+		{"zero count", "count: 10", "count: 0", `:8:12: clients.app.count: must be at least 1 (got 0)`},
+		{"duration without unit", "duration: 1h", "duration: 3600", `:2:11: duration: not a duration (write it with a unit, such as 300s, 4m or 2h4m) (got "3600")`},
+		{"negative duration", "duration: 1h", "duration: -1h", `:2:11: duration: must be a positive duration (got "-1h0m0s")`},
+		{"unknown preset", "preset: linux-conntrack", "preset: linux-contrack", `:5:13: path.nat.preset: unknown preset (did you mean "linux-conntrack"?)`},
+		{"jitter above interval", "jitter: 5s", "jitter: 90s", `:12:15: clients.app.keepalive.jitter: must be >= 0 and smaller than the interval (1m0s) (got "1m30s")`},
+		{"field of another keepalive type", "jitter: 5s", "idle: 5s", `:12:13: clients.app.keepalive.idle: does not apply to keepalive type app (it takes: type, interval, jitter`},
+		{"bad enum", "preset: linux-conntrack", "preset: linux-conntrack\n    when_full: fifo", `:6:16: path.nat.when_full: must be one of lru, refuse, early-drop (got "fifo")`},
+		{"loss out of range", "duration: 1h", "duration: 1h\nnetwork: {loss: 1.5}", `:3:17: network.loss: must be in [0, 1) (got 1.5)`},
+		{"name used twice", "clients:\n", "clients:\n  - {name: app, count: 1}\n", `:8:5: clients.app: name used twice (got "app")`},
+		{"missing field without preset", "    preset: linux-conntrack\n", "    capacity: 5\n", `:4:5: path.nat: without a preset every field must be given; missing: when_full, timeouts.tcp_established`},
+		{"tcp keepalive on udp", "    keepalive:\n      type: app", "    protocol: udp\n    keepalive:\n      type: tcp", `:11:13: clients.app.keepalive.type: tcp keepalive needs protocol: tcp (got "tcp")`},
+		{"not yaml", "count: 10", "count: [10", `:7:`},
+		{"sweep of an unknown key", "duration: 1h", "duration: 1h\nsweep: {path.nat.capacty: [1, 2]}", `:3:9: sweep.path.nat.capacty: unknown key: path.nat has no field "capacty" (did you mean "capacity"?)`},
+		{"sweep of a bad value", "duration: 1h", "duration: 1h\nsweep: {path.nat.capacity: [1, -2]}", `:3:32: path.nat.capacity: must be >= 0 (0 means unlimited) (got -2)`},
+		{"empty file", goodScenario, "", `:1:1: the file is empty`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text := strings.Replace(goodScenario, tc.old, tc.new, 1)
+			if text == goodScenario {
+				t.Fatal("the edit did not apply")
+			}
+			file := filepath.Join(t.TempDir(), "bad.yaml")
+			os.WriteFile(file, []byte(text), 0o644)
+			_, msg, code := natsim(t, "check", file)
+			if code != 2 || !strings.Contains(msg, file+tc.want) && !strings.Contains(msg, tc.want) {
+				t.Fatalf("exit %d, message:\n%s\nwant exit 2 and %q", code, msg, file+tc.want)
+			}
+			if !strings.HasPrefix(msg, file+":") {
+				t.Fatalf("message does not start with the file name: %s", msg)
+			}
+		})
+	}
+}
+
+func TestAllProblemsAtOnce(t *testing.T) {
+	text := strings.NewReplacer("count: 10", "count: -1", "interval: 60s", "interval: soon", "duration: 1h", "duration: 1h\nnetwork: {loss: 2}").Replace(goodScenario)
+	file := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(file, []byte(text), 0o644)
+	_, msg, code := natsim(t, "check", file)
+	if n := strings.Count(msg, file+":"); code != 2 || n != 3 {
+		t.Fatalf("exit %d, %d problems reported, want 3:\n%s", code, n, msg)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{}, {"frobnicate"}, {"run"}, {"run", "a.yaml", "b.yaml"}, {"run", "--bogus", "x.yaml"},
+		{"run", "scenarios/lru-cyclic-collapse.yaml", "--timeseries"},
+		{"run", "scenarios/lru-cyclic-collapse.yaml", "--max-memory", "lots"},
+	} {
+		if _, msg, code := natsim(t, args...); code != 2 || msg == "" {
+			t.Errorf("natsim %v: exit %d, message %q; want 2 and a message", args, code, msg)
+		}
+	}
+	if _, msg, code := natsim(t, "run", "no-such-file.yaml"); code != 2 || !strings.Contains(msg, "no-such-file.yaml") {
+		t.Errorf("missing file: exit %d %q", code, msg)
+	}
+	if _, msg, code := natsim(t, "run", "scenarios/lru-cyclic-collapse.yaml", "--max-memory", "1MiB"); code != 2 || !strings.Contains(msg, "estimated") {
+		t.Errorf("too big: exit %d %q", code, msg)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"check", "--help"}, {"presets", "--help"}} {
+		if out, _, code := natsim(t, args...); code != 0 || !strings.Contains(out, "Usage") && !strings.Contains(out, "natsim run FILE") {
+			t.Errorf("natsim %v: exit %d, out %q", args, code, out)
+		}
+	}
+	if out, _, code := natsim(t, "--version"); code != 0 || !strings.HasPrefix(out, "natsim ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if out, _, code := natsim(t, "presets"); code != 0 || !strings.Contains(out, "aws-nat-gateway") || !strings.Contains(out, "doc:") {
+		t.Errorf("presets: %d %q", code, out)
+	}
+}
+
+// quick runs the LRU collapse example small enough for a test.
+var quick = []string{"scenarios/lru-cyclic-collapse.yaml", "--quiet", "--set", "duration=20m", "--set", "warmup=2m",
+	"--set", "clients.app.count=500", "--set", "path.small-nat.capacity=450"}
+
+func TestRunJSONIsDeterministicAcrossJobs(t *testing.T) {
+	one, msg, code := natsim(t, append([]string{"run", "--json", "--jobs", "1", "--replications", "3"}, quick...)...)
+	if code != 0 {
+		t.Fatal(msg)
+	}
+	two, _, _ := natsim(t, append([]string{"run", "--json", "--jobs", "2", "--replications", "3"}, quick...)...)
+	if one != two {
+		t.Fatal("--jobs 1 and --jobs 2 gave different results")
+	}
+	var res struct {
+		Replications int
+		Groups       []struct {
+			Breaks struct{ Total float64 }
+			CI95   map[string]float64
+		}
+	}
+	if err := json.Unmarshal([]byte(one), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Replications != 3 || res.Groups[0].Breaks.Total == 0 || res.Groups[0].CI95["breaks_per_1000_client_hours"] == 0 {
+		t.Fatalf("result %+v", res)
+	}
+	other, _, _ := natsim(t, append([]string{"run", "--json", "--seed", "2"}, quick...)...)
+	if other == one {
+		t.Fatal("another seed gave the same result")
+	}
+}
+
+func TestRunWritesOutputsAtomically(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	out, msg, code := natsim(t, append([]string{"run", "--out", dir, "--timeseries"}, quick...)...)
+	if code != 0 || !strings.Contains(out, "lru-table-too-small") {
+		t.Fatalf("exit %d %s\n%s", code, msg, out)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "result.json timeseries.csv" {
+		t.Fatalf("files %v", names)
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, "timeseries.csv"))
+	if !strings.HasPrefix(string(csv), "t_s,middlebox,capacity,occupancy,breaks\n0,small-nat,450,") {
+		t.Fatalf("timeseries.csv starts %q", string(csv[:min(len(csv), 80)]))
+	}
+}
+
+// TestDependencyDirection holds the layering of STYLE.md: nat imports
+// only the standard library and simplelru; plots knows nothing of sim or
+// nat; sim never reads files.
+func TestDependencyDirection(t *testing.T) {
+	deps := func(pkg string) []string {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		return strings.Fields(string(out))
+	}
+	for _, d := range deps("./nat") {
+		if strings.Contains(d, ".") && !strings.HasPrefix(d, "github.com/hashicorp/golang-lru/v2") &&
+			d != "github.com/natsim/natsim/nat" && !strings.HasPrefix(d, "golang.org/x/") && !strings.HasPrefix(d, "vendor/") {
+			t.Errorf("nat depends on %s", d)
+		}
+	}
+	for _, d := range deps("./sim") {
+		if strings.HasPrefix(d, "github.com/natsim/natsim/scenarios") || strings.HasPrefix(d, "gonum.org") || strings.Contains(d, "yaml") {
+			t.Errorf("sim depends on %s", d)
+		}
+	}
+}
