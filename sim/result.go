@@ -228,33 +228,45 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// WriteTable writes r as a readable report.
+// WriteTable writes r as a readable report: a block per client group,
+// then a table of middleboxes.
 func (r *Result) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "scenario %s  seed %d  replications %d  window %v (after %v warmup)\n\n",
+	fmt.Fprintf(tw, "scenario %s: seed %d, %d replication(s), measured %v after %v of warmup\n",
 		r.Scenario, r.Seed, r.Replications, secs(r.DurationS-r.WarmupS), secs(r.WarmupS))
-	ci := func(v float64, c *CI95, pick func(*CI95) float64) string {
-		if c == nil {
-			return num(v)
-		}
-		return num(v) + " ±" + num(pick(c))
+	if r.Replications > 1 {
+		fmt.Fprintln(tw, "(means over replications; ± is the 95% confidence half-width)")
 	}
-	fmt.Fprintln(tw, "group\tclients\tclient-hours\tbreaks\t/1000 client-h\tby cause (idle/lru/early/reset)\tremaps\trefused\treconnects\tspurious\tdetect p50/p99/max s\tundetected\tlost up/down\tdowntime\tkeepalive B/client-h\toverhead B/client-h")
 	for _, g := range r.Groups {
-		b := g.Breaks
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s/%s/%s/%s\t%s\t%s\t%s\t%s\t%s/%s/%s\t%s\t%s/%s\t%s\t%s\t%s\n",
-			g.Name, num(g.Clients), num(g.ClientHours), num(b.Total),
-			ci(g.BreaksPer1000ClientHours, g.CI95, func(c *CI95) float64 { return c.BreaksPer1000ClientHours }),
-			num(b.IdleTimeout), num(b.LRUEviction), num(b.EarlyDrop), num(b.ResetOnExpire),
-			num(g.Remaps), num(g.Refused), num(g.Reconnects), num(g.SpuriousDisconnects),
-			num(g.Detection.P50), num(g.Detection.P99), num(g.Detection.Max), num(g.Detection.Undetected),
-			num(g.LostUp), num(g.LostDown),
-			ci(g.DowntimeFraction, g.CI95, func(c *CI95) float64 { return c.DowntimeFraction }),
-			ci(g.Overhead.KeepaliveBytesPerClientHour, g.CI95, func(c *CI95) float64 { return c.KeepaliveBytesPerClientHour }),
-			ci(g.Overhead.OverheadBytesPerClientHour, g.CI95, func(c *CI95) float64 { return c.OverheadBytesPerClientHour }))
+		var c CI95
+		if g.CI95 != nil {
+			c = *g.CI95
+		}
+		pm := func(v, h float64) string {
+			if g.CI95 == nil {
+				return num(v)
+			}
+			return num(v) + " ± " + num(h)
+		}
+		b, d, o := g.Breaks, g.Detection, g.Overhead
+		fmt.Fprintf(tw, "\ngroup %s: %s clients, %s client-hours\n", g.Name, num(g.Clients), num(g.ClientHours))
+		fmt.Fprintf(tw, "  breaks\t%s (%s per 1000 client-hours)\n", num(b.Total), pm(g.BreaksPer1000ClientHours, c.BreaksPer1000ClientHours))
+		fmt.Fprintf(tw, "    by cause\tidle timeout %s, LRU eviction %s, early drop %s, reset on expire %s\n",
+			num(b.IdleTimeout), num(b.LRUEviction), num(b.EarlyDrop), num(b.ResetOnExpire))
+		fmt.Fprintf(tw, "  detection latency\tp50 %s s, p90 %s s, p99 %s s, max %s s; undetected at end %s\n",
+			num(d.P50), num(d.P90), num(d.P99), num(d.Max), num(d.Undetected))
+		fmt.Fprintf(tw, "  downtime\t%s of client time\n", pm(g.DowntimeFraction, c.DowntimeFraction))
+		fmt.Fprintf(tw, "  lost messages\tup %s, down %s\n", num(g.LostUp), num(g.LostDown))
+		fmt.Fprintf(tw, "  remaps\t%s (entries re-created with the same port: survived)\n", num(g.Remaps))
+		fmt.Fprintf(tw, "  connections\t%s reconnects, %s refused opens, %s spurious disconnects, %s orphaned at end\n",
+			num(g.Reconnects), num(g.Refused), num(g.SpuriousDisconnects), num(g.OrphanedAtEnd))
+		fmt.Fprintf(tw, "  keepalive traffic\t%s B per client-hour (%s packets, %s B)\n",
+			pm(o.KeepaliveBytesPerClientHour, c.KeepaliveBytesPerClientHour), num(o.KeepalivePackets), num(o.KeepaliveBytes))
+		fmt.Fprintf(tw, "  reconnect traffic\t%s packets, %s B\n", num(o.ReconnectPackets), num(o.ReconnectBytes))
+		fmt.Fprintf(tw, "  overhead in all\t%s B per client-hour\n", pm(o.OverheadBytesPerClientHour, c.OverheadBytesPerClientHour))
 	}
 	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "middlebox\tcapacity\tmean occupancy\tmax occupancy\tinserts\tevictions\texpiries\tearly drops\trefusals\tremaps\tbreaks caused")
+	fmt.Fprintln(tw, "middlebox\tcapacity\tmean occupancy\tmax\tinserts\tevictions\texpiries\tearly drops\trefusals\tremaps\tbreaks caused")
 	for _, b := range r.Middleboxes {
 		capacity := num(b.Capacity)
 		if b.Capacity == 0 {
@@ -264,19 +276,22 @@ func (r *Result) WriteTable(w io.Writer) error {
 			num(b.MaxOccupancy), num(b.Inserts), num(b.Evictions), num(b.Expiries), num(b.EarlyDrops),
 			num(b.Refusals), num(b.Remaps), num(b.Breaks))
 	}
-	fmt.Fprintf(tw, "\nevents %s", num(r.Events))
+	fmt.Fprintf(tw, "\n%s events per run", num(r.Events))
 	if r.WallS != nil {
-		fmt.Fprintf(tw, "  wall %.2fs", *r.WallS)
+		fmt.Fprintf(tw, ", %.2f s wall", *r.WallS)
 	}
 	fmt.Fprintln(tw)
 	return tw.Flush()
 }
 
-// num prints a metric compactly: integers as integers, others with four
-// significant digits.
+// num prints a metric for people: whole numbers as such, others with four
+// significant digits, never in exponent form above 1e-4.
 func num(v float64) string {
-	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+	switch a := math.Abs(v); {
+	case v == math.Trunc(v) && a < 1e15, a >= 1000:
 		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 1e-4:
+		return strconv.FormatFloat(v, 'f', max(0, 3-int(math.Floor(math.Log10(a)))), 64)
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }

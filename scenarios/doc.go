@@ -1,0 +1,22 @@
+// Package scenarios reads natsim's scenario files (version 1 of
+// shared/SCENARIO.md): it decodes the YAML strictly, applies --set
+// overrides, fills defaults and middlebox presets, validates, and
+// produces a sim.Config. It is the only package that knows file syntax;
+// it also holds the example scenarios and the presets table
+// (presets/middleboxes.yaml, each preset with its source).
+//
+// Decoding walks go.yaml.in/yaml/v3's node tree against the File structs
+// by reflection rather than using yaml's own struct decoding, so that
+// every problem carries its file, line, column and field path, and all
+// problems are reported at once (type Problems) instead of the first.
+//
+// Field addressing (--set KEY=VALUE and the keys of sweep:) is dots with
+// list items named by their name, checked against the same schema, so an
+// unknown key fails with the keys that exist at that point.
+//
+// Defaults: seed 1, warmup 0, replications 1, sample_every duration/200,
+// protocol tcp, keepalive none, TCP keepalive idle/interval/count from
+// Linux (7200 s, 75 s, 9), app keepalive jitter 0 and misses 1, reconnect
+// backoff 1 s, max_backoff max(1 m, backoff), handshake 3 packets 172 B,
+// retransmit_timeout 924.6 s, network rtt 0 and loss 0.
+package scenarios

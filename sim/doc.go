@@ -1,0 +1,89 @@
+// Package sim is natsim's discrete-event engine: populations of clients
+// holding persistent connections through a path of middlebox tables
+// (package nat), with keepalives, traffic, sessions and reconnects, and
+// the metrics of shared/MODEL.md section 7.
+//
+// # Engine
+//
+// Simulated time is a time.Duration since the start of the run. One run
+// is one goroutine with one event queue (a 4-ary heap of pointer-free
+// events ordered by time, then by scheduling order, so events at the
+// same instant run first-come first-served). Clients are state machines
+// whose methods are the events' handlers; there is no goroutine per
+// client. An event carries the connection stamp it was scheduled for and
+// is ignored when it comes up for a connection that has been replaced
+// (cancel by flag, as in ns-3). A hop of zero delay is handled at once
+// rather than queued, so a heartbeat over a zero-RTT path costs one
+// event. Run is a pure function of (Config, replication): nothing reads
+// the wall clock, sleeps or starts goroutines, and every client draws
+// from its own PCG stream seeded from (seed, replication, group name,
+// index in group), so adding a client or a group leaves the others'
+// draws unchanged.
+//
+// # Choices where MODEL.md is silent
+//
+//   - Where the delay is: every middlebox sits next to the client; the
+//     whole one-way delay RTT/2 lies between the last middlebox and the
+//     server. A client packet crosses the tables when it is sent; a server
+//     packet crosses them when it arrives.
+//   - Loss is on that wide segment: a lost outbound packet has already
+//     refreshed the tables, a lost inbound one has not. A lost TCP data
+//     packet is delivered one RTO (1 s) later; a lost ping, pong, probe or
+//     probe ACK is gone; ACKs, handshakes, FINs and RSTs are not lost.
+//   - Connection set-up: the SYN crosses the path (and may be refused by a
+//     full table); one RTT later its answer crosses inbound and the
+//     client's ACK outbound. handshake_packets and handshake_bytes are
+//     counted as reconnect overhead for set-ups that follow a dead
+//     connection (a refused attempt pays for its SYN only); first
+//     connections and session re-opens are not overhead.
+//   - TCP keepalive follows Linux's tcp_keepalive_timer: the idle wait
+//     runs from the last packet received; after a probe the timer comes
+//     back in interval, and if something was received since, the idle
+//     wait restarts from then; probes are suspended while data is
+//     unacknowledged (the retransmission timeout is in charge).
+//   - App pings are data: with idle_only a ping is skipped when a data
+//     message flowed either way since the previous ping timer. Over TCP a
+//     pong acknowledges its ping; no separate ACKs are modelled for pings.
+//   - server-app: the client gives up when no ping has arrived for
+//     misses x interval + jitter + timeout (Socket.IO's pingInterval +
+//     pingTimeout when misses is 1).
+//   - A server that sees the client arrive from a new external port answers
+//     RST and drops the old connection (as servers do when the same client
+//     shows up again), so nothing more is sent to the old port.
+//   - Server to client with unknown_inbound drop: the server keeps
+//     retransmitting data (and pings and pongs over TCP); the orphan stays
+//     undecided until the client re-creates the entry with the same port
+//     (a remap: held-up messages are delivered) or the server gives up
+//     after retransmit_timeout or its own missed pongs (a break). A client
+//     packet refused by a full table leaves the orphan undecided likewise.
+//   - A UDP server that sees a new port rejects the stranger the way a TCP
+//     server answers RST (the application's error reply); UDP data is not
+//     retransmitted.
+//   - Traffic generators run only while their sender believes the
+//     connection is up; messages are not generated while a client knows
+//     it is disconnected, so lost_up and lost_down count messages sent into
+//     a broken or missing entry, never ones held back.
+//   - A session that ends while its connection is broken and undetected
+//     closes the books on the break at that moment (its detection latency
+//     is the time to the close).
+//   - A connection that dies with no entry lost (too many pings or probes
+//     lost to the network) is not a break: it is counted in
+//     spurious_disconnects, and the client reconnects.
+//
+// # Metrics
+//
+// Counters cover the window after Warmup: breaks by the instant of the
+// removal that caused them, messages and overhead by the instant they
+// were sent. downtime_fraction is the time from each break to the
+// reconnection that replaced it, clipped to the window, over client
+// time (clients x window). Detection latency quantiles are nearest-rank
+// over the breaks detected in the window. With replications, every
+// number is the mean over runs and CI95 holds Student-t half-widths of
+// the rates and fractions.
+//
+// # Cost
+//
+// Per event: one heap push and pop (O(log4 n) on pointer-free 32-byte
+// values) and one table operation per middlebox crossed. Per client about
+// 150 bytes of state, plus its events in the queue and its table entries.
+package sim
