@@ -404,9 +404,8 @@ func (s *sim) keepaliveTimer(ci uint32, c *client) {
 		s.at(s.now+k.Idle, ev)
 		return
 	}
-	if idleUntil := c.lastRecv + k.Idle; s.now < idleUntil {
-		c.probes = 0
-		s.at(idleUntil, ev)
+	if !s.due(c.lastRecv+k.Idle, ci, c, evKeepalive) {
+		c.probes = 0 // something was received: the idle wait restarts
 		return
 	}
 	if int(c.probes) >= k.Count {
@@ -496,37 +495,34 @@ func (s *sim) serverGivesUp(c *client) {
 	}
 }
 
+// due handles a timer kept lazily: rather than moving a pending event each
+// time its deadline moves later, the event comes up at the old deadline
+// and, if the deadline is still ahead, schedules itself again for it. due
+// reports whether the deadline has been reached.
+func (s *sim) due(deadline time.Duration, ci uint32, c *client, kind evKind) bool {
+	if s.now < deadline {
+		s.at(deadline, event{Kind: kind, Client: ci, Conn: c.conn})
+		return false
+	}
+	return true
+}
+
 func (s *sim) watchdog(ci uint32, c *client) {
-	if c.state != stOpen {
-		return
+	if c.state == stOpen && s.due(c.lastPing+s.group(c).watchdog, ci, c, evWatchdog) {
+		s.learnDead(ci, c)
 	}
-	if due := c.lastPing + s.group(c).watchdog; s.now < due {
-		s.at(due, event{Kind: evWatchdog, Client: ci, Conn: c.conn})
-		return
-	}
-	s.learnDead(ci, c)
 }
 
 func (s *sim) clientRTO(ci uint32, c *client) {
-	if c.state != stOpen || !c.cliRetrying {
-		return
+	if c.state == stOpen && c.cliRetrying && s.due(c.cliSince+s.group(c).RetransmitTimeout, ci, c, evClientRTO) {
+		s.learnDead(ci, c)
 	}
-	if due := c.cliSince + s.group(c).RetransmitTimeout; s.now < due {
-		s.at(due, event{Kind: evClientRTO, Client: ci, Conn: c.conn})
-		return
-	}
-	s.learnDead(ci, c)
 }
 
 func (s *sim) serverRTO(ci uint32, c *client) {
-	if !c.srvOpen || !c.srvRetrying {
-		return
+	if c.srvOpen && c.srvRetrying && s.due(c.srvSince+s.group(c).RetransmitTimeout, ci, c, evServerRTO) {
+		s.serverGivesUp(c)
 	}
-	if due := c.srvSince + s.group(c).RetransmitTimeout; s.now < due {
-		s.at(due, event{Kind: evServerRTO, Client: ci, Conn: c.conn})
-		return
-	}
-	s.serverGivesUp(c)
 }
 
 // closeSession ends a connection by choice after its lifetime: a FIN

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"math"
 	"testing"
 	"time"
 
@@ -194,5 +195,52 @@ func TestDeterminism(t *testing.T) {
 	}
 	if bytes.Equal(a, other) {
 		t.Fatal("a different seed gave the same output")
+	}
+}
+
+func TestAppPingBlackholeDetection(t *testing.T) {
+	// Pings every 60 s (no jitter) into a 45 s blackhole table: the ping at
+	// 60 s is dropped (the break, dated 45 s), its pong is missed at 65 s,
+	// the next at 125 s: with misses 2 the client learns then, 80 s after
+	// the break (misses x interval + timeout - T).
+	g := testGroup(10)
+	g.Keepalive = Keepalive{Type: KeepaliveApp, Interval: 60 * sec, Timeout: 5 * sec, Misses: 2, RequestBytes: 40, ResponseBytes: 40}
+	g.Reconnect.Backoff, g.Reconnect.MaxBackoff = sec, sec
+	r := mustRun(t, testConfig(hour, testBox(45*sec, nat.Drop, nat.Drop, false), g)).Groups[0]
+	if r.Breaks.Total == 0 || r.Detection.P50 != 80 || r.Detection.Max != 80 {
+		t.Fatalf("breaks %v detection %+v, want all 80 s", r.Breaks.Total, r.Detection)
+	}
+}
+
+func TestServerAppWatchdog(t *testing.T) {
+	// The server pings every 60 s into a table that forgets after 45 s and
+	// drops inbound packets without an entry: the server misses two pongs
+	// and gives up at 125 s (a break dated 45 s); the client, hearing no
+	// ping for misses x interval + jitter + timeout = 125 s, gives up too.
+	g := testGroup(10)
+	g.Keepalive = Keepalive{Type: KeepaliveServerApp, Interval: 60 * sec, Timeout: 5 * sec, Misses: 2, RequestBytes: 40, ResponseBytes: 40}
+	g.Reconnect.Backoff, g.Reconnect.MaxBackoff = sec, sec
+	r := mustRun(t, testConfig(hour, testBox(45*sec, nat.Create, nat.Drop, false), g)).Groups[0]
+	if r.Breaks.IdleTimeout == 0 || r.Detection.P50 != 80 || r.Detection.Max != 80 || r.Overhead.KeepalivePackets == 0 {
+		t.Fatalf("breaks %+v detection %+v", r.Breaks, r.Detection)
+	}
+}
+
+func TestLossMakesSpuriousDisconnectsNotBreaks(t *testing.T) {
+	// With 20% loss and misses 1, pings are missed although no entry is
+	// ever lost (timeout 1 h): those deaths are spurious, not breaks.
+	g := testGroup(50)
+	g.Keepalive = Keepalive{Type: KeepaliveApp, Interval: 30 * sec, Timeout: 5 * sec, Misses: 1, RequestBytes: 40, ResponseBytes: 40}
+	cfg := testConfig(hour, testBox(hour, nat.Create, nat.Drop, true), g)
+	cfg.Network.Loss = 0.2
+	r := mustRun(t, cfg).Groups[0]
+	// A ping or its pong is lost with probability q = 1 - 0.8^2 = 0.36;
+	// such a cycle lasts 30 s + the 5 s timeout (reconnecting is instant),
+	// so a client sends 3600 / (30 + 5q) pings an hour.
+	q := 0.36
+	want := q * 50 * 3600 / (30 + 5*q)
+	within(t, "spurious disconnects", r.SpuriousDisconnects, want, 4*math.Sqrt(want*(1-q))+50, "4 sigma of a binomial count, plus a partial cycle per client")
+	if r.Breaks.Total != 0 {
+		t.Fatalf("breaks %+v", r.Breaks)
 	}
 }

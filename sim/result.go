@@ -117,10 +117,7 @@ func Aggregate(cfg *Config, runs []*RunResult) *Result {
 		r.Events += float64(run.Events) / float64(len(runs))
 	}
 	for gi := range runs[0].Groups {
-		var xs []GroupResult
-		for _, run := range runs {
-			xs = append(xs, run.Groups[gi])
-		}
+		xs := column(runs, func(run *RunResult) GroupResult { return run.Groups[gi] })
 		g := meanOf(xs)
 		if len(runs) > 1 {
 			g.CI95 = &CI95{
@@ -133,10 +130,7 @@ func Aggregate(cfg *Config, runs []*RunResult) *Result {
 		r.Groups = append(r.Groups, g)
 	}
 	for bi := range runs[0].Middleboxes {
-		var xs []BoxResult
-		for _, run := range runs {
-			xs = append(xs, run.Middleboxes[bi])
-		}
+		xs := column(runs, func(run *RunResult) BoxResult { return run.Middleboxes[bi] })
 		b := meanOf(xs)
 		if len(runs) > 1 {
 			h := halfWidth(xs, func(b BoxResult) float64 { return b.MeanOccupancy })
@@ -145,6 +139,15 @@ func Aggregate(cfg *Config, runs []*RunResult) *Result {
 		r.Middleboxes = append(r.Middleboxes, b)
 	}
 	return r
+}
+
+// column picks one value out of every run.
+func column[T any](runs []*RunResult, pick func(*RunResult) T) []T {
+	xs := make([]T, len(runs))
+	for i, run := range runs {
+		xs[i] = pick(run)
+	}
+	return xs
 }
 
 // meanOf averages every float64 field of xs (recursively); other fields
