@@ -8,3 +8,5 @@ require (
 )
 
 require go.yaml.in/yaml/v3 v3.0.6
+
+require gonum.org/v1/gonum v0.17.0

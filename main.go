@@ -16,12 +16,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/natsim/natsim/batch"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
 )
@@ -242,7 +242,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	start := time.Now()
 	prog := newProgress(stderr, *quiet, sc.Replications, sc.Config.Duration)
-	runs, err := runReplications(&sc.Config, sc.Replications, *jobs, prog)
+	batchJobs := make([]batch.Job, sc.Replications)
+	for rep := range batchJobs {
+		batchJobs[rep] = batch.Job{Config: &sc.Config, Replication: rep}
+	}
+	runs, err := batch.Run(batchJobs, *jobs, prog, nil)
 	prog.done()
 	if err != nil {
 		return err
@@ -261,31 +265,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return res.WriteJSON(stdout)
 	}
 	return res.WriteTable(stdout)
-}
-
-// runReplications runs every replication of cfg on up to jobs workers and
-// returns them in replication order, so the result does not depend on jobs.
-func runReplications(cfg *sim.Config, reps, jobs int, prog *progress) ([]*sim.RunResult, error) {
-	runs := make([]*sim.RunResult, reps)
-	errs := make([]error, reps)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(jobs, reps) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for rep := range next {
-				runs[rep], errs[rep] = sim.Run(cfg, rep, func(at time.Duration) { prog.at(rep, at) })
-				prog.finished(rep)
-			}
-		}()
-	}
-	for rep := range reps {
-		next <- rep
-	}
-	close(next)
-	wg.Wait()
-	return runs, errors.Join(errs...)
 }
 
 // writeOutputs writes result.json (and timeseries.csv) into dir, each

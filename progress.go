@@ -37,7 +37,8 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-func (p *progress) at(run int, t time.Duration) {
+// Reached implements batch.Observer.
+func (p *progress) Reached(run int, t time.Duration) {
 	if !p.on {
 		return
 	}
@@ -49,7 +50,8 @@ func (p *progress) at(run int, t time.Duration) {
 	}
 }
 
-func (p *progress) finished(run int) {
+// Finished implements batch.Observer.
+func (p *progress) Finished(run int) {
 	if !p.on {
 		return
 	}

@@ -112,6 +112,12 @@ type Stats struct {
 	Remaps        uint64  // entries re-created mid-flow with their old port
 	MaxOccupancy  int     // most entries held at once
 	MeanOccupancy float64 // time-weighted mean number of entries
+	// StartOccupancy is the number of entries held when the window began.
+	StartOccupancy int
+	// Removed counts entries removed for any reason, and LifetimeSum adds
+	// up their lifetimes (creation to removal), for Little's law.
+	Removed     uint64
+	LifetimeSum time.Duration
 }
 
 type class uint8
@@ -281,7 +287,7 @@ func (t *Table) Stats(now time.Duration) Stats {
 // ResetStats starts a new statistics window at now (the end of warmup).
 func (t *Table) ResetStats(now time.Duration) {
 	t.Advance(now)
-	t.stats = Stats{MaxOccupancy: t.Len()}
+	t.stats = Stats{MaxOccupancy: t.Len(), StartOccupancy: t.Len()}
 	t.since, t.lastChange, t.area = now, now, 0
 }
 
@@ -397,6 +403,8 @@ func (t *Table) insert(now time.Duration, key Key, p Packet) Outcome {
 func (t *Table) remove(slot int32, at time.Duration, r Reason) {
 	e := &t.slab[slot]
 	key := e.key
+	t.stats.Removed++
+	t.stats.LifetimeSum += at - e.created
 	t.unlink(slot)
 	t.lru.Remove(key)
 	t.free = append(t.free, slot)

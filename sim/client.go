@@ -245,6 +245,9 @@ func (s *sim) upMessage(ci uint32, c *client) {
 	g := s.group(c)
 	s.at(s.now+g.Up.Interval.sample(&c.rng), event{Kind: evUp, Client: ci, Conn: c.conn})
 	c.lastData = s.now
+	if s.inWindow() {
+		g.m.sentUp++
+	}
 	res := s.crossOut(ci, c, nat.Data)
 	pending := c.orphan && res == refused
 	s.settleOut(c, res)
@@ -268,6 +271,9 @@ func (s *sim) downMessage(ci uint32, c *client) {
 	g := s.group(c)
 	s.at(s.now+g.Down.Interval.sample(&c.rng), event{Kind: evDown, Client: ci, Conn: c.conn})
 	c.lastData = s.now
+	if s.inWindow() {
+		g.m.sentDown++
+	}
 	s.toClient(ci, c, pData)
 }
 

@@ -36,6 +36,7 @@ type groupMetrics struct {
 	remaps, refused, reconnects uint64
 	spurious                    uint64
 	lostUp, lostDown            uint64
+	sentUp, sentDown            uint64
 	latencies                   []float64 // detection latencies, seconds
 	downtime                    time.Duration
 	kaPackets, kaBytes          uint64
@@ -92,6 +93,8 @@ func (s *sim) finish(rep int) *RunResult {
 			Evictions: float64(st.Evictions), Expiries: float64(st.Expiries),
 			EarlyDrops: float64(st.EarlyDrops), Refusals: float64(st.Refusals),
 			Remaps: float64(st.Remaps), Breaks: float64(b.breaks),
+			StartOccupancy: float64(st.StartOccupancy), EndOccupancy: float64(b.t.Len()),
+			MeanEntryLifetimeS: st.LifetimeSum.Seconds() / float64(max(st.Removed, 1)),
 		})
 		if s.cfg.SampleEvery > 0 {
 			r.Series = append(r.Series, append(b.samples, Sample{At: end, Occupancy: b.t.Len(), Breaks: b.breaks}))
@@ -126,6 +129,7 @@ func (g *groupRun) result(windowHours float64) GroupResult {
 			Undetected: float64(m.undetected),
 		},
 		LostDown: float64(m.lostDown), LostUp: float64(m.lostUp),
+		SentUp: float64(m.sentUp), SentDown: float64(m.sentDown),
 		DowntimeFraction: m.downtime.Hours() / hours,
 		Overhead: Overhead{
 			KeepalivePackets: float64(m.kaPackets), KeepaliveBytes: float64(m.kaBytes),

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Version is natsim's version, written into every result.
@@ -47,6 +49,8 @@ type GroupResult struct {
 	Detection                Latency  `json:"detection_latency_s"`
 	LostDown                 float64  `json:"lost_down"`
 	LostUp                   float64  `json:"lost_up"`
+	SentDown                 float64  `json:"sent_down"`
+	SentUp                   float64  `json:"sent_up"`
 	DowntimeFraction         float64  `json:"downtime_fraction"`
 	Overhead                 Overhead `json:"overhead"`
 	CI95                     *CI95    `json:"ci95,omitempty"`
@@ -91,18 +95,25 @@ type CI95 struct {
 
 // BoxResult holds one middlebox's metrics.
 type BoxResult struct {
-	Name          string   `json:"name"`
-	Capacity      float64  `json:"capacity"`
-	MeanOccupancy float64  `json:"mean_occupancy"`
-	MaxOccupancy  float64  `json:"max_occupancy"`
-	Inserts       float64  `json:"inserts"`
-	Evictions     float64  `json:"evictions"`
-	Expiries      float64  `json:"expiries"`
-	EarlyDrops    float64  `json:"early_drops"`
-	Refusals      float64  `json:"refusals"`
-	Remaps        float64  `json:"remaps"`
-	Breaks        float64  `json:"breaks"`
-	MeanOccCI95   *float64 `json:"mean_occupancy_ci95,omitempty"`
+	Name          string  `json:"name"`
+	Capacity      float64 `json:"capacity"`
+	MeanOccupancy float64 `json:"mean_occupancy"`
+	MaxOccupancy  float64 `json:"max_occupancy"`
+	Inserts       float64 `json:"inserts"`
+	Evictions     float64 `json:"evictions"`
+	Expiries      float64 `json:"expiries"`
+	EarlyDrops    float64 `json:"early_drops"`
+	Refusals      float64 `json:"refusals"`
+	Remaps        float64 `json:"remaps"`
+	Breaks        float64 `json:"breaks"`
+	// StartOccupancy and EndOccupancy are the entries held at the edges of
+	// the window; MeanEntryLifetimeS is the mean creation-to-removal time
+	// of the entries removed in it (Little's law: mean occupancy = inserts
+	// per second x mean lifetime, up to the edges).
+	StartOccupancy     float64  `json:"start_occupancy"`
+	EndOccupancy       float64  `json:"end_occupancy"`
+	MeanEntryLifetimeS float64  `json:"mean_entry_lifetime_s"`
+	MeanOccCI95        *float64 `json:"mean_occupancy_ci95,omitempty"`
 }
 
 // Aggregate combines the replications of one scenario into a Result:
@@ -200,28 +211,16 @@ func halfWidth[T any](xs []T, f func(T) float64) float64 {
 		d := f(x) - mean
 		sq += d * d
 	}
-	return TQuantile975(len(xs)-1) * math.Sqrt(sq/(n-1)) / math.Sqrt(n)
+	return TQuantile(0.975, len(xs)-1) * math.Sqrt(sq/(n-1)) / math.Sqrt(n)
 }
 
-// t975 holds Student's t 0.975 quantiles for 1 to 30 degrees of freedom.
-var t975 = [...]float64{12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624,
-	2.306004, 2.262157, 2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905,
-	2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899, 2.059539,
-	2.055529, 2.051831, 2.048407, 2.045230, 2.042272}
-
-// TQuantile975 returns the 0.975 quantile of Student's t with df degrees
-// of freedom: tabulated up to 30, beyond that the Cornish-Fisher expansion
-// (error below 1e-5).
-func TQuantile975(df int) float64 {
+// TQuantile returns the p-quantile of Student's t with df degrees of
+// freedom.
+func TQuantile(p float64, df int) float64 {
 	if df < 1 {
 		return math.NaN()
 	}
-	if df <= len(t975) {
-		return t975[df-1]
-	}
-	z, n := 1.959963985, float64(df)
-	z3, z5 := z*z*z, z*z*z*z*z
-	return z + (z3+z)/(4*n) + (5*z5+16*z3+3*z)/(96*n*n)
+	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(df)}.Quantile(p)
 }
 
 // WriteJSON writes r as indented JSON.
@@ -259,7 +258,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, "  detection latency\tp50 %s s, p90 %s s, p99 %s s, max %s s; undetected at end %s\n",
 			num(d.P50), num(d.P90), num(d.P99), num(d.Max), num(d.Undetected))
 		fmt.Fprintf(tw, "  downtime\t%s of client time\n", pm(g.DowntimeFraction, c.DowntimeFraction))
-		fmt.Fprintf(tw, "  lost messages\tup %s, down %s\n", num(g.LostUp), num(g.LostDown))
+		fmt.Fprintf(tw, "  lost messages\tup %s of %s sent, down %s of %s sent\n", num(g.LostUp), num(g.SentUp), num(g.LostDown), num(g.SentDown))
 		fmt.Fprintf(tw, "  remaps\t%s (entries re-created with the same port: survived)\n", num(g.Remaps))
 		fmt.Fprintf(tw, "  connections\t%s reconnects, %s refused opens, %s spurious disconnects, %s orphaned at end\n",
 			num(g.Reconnects), num(g.Refused), num(g.SpuriousDisconnects), num(g.OrphanedAtEnd))
