@@ -24,6 +24,7 @@ import (
 	"github.com/natsim/natsim/batch"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
+	"github.com/natsim/natsim/validate"
 )
 
 func main() {
@@ -65,6 +66,7 @@ Usage:
   natsim run FILE [flags]     run a scenario and print its results
   natsim check FILE [flags]   validate a scenario without running it
   natsim presets              list the middlebox presets and their sources
+  natsim validate [--full]    hold the simulator against closed-form results
   natsim --version            print the version
 
 Run 'natsim COMMAND --help' for a command's flags. Scenario format:
@@ -84,6 +86,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdCheck(args[1:], stdout, stderr)
 	case "presets":
 		return cmdPresets(args[1:], stdout, stderr)
+	case "validate":
+		return cmdValidate(args[1:], stdout, stderr)
 	case "--version", "version":
 		fmt.Fprintln(stdout, "natsim", sim.Version)
 		return nil
@@ -241,11 +245,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "natsim: %s has a sweep: block; run uses the values as written and ignores it\n", sc.File)
 	}
 	start := time.Now()
-	prog := newProgress(stderr, *quiet, sc.Replications, sc.Config.Duration)
 	batchJobs := make([]batch.Job, sc.Replications)
 	for rep := range batchJobs {
 		batchJobs[rep] = batch.Job{Config: &sc.Config, Replication: rep}
 	}
+	prog := newProgress(stderr, *quiet, jobSpans(batchJobs))
 	runs, err := batch.Run(batchJobs, *jobs, prog, nil)
 	prog.done()
 	if err != nil {
@@ -359,4 +363,42 @@ func cmdPresets(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// errFailed is a validation with failing checks: exit status 1.
+var errFailed = errors.New("validation failed")
+
+func cmdValidate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("validate", "validate [--full] [--markdown] [--jobs N]", stdout)
+	full := fs.Bool("full", false, "the full-size suite (several minutes) instead of the short one")
+	markdown := fs.Bool("markdown", false, "print the tables as Markdown (as in VALIDATION.md)")
+	jobs := fs.Int("jobs", runtime.NumCPU(), "runs in parallel on this many workers (results do not depend on it)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *jobs < 1 {
+		return usagef("--jobs must be at least 1")
+	}
+	size := validate.Short
+	if *full {
+		size = validate.Full
+	}
+	prog := newProgress(stderr, *quiet, jobSpans(validate.Jobs(size)))
+	checks, err := validate.Run(size, *jobs, prog)
+	prog.done()
+	if err != nil {
+		return err
+	}
+	write := validate.WriteTable
+	if *markdown {
+		write = validate.WriteMarkdown
+	}
+	if err := write(stdout, checks); err != nil {
+		return err
+	}
+	if n := validate.Failed(checks); n > 0 {
+		return fmt.Errorf("%w: %d of %d checks", errFailed, n, len(checks))
+	}
+	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/natsim/natsim/batch"
 )
 
 // progress shows how far long runs have got on stderr: a line redrawn in
@@ -18,14 +20,28 @@ type progress struct {
 	start        time.Time
 	last         time.Time
 	reached      []time.Duration // simulated time reached per run
+	spans        []time.Duration // simulated time of each run
+	total        time.Duration   // of all runs
 	finishedRuns int
-	total        int
-	span         time.Duration // simulated time of one run
 }
 
-func newProgress(w io.Writer, quiet bool, runs int, span time.Duration) *progress {
-	return &progress{w: w, on: !quiet && isTerminal(w), start: time.Now(),
-		reached: make([]time.Duration, runs), total: runs, span: span}
+// newProgress shows progress over runs of the given simulated lengths.
+func newProgress(w io.Writer, quiet bool, spans []time.Duration) *progress {
+	p := &progress{w: w, on: !quiet && isTerminal(w), start: time.Now(),
+		reached: make([]time.Duration, len(spans)), spans: spans}
+	for _, s := range spans {
+		p.total += s
+	}
+	return p
+}
+
+// jobSpans lists the simulated length of each job.
+func jobSpans(jobs []batch.Job) []time.Duration {
+	spans := make([]time.Duration, len(jobs))
+	for i, j := range jobs {
+		spans[i] = j.Config.Duration
+	}
+	return spans
 }
 
 func isTerminal(w io.Writer) bool {
@@ -57,7 +73,7 @@ func (p *progress) Finished(run int) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.reached[run] = p.span
+	p.reached[run] = p.spans[run]
 	p.finishedRuns++
 	p.draw()
 }
@@ -70,13 +86,13 @@ func (p *progress) draw() {
 	for _, r := range p.reached {
 		sum += r
 	}
-	frac := float64(sum) / float64(p.span) / float64(p.total)
+	frac := float64(sum) / float64(p.total)
 	elapsed := time.Since(p.start)
 	eta := "?"
 	if frac > 0.01 {
 		eta = (time.Duration(float64(elapsed)/frac) - elapsed).Round(time.Second).String()
 	}
-	fmt.Fprintf(p.w, "\r\033[Kruns %d/%d  %3.0f%%  elapsed %v  left ~%s", p.finishedRuns, p.total, 100*frac,
+	fmt.Fprintf(p.w, "\r\033[Kruns %d/%d  %3.0f%%  elapsed %v  left ~%s", p.finishedRuns, len(p.spans), 100*frac,
 		elapsed.Round(time.Second), eta)
 }
 

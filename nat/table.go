@@ -118,6 +118,11 @@ type Stats struct {
 	// up their lifetimes (creation to removal), for Little's law.
 	Removed     uint64
 	LifetimeSum time.Duration
+	// StartAgeSum and EndAgeSum add up the ages of the entries held at the
+	// window's start and end. With them Little's law holds exactly on the
+	// window: MeanOccupancy x span = LifetimeSum + EndAgeSum - StartAgeSum.
+	StartAgeSum time.Duration
+	EndAgeSum   time.Duration
 }
 
 type class uint8
@@ -275,6 +280,7 @@ func (t *Table) NextExpiry() (time.Duration, bool) {
 func (t *Table) Stats(now time.Duration) Stats {
 	t.Advance(now)
 	s := t.stats
+	s.EndAgeSum = t.ageSum(now)
 	if span := now - t.since; span > 0 {
 		area := t.area + float64(t.Len())*float64(now-t.lastChange)
 		s.MeanOccupancy = area / float64(span)
@@ -287,8 +293,19 @@ func (t *Table) Stats(now time.Duration) Stats {
 // ResetStats starts a new statistics window at now (the end of warmup).
 func (t *Table) ResetStats(now time.Duration) {
 	t.Advance(now)
-	t.stats = Stats{MaxOccupancy: t.Len(), StartOccupancy: t.Len()}
+	t.stats = Stats{MaxOccupancy: t.Len(), StartOccupancy: t.Len(), StartAgeSum: t.ageSum(now)}
 	t.since, t.lastChange, t.area = now, now, 0
+}
+
+// ageSum adds up the ages of the entries held (O(n): for window edges).
+func (t *Table) ageSum(now time.Duration) time.Duration {
+	var sum time.Duration
+	for _, l := range t.lists {
+		for i := l.head; i != none; i = t.slab[i].next {
+			sum += now - t.slab[i].created
+		}
+	}
+	return sum
 }
 
 // refreshes reports whether a packet refreshes its entry.

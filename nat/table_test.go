@@ -276,6 +276,12 @@ func TestOccupancyStats(t *testing.T) {
 	if st.MeanOccupancy != want || st.MaxOccupancy != 2 || st.Expiries != 2 || st.Inserts != 0 {
 		t.Errorf("stats %+v, want mean %v", st, want)
 	}
+	// Little's law on the window: lifetimes 30 s and 30 s, ages at the
+	// start 20 s and 10 s, none at the end: (60 - 30) / 40 = 0.75.
+	if st.LifetimeSum != 60*s || st.StartAgeSum != 30*s || st.EndAgeSum != 0 ||
+		float64(st.LifetimeSum+st.EndAgeSum-st.StartAgeSum)/float64(40*s) != st.MeanOccupancy {
+		t.Errorf("little: %+v", st)
+	}
 }
 
 func TestTimeGoingBackwardsPanics(t *testing.T) {

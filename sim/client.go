@@ -70,9 +70,12 @@ func (s *sim) settleOut(c *client, res pathResult) {
 	}
 }
 
+// remap is a pending orphan resolved in the connection's favour. It is
+// counted when it happens (as the middlebox counts it), not at the
+// removal: unlike a break it costs nothing from the removal on.
 func (s *sim) remap(c *client) {
 	c.orphan = false
-	if c.orphanAt >= s.cfg.Warmup {
+	if s.inWindow() {
 		s.group(c).m.remaps++
 	}
 	// Held-up messages get through on the next retransmission.

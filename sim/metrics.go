@@ -95,6 +95,7 @@ func (s *sim) finish(rep int) *RunResult {
 			Remaps: float64(st.Remaps), Breaks: float64(b.breaks),
 			StartOccupancy: float64(st.StartOccupancy), EndOccupancy: float64(b.t.Len()),
 			MeanEntryLifetimeS: st.LifetimeSum.Seconds() / float64(max(st.Removed, 1)),
+			LifetimeSumS:       st.LifetimeSum.Seconds(), StartAgeSumS: st.StartAgeSum.Seconds(), EndAgeSumS: st.EndAgeSum.Seconds(),
 		})
 		if s.cfg.SampleEvery > 0 {
 			r.Series = append(r.Series, append(b.samples, Sample{At: end, Occupancy: b.t.Len(), Breaks: b.breaks}))

@@ -110,10 +110,14 @@ type BoxResult struct {
 	// the window; MeanEntryLifetimeS is the mean creation-to-removal time
 	// of the entries removed in it (Little's law: mean occupancy = inserts
 	// per second x mean lifetime, up to the edges).
-	StartOccupancy     float64  `json:"start_occupancy"`
-	EndOccupancy       float64  `json:"end_occupancy"`
-	MeanEntryLifetimeS float64  `json:"mean_entry_lifetime_s"`
-	MeanOccCI95        *float64 `json:"mean_occupancy_ci95,omitempty"`
+	StartOccupancy     float64 `json:"start_occupancy"`
+	EndOccupancy       float64 `json:"end_occupancy"`
+	MeanEntryLifetimeS float64 `json:"mean_entry_lifetime_s"`
+	// Sums of entry lifetimes and edge ages, seconds, for Little's law.
+	LifetimeSumS float64  `json:"-"`
+	StartAgeSumS float64  `json:"-"`
+	EndAgeSumS   float64  `json:"-"`
+	MeanOccCI95  *float64 `json:"mean_occupancy_ci95,omitempty"`
 }
 
 // Aggregate combines the replications of one scenario into a Result:

@@ -1,0 +1,86 @@
+package validate
+
+import "math"
+
+// ErlangB is Erlang's loss formula: the share of Poisson arrivals refused
+// by c servers offered a erlangs (any holding-time distribution), by the
+// stable recursion B(k) = a B(k-1) / (k + a B(k-1)).
+func ErlangB(c int, a float64) float64 {
+	b := 1.0
+	for k := 1; k <= c; k++ {
+		b = a * b / (float64(k) + a*b)
+	}
+	return b
+}
+
+// Engset is the call congestion of c servers fed by n sources, each
+// offering beta erlangs while idle (finite-population loss): the share of
+// arrivals that find all servers busy. It tends to ErlangB(c, n beta) as
+// n grows; the gap between the two is the error of treating a finite
+// population as Poisson.
+func Engset(n, c int, beta float64) float64 {
+	// Arrivals see the time congestion of a system with n-1 sources.
+	m := n - 1
+	term, sum := 1.0, 1.0 // k = 0
+	for k := 1; k <= c; k++ {
+		term *= float64(m-k+1) / float64(k) * beta
+		sum += term
+	}
+	return term / sum
+}
+
+// CheTime solves Che's approximation for an LRU cache of capacity c under
+// independent Poisson references: the characteristic time t such that
+// sum_i n_i (1 - e^(-rate_i t)) = c. A class's miss ratio is then
+// e^(-rate_i t). Rates are per second; the result is in seconds.
+func CheTime(counts []int, rates []float64, c float64) float64 {
+	occupied := func(t float64) float64 {
+		var s float64
+		for i, n := range counts {
+			s += float64(n) * -math.Expm1(-rates[i]*t)
+		}
+		return s
+	}
+	lo, hi := 0.0, 1.0
+	for occupied(hi) < c {
+		hi *= 2
+	}
+	for range 200 {
+		mid := (lo + hi) / 2
+		if occupied(mid) < c {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return (lo + hi) / 2
+}
+
+// EngsetAtRate is Engset's call congestion for n sources and c servers
+// with mean holding time hold (seconds), at the per-idle-source rate that
+// makes the total attempt rate equal rate (per second): the finite
+// population counterpart of ErlangB(c, rate x hold).
+func EngsetAtRate(n, c int, rate, hold float64) float64 {
+	// In Engset's model the time congestion is p_k ~ C(n, k) beta^k with
+	// beta = alpha x hold, and attempts come at alpha (n - E[busy]).
+	attemptRate := func(alpha float64) float64 {
+		beta := alpha * hold
+		term, sum, busy := 1.0, 1.0, 0.0
+		for k := 1; k <= c; k++ {
+			term *= float64(n-k+1) / float64(k) * beta
+			sum += term
+			busy += float64(k) * term
+		}
+		return alpha * (float64(n) - busy/sum)
+	}
+	lo, hi := 0.0, rate/float64(n-c)+1
+	for range 200 {
+		mid := (lo + hi) / 2
+		if attemptRate(mid) < rate {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return Engset(n, c, (lo+hi)/2*hold)
+}
