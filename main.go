@@ -12,18 +12,25 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/natsim/natsim/batch"
+	"github.com/natsim/natsim/outfile"
+	"github.com/natsim/natsim/plots"
+	"github.com/natsim/natsim/review"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
+	"github.com/natsim/natsim/sweep"
 	"github.com/natsim/natsim/validate"
 )
 
@@ -53,6 +60,8 @@ func exitCode(err error) int {
 		return 0
 	case errors.As(err, &ue), errors.As(err, &ps), errors.Is(err, errTooBig):
 		return 2
+	case errors.Is(err, errInterrupted):
+		return 130
 	default:
 		return 1
 	}
@@ -64,6 +73,8 @@ keepalive that keeps them alive?
 
 Usage:
   natsim run FILE [flags]     run a scenario and print its results
+  natsim sweep FILE [flags]   run a scenario over swept values; CSV, JSON, charts, report
+  natsim plot DIR --chart NAME  draw one chart from a sweep's output
   natsim check FILE [flags]   validate a scenario without running it
   natsim presets              list the middlebox presets and their sources
   natsim validate [--full]    hold the simulator against closed-form results
@@ -88,6 +99,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdPresets(args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "sweep":
+		return cmdSweep(args[1:], stdout, stderr)
+	case "plot":
+		return cmdPlot(args[1:], stdout, stderr)
 	case "--version", "version":
 		fmt.Fprintln(stdout, "natsim", sim.Version)
 		return nil
@@ -225,14 +240,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the result object as JSON instead of a table")
 	outDir := fs.String("out", "", "also write result.json (and timeseries.csv) into this directory")
 	series := fs.Bool("timeseries", false, "write timeseries.csv (occupancy and breaks per middlebox) into --out")
+	charts := fs.Bool("charts", false, "draw the charts that apply to one run (tradeoff, occupancy) into --out as PNG")
 	timing := fs.Bool("timing", false, "include wall-clock seconds (wall_s) in the result; results then differ run to run")
 	jobs := fs.Int("jobs", runtime.NumCPU(), "replications run in parallel on this many workers (results do not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
 	}
-	if *series && *outDir == "" {
-		return usagef("--timeseries needs --out DIR")
+	if (*series || *charts) && *outDir == "" {
+		return usagef("--timeseries and --charts need --out DIR")
 	}
 	if *jobs < 1 {
 		return usagef("--jobs must be at least 1")
@@ -265,6 +281,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if *charts {
+		one := sweep.Assemble([]scenarios.Point{{Scenario: sc}}, nil, [][]*sim.RunResult{runs})
+		written, _, err := review.WriteAll(*outDir, one, one.Series(), "png")
+		if err != nil {
+			return err
+		}
+		for _, c := range written {
+			fmt.Fprintf(stderr, "natsim: wrote %s: %s\n", filepath.Join(*outDir, c.File), c.Finding)
+		}
+	}
 	if *asJSON {
 		return res.WriteJSON(stdout)
 	}
@@ -277,36 +303,13 @@ func writeOutputs(dir string, res *sim.Result, cfg *sim.Config, first *sim.RunRe
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, "result.json"), res.WriteJSON); err != nil {
+	if err := outfile.Write(filepath.Join(dir, "result.json"), res.WriteJSON); err != nil {
 		return err
 	}
 	if series {
-		return writeAtomic(filepath.Join(dir, "timeseries.csv"), func(w io.Writer) error {
+		return outfile.Write(filepath.Join(dir, "timeseries.csv"), func(w io.Writer) error {
 			return sim.WriteSeriesCSV(w, cfg, first)
 		})
-	}
-	return nil
-}
-
-func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(tmp)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }
@@ -400,5 +403,173 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if n := validate.Failed(checks); n > 0 {
 		return fmt.Errorf("%w: %d of %d checks", errFailed, n, len(checks))
 	}
+	return nil
+}
+
+// errInterrupted is a sweep stopped by Ctrl-C: exit status 130, after the
+// finished points have been written.
+var errInterrupted = errors.New("interrupted")
+
+// interrupts returns a channel closed at the first Ctrl-C (SIGINT or
+// SIGTERM); a second one exits at once.
+func interrupts(stderr io.Writer) (<-chan struct{}, func()) {
+	stop := make(chan struct{})
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			fmt.Fprintln(stderr, "\nnatsim: interrupted: finishing up and writing the points done so far (Ctrl-C again to quit at once)")
+			close(stop)
+		case <-done:
+			return
+		}
+		select {
+		case <-sig:
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return stop, func() { signal.Stop(sig); close(done) }
+}
+
+func cmdSweep(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("sweep", "sweep FILE [--param K=V1,V2,...]... [--set K=V]... [--replications N] [--jobs N] [--out DIR] [--charts] [--report]", stdout)
+	var lf loadFlags
+	lf.register(fs)
+	var params []string
+	fs.StringArrayVar(&params, "param", nil, "sweep a field: KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6 (repeatable; replaces the file's sweep of that key)")
+	jobs := fs.Int("jobs", runtime.NumCPU(), "runs in parallel on this many workers (results do not depend on it)")
+	outDir := fs.String("out", "", "output directory (default natsim-out/NAME-TIMESTAMP)")
+	charts := fs.Bool("charts", false, "draw the standard charts (PNG, each with its data as CSV)")
+	format := fs.String("format", "png", "chart format with --charts: png, svg or pdf")
+	report := fs.Bool("report", false, "write report.md with the setup, results, charts and findings (implies --charts)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	if err := parseFlags(fs, args, 1); err != nil {
+		return err
+	}
+	if *jobs < 1 {
+		return usagef("--jobs must be at least 1")
+	}
+	if _, err := plots.FormatOf("x." + *format); err != nil {
+		return usagef("--format must be png, svg or pdf (got %q)", *format)
+	}
+	sc, err := lf.load(fs, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	var keys scenarios.Sweep
+	var probs scenarios.Problems
+	for _, p := range params {
+		k, err := scenarios.ParseParam(p)
+		if err != nil {
+			probs = append(probs, err.(scenarios.Problems)...)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	if len(probs) > 0 {
+		return probs
+	}
+	points, err := sc.Points(keys)
+	if err != nil {
+		return err
+	}
+	swept := sc.Keys(keys)
+	var names []string
+	for _, k := range swept {
+		names = append(names, k.Key)
+	}
+	dir := *outDir
+	if dir == "" {
+		dir = sweep.DefaultDir(sc.Config.Name, time.Now())
+	}
+	var jobSpans []time.Duration
+	var jobPoint []int
+	var labels []string
+	for pi, p := range points {
+		labels = append(labels, p.Label())
+		for range p.Scenario.Replications {
+			jobSpans = append(jobSpans, p.Scenario.Config.Duration)
+			jobPoint = append(jobPoint, pi)
+		}
+	}
+	prog := newProgress(stderr, *quiet, jobSpans)
+	prog.countPoints(jobPoint, labels, *quiet)
+	stop, release := interrupts(stderr)
+	res, err := sweep.Run(points, names, *jobs, prog, stop)
+	release()
+	prog.done()
+	if err != nil {
+		return err
+	}
+	if res.PointsDone == 0 {
+		return fmt.Errorf("%w before any point finished: nothing written", errInterrupted)
+	}
+	resolved, err := sc.ResolvedYAML(swept)
+	if err != nil {
+		return err
+	}
+	if err := res.Write(dir, resolved); err != nil {
+		return err
+	}
+	if *charts || *report {
+		written, skipped, err := review.WriteAll(dir, res, res.Series(), *format)
+		if err != nil {
+			return err
+		}
+		if *report {
+			err := outfile.Write(filepath.Join(dir, "report.md"), func(w io.Writer) error {
+				return review.Report(w, res, &points[0].Scenario.Config, written, skipped)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for _, c := range written {
+			fmt.Fprintf(stdout, "%s: %s\n", c.Name, c.Finding)
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %d of %d points to %s\n", res.PointsDone, res.PointsTotal, dir)
+	if res.Partial {
+		return fmt.Errorf("%w: the sweep is partial (%d of %d points); %s/sweep.json says so", errInterrupted, res.PointsDone, res.PointsTotal, dir)
+	}
+	return nil
+}
+
+func cmdPlot(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("plot", "plot DIR|sweep.json --chart NAME [--out FILE.png|.svg|.pdf]", stdout)
+	chart := fs.String("chart", "", "the chart: "+strings.Join(review.Names, ", "))
+	out := fs.String("out", "", "the image to write (default DIR/NAME.png); its data goes beside it as .csv")
+	if err := parseFlags(fs, args, 1); err != nil {
+		return err
+	}
+	if !slices.Contains(review.Names, *chart) {
+		return usagef("--chart must be one of %s (got %q)", strings.Join(review.Names, ", "), *chart)
+	}
+	res, series, err := sweep.Load(fs.Arg(0))
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	c, err := review.Build(*chart, res, series)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	path := *out
+	if path == "" {
+		dir := fs.Arg(0)
+		if filepath.Ext(dir) == ".json" {
+			dir = filepath.Dir(dir)
+		}
+		path = filepath.Join(dir, *chart+".png")
+	}
+	if _, err := plots.FormatOf(path); err != nil {
+		return usageError{err.Error()}
+	}
+	if err := review.Save(c, path); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %s\n", path, c.Finding)
 	return nil
 }

@@ -15,7 +15,8 @@ import (
 // and nothing with --quiet. It is safe for concurrent use by workers.
 type progress struct {
 	w            io.Writer
-	on           bool
+	on           bool // draw a line in place (a terminal)
+	lines        bool // print a line per finished point (not a terminal)
 	mu           sync.Mutex
 	start        time.Time
 	last         time.Time
@@ -23,6 +24,13 @@ type progress struct {
 	spans        []time.Duration // simulated time of each run
 	total        time.Duration   // of all runs
 	finishedRuns int
+
+	// For sweeps: the point of each job, the jobs still running per point,
+	// and each point's label.
+	jobPoint  []int
+	left      []int
+	labels    []string
+	doneCount int
 }
 
 // newProgress shows progress over runs of the given simulated lengths.
@@ -33,6 +41,17 @@ func newProgress(w io.Writer, quiet bool, spans []time.Duration) *progress {
 		p.total += s
 	}
 	return p
+}
+
+// countPoints makes the display count points of a sweep as well as runs,
+// and print a line for each finished point when stderr is not a terminal.
+func (p *progress) countPoints(jobPoint []int, labels []string, quiet bool) {
+	p.jobPoint, p.labels = jobPoint, labels
+	p.left = make([]int, len(labels))
+	for _, pt := range jobPoint {
+		p.left[pt]++
+	}
+	p.lines = !quiet && !p.on
 }
 
 // jobSpans lists the simulated length of each job.
@@ -68,14 +87,26 @@ func (p *progress) Reached(run int, t time.Duration) {
 
 // Finished implements batch.Observer.
 func (p *progress) Finished(run int) {
-	if !p.on {
+	if !p.on && !p.lines {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.reached[run] = p.spans[run]
 	p.finishedRuns++
-	p.draw()
+	if p.jobPoint != nil {
+		pt := p.jobPoint[run]
+		if p.left[pt]--; p.left[pt] == 0 {
+			p.doneCount++
+			if p.lines {
+				fmt.Fprintf(p.w, "point %d/%d done after %v: %s\n", p.doneCount, len(p.labels),
+					time.Since(p.start).Round(100*time.Millisecond), p.labels[pt])
+			}
+		}
+	}
+	if p.on {
+		p.draw()
+	}
 }
 
 // draw prints runs done, the share of simulated time covered, elapsed time
@@ -92,7 +123,11 @@ func (p *progress) draw() {
 	if frac > 0.01 {
 		eta = (time.Duration(float64(elapsed)/frac) - elapsed).Round(time.Second).String()
 	}
-	fmt.Fprintf(p.w, "\r\033[Kruns %d/%d  %3.0f%%  elapsed %v  left ~%s", p.finishedRuns, len(p.spans), 100*frac,
+	points := ""
+	if p.jobPoint != nil {
+		points = fmt.Sprintf("points %d/%d  ", p.doneCount, len(p.labels))
+	}
+	fmt.Fprintf(p.w, "\r\033[K%sruns %d/%d  %3.0f%%  elapsed %v  left ~%s", points, p.finishedRuns, len(p.spans), 100*frac,
 		elapsed.Round(time.Second), eta)
 }
 

@@ -28,9 +28,10 @@ type Observer interface {
 	Finished(i int)
 }
 
-// Run runs every job on up to workers goroutines. It stops starting new
-// jobs once stop is closed (nil: never); jobs not started are left nil
-// in the result, and their index is not reported as finished.
+// Run runs every job on up to workers goroutines. Once stop is closed
+// (nil: never) it starts no new job and stops the running ones; jobs not
+// done are left nil in the result, are not reported as finished, and do
+// not count as errors.
 func Run(jobs []Job, workers int, obs Observer, stop <-chan struct{}) ([]*sim.RunResult, error) {
 	results := make([]*sim.RunResult, len(jobs))
 	errs := make([]error, len(jobs))
@@ -41,11 +42,22 @@ func Run(jobs []Job, workers int, obs Observer, stop <-chan struct{}) ([]*sim.Ru
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				var progress func(time.Duration)
-				if obs != nil {
-					progress = func(at time.Duration) { obs.Reached(i, at) }
+				progress := func(at time.Duration) bool {
+					if obs != nil {
+						obs.Reached(i, at)
+					}
+					select {
+					case <-stop:
+						return false
+					default:
+						return true
+					}
 				}
 				results[i], errs[i] = sim.Run(jobs[i].Config, jobs[i].Replication, progress)
+				if errors.Is(errs[i], sim.ErrStopped) {
+					errs[i] = nil
+					continue
+				}
 				if obs != nil {
 					obs.Finished(i)
 				}

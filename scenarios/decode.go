@@ -189,7 +189,7 @@ func kindName(k reflect.Kind) string {
 func fieldsOf(t reflect.Type) (names []string, index map[string]int) {
 	index = map[string]int{}
 	for i := range t.NumField() {
-		if tag := t.Field(i).Tag.Get("yaml"); tag != "" {
+		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); tag != "" {
 			names = append(names, tag)
 			index[tag] = i
 		}
@@ -413,7 +413,7 @@ func (d *decoder) sweep(n *yaml.Node, path string, out *Sweep) {
 			d.fail(val, fp, "expected a list of one or more values", shown(val))
 			continue
 		}
-		sk := SweepKey{Key: k.Value, line: k.Line}
+		sk := SweepKey{Key: k.Value, line: k.Line, col: k.Column}
 		for _, v := range val.Content {
 			text, err := yaml.Marshal(v)
 			if err != nil || v.Kind == yaml.AliasNode {

@@ -25,6 +25,7 @@ type Scenario struct {
 	Config       sim.Config // the resolved run: presets applied, defaults filled
 	Sweep        Sweep
 	root         *yaml.Node // the document after --set, for expanding sweeps
+	file         *File      // as decoded, presets applied, for ResolvedYAML
 }
 
 // Defaults for fields a scenario may leave out.
@@ -110,42 +111,17 @@ func Parse(file string, data []byte, sets []string) (*Scenario, error) {
 	if len(probs) > 0 {
 		return nil, probs
 	}
-	probs = checkSweep(file, root, sc.Sweep, origin)
+	// Try every swept value on its own (not the whole product), so that a
+	// bad key or value is reported where the sweep block names it.
+	for _, k := range sc.Sweep {
+		if _, err := sc.expand(Sweep{k}); err != nil {
+			probs = append(probs, err.(Problems)...)
+		}
+	}
 	if len(probs) > 0 {
-		return nil, probs
+		return nil, dedupe(probs)
 	}
 	return sc, nil
-}
-
-// checkSweep tries every swept value on its own, so that a bad key or
-// value is reported where the sweep block names it.
-func checkSweep(file string, root *yaml.Node, sw Sweep, origin map[*yaml.Node]string) Problems {
-	var probs Problems
-	sweepNode := mapGet(root, "sweep")
-	for _, sk := range sw {
-		keyNode := sweepKeyNode(sweepNode, sk.Key)
-		for i := range sk.Values {
-			val := mapGet(sweepNode, sk.Key).Content[i]
-			tree := cloneNode(root)
-			if err := setKey(tree, sk.Key, val); err != nil {
-				probs = append(probs, Problem{File: file, Line: keyNode.Line, Col: keyNode.Column, Field: "sweep." + sk.Key, Msg: err.Error()})
-				break
-			}
-			if _, ps := build(file, tree, origin); len(ps) > 0 {
-				probs = append(probs, ps...)
-			}
-		}
-	}
-	return probs
-}
-
-func sweepKeyNode(sweep *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(sweep.Content); i += 2 {
-		if sweep.Content[i].Value == key {
-			return sweep.Content[i]
-		}
-	}
-	return sweep
 }
 
 // build decodes a document and resolves it into a Scenario.
@@ -164,7 +140,7 @@ func build(file string, root *yaml.Node, origin map[*yaml.Node]string) (*Scenari
 		})
 		return nil, d.probs
 	}
-	sc.File, sc.root = file, root
+	sc.File, sc.root, sc.file = file, root, &f
 	return sc, nil
 }
 

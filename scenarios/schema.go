@@ -9,100 +9,100 @@ type Duration time.Duration
 // from a zero value, so that defaults and presets fill only what is
 // missing.
 type File struct {
-	Name         string          `yaml:"name"`
-	Description  string          `yaml:"description"`
-	Seed         *uint64         `yaml:"seed"`
-	Duration     *Duration       `yaml:"duration"`
-	Warmup       *Duration       `yaml:"warmup"`
-	Replications *int            `yaml:"replications"`
-	SampleEvery  *Duration       `yaml:"sample_every"`
-	Path         []MiddleboxSpec `yaml:"path"`
-	Clients      []GroupSpec     `yaml:"clients"`
-	Network      NetworkSpec     `yaml:"network"`
-	Sweep        Sweep           `yaml:"sweep"`
+	Name         string          `yaml:"name,omitempty"`
+	Description  string          `yaml:"description,omitempty"`
+	Seed         *uint64         `yaml:"seed,omitempty"`
+	Duration     *Duration       `yaml:"duration,omitempty"`
+	Warmup       *Duration       `yaml:"warmup,omitempty"`
+	Replications *int            `yaml:"replications,omitempty"`
+	SampleEvery  *Duration       `yaml:"sample_every,omitempty"`
+	Path         []MiddleboxSpec `yaml:"path,omitempty"`
+	Clients      []GroupSpec     `yaml:"clients,omitempty"`
+	Network      NetworkSpec     `yaml:"network,omitempty"`
+	Sweep        Sweep           `yaml:"sweep,omitempty"`
 }
 
 // MiddleboxSpec is one middlebox of the path. Without a preset every
 // field must be given; with one, what is written overrides the preset.
 type MiddleboxSpec struct {
-	Name               string       `yaml:"name"`
-	Preset             *string      `yaml:"preset"`
-	Capacity           *int         `yaml:"capacity"`
-	WhenFull           *string      `yaml:"when_full"`
-	Timeouts           TimeoutsSpec `yaml:"timeouts"`
-	RefreshInbound     *bool        `yaml:"refresh_inbound"`
-	RefreshOnKeepalive *bool        `yaml:"refresh_on_keepalive"`
-	OnExpire           *string      `yaml:"on_expire"`
-	UnknownOutbound    *string      `yaml:"unknown_outbound"`
-	UnknownInbound     *string      `yaml:"unknown_inbound"`
-	PortPreservation   *bool        `yaml:"port_preservation"`
+	Name               string       `yaml:"name,omitempty"`
+	Preset             *string      `yaml:"preset,omitempty"`
+	Capacity           *int         `yaml:"capacity,omitempty"`
+	WhenFull           *string      `yaml:"when_full,omitempty"`
+	Timeouts           TimeoutsSpec `yaml:"timeouts,omitempty"`
+	RefreshInbound     *bool        `yaml:"refresh_inbound,omitempty"`
+	RefreshOnKeepalive *bool        `yaml:"refresh_on_keepalive,omitempty"`
+	OnExpire           *string      `yaml:"on_expire,omitempty"`
+	UnknownOutbound    *string      `yaml:"unknown_outbound,omitempty"`
+	UnknownInbound     *string      `yaml:"unknown_inbound,omitempty"`
+	PortPreservation   *bool        `yaml:"port_preservation,omitempty"`
 }
 
 // TimeoutsSpec are the idle timeouts per entry class.
 type TimeoutsSpec struct {
-	TCPEstablished *Duration `yaml:"tcp_established"`
-	TCPTransitory  *Duration `yaml:"tcp_transitory"`
-	UDP            *Duration `yaml:"udp"`
-	UDPStream      *Duration `yaml:"udp_stream"`
+	TCPEstablished *Duration `yaml:"tcp_established,omitempty"`
+	TCPTransitory  *Duration `yaml:"tcp_transitory,omitempty"`
+	UDP            *Duration `yaml:"udp,omitempty"`
+	UDPStream      *Duration `yaml:"udp_stream,omitempty"`
 }
 
 // GroupSpec is one client group.
 type GroupSpec struct {
-	Name              string        `yaml:"name"`
-	Count             *int          `yaml:"count"`
-	Protocol          *string       `yaml:"protocol"`
-	StartSpread       *Duration     `yaml:"start_spread"`
-	Traffic           TrafficSpec   `yaml:"traffic"`
-	Keepalive         KeepaliveSpec `yaml:"keepalive"`
-	Reconnect         ReconnectSpec `yaml:"reconnect"`
-	Session           *SessionSpec  `yaml:"session"`
-	RetransmitTimeout *Duration     `yaml:"retransmit_timeout"`
+	Name              string        `yaml:"name,omitempty"`
+	Count             *int          `yaml:"count,omitempty"`
+	Protocol          *string       `yaml:"protocol,omitempty"`
+	StartSpread       *Duration     `yaml:"start_spread,omitempty"`
+	Traffic           TrafficSpec   `yaml:"traffic,omitempty"`
+	Keepalive         KeepaliveSpec `yaml:"keepalive,omitempty"`
+	Reconnect         ReconnectSpec `yaml:"reconnect,omitempty"`
+	Session           *SessionSpec  `yaml:"session,omitempty"`
+	RetransmitTimeout *Duration     `yaml:"retransmit_timeout,omitempty"`
 }
 
 // TrafficSpec holds the two directions' messages.
 type TrafficSpec struct {
-	Up   *MessagesSpec `yaml:"up"`
-	Down *MessagesSpec `yaml:"down"`
+	Up   *MessagesSpec `yaml:"up,omitempty"`
+	Down *MessagesSpec `yaml:"down,omitempty"`
 }
 
 // MessagesSpec is one direction's messages.
 type MessagesSpec struct {
-	Interval *Dist `yaml:"interval"`
-	Bytes    *int  `yaml:"bytes"`
+	Interval *Dist `yaml:"interval,omitempty"`
+	Bytes    *int  `yaml:"bytes,omitempty"`
 }
 
 // KeepaliveSpec is a group's keepalive; which fields apply depends on Type.
 type KeepaliveSpec struct {
-	Type          *string   `yaml:"type"`
-	Idle          *Duration `yaml:"idle"`
-	Interval      *Duration `yaml:"interval"`
-	Count         *int      `yaml:"count"`
-	Jitter        *Duration `yaml:"jitter"`
-	Timeout       *Duration `yaml:"timeout"`
-	Misses        *int      `yaml:"misses"`
-	RequestBytes  *int      `yaml:"request_bytes"`
-	ResponseBytes *int      `yaml:"response_bytes"`
-	IdleOnly      *bool     `yaml:"idle_only"`
+	Type          *string   `yaml:"type,omitempty"`
+	Idle          *Duration `yaml:"idle,omitempty"`
+	Interval      *Duration `yaml:"interval,omitempty"`
+	Count         *int      `yaml:"count,omitempty"`
+	Jitter        *Duration `yaml:"jitter,omitempty"`
+	Timeout       *Duration `yaml:"timeout,omitempty"`
+	Misses        *int      `yaml:"misses,omitempty"`
+	RequestBytes  *int      `yaml:"request_bytes,omitempty"`
+	ResponseBytes *int      `yaml:"response_bytes,omitempty"`
+	IdleOnly      *bool     `yaml:"idle_only,omitempty"`
 }
 
 // ReconnectSpec is what a client does after losing its connection.
 type ReconnectSpec struct {
-	Backoff          *Duration `yaml:"backoff"`
-	MaxBackoff       *Duration `yaml:"max_backoff"`
-	HandshakePackets *int      `yaml:"handshake_packets"`
-	HandshakeBytes   *int      `yaml:"handshake_bytes"`
+	Backoff          *Duration `yaml:"backoff,omitempty"`
+	MaxBackoff       *Duration `yaml:"max_backoff,omitempty"`
+	HandshakePackets *int      `yaml:"handshake_packets,omitempty"`
+	HandshakeBytes   *int      `yaml:"handshake_bytes,omitempty"`
 }
 
 // SessionSpec makes connections finite.
 type SessionSpec struct {
-	Lifetime *Dist `yaml:"lifetime"`
-	Think    *Dist `yaml:"think"`
+	Lifetime *Dist `yaml:"lifetime,omitempty"`
+	Think    *Dist `yaml:"think,omitempty"`
 }
 
 // NetworkSpec is the path's delay and loss.
 type NetworkSpec struct {
-	RTT  *Duration `yaml:"rtt"`
-	Loss *float64  `yaml:"loss"`
+	RTT  *Duration `yaml:"rtt,omitempty"`
+	Loss *float64  `yaml:"loss,omitempty"`
 }
 
 // Dist is a distribution as written: a duration (constant) or one of
@@ -122,5 +122,7 @@ type Sweep []SweepKey
 type SweepKey struct {
 	Key    string
 	Values []string
-	line   int
+	line   int // where the sweep block names it (0 for a flag)
+	col    int
+	flag   string // the --param flag that gave it, if any
 }

@@ -87,15 +87,16 @@ const progressEvery = 1 << 18
 // runUntil pops and handles every event that comes before until
 // (exclusive, as SimPy's run(until)): an event at exactly until stays
 // queued. Handlers may push new events. progress, if not nil, is told the
-// simulated time every progressEvery events.
-func (q *queue) runUntil(until time.Duration, handle func(event), progress func(time.Duration)) (n uint64) {
+// simulated time every progressEvery events, and stops the run by
+// returning false; runUntil then reports stopped.
+func (q *queue) runUntil(until time.Duration, handle func(event), progress func(time.Duration) bool) (n uint64, stopped bool) {
 	for len(q.h) > 0 && q.h[0].At < until {
 		ev := q.pop()
 		handle(ev)
 		n++
-		if progress != nil && n%progressEvery == 0 {
-			progress(ev.At)
+		if progress != nil && n%progressEvery == 0 && !progress(ev.At) {
+			return n, true
 		}
 	}
-	return n
+	return n, false
 }

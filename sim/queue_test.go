@@ -74,7 +74,7 @@ func TestRunUntilIsExclusive(t *testing.T) {
 	var ran []time.Duration
 	q.push(event{At: 5})
 	q.push(event{At: 10})
-	n := q.runUntil(10, func(ev event) {
+	n, _ := q.runUntil(10, func(ev event) {
 		ran = append(ran, ev.At)
 		if ev.At == 5 {
 			q.push(event{At: 7}) // scheduled by a handler, before until: runs

@@ -200,22 +200,32 @@ func scaleFloats(v reflect.Value, k float64) {
 }
 
 // halfWidth is the half-width of the 95% confidence interval of the mean
-// of f over xs: t(0.975, n-1) * s / sqrt(n).
+// of f over xs.
 func halfWidth[T any](xs []T, f func(T) float64) float64 {
-	n := float64(len(xs))
-	if n < 2 {
-		return 0
+	vals := make([]float64, len(xs))
+	for i, x := range xs {
+		vals[i] = f(x)
 	}
+	_, hw := MeanCI95(vals)
+	return hw
+}
+
+// MeanCI95 returns the mean of xs and the half-width of its 95%
+// confidence interval, t(0.975, n-1) s / sqrt(n) (0 for fewer than two).
+func MeanCI95(xs []float64) (mean, halfWidth float64) {
+	n := float64(len(xs))
 	var sum, sq float64
 	for _, x := range xs {
-		sum += f(x)
+		sum += x
 	}
-	mean := sum / n
+	mean = sum / n
+	if len(xs) < 2 {
+		return mean, 0
+	}
 	for _, x := range xs {
-		d := f(x) - mean
-		sq += d * d
+		sq += (x - mean) * (x - mean)
 	}
-	return TQuantile(0.975, len(xs)-1) * math.Sqrt(sq/(n-1)) / math.Sqrt(n)
+	return mean, TQuantile(0.975, len(xs)-1) * math.Sqrt(sq/(n-1)) / math.Sqrt(n)
 }
 
 // TQuantile returns the p-quantile of Student's t with df degrees of
@@ -317,4 +327,35 @@ func WriteSeriesCSV(w io.Writer, cfg *Config, run *RunResult) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Metric is one number of a result, named by its JSON path
+// ("breaks.total", "detection_latency_s.p99").
+type Metric struct {
+	Name  string
+	Value float64
+}
+
+// Flatten lists the numbers of a GroupResult or BoxResult in field order,
+// leaving out confidence intervals and fields hidden from JSON.
+func Flatten(v any) []Metric {
+	var out []Metric
+	flatten(reflect.ValueOf(v), "", &out)
+	return out
+}
+
+func flatten(v reflect.Value, prefix string, out *[]Metric) {
+	t := v.Type()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		switch f := v.Field(i); f.Kind() {
+		case reflect.Float64:
+			*out = append(*out, Metric{Name: prefix + name, Value: f.Float()})
+		case reflect.Struct:
+			flatten(f, prefix+name+".", out)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"hash/fnv"
 	"math/rand/v2"
 	"time"
@@ -131,8 +132,9 @@ type groupRun struct {
 // Run simulates replication rep of cfg and returns its metrics. It is a
 // pure function of (cfg, rep): it reads no clock and starts no goroutine.
 // progress, if not nil, is called now and then with the simulated time
-// reached, for a progress display; it must not touch cfg.
-func Run(cfg *Config, rep int, progress func(time.Duration)) (*RunResult, error) {
+// reached, for a progress display; it must not touch cfg, and it stops the
+// run by returning false (Run then returns ErrStopped).
+func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -177,15 +179,24 @@ func Run(cfg *Config, rep int, progress func(time.Duration)) (*RunResult, error)
 	if cfg.SampleEvery > 0 {
 		s.q.push(event{Kind: evSample})
 	}
-	s.events += s.q.runUntil(cfg.Warmup, s.handle, progress)
-	s.now = cfg.Warmup
-	for i := range s.boxes {
-		s.boxes[i].t.ResetStats(cfg.Warmup)
+	for _, until := range []time.Duration{cfg.Warmup, cfg.Duration} {
+		n, stopped := s.q.runUntil(until, s.handle, progress)
+		s.events += n
+		if stopped {
+			return nil, ErrStopped
+		}
+		s.now = until
+		if until == cfg.Warmup {
+			for i := range s.boxes {
+				s.boxes[i].t.ResetStats(cfg.Warmup)
+			}
+		}
 	}
-	s.events += s.q.runUntil(cfg.Duration, s.handle, progress)
-	s.now = cfg.Duration
 	return s.finish(rep), nil
 }
+
+// ErrStopped is returned by a run that its progress callback stopped.
+var ErrStopped = errors.New("sim: run stopped")
 
 // mix is splitmix64's finaliser: it spreads seeds so that nearby inputs
 // give unrelated streams.

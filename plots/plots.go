@@ -1,0 +1,371 @@
+// Package plots draws natsim's charts with gonum/plot from plain data:
+// lines of points with optional error bars and point labels, vertical
+// marks, and heat maps with a colour bar. It knows nothing of the
+// simulator; callers turn results into series.
+//
+// Charts are made to be pasted into a document: PNG at 150 DPI, SVG with
+// its fonts embedded (so it renders without them installed), or PDF. Log
+// axes never receive zero, negative or NaN values: such points are drawn
+// at a floor a decade below the smallest positive value, and the chart
+// says so.
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Point is one data point; YErr is a symmetric error bar (0: none) and
+// Label, if any, is written next to the point.
+type Point struct {
+	X, Y, YErr float64
+	Label      string
+}
+
+// Series is one line in the legend.
+type Series struct {
+	Name   string
+	Points []Point
+	Dashed bool // a reference line (a capacity, say), drawn without markers
+	Plain  bool // a dense series (a time series): a line without markers
+}
+
+// Mark is a labelled vertical line, such as a middlebox timeout.
+type Mark struct {
+	X     float64
+	Label string
+}
+
+// Figure is anything Render can draw.
+type Figure interface {
+	draw(c draw.Canvas) error
+}
+
+// Chart is a line chart.
+type Chart struct {
+	Title, XLabel, YLabel string
+	LogX, LogY            bool
+	Series                []Series
+	Marks                 []Mark
+}
+
+// Size of every chart: wide enough for a document column.
+const (
+	width  = 8 * vg.Inch
+	height = 5 * vg.Inch
+	dpi    = 150
+)
+
+// Render draws f in format ("png", "svg" or "pdf") to w.
+func Render(w io.Writer, f Figure, format string) error {
+	switch format {
+	case "png":
+		c := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(dpi), vgimg.UseBackgroundColor(color.White))
+		if err := f.draw(draw.New(c)); err != nil {
+			return err
+		}
+		_, err := vgimg.PngCanvas{Canvas: c}.WriteTo(w)
+		return err
+	case "svg":
+		c := vgsvg.NewWith(vgsvg.UseWH(width, height), vgsvg.EmbedFonts(true))
+		if err := f.draw(draw.New(c)); err != nil {
+			return err
+		}
+		_, err := c.WriteTo(w)
+		return err
+	case "pdf":
+		c := vgpdf.New(width, height)
+		c.EmbedFonts(true)
+		if err := f.draw(draw.New(c)); err != nil {
+			return err
+		}
+		_, err := c.WriteTo(w)
+		return err
+	}
+	return fmt.Errorf("plots: unknown format %q (png, svg or pdf)", format)
+}
+
+// FormatOf returns the format named by a file's extension.
+func FormatOf(path string) (string, error) {
+	switch ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), ".")); ext {
+	case "png", "svg", "pdf":
+		return ext, nil
+	default:
+		return "", fmt.Errorf("plots: %s: the file name must end in .png, .svg or .pdf", path)
+	}
+}
+
+// floor returns where non-positive values go on a log axis: a decade
+// below the smallest positive value (1 if there is none), rounded down to
+// a power of ten.
+func floor(vals []float64) float64 {
+	minPos := math.Inf(1)
+	for _, v := range vals {
+		if v > 0 && v < minPos {
+			minPos = v
+		}
+	}
+	if math.IsInf(minPos, 1) {
+		return 1
+	}
+	return math.Pow(10, math.Floor(math.Log10(minPos))-1)
+}
+
+func (c Chart) values(y bool) []float64 {
+	var vs []float64
+	for _, s := range c.Series {
+		for _, p := range s.Points {
+			if y {
+				vs = append(vs, p.Y)
+			} else {
+				vs = append(vs, p.X)
+			}
+		}
+	}
+	if !y {
+		for _, m := range c.Marks {
+			vs = append(vs, m.X)
+		}
+	}
+	return vs
+}
+
+// Plot builds the gonum plot, flooring values a log axis cannot show.
+func (c Chart) Plot() (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = c.Title
+	p.X.Label.Text, p.Y.Label.Text = c.XLabel, c.YLabel
+	p.Legend.Top = true
+	p.X.Tick.Marker, p.Y.Tick.Marker = plainTicks{}, plainTicks{}
+	xFloor, yFloor := math.NaN(), math.NaN()
+	var notes []string
+	if c.LogX {
+		xFloor = floor(c.values(false))
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	}
+	if c.LogY {
+		yFloor = floor(c.values(true))
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	}
+	clamp := func(v, fl float64, axis string) float64 {
+		if !math.IsNaN(fl) && !(v > 0) {
+			note := fmt.Sprintf("%s values of 0 drawn at %g", axis, fl)
+			if !contains(notes, note) {
+				notes = append(notes, note)
+			}
+			return fl
+		}
+		return v
+	}
+	ylo, yhi := math.Inf(1), math.Inf(-1)
+	for i, s := range c.Series {
+		xys := make(plotter.XYs, 0, len(s.Points))
+		errs := make(plotter.YErrors, 0, len(s.Points))
+		var labels []string
+		hasErr, hasLabel := false, false
+		for _, pt := range s.Points {
+			if math.IsNaN(pt.X) || math.IsNaN(pt.Y) {
+				continue
+			}
+			x, y := clamp(pt.X, xFloor, "x"), clamp(pt.Y, yFloor, "y")
+			lo, hi := pt.YErr, pt.YErr
+			if c.LogY && y-lo <= 0 {
+				lo = y - y/10 // keep the bar on the axis
+			}
+			xys = append(xys, plotter.XY{X: x, Y: y})
+			errs = append(errs, struct{ Low, High float64 }{lo, hi})
+			labels = append(labels, pt.Label)
+			hasErr = hasErr || pt.YErr > 0
+			hasLabel = hasLabel || pt.Label != ""
+			ylo, yhi = math.Min(ylo, y-lo), math.Max(yhi, y+hi)
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		line, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, err
+		}
+		line.Color = plotutil.Color(i)
+		line.Width = vg.Points(1.5)
+		if s.Dashed || s.Plain {
+			if s.Dashed {
+				line.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+			}
+			p.Add(line)
+			p.Legend.Add(s.Name, line)
+			continue
+		}
+		pts, err := plotter.NewScatter(xys)
+		if err != nil {
+			return nil, err
+		}
+		pts.Color, pts.Shape = plotutil.Color(i), plotutil.Shape(i)
+		p.Add(line, pts)
+		p.Legend.Add(s.Name, line, pts)
+		if hasErr {
+			eb, err := plotter.NewYErrorBars(struct {
+				plotter.XYs
+				plotter.YErrors
+			}{xys, errs})
+			if err != nil {
+				return nil, err
+			}
+			eb.Color = plotutil.Color(i)
+			p.Add(eb)
+		}
+		if hasLabel {
+			lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
+			if err != nil {
+				return nil, err
+			}
+			for j := range lb.TextStyle {
+				lb.TextStyle[j].Color = plotutil.Color(i)
+				lb.TextStyle[j].Font.Size = vg.Points(8)
+			}
+			lb.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(3)}
+			p.Add(lb)
+		}
+	}
+	if math.IsInf(ylo, 1) {
+		ylo, yhi = 0, 1
+	}
+	for j, m := range c.Marks {
+		x := clamp(m.X, xFloor, "x")
+		line, err := plotter.NewLine(plotter.XYs{{X: x, Y: ylo}, {X: x, Y: yhi}})
+		if err != nil {
+			return nil, err
+		}
+		line.Color = color.Gray{Y: uint8(60 + 40*(j%3))}
+		line.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
+		line.Width = vg.Points(1)
+		p.Add(line)
+		p.Legend.Add(m.Label, line)
+	}
+	if len(notes) > 0 {
+		p.Title.Text += "\n(" + strings.Join(notes, "; ") + ")"
+	}
+	// Leave room above the data for the legend, which sits top right.
+	entries := float64(len(c.Series) + len(c.Marks))
+	if c.LogY {
+		p.Y.Max = yhi * math.Pow(10, 0.25*entries)
+	} else {
+		p.Y.Max = yhi + (yhi-math.Min(ylo, 0))*0.08*(entries+1)
+	}
+	return p, nil
+}
+
+// plainTicks are gonum's default ticks, labelled without trailing
+// zeros (25000, not 25000.00).
+type plainTicks struct{}
+
+func (plainTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', -1, 64)
+		}
+	}
+	return ts
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (c Chart) draw(dc draw.Canvas) error {
+	p, err := c.Plot()
+	if err != nil {
+		return err
+	}
+	p.Draw(dc)
+	return nil
+}
+
+// Heatmap is a grid of values over two categorical axes, with a colour
+// bar and each cell's value written in it.
+type Heatmap struct {
+	Title, XLabel, YLabel, ZLabel string
+	XTicks, YTicks                []string    // category names
+	Z                             [][]float64 // Z[row (y)][column (x)]
+}
+
+type grid struct{ h Heatmap }
+
+func (g grid) Dims() (c, r int)   { return len(g.h.XTicks), len(g.h.YTicks) }
+func (g grid) Z(c, r int) float64 { return g.h.Z[r][c] }
+func (g grid) X(c int) float64    { return float64(c) }
+func (g grid) Y(r int) float64    { return float64(r) }
+func ticks(names []string) plot.Ticker {
+	ts := make(plot.ConstantTicks, len(names))
+	for i, n := range names {
+		ts[i] = plot.Tick{Value: float64(i), Label: n}
+	}
+	return ts
+}
+
+func (h Heatmap) draw(dc draw.Canvas) error {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, row := range h.Z {
+		for _, z := range row {
+			lo, hi = math.Min(lo, z), math.Max(hi, z)
+		}
+	}
+	if !(hi > lo) {
+		hi = lo + 1 // a flat grid still needs a colour range
+	}
+	cm := moreland.SmoothBlueRed()
+	cm.SetMin(lo)
+	cm.SetMax(hi)
+	p := plot.New()
+	p.Title.Text = h.Title
+	p.X.Label.Text, p.Y.Label.Text = h.XLabel, h.YLabel
+	p.X.Tick.Marker, p.Y.Tick.Marker = ticks(h.XTicks), ticks(h.YTicks)
+	p.Add(plotter.NewHeatMap(grid{h}, cm.Palette(255)))
+	var xys plotter.XYs
+	var labels []string
+	for r, row := range h.Z {
+		for c, z := range row {
+			xys = append(xys, plotter.XY{X: float64(c), Y: float64(r)})
+			labels = append(labels, fmt.Sprintf("%.3g", z))
+		}
+	}
+	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
+	if err != nil {
+		return err
+	}
+	for i := range lb.TextStyle {
+		lb.TextStyle[i].Font.Size = vg.Points(8)
+		lb.TextStyle[i].XAlign, lb.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
+	}
+	p.Add(lb)
+	bar := plot.New()
+	bar.Title.Text = h.ZLabel
+	bar.HideX()
+	bar.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
+	bar.Y.Min, bar.Y.Max = lo, hi
+	w := dc.Max.X - dc.Min.X
+	p.Draw(draw.Crop(dc, 0, -w*0.2, 0, 0))
+	bar.Draw(draw.Crop(dc, w*0.83, -w*0.02, 0, 0))
+	return nil
+}

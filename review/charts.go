@@ -1,0 +1,517 @@
+// Package review turns a sweep's results into what goes into a design
+// review: the standard charts (tradeoff, breaks-vs, detection, occupancy,
+// heatmap), each with the data behind it as CSV and one sentence stating
+// its finding, and report.md, which puts the question, the setup, the
+// results table, the charts and the findings on one page.
+package review
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/natsim/natsim/plots"
+	"github.com/natsim/natsim/sweep"
+)
+
+// Names lists the standard charts in report order.
+var Names = []string{"tradeoff", "breaks-vs", "detection", "occupancy", "heatmap"}
+
+// Chart is one built chart.
+type Chart struct {
+	Name    string
+	Figure  plots.Figure
+	Data    [][]string // header, then rows: the numbers drawn
+	Finding string     // one sentence
+}
+
+// ErrNotApplicable says a chart cannot be drawn from these results (the
+// heatmap needs two swept keys, say); its message says why.
+var ErrNotApplicable = errors.New("not applicable")
+
+// Build builds the named chart from a sweep's results and time series.
+func Build(name string, res *sweep.Result, series []sweep.SeriesRow) (*Chart, error) {
+	if len(res.Rows) == 0 {
+		return nil, fmt.Errorf("%w: no finished points", ErrNotApplicable)
+	}
+	switch name {
+	case "tradeoff":
+		return tradeoff(res)
+	case "breaks-vs":
+		return breaksVs(res)
+	case "detection":
+		return detection(res)
+	case "occupancy":
+		return occupancy(res, series)
+	case "heatmap":
+		return heatmap(res)
+	}
+	return nil, fmt.Errorf("unknown chart %q (charts: %s)", name, strings.Join(Names, ", "))
+}
+
+// value is a swept value as a number: durations in seconds.
+func value(s string) (float64, bool) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return d.Seconds(), true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil
+}
+
+// isDuration reports whether a key's values are durations.
+func isDuration(values []string) bool {
+	for _, v := range values {
+		if _, err := time.ParseDuration(v); err != nil {
+			return false
+		}
+	}
+	return len(values) > 0
+}
+
+// line is the rows of one chart line: a group, one varying key, the
+// other keys fixed.
+type line struct {
+	name string
+	key  int // index of the varying key, -1 for none
+	rows []sweep.Row
+}
+
+// lines splits the rows into chart lines. For each group the varying key
+// is the first swept key that addresses that group (clients.GROUP....),
+// else the first key. Keys that address another group are held at their
+// first value (they cannot change this group's numbers); any other keys
+// make a separate line per combination of values.
+func lines(res *sweep.Result) []line {
+	var out []line
+	for _, g := range res.Groups {
+		key := -1
+		for i, k := range res.Keys {
+			if strings.HasPrefix(k, "clients."+g+".") {
+				key = i
+				break
+			}
+		}
+		if key < 0 && len(res.Keys) > 0 {
+			key = 0
+		}
+		first := map[int]string{}
+		for _, r := range res.Rows {
+			for i := range res.Keys {
+				if _, ok := first[i]; !ok {
+					first[i] = r.Params[i]
+				}
+			}
+		}
+		byCombo := map[string]*line{}
+		var order []string
+		for _, r := range res.Rows {
+			if r.Group != g {
+				continue
+			}
+			var combo []string
+			skip := false
+			for i, k := range res.Keys {
+				switch {
+				case i == key:
+				case strings.HasPrefix(k, "clients.") && !strings.HasPrefix(k, "clients."+g+"."):
+					skip = skip || r.Params[i] != first[i]
+				default:
+					combo = append(combo, k+"="+r.Params[i])
+				}
+			}
+			if skip {
+				continue
+			}
+			c := strings.Join(combo, ", ")
+			if byCombo[c] == nil {
+				name := g
+				if c != "" {
+					name += " (" + c + ")"
+				}
+				byCombo[c] = &line{name: name, key: key}
+				order = append(order, c)
+			}
+			byCombo[c].rows = append(byCombo[c].rows, r)
+		}
+		for _, c := range order {
+			out = append(out, *byCombo[c])
+		}
+	}
+	return out
+}
+
+func (l line) label(r sweep.Row) string {
+	if l.key < 0 {
+		return r.Group
+	}
+	return r.Params[l.key]
+}
+
+func title(res *sweep.Result, what string) string {
+	t := res.Scenario + ": " + what
+	if res.Partial {
+		t += " (partial sweep)"
+	}
+	return t
+}
+
+func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
+
+const (
+	breaksKey   = "breaks_per_1000_client_hours"
+	overheadKey = "overhead.overhead_bytes_per_client_hour"
+)
+
+func tradeoff(res *sweep.Result) (*Chart, error) {
+	c := plots.Chart{Title: title(res, "what each unit of keepalive traffic buys"), LogX: true,
+		XLabel: "keepalive + reconnect traffic (bytes per client-hour, log scale)",
+		YLabel: "breaks per 1000 client-hours (± 95% CI)"}
+	data := [][]string{{"line", "point", "overhead_bytes_per_client_hour", "breaks_per_1000_client_hours", "ci95"}}
+	var findings []string
+	for _, l := range lines(res) {
+		s := plots.Series{Name: l.name}
+		best := -1
+		for i, r := range l.rows {
+			x, y := r.Metrics[overheadKey].Mean, r.Metrics[breaksKey]
+			s.Points = append(s.Points, plots.Point{X: x, Y: y.Mean, YErr: y.CI95, Label: l.label(r)})
+			data = append(data, []string{l.name, l.label(r), fmtNum(x), fmtNum(y.Mean), fmtNum(y.CI95)})
+			if best < 0 || better(r, l.rows[best]) {
+				best = i
+			}
+		}
+		// A trade-off reads along the traffic axis: join the points in that
+		// order, not in the order they were swept.
+		slices.SortStableFunc(s.Points, func(a, b plots.Point) int { return compare(a.X, b.X) })
+		c.Series = append(c.Series, s)
+		b := l.rows[best]
+		if b.Metrics[breaksKey].Mean == 0 {
+			findings = append(findings, fmt.Sprintf("%s: the cheapest point without breaks is %s, at %s bytes per client-hour",
+				l.name, pointName(res, l, b), fmtNum(math.Round(b.Metrics[overheadKey].Mean))))
+		} else {
+			findings = append(findings, fmt.Sprintf("%s: no point avoids breaks; the fewest, %s per 1000 client-hours, come with %s at %s bytes per client-hour",
+				l.name, fmtNum(b.Metrics[breaksKey].Mean), pointName(res, l, b), fmtNum(math.Round(b.Metrics[overheadKey].Mean))))
+		}
+	}
+	return &Chart{Name: "tradeoff", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}, nil
+}
+
+// better orders points by breaks, then by traffic.
+func better(a, b sweep.Row) bool {
+	ba, bb := a.Metrics[breaksKey].Mean, b.Metrics[breaksKey].Mean
+	if ba != bb {
+		return ba < bb
+	}
+	return a.Metrics[overheadKey].Mean < b.Metrics[overheadKey].Mean
+}
+
+func pointName(res *sweep.Result, l line, r sweep.Row) string {
+	if l.key < 0 {
+		return "the scenario as written"
+	}
+	return res.Keys[l.key] + "=" + r.Params[l.key]
+}
+
+// xAxis returns the varying key's values as numbers for a line chart,
+// whether they are durations, and whether a log scale suits them.
+func xAxis(res *sweep.Result, ls []line) (key int, dur, logX bool, err error) {
+	if len(res.Keys) == 0 {
+		return 0, false, false, fmt.Errorf("%w: needs a swept key", ErrNotApplicable)
+	}
+	key = ls[0].key
+	var vals []string
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, l := range ls {
+		for _, r := range l.rows {
+			v, ok := value(r.Params[l.key])
+			if !ok {
+				return 0, false, false, fmt.Errorf("%w: swept values of %s are not numbers or durations", ErrNotApplicable, res.Keys[l.key])
+			}
+			vals = append(vals, r.Params[l.key])
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	return key, isDuration(vals), lo > 0 && hi/lo > 30, nil
+}
+
+func axisLabel(key string, dur, logX bool) string {
+	l := key
+	if dur {
+		l += " (s)"
+	}
+	if logX {
+		l += ", log scale"
+	}
+	return l
+}
+
+func breaksVs(res *sweep.Result) (*Chart, error) {
+	ls := lines(res)
+	key, dur, logX, err := xAxis(res, ls)
+	if err != nil {
+		return nil, err
+	}
+	c := plots.Chart{Title: title(res, "breaks against "+res.Keys[key]), LogX: logX,
+		XLabel: axisLabel(res.Keys[key], dur, logX), YLabel: "breaks per 1000 client-hours (± 95% CI)"}
+	data := [][]string{{"line", "x", "breaks_per_1000_client_hours", "ci95"}}
+	var findings []string
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, l := range ls {
+		s := plots.Series{Name: l.name}
+		for _, r := range l.rows {
+			x, _ := value(r.Params[l.key])
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+			y := r.Metrics[breaksKey]
+			s.Points = append(s.Points, plots.Point{X: x, Y: y.Mean, YErr: y.CI95})
+			data = append(data, []string{l.name, fmtNum(x), fmtNum(y.Mean), fmtNum(y.CI95)})
+		}
+		c.Series = append(c.Series, s)
+		findings = append(findings, zeroFinding(res, l))
+	}
+	if dur {
+		for _, t := range res.Timeouts {
+			if t.Seconds >= lo/3 && t.Seconds <= hi*3 {
+				c.Marks = append(c.Marks, plots.Mark{X: t.Seconds, Label: fmt.Sprintf("%s %s timeout %s s", t.Middlebox, t.Class, fmtNum(t.Seconds))})
+			}
+		}
+	}
+	return &Chart{Name: "breaks-vs", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}, nil
+}
+
+// zeroFinding says up to which swept value a line has no breaks, what
+// that costs, and what the next value breaks.
+func zeroFinding(res *sweep.Result, l line) string {
+	rows := slices.Clone(l.rows)
+	slices.SortStableFunc(rows, func(a, b sweep.Row) int {
+		x, _ := value(a.Params[l.key])
+		y, _ := value(b.Params[l.key])
+		return compare(x, y)
+	})
+	k := res.Keys[l.key]
+	zero := func(r sweep.Row) bool { return r.Metrics[breaksKey].Mean == 0 }
+	switch {
+	case !slices.ContainsFunc(rows, zero):
+		min := slices.MinFunc(rows, func(a, b sweep.Row) int { return compare(a.Metrics[breaksKey].Mean, b.Metrics[breaksKey].Mean) })
+		return fmt.Sprintf("%s breaks at every swept %s, least (%s per 1000 client-hours) at %s", l.name, k,
+			fmtNum(min.Metrics[breaksKey].Mean), min.Params[l.key])
+	case !slices.ContainsFunc(rows, func(r sweep.Row) bool { return !zero(r) }):
+		return fmt.Sprintf("%s has no breaks at any swept %s", l.name, k)
+	}
+	// The last zero-break value before the first value that breaks, in
+	// ascending order of the swept value.
+	i := slices.IndexFunc(rows, func(r sweep.Row) bool { return !zero(r) })
+	if i == 0 { // breaks at low values, none at high ones
+		j := slices.IndexFunc(rows, zero)
+		z := rows[j]
+		return fmt.Sprintf("%s has no breaks from %s=%s up (%s bytes per client-hour there); at %s it has %s per 1000 client-hours",
+			l.name, k, z.Params[l.key], fmtNum(math.Round(z.Metrics[overheadKey].Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Metrics[breaksKey].Mean))
+	}
+	z, b := rows[i-1], rows[i]
+	return fmt.Sprintf("%s has no breaks up to %s=%s, at a cost of %s bytes per client-hour; at %s it has %s per 1000 client-hours",
+		l.name, k, z.Params[l.key], fmtNum(math.Round(z.Metrics[overheadKey].Mean)), b.Params[l.key], fmtNum(b.Metrics[breaksKey].Mean))
+}
+
+func compare(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func detection(res *sweep.Result) (*Chart, error) {
+	ls := lines(res)
+	key, dur, logX, err := xAxis(res, ls)
+	if err != nil {
+		return nil, err
+	}
+	c := plots.Chart{Title: title(res, "how long a break goes unnoticed"), LogX: logX,
+		XLabel: axisLabel(res.Keys[key], dur, logX), YLabel: "detection latency (s)"}
+	data := [][]string{{"line", "x", "p50_s", "p99_s"}}
+	var worst sweep.Row
+	worstLine, lo, hi := "", math.Inf(1), 0.0
+	for _, l := range ls {
+		p50 := plots.Series{Name: l.name + " p50"}
+		p99 := plots.Series{Name: l.name + " p99"}
+		for _, r := range l.rows {
+			x, _ := value(r.Params[l.key])
+			a, b := r.Metrics["detection_latency_s.p50"].Mean, r.Metrics["detection_latency_s.p99"].Mean
+			p50.Points = append(p50.Points, plots.Point{X: x, Y: a})
+			p99.Points = append(p99.Points, plots.Point{X: x, Y: b})
+			data = append(data, []string{l.name, fmtNum(x), fmtNum(a), fmtNum(b)})
+			if r.Metrics["breaks.total"].Mean > 0 {
+				lo = math.Min(lo, a)
+			}
+			if b > hi {
+				hi, worst, worstLine = b, r, l.name
+			}
+		}
+		c.Series = append(c.Series, p50, p99)
+	}
+	finding := "No breaks were detected at any swept value."
+	if hi > 0 {
+		finding = fmt.Sprintf("Median detection latency is at least %s s where there are breaks; the worst p99 is %s s (%s at %s=%s).",
+			fmtNum(math.Round(lo*10)/10), fmtNum(math.Round(hi*10)/10), worstLine, res.Keys[key], worst.Params[key])
+	}
+	return &Chart{Name: "detection", Figure: c, Data: data, Finding: finding}, nil
+}
+
+// maxLines is the most points the occupancy chart draws a line for;
+// beyond it the points are sampled evenly and the title says so.
+const maxLines = 8
+
+func occupancy(res *sweep.Result, series []sweep.SeriesRow) (*Chart, error) {
+	if len(series) == 0 {
+		return nil, fmt.Errorf("%w: no time series (run with --timeseries, or a sweep)", ErrNotApplicable)
+	}
+	var points []string // distinct point labels, in order
+	label := func(params []string) string {
+		parts := make([]string, len(params))
+		for i, p := range params {
+			parts[i] = res.Keys[i] + "=" + p
+		}
+		return strings.Join(parts, ", ")
+	}
+	for _, s := range series {
+		if l := label(s.Params); !slices.Contains(points, l) {
+			points = append(points, l)
+		}
+	}
+	shown := points
+	if len(points) > maxLines {
+		shown = nil
+		for i := range maxLines {
+			shown = append(shown, points[i*(len(points)-1)/(maxLines-1)])
+		}
+	}
+	end := series[len(series)-1].At
+	unit, scale := "h", 3600.0
+	if end < 3*3600 {
+		unit, scale = "min", 60
+	}
+	t := title(res, "table occupancy over time")
+	if len(shown) < len(points) {
+		t += fmt.Sprintf(" (%d of %d points)", len(shown), len(points))
+	}
+	c := plots.Chart{Title: t, XLabel: "simulated time (" + unit + ")", YLabel: "entries held"}
+	data := [][]string{{"point", "middlebox", "t_s", "occupancy", "capacity"}}
+	byLine := map[string]*plots.Series{}
+	var order []string
+	var capacities []string
+	var capValues []int
+	peak, peakAt, peakCap := map[string]int{}, map[string]string{}, map[string]int{}
+	for _, s := range series {
+		pl := label(s.Params)
+		if !slices.Contains(shown, pl) {
+			continue
+		}
+		name := s.Middlebox
+		switch {
+		case len(res.Middleboxes) == 1 && pl != "":
+			name = pl
+		case pl != "":
+			name += ", " + pl
+		}
+		if byLine[name] == nil {
+			byLine[name] = &plots.Series{Name: name, Plain: true}
+			order = append(order, name)
+		}
+		byLine[name].Points = append(byLine[name].Points, plots.Point{X: s.At / scale, Y: float64(s.Occupancy)})
+		data = append(data, []string{pl, s.Middlebox, fmtNum(s.At), strconv.Itoa(s.Occupancy), strconv.Itoa(s.Capacity)})
+		if s.Capacity > 0 {
+			capacity := fmt.Sprintf("%s capacity %d", s.Middlebox, s.Capacity)
+			if !slices.Contains(capacities, capacity) {
+				capacities = append(capacities, capacity)
+				capValues = append(capValues, s.Capacity)
+			}
+		}
+		if s.Occupancy > peak[s.Middlebox] {
+			peak[s.Middlebox], peakAt[s.Middlebox], peakCap[s.Middlebox] = s.Occupancy, pl, s.Capacity
+		}
+	}
+	for _, name := range order {
+		c.Series = append(c.Series, *byLine[name])
+	}
+	// One dashed line per distinct capacity (a capacity sweep has several).
+	for i, name := range capacities {
+		y := float64(capValues[i])
+		c.Series = append(c.Series, plots.Series{Name: name, Dashed: true, Points: []plots.Point{{X: 0, Y: y}, {X: end / scale, Y: y}}})
+	}
+	var findings []string
+	for _, m := range res.Middleboxes {
+		if _, ok := peak[m]; !ok {
+			continue
+		}
+		f := fmt.Sprintf("%s holds at most %d entries", m, peak[m])
+		if cp := peakCap[m]; cp > 0 {
+			f += fmt.Sprintf(" (%.0f%% of its %d)", 100*float64(peak[m])/float64(cp), cp)
+		}
+		if peakAt[m] != "" {
+			f += " at " + peakAt[m]
+		}
+		findings = append(findings, f)
+	}
+	return &Chart{Name: "occupancy", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}, nil
+}
+
+func heatmap(res *sweep.Result) (*Chart, error) {
+	if len(res.Keys) < 2 {
+		return nil, fmt.Errorf("%w: needs two swept keys", ErrNotApplicable)
+	}
+	var xs, ys []string
+	for _, r := range res.Rows {
+		if !slices.Contains(xs, r.Params[0]) {
+			xs = append(xs, r.Params[0])
+		}
+		if !slices.Contains(ys, r.Params[1]) {
+			ys = append(ys, r.Params[1])
+		}
+	}
+	// Breaks over all groups: total breaks over total client-hours; other
+	// keys are held at their first value.
+	breaks := make([][]float64, len(ys))
+	hours := make([][]float64, len(ys))
+	for i := range ys {
+		breaks[i], hours[i] = make([]float64, len(xs)), make([]float64, len(xs))
+	}
+	first := res.Rows[0].Params
+	for _, r := range res.Rows {
+		if len(r.Params) > 2 && !slices.Equal(r.Params[2:], first[2:]) {
+			continue
+		}
+		xi, yi := slices.Index(xs, r.Params[0]), slices.Index(ys, r.Params[1])
+		breaks[yi][xi] += r.Metrics["breaks.total"].Mean
+		hours[yi][xi] += r.Metrics["client_hours"].Mean
+	}
+	data := [][]string{{res.Keys[0], res.Keys[1], breaksKey}}
+	z := make([][]float64, len(ys))
+	minV, maxV := math.Inf(1), math.Inf(-1)
+	var minAt, maxAt string
+	for yi := range ys {
+		z[yi] = make([]float64, len(xs))
+		for xi := range xs {
+			v := 0.0
+			if hours[yi][xi] > 0 {
+				v = 1000 * breaks[yi][xi] / hours[yi][xi]
+			}
+			z[yi][xi] = v
+			data = append(data, []string{xs[xi], ys[yi], fmtNum(v)})
+			at := fmt.Sprintf("%s=%s, %s=%s", res.Keys[0], xs[xi], res.Keys[1], ys[yi])
+			if v < minV {
+				minV, minAt = v, at
+			}
+			if v > maxV {
+				maxV, maxAt = v, at
+			}
+		}
+	}
+	h := plots.Heatmap{Title: title(res, "breaks per 1000 client-hours"), XLabel: res.Keys[0], YLabel: res.Keys[1],
+		ZLabel: "breaks / 1000 client-h", XTicks: xs, YTicks: ys, Z: z}
+	finding := fmt.Sprintf("Breaks are fewest (%s per 1000 client-hours) at %s and most (%s) at %s.", fmtNum(minV), minAt, fmtNum(maxV), maxAt)
+	return &Chart{Name: "heatmap", Figure: h, Data: data, Finding: finding}, nil
+}

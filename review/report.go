@@ -1,0 +1,162 @@
+package review
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/natsim/natsim/outfile"
+	"github.com/natsim/natsim/plots"
+	"github.com/natsim/natsim/sim"
+	"github.com/natsim/natsim/sweep"
+)
+
+// Written is a chart written to disk.
+type Written struct {
+	*Chart
+	File string // the image, relative to the output directory
+}
+
+// Save writes a chart as path (its format from the extension) and its
+// data as the same name with .csv.
+func Save(c *Chart, path string) error {
+	format, err := plots.FormatOf(path)
+	if err != nil {
+		return err
+	}
+	if err := outfile.Write(path, func(w io.Writer) error { return plots.Render(w, c.Figure, format) }); err != nil {
+		return err
+	}
+	return outfile.Write(strings.TrimSuffix(path, filepath.Ext(path))+".csv", func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		cw.WriteAll(c.Data)
+		return cw.Error()
+	})
+}
+
+// WriteAll builds and saves every standard chart into dir as NAME.format;
+// charts that do not apply are returned in skipped with the reason.
+func WriteAll(dir string, res *sweep.Result, series []sweep.SeriesRow, format string) (written []Written, skipped []string, err error) {
+	for _, name := range Names {
+		c, err := Build(name, res, series)
+		if errors.Is(err, ErrNotApplicable) {
+			skipped = append(skipped, name+": "+strings.TrimPrefix(err.Error(), ErrNotApplicable.Error()+": "))
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		file := name + "." + format
+		if err := Save(c, filepath.Join(dir, file)); err != nil {
+			return nil, nil, err
+		}
+		written = append(written, Written{Chart: c, File: file})
+	}
+	return written, skipped, nil
+}
+
+// Report writes report.md: the question, the setup, the results, the
+// charts and their findings.
+func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, skipped []string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", res.Scenario)
+	if res.Partial {
+		fmt.Fprintf(&b, "> **Partial sweep:** interrupted after %d of %d points; only those are shown.\n\n", res.PointsDone, res.PointsTotal)
+	}
+	b.WriteString("## Question\n\n")
+	if res.Description != "" {
+		b.WriteString(res.Description + "\n\n")
+	} else {
+		b.WriteString("(the scenario has no description)\n\n")
+	}
+	fmt.Fprintf(&b, "Simulated %v after %v of warmup, %d replication(s) per point, seed %d; natsim %s. "+
+		"`scenario.yaml` beside this file reproduces every number.\n\n", cfg.Duration-cfg.Warmup, cfg.Warmup, res.Replications, res.Seed, res.Version)
+	b.WriteString("## Setup\n\n| middlebox | capacity | when full | tcp established | tcp transitory | udp / stream | unknown out / in | port kept |\n|---|---|---|---|---|---|---|---|\n")
+	for _, m := range cfg.Path {
+		capacity := fmt.Sprint(m.Capacity)
+		if m.Capacity == 0 {
+			capacity = "unlimited"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %v | %v | %v | %v / %v | %v / %v | %v |\n", m.Name, capacity, m.WhenFull, m.Timeouts.TCPEstablished,
+			m.Timeouts.TCPTransitory, m.Timeouts.UDP, m.Timeouts.UDPStream, m.UnknownOutbound, m.UnknownInbound, m.PortPreservation)
+	}
+	b.WriteString("\n| group | clients | protocol | keepalive | traffic up / down | sessions |\n|---|---|---|---|---|---|\n")
+	for _, g := range cfg.Groups {
+		proto := "tcp"
+		if g.Proto != 0 {
+			proto = "udp"
+		}
+		sess := "none"
+		if g.Session != nil {
+			sess = fmt.Sprintf("lifetime %s, think %s", dist(g.Session.Lifetime), dist(g.Session.Think))
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s / %s | %s |\n", g.Name, g.Count, proto, keepalive(g.Keepalive),
+			dist(g.Up.Interval), dist(g.Down.Interval), sess)
+	}
+	if len(res.Keys) > 0 {
+		fmt.Fprintf(&b, "\nSwept: %s (values as in each row below; the setup shows the first point).\n", strings.Join(res.Keys, ", "))
+	}
+	b.WriteString("\n## Results\n\n")
+	head := append(append([]string{}, res.Keys...), "group", "breaks / 1000 client-h", "overhead B / client-h", "detection p50 / p99 (s)", "downtime", "lost up / down")
+	b.WriteString("| " + strings.Join(head, " | ") + " |\n|" + strings.Repeat("---|", len(head)) + "\n")
+	for _, r := range res.Rows {
+		m := r.Metrics
+		cells := append(append([]string{}, r.Params...), r.Group,
+			fmt.Sprintf("%s ± %s", short(m[breaksKey].Mean), short(m[breaksKey].CI95)),
+			short(m[overheadKey].Mean),
+			short(m["detection_latency_s.p50"].Mean)+" / "+short(m["detection_latency_s.p99"].Mean),
+			fmt.Sprintf("%.2g%%", 100*m["downtime_fraction"].Mean),
+			short(m["lost_up"].Mean)+" / "+short(m["lost_down"].Mean))
+		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	if len(written) > 0 {
+		b.WriteString("\n## Findings\n")
+	}
+	for _, c := range written {
+		fmt.Fprintf(&b, "\n### %s\n\n![%s](%s)\n\n%s Data: `%s`.\n", c.Name, c.Name, c.File, c.Finding,
+			strings.TrimSuffix(c.File, filepath.Ext(c.File))+".csv")
+	}
+	if len(skipped) > 0 {
+		b.WriteString("\nNot drawn: " + strings.Join(skipped, "; ") + ".\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func short(x float64) string { return strings.TrimSuffix(fmt.Sprintf("%.4g", x), ".0") }
+
+func dist(d sim.Dist) string {
+	if d.IsZero() {
+		return "none"
+	}
+	a := func(x time.Duration) string { return x.String() }
+	switch d.Kind {
+	case sim.Exponential:
+		return "exp(" + a(d.A) + ")"
+	case sim.Uniform:
+		return "U(" + a(d.A) + ", " + a(d.B) + ")"
+	case sim.Lognormal:
+		return fmt.Sprintf("lognormal(%s, σ %g)", a(d.A), d.Shape)
+	case sim.Pareto:
+		return fmt.Sprintf("pareto(%s, α %g)", a(d.A), d.Shape)
+	}
+	return a(d.A)
+}
+
+func keepalive(k sim.Keepalive) string {
+	switch k.Type {
+	case sim.KeepaliveTCP:
+		return fmt.Sprintf("TCP idle %v, %d x %v", k.Idle, k.Count, k.Interval)
+	case sim.KeepaliveApp, sim.KeepaliveServerApp:
+		s := fmt.Sprintf("%v every %v ± %v, %d+%d B, timeout %v, %d misses", k.Type, k.Interval, k.Jitter, k.RequestBytes, k.ResponseBytes, k.Timeout, k.Misses)
+		if k.IdleOnly {
+			s += ", when idle"
+		}
+		return s
+	}
+	return "none"
+}

@@ -1,0 +1,305 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxPoints bounds the size of a sweep's cartesian product.
+const maxPoints = 100000
+
+// Value is one swept key's value at a point of a sweep.
+type Value struct {
+	Key   string
+	Value string // as written (YAML)
+}
+
+// Point is one point of a sweep: the values of the swept keys and the
+// scenario they make.
+type Point struct {
+	Values   []Value
+	Scenario *Scenario
+}
+
+// Label is the point's values as key=value, comma separated.
+func (p Point) Label() string {
+	parts := make([]string, len(p.Values))
+	for i, v := range p.Values {
+		parts[i] = v.Key + "=" + v.Value
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ParseParam reads a --param flag: KEY=V1,V2,... or a range KEY=A..B:logN
+// (N values spaced evenly on a log scale) or KEY=A..B:linN (on a linear
+// scale). A and B are durations or numbers.
+func ParseParam(text string) (SweepKey, error) {
+	flag := "--param " + text
+	key, vals, ok := strings.Cut(text, "=")
+	if !ok || key == "" || vals == "" {
+		return SweepKey{}, Problems{{Flag: flag, Msg: "expected KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6"}}
+	}
+	sk := SweepKey{Key: key, flag: flag}
+	if lo, rest, isRange := strings.Cut(vals, ".."); isRange {
+		values, err := expandRange(lo, rest)
+		if err != nil {
+			return SweepKey{}, Problems{{Flag: flag, Field: key, Msg: err.Error(), Value: strconv.Quote(vals)}}
+		}
+		sk.Values = values
+		return sk, nil
+	}
+	for _, v := range strings.Split(vals, ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			return SweepKey{}, Problems{{Flag: flag, Field: key, Msg: "empty value in the list", Value: strconv.Quote(vals)}}
+		}
+		sk.Values = append(sk.Values, v)
+	}
+	return sk, nil
+}
+
+// expandRange expands A..B:logN or A..B:linN.
+func expandRange(lo, rest string) ([]string, error) {
+	hi, spec, ok := strings.Cut(rest, ":")
+	if !ok {
+		return nil, fmt.Errorf("a range needs a spacing: A..B:log10 or A..B:lin6")
+	}
+	var n int
+	var log bool
+	switch {
+	case strings.HasPrefix(spec, "log"):
+		n, log = atoiOr(spec[3:]), true
+	case strings.HasPrefix(spec, "lin"):
+		n = atoiOr(spec[3:])
+	}
+	if n < 2 || n > 1000 {
+		return nil, fmt.Errorf("spacing must be logN or linN with N from 2 to 1000 (got %q)", spec)
+	}
+	a, b, isDur, isInt, err := rangeEnds(lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	if log && (a <= 0 || b <= 0) {
+		return nil, fmt.Errorf("a log range needs positive ends")
+	}
+	var out []string
+	for i := range n {
+		f := float64(i) / float64(n-1)
+		x := a + f*(b-a)
+		if log {
+			x = a * math.Pow(b/a, f)
+		}
+		switch {
+		case isDur:
+			out = append(out, roundDuration(time.Duration(x)).String())
+		case isInt:
+			out = append(out, strconv.FormatInt(int64(math.Round(x)), 10))
+		default:
+			out = append(out, strconv.FormatFloat(x, 'g', 4, 64))
+		}
+	}
+	return slices.Compact(out), nil
+}
+
+func atoiOr(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// rangeEnds parses the ends of a range as durations, else as numbers.
+func rangeEnds(lo, hi string) (a, b float64, isDur, isInt bool, err error) {
+	da, errA := time.ParseDuration(lo)
+	db, errB := time.ParseDuration(hi)
+	if errA == nil && errB == nil {
+		return float64(da), float64(db), true, false, nil
+	}
+	a, errA = strconv.ParseFloat(lo, 64)
+	b, errB = strconv.ParseFloat(hi, 64)
+	if errA != nil || errB != nil {
+		return 0, 0, false, false, fmt.Errorf("range ends must both be durations or both numbers")
+	}
+	return a, b, false, a == math.Trunc(a) && b == math.Trunc(b), nil
+}
+
+// roundDuration keeps three significant digits, so that log-spaced
+// values read as 30s, 1m3s, 2m13s rather than to the nanosecond.
+func roundDuration(d time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	unit := time.Duration(math.Pow(10, math.Floor(math.Log10(float64(d)))-2))
+	return d.Round(max(unit, time.Millisecond))
+}
+
+// Keys merges the scenario's sweep: block with params: a param replaces
+// a key of the same name, others are added after the block's keys.
+func (sc *Scenario) Keys(params []SweepKey) Sweep {
+	keys := slices.Clone(sc.Sweep)
+	for _, p := range params {
+		if i := slices.IndexFunc(keys, func(k SweepKey) bool { return k.Key == p.Key }); i >= 0 {
+			keys[i] = p
+		} else {
+			keys = append(keys, p)
+		}
+	}
+	return keys
+}
+
+// Points expands the sweep (the scenario's sweep: block and params) into
+// its cartesian product, the first key varying slowest. A scenario
+// without swept keys is one point. Every point is loaded and checked; all
+// problems are reported at once.
+func (sc *Scenario) Points(params []SweepKey) ([]Point, error) {
+	return sc.expand(sc.Keys(params))
+}
+
+func (sc *Scenario) expand(keys Sweep) ([]Point, error) {
+	total := 1
+	for _, k := range keys {
+		total *= len(k.Values)
+		if total > maxPoints {
+			return nil, Problems{{File: sc.File, Msg: fmt.Sprintf("the sweep has more than %d points", maxPoints)}}
+		}
+	}
+	var points []Point
+	var probs Problems
+	seen := map[string]bool{}
+	idx := make([]int, len(keys))
+	for range total {
+		tree := cloneNode(sc.root)
+		origin := map[*yaml.Node]string{}
+		p := Point{}
+		bad := false
+		for ki, k := range keys {
+			text := k.Values[idx[ki]]
+			p.Values = append(p.Values, Value{Key: k.Key, Value: text})
+			val, err := k.node(idx[ki], sc.root)
+			if err != nil {
+				probs = append(probs, Problem{Flag: k.flag, Field: k.Key, Msg: "value is not valid YAML", Value: strconv.Quote(text)})
+				bad = true
+				continue
+			}
+			if k.flag != "" {
+				markOrigin(val, k.flag, origin)
+			}
+			if err := setKey(tree, k.Key, val); err != nil {
+				probs = append(probs, k.problem(sc, err.Error()))
+				bad = true
+			}
+		}
+		if !bad {
+			s, ps := build(sc.File, tree, origin)
+			for _, pr := range ps {
+				if !seen[pr.String()] {
+					seen[pr.String()] = true
+					probs = append(probs, pr)
+				}
+			}
+			if s != nil {
+				s.Description = sc.Description
+				p.Scenario = s
+			}
+		}
+		points = append(points, p)
+		for ki := len(keys) - 1; ki >= 0; ki-- { // odometer: last key fastest
+			idx[ki]++
+			if idx[ki] < len(keys[ki].Values) {
+				break
+			}
+			idx[ki] = 0
+		}
+	}
+	if len(probs) > 0 {
+		return nil, dedupe(probs)
+	}
+	return points, nil
+}
+
+func dedupe(ps Problems) Problems {
+	seen := map[string]bool{}
+	var out Problems
+	for _, p := range ps {
+		if !seen[p.String()] {
+			seen[p.String()] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// node returns the YAML node of value i: the sweep block's own node (so
+// that problems point at it in the file) or the flag's parsed text.
+func (k SweepKey) node(i int, root *yaml.Node) (*yaml.Node, error) {
+	if k.flag == "" {
+		if block := mapGet(root, "sweep"); block != nil {
+			if vals := mapGet(block, k.Key); vals != nil && i < len(vals.Content) {
+				return vals.Content[i], nil
+			}
+		}
+	}
+	return parseValue(k.Values[i])
+}
+
+func (k SweepKey) problem(sc *Scenario, msg string) Problem {
+	if k.flag != "" {
+		return Problem{Flag: k.flag, Field: k.Key, Msg: msg}
+	}
+	return Problem{File: sc.File, Line: k.line, Col: k.col, Field: "sweep." + k.Key, Msg: msg}
+}
+
+// ResolvedYAML is the scenario with presets applied and the given sweep,
+// as YAML: loading it gives the same runs.
+func (sc *Scenario) ResolvedYAML(sweep Sweep) ([]byte, error) {
+	f := *sc.file
+	f.Sweep = sweep
+	header := "# Resolved by natsim: presets applied, --set values and --param sweeps included.\n"
+	if sc.File != "" {
+		header += "# From " + sc.File + ".\n"
+	}
+	out, err := yaml.Marshal(&f)
+	return append([]byte(header), out...), err
+}
+
+// MarshalYAML writes a duration as Go writes it (350s is 5m50s).
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// MarshalYAML writes a distribution in the form it is read.
+func (d Dist) MarshalYAML() (any, error) {
+	a, b := time.Duration(d.A).String(), time.Duration(d.B).String()
+	switch d.Kind {
+	case "exponential":
+		return map[string]string{"exponential": a}, nil
+	case "uniform":
+		return map[string][]string{"uniform": {a, b}}, nil
+	case "lognormal":
+		return map[string]map[string]any{"lognormal": {"median": a, "sigma": d.Shape}}, nil
+	case "pareto":
+		return map[string]map[string]any{"pareto": {"scale": a, "shape": d.Shape}}, nil
+	}
+	return a, nil
+}
+
+// MarshalYAML writes the sweep block as KEY: [VALUES].
+func (s Sweep) MarshalYAML() (any, error) {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	for _, k := range s {
+		seq := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, v := range k.Values {
+			n, err := parseValue(v)
+			if err != nil {
+				return nil, err
+			}
+			seq.Content = append(seq.Content, n)
+		}
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k.Key}, seq)
+	}
+	return m, nil
+}

@@ -1,0 +1,382 @@
+// Package sweep runs a scenario over the points of a sweep (each point
+// replicated with independent seeds, all runs in parallel through package
+// batch) and writes what a design review needs to reproduce and chart it:
+// sweep.csv and sweep.json (one row per point and client group, the swept
+// keys first, then every metric's mean and 95% half-width), runs.csv (one
+// row per replication), timeseries.csv (the first replication of each
+// point) and scenario.yaml (the resolved scenario, presets applied, with
+// the sweep that was run). An interrupted sweep writes the points it
+// finished and says it is partial.
+package sweep
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/natsim/natsim/batch"
+	"github.com/natsim/natsim/nat"
+	"github.com/natsim/natsim/outfile"
+	"github.com/natsim/natsim/scenarios"
+	"github.com/natsim/natsim/sim"
+)
+
+// Stat is a metric's mean over replications and its 95% half-width.
+type Stat struct {
+	Mean float64 `json:"mean"`
+	CI95 float64 `json:"ci95"`
+}
+
+// Row is one point and client group: every metric of the group, then of
+// every middlebox (named mb.NAME.METRIC).
+type Row struct {
+	Params  []string        `json:"params"` // values of the swept keys, in Keys order
+	Group   string          `json:"group"`
+	Metrics map[string]Stat `json:"metrics"`
+}
+
+// Timeout is a middlebox timeout on the path, for charts.
+type Timeout struct {
+	Middlebox string  `json:"middlebox"`
+	Class     string  `json:"class"`
+	Seconds   float64 `json:"s"`
+}
+
+// Result is sweep.json: everything the charts and the report need.
+type Result struct {
+	Version      string    `json:"natsim_version"`
+	Scenario     string    `json:"scenario"`
+	Description  string    `json:"description"`
+	Seed         uint64    `json:"seed"`
+	Replications int       `json:"replications"`
+	Partial      bool      `json:"partial"`
+	PointsDone   int       `json:"points_done"`
+	PointsTotal  int       `json:"points_total"`
+	Keys         []string  `json:"keys"`
+	Groups       []string  `json:"groups"`
+	Middleboxes  []string  `json:"middleboxes"`
+	Capacities   []int     `json:"capacities"`
+	Timeouts     []Timeout `json:"timeouts"`
+	Rows         []Row     `json:"rows"`
+
+	runs   [][]*sim.RunResult // per finished point, for runs.csv and timeseries.csv
+	params [][]string         // per finished point
+	cfgs   []*sim.Config
+}
+
+// Run runs every point with its replications on workers. Closing stop
+// interrupts it: the points whose replications all finished are kept and
+// the result is marked partial.
+func Run(points []scenarios.Point, keys []string, workers int, obs batch.Observer, stop <-chan struct{}) (*Result, error) {
+	var jobs []batch.Job
+	var first []int // index of each point's first job
+	for _, p := range points {
+		first = append(first, len(jobs))
+		for rep := range p.Scenario.Replications {
+			jobs = append(jobs, batch.Job{Config: &p.Scenario.Config, Replication: rep})
+		}
+	}
+	runs, err := batch.Run(jobs, workers, obs, stop)
+	if err != nil {
+		return nil, err
+	}
+	perPoint := make([][]*sim.RunResult, len(points))
+	for pi, p := range points {
+		perPoint[pi] = runs[first[pi] : first[pi]+p.Scenario.Replications]
+	}
+	return Assemble(points, keys, perPoint), nil
+}
+
+// Assemble builds the result of a sweep from each point's runs (a nil run
+// is one that did not finish: its point is left out and the result is
+// partial).
+func Assemble(points []scenarios.Point, keys []string, runs [][]*sim.RunResult) *Result {
+	base := points[0].Scenario
+	res := &Result{Version: sim.Version, Scenario: base.Config.Name, Description: base.Description,
+		Seed: base.Config.Seed, Replications: base.Replications, PointsTotal: len(points), Keys: keys}
+	for _, g := range base.Config.Groups {
+		res.Groups = append(res.Groups, g.Name)
+	}
+	for _, m := range base.Config.Path {
+		res.Middleboxes = append(res.Middleboxes, m.Name)
+		res.Capacities = append(res.Capacities, m.Capacity)
+		res.Timeouts = append(res.Timeouts, timeoutsOf(m, base.Config.Groups)...)
+	}
+	for pi, p := range points {
+		if slices.Contains(runs[pi], nil) {
+			res.Partial = true
+			continue
+		}
+		res.add(p, runs[pi])
+	}
+	return res
+}
+
+// timeoutsOf lists the timeouts of a middlebox that its groups' protocols
+// meet.
+func timeoutsOf(m sim.Middlebox, groups []sim.Group) []Timeout {
+	var tcp, udp bool
+	for _, g := range groups {
+		tcp = tcp || g.Proto == nat.TCP
+		udp = udp || g.Proto == nat.UDP
+	}
+	var out []Timeout
+	if tcp {
+		out = append(out, Timeout{m.Name, "tcp_established", m.Timeouts.TCPEstablished.Seconds()})
+	}
+	if udp {
+		out = append(out, Timeout{m.Name, "udp", m.Timeouts.UDP.Seconds()}, Timeout{m.Name, "udp_stream", m.Timeouts.UDPStream.Seconds()})
+	}
+	return out
+}
+
+// add aggregates one finished point into rows.
+func (res *Result) add(p scenarios.Point, runs []*sim.RunResult) {
+	cfg := &p.Scenario.Config
+	params := make([]string, len(p.Values))
+	for i, v := range p.Values {
+		params[i] = v.Value
+	}
+	res.PointsDone++
+	res.runs = append(res.runs, runs)
+	res.params = append(res.params, params)
+	res.cfgs = append(res.cfgs, cfg)
+	boxes := map[string]Stat{}
+	for bi, m := range cfg.Path {
+		for name, st := range stats(runs, func(r *sim.RunResult) any { return r.Middleboxes[bi] }) {
+			boxes["mb."+m.Name+"."+name] = st
+		}
+	}
+	for gi, g := range cfg.Groups {
+		row := Row{Params: params, Group: g.Name, Metrics: stats(runs, func(r *sim.RunResult) any { return r.Groups[gi] })}
+		for k, v := range boxes {
+			row.Metrics[k] = v
+		}
+		res.Rows = append(res.Rows, row)
+	}
+}
+
+// stats computes every metric's mean and 95% half-width over runs.
+func stats(runs []*sim.RunResult, pick func(*sim.RunResult) any) map[string]Stat {
+	per := make([][]sim.Metric, len(runs))
+	for i, r := range runs {
+		per[i] = sim.Flatten(pick(r))
+	}
+	out := map[string]Stat{}
+	for mi, m := range per[0] {
+		xs := make([]float64, len(runs))
+		for i := range runs {
+			xs[i] = per[i][mi].Value
+		}
+		mean, hw := sim.MeanCI95(xs)
+		out[m.Name] = Stat{Mean: mean, CI95: hw}
+	}
+	return out
+}
+
+// metricNames lists the metric columns in a stable order: group metrics
+// in result order, then middlebox metrics.
+func (res *Result) metricNames() []string {
+	var names []string
+	for _, m := range sim.Flatten(sim.GroupResult{}) {
+		names = append(names, m.Name)
+	}
+	for _, b := range res.Middleboxes {
+		for _, m := range sim.Flatten(sim.BoxResult{}) {
+			names = append(names, "mb."+b+"."+m.Name)
+		}
+	}
+	return names
+}
+
+// Write writes every output file into dir.
+func (res *Result) Write(dir string, resolved []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"sweep.csv", res.writeCSV},
+		{"sweep.json", res.writeJSON},
+		{"runs.csv", res.writeRuns},
+		{"timeseries.csv", res.writeSeries},
+		{"scenario.yaml", func(w io.Writer) error { _, err := w.Write(resolved); return err }},
+	}
+	for _, f := range files {
+		if err := outfile.Write(filepath.Join(dir, f.name), f.write); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (res *Result) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}
+
+func csvField(s string) string {
+	if strings.ContainsAny(s, ",\"\n") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}
+
+func csvLine(w io.Writer, fields []string) {
+	for i, f := range fields {
+		fields[i] = csvField(f)
+	}
+	fmt.Fprintln(w, strings.Join(fields, ","))
+}
+
+func num(x float64) string { return fmt.Sprint(x) }
+
+func (res *Result) writeCSV(w io.Writer) error {
+	names := res.metricNames()
+	header := append(slices.Clone(res.Keys), "group")
+	for _, n := range names {
+		header = append(header, n, n+"_ci95")
+	}
+	csvLine(w, header)
+	for _, row := range res.Rows {
+		fields := append(slices.Clone(row.Params), row.Group)
+		for _, n := range names {
+			st := row.Metrics[n]
+			fields = append(fields, num(st.Mean), num(st.CI95))
+		}
+		csvLine(w, fields)
+	}
+	return nil
+}
+
+func (res *Result) writeRuns(w io.Writer) error {
+	names := res.metricNames()
+	csvLine(w, append(append(slices.Clone(res.Keys), "replication", "seed", "group"), names...))
+	for pi, runs := range res.runs {
+		cfg := res.cfgs[pi]
+		for _, r := range runs {
+			boxes := map[string]float64{}
+			for bi, m := range cfg.Path {
+				for _, x := range sim.Flatten(r.Middleboxes[bi]) {
+					boxes["mb."+m.Name+"."+x.Name] = x.Value
+				}
+			}
+			for _, g := range r.Groups {
+				vals := map[string]float64{}
+				for _, x := range sim.Flatten(g) {
+					vals[x.Name] = x.Value
+				}
+				fields := append(slices.Clone(res.params[pi]), fmt.Sprint(r.Replication), fmt.Sprint(cfg.Seed), g.Name)
+				for _, n := range names {
+					v, ok := vals[n]
+					if !ok {
+						v = boxes[n]
+					}
+					fields = append(fields, num(v))
+				}
+				csvLine(w, fields)
+			}
+		}
+	}
+	return nil
+}
+
+func (res *Result) writeSeries(w io.Writer) error {
+	csvLine(w, append(slices.Clone(res.Keys), "t_s", "middlebox", "capacity", "occupancy", "breaks"))
+	for pi, runs := range res.runs {
+		cfg := res.cfgs[pi]
+		for bi, series := range runs[0].Series {
+			for _, s := range series {
+				csvLine(w, append(slices.Clone(res.params[pi]), num(s.At.Seconds()), cfg.Path[bi].Name,
+					fmt.Sprint(cfg.Path[bi].Capacity), fmt.Sprint(s.Occupancy), fmt.Sprint(s.Breaks)))
+			}
+		}
+	}
+	return nil
+}
+
+// DefaultDir is where a sweep writes when no --out is given:
+// natsim-out/NAME-TIMESTAMP.
+func DefaultDir(name string, now time.Time) string {
+	return filepath.Join("natsim-out", name+"-"+now.Format("20060102-150405"))
+}
+
+// SeriesRow is one time-series sample of one point and middlebox.
+type SeriesRow struct {
+	Params    []string
+	At        float64 // seconds
+	Middlebox string
+	Capacity  int
+	Occupancy int
+}
+
+// Series returns the time series of the first replication of each
+// finished point.
+func (res *Result) Series() []SeriesRow {
+	var out []SeriesRow
+	for pi, runs := range res.runs {
+		for bi, series := range runs[0].Series {
+			m := res.cfgs[pi].Path[bi]
+			for _, s := range series {
+				out = append(out, SeriesRow{Params: res.params[pi], At: s.At.Seconds(), Middlebox: m.Name, Capacity: m.Capacity, Occupancy: s.Occupancy})
+			}
+		}
+	}
+	return out
+}
+
+// Load reads sweep.json from dir (or the file itself), and the time series
+// beside it when there is one.
+func Load(path string) (*Result, []SeriesRow, error) {
+	file := path
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		file = filepath.Join(path, "sweep.json")
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	var res Result
+	if err := json.Unmarshal(data, &res); err != nil {
+		return nil, nil, fmt.Errorf("%s: not a natsim sweep.json: %w", file, err)
+	}
+	series, err := loadSeries(filepath.Join(filepath.Dir(file), "timeseries.csv"), len(res.Keys))
+	if err != nil && !os.IsNotExist(err) {
+		return nil, nil, err
+	}
+	return &res, series, nil
+}
+
+func loadSeries(file string, nkeys int) ([]SeriesRow, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	var out []SeriesRow
+	for _, r := range recs[min(1, len(recs)):] {
+		if len(r) != nkeys+5 {
+			return nil, fmt.Errorf("%s: a row has %d fields, want %d", file, len(r), nkeys+5)
+		}
+		row := SeriesRow{Params: r[:nkeys], Middlebox: r[nkeys+1]}
+		row.At, _ = strconv.ParseFloat(r[nkeys], 64)
+		row.Capacity, _ = strconv.Atoi(r[nkeys+2])
+		row.Occupancy, _ = strconv.Atoi(r[nkeys+3])
+		out = append(out, row)
+	}
+	return out, nil
+}
