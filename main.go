@@ -174,6 +174,7 @@ func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, e
 	if err != nil {
 		return nil, err
 	}
+	batch.TuneGC(limit)
 	if est := sc.Config.EstimateBytes(); limit > 0 && est > limit {
 		return nil, fmt.Errorf("%w: %s: estimated %s, more than --max-memory %s; use fewer clients or a larger --max-memory",
 			errTooBig, file, bytesText(est), bytesText(limit))
@@ -383,6 +384,8 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if *jobs < 1 {
 		return usagef("--jobs must be at least 1")
 	}
+	limit, _ := memoryLimit("")
+	batch.TuneGC(limit)
 	size := validate.Short
 	if *full {
 		size = validate.Full

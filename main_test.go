@@ -194,9 +194,63 @@ func TestDependencyDirection(t *testing.T) {
 			t.Errorf("nat depends on %s", d)
 		}
 	}
+	for _, d := range deps("./plots") {
+		if strings.HasPrefix(d, "github.com/natsim/natsim/") && d != "github.com/natsim/natsim/plots" {
+			t.Errorf("plots depends on %s", d)
+		}
+	}
 	for _, d := range deps("./sim") {
 		if strings.HasPrefix(d, "github.com/natsim/natsim/scenarios") || strings.HasPrefix(d, "gonum.org/v1/plot") || strings.Contains(d, "yaml") {
 			t.Errorf("sim depends on %s", d)
+		}
+	}
+}
+
+func TestSweepCommandWritesEverything(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	out, msg, code := natsim(t, "sweep", "scenarios/tcp-vs-app-keepalive-4min.yaml", "--quiet", "--report", "--out", dir,
+		"--set", "duration=30m", "--set", "warmup=5m", "--set", "replications=1",
+		"--set", "clients.tcp-keepalive.count=50", "--set", "clients.app-heartbeat.count=50",
+		"--param", "clients.tcp-keepalive.keepalive.idle=60s,300s", "--param", "clients.app-heartbeat.keepalive.interval=60s..300s:lin2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	for _, f := range []string{"sweep.csv", "sweep.json", "runs.csv", "timeseries.csv", "scenario.yaml", "report.md",
+		"tradeoff.png", "tradeoff.csv", "breaks-vs.png", "detection.png", "occupancy.png", "heatmap.png", "heatmap.csv"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	if !strings.Contains(out, "wrote 4 of 4 points") || !strings.Contains(out, "tradeoff: ") {
+		t.Errorf("stdout: %s", out)
+	}
+	report, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+	for _, want := range []string{"## Question", "Azure Load Balancer", "| azure-lb |", "![tradeoff](tradeoff.png)", "### heatmap"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+	// The resolved scenario reproduces the sweep.
+	if _, msg, code := natsim(t, "check", filepath.Join(dir, "scenario.yaml")); code != 0 {
+		t.Errorf("scenario.yaml does not load: %s", msg)
+	}
+	// plot redraws one chart from the directory, in another format.
+	svg := filepath.Join(t.TempDir(), "b.svg")
+	if out, msg, code := natsim(t, "plot", dir, "--chart", "breaks-vs", "--out", svg); code != 0 || !strings.Contains(out, "wrote") {
+		t.Errorf("plot: %d %s", code, msg)
+	}
+	if _, err := os.Stat(strings.TrimSuffix(svg, ".svg") + ".csv"); err != nil {
+		t.Error("plot wrote no data beside the chart")
+	}
+	for _, args := range [][]string{
+		{"plot", dir, "--chart", "pie"},
+		{"plot", dir, "--chart", "tradeoff", "--out", "x.gif"},
+		{"plot", "no-such-dir", "--chart", "tradeoff"},
+		{"sweep", "scenarios/tcp-vs-app-keepalive-4min.yaml", "--param", "clients.nope.count=1,2"},
+		{"sweep", "scenarios/tcp-vs-app-keepalive-4min.yaml", "--param", "network.rtt=1ms..2ms"},
+	} {
+		if _, msg, code := natsim(t, args...); code != 2 {
+			t.Errorf("natsim %v: exit %d (%s), want 2", args, code, msg)
 		}
 	}
 }

@@ -270,6 +270,14 @@ func (c Chart) Plot() (*plot.Plot, error) {
 	return p, nil
 }
 
+// cellText writes a heat-map value compactly without exponents.
+func cellText(z float64) string {
+	if math.Abs(z) >= 100 || z == math.Trunc(z) {
+		return strconv.FormatFloat(z, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(z, 'g', 3, 64)
+}
+
 // plainTicks are gonum's default ticks, labelled without trailing
 // zeros (25000, not 25000.00).
 type plainTicks struct{}
@@ -347,7 +355,7 @@ func (h Heatmap) draw(dc draw.Canvas) error {
 	for r, row := range h.Z {
 		for c, z := range row {
 			xys = append(xys, plotter.XY{X: float64(c), Y: float64(r)})
-			labels = append(labels, fmt.Sprintf("%.3g", z))
+			labels = append(labels, cellText(z))
 		}
 	}
 	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})

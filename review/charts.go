@@ -334,7 +334,7 @@ func detection(res *sweep.Result) (*Chart, error) {
 		XLabel: axisLabel(res.Keys[key], dur, logX), YLabel: "detection latency (s)"}
 	data := [][]string{{"line", "x", "p50_s", "p99_s"}}
 	var worst sweep.Row
-	worstLine, lo, hi := "", math.Inf(1), 0.0
+	worstLine, lo, hiMedian, hi := "", math.Inf(1), 0.0, 0.0
 	for _, l := range ls {
 		p50 := plots.Series{Name: l.name + " p50"}
 		p99 := plots.Series{Name: l.name + " p99"}
@@ -345,7 +345,7 @@ func detection(res *sweep.Result) (*Chart, error) {
 			p99.Points = append(p99.Points, plots.Point{X: x, Y: b})
 			data = append(data, []string{l.name, fmtNum(x), fmtNum(a), fmtNum(b)})
 			if r.Metrics["breaks.total"].Mean > 0 {
-				lo = math.Min(lo, a)
+				lo, hiMedian = math.Min(lo, a), math.Max(hiMedian, a)
 			}
 			if b > hi {
 				hi, worst, worstLine = b, r, l.name
@@ -355,8 +355,8 @@ func detection(res *sweep.Result) (*Chart, error) {
 	}
 	finding := "No breaks were detected at any swept value."
 	if hi > 0 {
-		finding = fmt.Sprintf("Median detection latency is at least %s s where there are breaks; the worst p99 is %s s (%s at %s=%s).",
-			fmtNum(math.Round(lo*10)/10), fmtNum(math.Round(hi*10)/10), worstLine, res.Keys[key], worst.Params[key])
+		finding = fmt.Sprintf("Where connections break, the median break goes unnoticed for %s to %s s; the worst p99 is %s s (%s at %s=%s).",
+			fmtNum(math.Round(lo*10)/10), fmtNum(math.Round(hiMedian*10)/10), fmtNum(math.Round(hi*10)/10), worstLine, res.Keys[key], worst.Params[key])
 	}
 	return &Chart{Name: "detection", Figure: c, Data: data, Finding: finding}, nil
 }
@@ -511,7 +511,7 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 		}
 	}
 	h := plots.Heatmap{Title: title(res, "breaks per 1000 client-hours"), XLabel: res.Keys[0], YLabel: res.Keys[1],
-		ZLabel: "breaks / 1000 client-h", XTicks: xs, YTicks: ys, Z: z}
+		ZLabel: "breaks per\n1000 client-h", XTicks: xs, YTicks: ys, Z: z}
 	finding := fmt.Sprintf("Breaks are fewest (%s per 1000 client-hours) at %s and most (%s) at %s.", fmtNum(minV), minAt, fmtNum(maxV), maxAt)
 	return &Chart{Name: "heatmap", Figure: h, Data: data, Finding: finding}, nil
 }

@@ -101,7 +101,7 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 		fmt.Fprintf(&b, "\nSwept: %s (values as in each row below; the setup shows the first point).\n", strings.Join(res.Keys, ", "))
 	}
 	b.WriteString("\n## Results\n\n")
-	head := append(append([]string{}, res.Keys...), "group", "breaks / 1000 client-h", "overhead B / client-h", "detection p50 / p99 (s)", "downtime", "lost up / down")
+	head := append(append([]string{}, res.Keys...), "group", "breaks / 1000 client-h", "overhead B / client-h", "detection p50 / p99 (s)", "downtime", "refused opens", "lost up / down")
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n|" + strings.Repeat("---|", len(head)) + "\n")
 	for _, r := range res.Rows {
 		m := r.Metrics
@@ -110,6 +110,7 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 			short(m[overheadKey].Mean),
 			short(m["detection_latency_s.p50"].Mean)+" / "+short(m["detection_latency_s.p99"].Mean),
 			fmt.Sprintf("%.2g%%", 100*m["downtime_fraction"].Mean),
+			short(m["refused"].Mean),
 			short(m["lost_up"].Mean)+" / "+short(m["lost_down"].Mean))
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}

@@ -87,7 +87,7 @@ func TestExampleResolves(t *testing.T) {
 		cfg.SampleEvery != 6*time.Hour/DefaultSamples {
 		t.Errorf("scenario %+v", cfg)
 	}
-	if len(sc.Sweep) != 1 || sc.Sweep[0].Key != "clients.grpc.keepalive.idle" || len(sc.Sweep[0].Values) != 8 || sc.Sweep[0].Values[7] != "2h" {
+	if len(sc.Sweep) != 2 || sc.Sweep[0].Key != "clients.grpc.keepalive.idle" || len(sc.Sweep[0].Values) != 8 || sc.Sweep[0].Values[7] != "2h" {
 		t.Errorf("sweep %+v", sc.Sweep)
 	}
 }

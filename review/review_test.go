@@ -1,0 +1,116 @@
+package review
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/xml"
+	"flag"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/natsim/natsim/plots"
+	"github.com/natsim/natsim/sweep"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden chart data")
+
+// TestChartsFromFixedResults builds every chart from a small fixed result
+// set: the image must decode (PNG) or parse (SVG), and the data behind it
+// must match the golden CSV (regenerate with go test -update).
+func TestChartsFromFixedResults(t *testing.T) {
+	res, series, err := sweep.Load("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range Names {
+		t.Run(name, func(t *testing.T) {
+			c, err := Build(name, res, series)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Finding == "" || !strings.HasSuffix(c.Finding, ".") {
+				t.Errorf("finding %q", c.Finding)
+			}
+			var img bytes.Buffer
+			if err := plots.Render(&img, c.Figure, "png"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := png.Decode(&img); err != nil {
+				t.Fatal(err)
+			}
+			img.Reset()
+			if err := plots.Render(&img, c.Figure, "svg"); err != nil {
+				t.Fatal(err)
+			}
+			for dec := xml.NewDecoder(&img); ; {
+				if _, err := dec.Token(); err == io.EOF {
+					break
+				} else if err != nil {
+					t.Fatalf("svg: %v", err)
+				}
+			}
+			var got bytes.Buffer
+			w := csv.NewWriter(&got)
+			w.WriteAll(c.Data)
+			golden := filepath.Join("testdata", "golden", name+".csv")
+			if *update {
+				os.WriteFile(golden, got.Bytes(), 0o644)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != string(want) {
+				t.Errorf("data differs from %s:\n%s", golden, got.String())
+			}
+		})
+	}
+}
+
+func TestFindingsSayTheAnswer(t *testing.T) {
+	res, series, _ := sweep.Load("testdata")
+	want := map[string]string{
+		"tradeoff":  "app (path.nat.capacity=2000): the cheapest point without breaks is clients.app.keepalive.idle=300s, at 960 bytes per client-hour",
+		"breaks-vs": "app (path.nat.capacity=1000) has no breaks up to clients.app.keepalive.idle=60s, at a cost of 4800 bytes per client-hour; at 300s it has 120 per 1000 client-hours",
+		"heatmap":   "Breaks are fewest (0 per 1000 client-hours) at clients.app.keepalive.idle=60s, path.nat.capacity=1000",
+		"occupancy": "nat holds at most 950 entries",
+	}
+	for name, w := range want {
+		c, err := Build(name, res, series)
+		if err != nil || !strings.Contains(c.Finding, w) {
+			t.Errorf("%s: %v\n got %q\nwant %q", name, err, c.Finding, w)
+		}
+	}
+}
+
+func TestNotApplicable(t *testing.T) {
+	res, _, _ := sweep.Load("testdata")
+	res.Keys = res.Keys[:1]
+	for i := range res.Rows {
+		res.Rows[i].Params = res.Rows[i].Params[:1]
+	}
+	if _, err := Build("heatmap", res, nil); err == nil || !strings.Contains(err.Error(), "two swept keys") {
+		t.Errorf("heatmap with one key: %v", err)
+	}
+	if _, err := Build("occupancy", res, nil); err == nil {
+		t.Error("occupancy without a time series")
+	}
+}
+
+func TestReportMentionsEverything(t *testing.T) {
+	res, series, _ := sweep.Load("testdata")
+	dir := t.TempDir()
+	written, skipped, err := WriteAll(dir, res, series, "png")
+	if err != nil || len(written) != len(Names) || len(skipped) != 0 {
+		t.Fatalf("written %d skipped %v err %v", len(written), skipped, err)
+	}
+	for _, c := range written {
+		if _, err := os.Stat(filepath.Join(dir, strings.TrimSuffix(c.File, ".png")+".csv")); err != nil {
+			t.Errorf("no data beside %s", c.File)
+		}
+	}
+}

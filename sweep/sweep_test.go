@@ -1,0 +1,143 @@
+package sweep
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/natsim/natsim/batch"
+	"github.com/natsim/natsim/scenarios"
+)
+
+// points loads the LRU example, scaled down to clients, swept over
+// capacities.
+func points(t testing.TB, clients int, capacities string) ([]scenarios.Point, []string) {
+	t.Helper()
+	sc, err := scenarios.Load("../scenarios/lru-cyclic-collapse.yaml", []string{
+		"duration=15m", "warmup=2m", "clients.app.count=" + strconv.Itoa(clients), "replications=2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := scenarios.ParseParam("path.small-nat.capacity=" + capacities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := sc.Points([]scenarios.SweepKey{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pts, []string{"path.small-nat.capacity"}
+}
+
+func outputs(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, name := range []string{"sweep.csv", "sweep.json", "runs.csv", "timeseries.csv"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = string(data)
+	}
+	return out
+}
+
+func TestSameOutputWhateverTheJobs(t *testing.T) {
+	pts, keys := points(t, 400, "200,380,420")
+	var got []map[string]string
+	for _, jobs := range []int{1, 2} {
+		res, err := Run(pts, keys, jobs, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := res.Write(dir, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, outputs(t, dir))
+	}
+	for name := range got[0] {
+		if got[0][name] != got[1][name] {
+			t.Errorf("%s differs between --jobs 1 and --jobs 2", name)
+		}
+	}
+	rows, _ := csv.NewReader(strings.NewReader(got[0]["sweep.csv"])).ReadAll()
+	if len(rows) != 4 || rows[0][0] != "path.small-nat.capacity" || rows[0][1] != "group" || rows[0][2] != "clients" || rows[0][3] != "clients_ci95" {
+		t.Fatalf("sweep.csv header %v (%d rows)", rows[0][:4], len(rows))
+	}
+	runs, _ := csv.NewReader(strings.NewReader(got[0]["runs.csv"])).ReadAll()
+	if len(runs) != 1+3*2 {
+		t.Fatalf("runs.csv has %d rows, want 6 and a header", len(runs)-1)
+	}
+}
+
+// stopAfter closes stop once n runs have finished.
+type stopAfter struct {
+	mu   sync.Mutex
+	n    int
+	stop chan struct{}
+}
+
+func (s *stopAfter) Reached(int, time.Duration) {}
+func (s *stopAfter) Finished(int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n--; s.n == 0 {
+		close(s.stop)
+	}
+}
+
+func TestInterruptedSweepWritesFinishedPoints(t *testing.T) {
+	pts, keys := points(t, 400, "200,300,380,420,500,600")
+	obs := &stopAfter{n: 2, stop: make(chan struct{})} // one point's two replications
+	res, err := Run(pts, keys, 1, obs, obs.stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Partial || res.PointsDone == 0 || res.PointsDone >= len(pts) {
+		t.Fatalf("partial %v, %d of %d points", res.Partial, res.PointsDone, len(pts))
+	}
+	dir := t.TempDir()
+	if err := res.Write(dir, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	back, series, err := Load(dir)
+	if err != nil || !back.Partial || back.PointsDone != res.PointsDone || len(back.Rows) != res.PointsDone || len(series) == 0 {
+		t.Fatalf("reloaded: %v, partial %v, %d rows", err, back.Partial, len(back.Rows))
+	}
+	rows, err := csv.NewReader(strings.NewReader(outputs(t, dir)["sweep.csv"])).ReadAll()
+	if err != nil || len(rows) != 1+res.PointsDone {
+		t.Fatalf("sweep.csv: %v, %d rows", err, len(rows))
+	}
+}
+
+// BenchmarkSweepTwoJobs measures the speed-up of 2 workers over 1 on a
+// sweep of 8 equal points, interleaving the two so that both see the same
+// machine; it reports the median ratio over b.N pairs.
+func BenchmarkSweepTwoJobs(b *testing.B) {
+	batch.TuneGC(0) // as natsim does
+	pts, keys := points(b, 4000, "3800,3800,3800,3800,3800,3800,3800,3800")
+	for i := range pts {
+		pts[i].Scenario.Replications = 1
+	}
+	var ratios []float64
+	for range b.N {
+		var took [2]time.Duration
+		for i, jobs := range []int{1, 2} {
+			start := time.Now()
+			if _, err := Run(pts, keys, jobs, nil, nil); err != nil {
+				b.Fatal(err)
+			}
+			took[i] = time.Since(start)
+		}
+		ratios = append(ratios, float64(took[0])/float64(took[1]))
+	}
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], "speedup(2jobs/1job)")
+}
