@@ -57,6 +57,7 @@ type RunResult struct {
 	Groups      []GroupResult
 	Middleboxes []BoxResult
 	Events      uint64
+	Packets     uint64     // packets sent through the path (each counted once, however many boxes it crossed)
 	Series      [][]Sample // per middlebox, when SampleEvery > 0
 }
 
@@ -79,7 +80,7 @@ func (s *sim) finish(rep int) *RunResult {
 			s.endBroken(c)
 		}
 	}
-	r := &RunResult{Replication: rep, Events: s.events}
+	r := &RunResult{Replication: rep, Events: s.events, Packets: s.packets}
 	window := (end - s.cfg.Warmup).Hours()
 	for gi := range s.groups {
 		r.Groups = append(r.Groups, s.groups[gi].result(window))

@@ -120,6 +120,7 @@ type sim struct {
 	up      time.Duration // one-way delay client to server
 	down    time.Duration // one-way delay server to client
 	events  uint64
+	packets uint64
 }
 
 // groupRun is a group's configuration and its counters.
@@ -286,6 +287,7 @@ const (
 
 // crossOut sends a client packet through the middleboxes in path order.
 func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
+	s.packets++
 	key := nat.Key{Client: ci, Conn: c.conn}
 	ports := s.ports[int(ci)*len(s.boxes):][:len(s.boxes)]
 	res := passed
@@ -313,6 +315,7 @@ func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 
 // crossIn sends a server packet through the middleboxes in reverse order.
 func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
+	s.packets++
 	key := nat.Key{Client: ci, Conn: c.conn}
 	proto := s.groups[c.group].Proto
 	for i := len(s.boxes) - 1; i >= 0; i-- {
