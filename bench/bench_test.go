@@ -8,19 +8,35 @@ import (
 	"time"
 
 	"github.com/natsim/natsim/batch"
+	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden reference result")
 
-// TestReferenceResultUnchanged runs the full reference workload (100,000
-// clients, one simulated hour) and compares its result JSON with the
-// golden copy byte for byte: optimisations must not change any result.
-func TestReferenceResultUnchanged(t *testing.T) {
+// busy loads the busy scenario, one replication.
+func busy(t testing.TB) *sim.Config {
+	sc, err := scenarios.Load("../"+Busy, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &sc.Config
+}
+
+// TestResultsUnchanged runs the full reference workload (100,000 clients,
+// one simulated hour) and the busy scenario, and compares their result
+// JSON with golden copies byte for byte: optimisations must not change
+// any result.
+func TestResultsUnchanged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the reference workload takes a few seconds")
 	}
-	cfg := Reference(100000, time.Hour)
+	check(t, Reference(100000, time.Hour), "testdata/reference.json")
+	check(t, busy(t), "testdata/busy.json")
+}
+
+func check(t *testing.T, cfg *sim.Config, golden string) {
+	t.Helper()
 	run, err := sim.Run(cfg, 0, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +45,6 @@ func TestReferenceResultUnchanged(t *testing.T) {
 	if err := sim.Aggregate(cfg, []*sim.RunResult{run}).WriteJSON(&got); err != nil {
 		t.Fatal(err)
 	}
-	const golden = "testdata/reference.json"
 	if *update {
 		os.WriteFile(golden, got.Bytes(), 0o644)
 	}
@@ -38,7 +53,7 @@ func TestReferenceResultUnchanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got.Bytes(), want) {
-		t.Fatalf("reference result changed:\n%s", got.String())
+		t.Fatalf("%s: result changed:\n%s", golden, got.String())
 	}
 }
 
@@ -54,5 +69,20 @@ func BenchmarkReference(b *testing.B) {
 		b.ReportMetric(r.HeartbeatsPerS, "heartbeats/s")
 		b.ReportMetric(r.NsPerPacket, "ns/packet")
 		b.ReportMetric(r.RSSPerClientB, "peakRSS-B/client")
+	}
+}
+
+// BenchmarkBusy is the busy scenario, in nanoseconds per packet (to
+// compare with BenchmarkReference's).
+func BenchmarkBusy(b *testing.B) {
+	batch.TuneGC(0)
+	cfg := busy(b)
+	for range b.N {
+		r, _, err := Measure(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(r.NsPerPacket, "ns/packet")
+		b.ReportMetric(r.PacketsPerS, "packets/s")
 	}
 }
