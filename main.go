@@ -8,6 +8,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/natsim/natsim/batch"
+	"github.com/natsim/natsim/bench"
 	"github.com/natsim/natsim/outfile"
 	"github.com/natsim/natsim/plots"
 	"github.com/natsim/natsim/review"
@@ -78,6 +80,7 @@ Usage:
   natsim check FILE [flags]   validate a scenario without running it
   natsim presets              list the middlebox presets and their sources
   natsim validate [--full]    hold the simulator against closed-form results
+  natsim bench [--clients N]  measure speed and memory on the reference workload
   natsim --version            print the version
 
 Run 'natsim COMMAND --help' for a command's flags. Scenario format:
@@ -103,6 +106,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdSweep(args[1:], stdout, stderr)
 	case "plot":
 		return cmdPlot(args[1:], stdout, stderr)
+	case "bench":
+		return cmdBench(args[1:], stdout, stderr)
 	case "--version", "version":
 		fmt.Fprintln(stdout, "natsim", sim.Version)
 		return nil
@@ -575,4 +580,58 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s: %s\n", path, c.Finding)
 	return nil
+}
+
+func cmdBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", "bench [--clients N] [--duration D] [--busy] [--json]", stdout)
+	clients := fs.Int("clients", 100000, "clients in the reference workload (capacity is 80% of them)")
+	duration := fs.Duration("duration", time.Hour, "simulated time")
+	busy := fs.Bool("busy", false, "measure the busy example ("+bench.Busy+") instead")
+	asJSON := fs.Bool("json", false, "print the measurement as JSON")
+	maxMemory := fs.String("max-memory", "", "refuse runs estimated to need more than this (default 75% of this machine)")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *clients < 1 || *duration <= 0 {
+		return usagef("--clients and --duration must be positive")
+	}
+	cfg := bench.Reference(*clients, *duration)
+	if *busy {
+		sc, err := scenarios.Load(bench.Busy, nil)
+		if err != nil {
+			return err
+		}
+		cfg = &sc.Config
+	}
+	limit, err := memoryLimit(*maxMemory)
+	if err != nil {
+		return err
+	}
+	est := cfg.EstimateBytes()
+	fmt.Fprintf(stderr, "natsim: memory estimate %s (%.0f B per client)\n", bytesText(est), float64(est)/float64(*clients))
+	if limit > 0 && est > limit {
+		return fmt.Errorf("%w: estimated %s, more than --max-memory %s", errTooBig, bytesText(est), bytesText(limit))
+	}
+	batch.TuneGC(limit)
+	r, _, err := bench.Measure(cfg)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "workload\t%s, %d clients, %v simulated\n", cfg.Name, r.Clients, cfg.Duration)
+	fmt.Fprintf(tw, "wall time\t%.2f s\n", r.WallS)
+	fmt.Fprintf(tw, "heartbeats\t%d (%.3g per second)\n", r.Heartbeats, r.HeartbeatsPerS)
+	fmt.Fprintf(tw, "events\t%d (%.3g per second)\n", r.Events, r.EventsPerS)
+	fmt.Fprintf(tw, "packets\t%d (%.3g per second, %.0f ns each)\n", r.Packets, r.PacketsPerS, r.NsPerPacket)
+	fmt.Fprintf(tw, "peak heap\t%s (%.0f B per client)\n", bytesText(int64(r.PeakHeapBytes)), r.HeapPerClientB)
+	if r.RSSMeasured {
+		fmt.Fprintf(tw, "peak RSS\t%s (%.0f B per client, the whole process)\n", bytesText(int64(r.PeakRSSBytes)), r.RSSPerClientB)
+	}
+	fmt.Fprintf(tw, "GC cycles\t%d\n", r.GCCycles)
+	return tw.Flush()
 }

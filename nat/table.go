@@ -360,9 +360,9 @@ func (t *Table) stamp(slot int32, now time.Duration) {
 func (t *Table) makeRoom(now time.Duration) bool {
 	switch t.cfg.WhenFull {
 	case LRU:
-		_, slot, _ := t.lru.GetOldest()
+		_, slot, _ := t.lru.RemoveOldest() // one map operation, not a lookup and a delete
 		t.stats.Evictions++
-		t.remove(slot, now, Evicted)
+		t.forget(slot, now, Evicted)
 		return true
 	case EarlyDrop:
 		victim := none
@@ -418,12 +418,17 @@ func (t *Table) insert(now time.Duration, key Key, p Packet) Outcome {
 
 // remove takes an entry out at instant at and reports it.
 func (t *Table) remove(slot int32, at time.Duration, r Reason) {
+	t.lru.Remove(t.slab[slot].key)
+	t.forget(slot, at, r)
+}
+
+// forget is remove for an entry already out of the LRU.
+func (t *Table) forget(slot int32, at time.Duration, r Reason) {
 	e := &t.slab[slot]
 	key := e.key
 	t.stats.Removed++
 	t.stats.LifetimeSum += at - e.created
 	t.unlink(slot)
-	t.lru.Remove(key)
 	t.free = append(t.free, slot)
 	t.changed(at, -1)
 	if t.onRemove != nil {

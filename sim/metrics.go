@@ -69,6 +69,7 @@ func (s *sim) finish(rep int) *RunResult {
 	}
 	for i := range s.clients {
 		c := &s.clients[i]
+		s.sync(uint32(i), c)
 		m := &s.group(c).m
 		if c.orphan && c.orphanAt >= s.cfg.Warmup {
 			m.orphanedAtEnd++

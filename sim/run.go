@@ -117,6 +117,7 @@ type sim struct {
 	groups  []groupRun
 	boxes   []box
 	ports   []uint32      // external port per (client, box), client-major
+	pending []removal     // per client: an entry removal not yet seen by the client
 	up      time.Duration // one-way delay client to server
 	down    time.Duration // one-way delay server to client
 	events  uint64
@@ -161,6 +162,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		total += g.Count
 	}
 	s.clients = make([]client, total)
+	s.pending = make([]removal, total)
 	s.ports = make([]uint32, total*len(s.boxes))
 	s.q.h = make([]event, 0, total+16)
 	seed1 := mix(cfg.Seed ^ mix(uint64(rep)+0x9e3779b97f4a7c15))
@@ -237,6 +239,7 @@ func (s *sim) handle(ev event) {
 		return
 	}
 	c := &s.clients[ev.Client]
+	s.sync(ev.Client, c)
 	if ev.Conn != c.conn {
 		return // for a connection that has been replaced
 	}
@@ -305,11 +308,15 @@ func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 			}
 			ports[i] = out.Port
 		case nat.Dropped:
-			return dropped
+			res = dropped
 		case nat.Refused:
-			return refused
+			res = refused
+		}
+		if res == dropped || res == refused {
+			break
 		}
 	}
+	s.sync(ci, c) // the packet may have made a box drop this client's own entries
 	return res
 }
 
@@ -326,33 +333,73 @@ func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 		}
 		switch out.Verdict {
 		case nat.Dropped:
+			s.sync(ci, c)
 			return dropped
 		case nat.Reset:
+			s.sync(ci, c)
 			return reset
 		}
 	}
+	s.sync(ci, c)
 	return passed
 }
 
+// removal is an entry removal recorded for a client until the client's
+// own next event looks at it. Evictions touch a client that is not
+// otherwise involved; writing 16 bytes to this dense array instead of to
+// the client's state keeps that client out of the cache.
+type removal struct {
+	at    time.Duration // earliest removal instant of the connection's entries
+	conn  uint32        // the connection whose entry it was
+	cause cause
+	box   uint8
+	set   bool
+}
+
 // removed is every middlebox's removal callback. It runs inside a table
-// call, so it only changes client state and schedules events.
+// call, so it only records state and schedules events. A client's state
+// changes only in its own events, so the record can wait until then: sync
+// applies it exactly as if it had been applied at once.
 func (s *sim) removed(bi int, r nat.Removal) {
-	c := &s.clients[r.Key.Client]
-	if r.Key.Conn != c.conn || c.state != stOpen || c.broken {
-		return // an entry of a closed, dead or already broken connection
-	}
-	cs := causeOf(r.Reason)
 	if s.boxes[bi].reset && r.Reason == nat.Expired {
-		// The box resets both ends at the expiry instant.
-		c.orphan, c.orphanAt, c.cause, c.box = true, r.At, causeResetOnExpire, uint8(bi)
-		s.decideBreak(c)
-		s.learnDead(r.Key.Client, c)
-		s.at(r.At+s.up, event{Kind: evAtServer, Client: r.Key.Client, Conn: c.conn, Arg: pRST})
+		s.resetOnExpire(bi, r)
 		return
 	}
-	if !c.orphan || r.At < c.orphanAt {
-		c.orphan, c.orphanAt, c.cause, c.box = true, r.At, cs, uint8(bi)
+	p := &s.pending[r.Key.Client]
+	if !p.set || p.conn != r.Key.Conn || r.At < p.at {
+		*p = removal{at: r.At, conn: r.Key.Conn, cause: causeOf(r.Reason), box: uint8(bi), set: true}
 	}
+}
+
+// sync applies a client's recorded removal: an entry of its open, unbroken
+// connection was removed, so the connection is orphaned (from the earliest
+// removal) until a packet decides.
+func (s *sim) sync(ci uint32, c *client) {
+	p := &s.pending[ci]
+	if !p.set {
+		return
+	}
+	p.set = false
+	if p.conn != c.conn || c.state != stOpen || c.broken {
+		return // an entry of a closed, dead or already broken connection
+	}
+	if !c.orphan || p.at < c.orphanAt {
+		c.orphan, c.orphanAt, c.cause, c.box = true, p.at, p.cause, p.box
+	}
+}
+
+// resetOnExpire handles an expiry at a box that resets both ends: the
+// client learns at the expiry instant (wake-ups make it the current time).
+func (s *sim) resetOnExpire(bi int, r nat.Removal) {
+	c := &s.clients[r.Key.Client]
+	s.sync(r.Key.Client, c)
+	if r.Key.Conn != c.conn || c.state != stOpen || c.broken {
+		return
+	}
+	c.orphan, c.orphanAt, c.cause, c.box = true, r.At, causeResetOnExpire, uint8(bi)
+	s.decideBreak(c)
+	s.learnDead(r.Key.Client, c)
+	s.at(r.At+s.up, event{Kind: evAtServer, Client: r.Key.Client, Conn: c.conn, Arg: pRST})
 }
 
 // armWake makes sure a reset-on-expire box is woken at its next expiry.
