@@ -175,6 +175,9 @@ type Table struct {
 	seq      uint64
 	nextPort uint32
 	now      time.Duration
+	// mru is the slot of the most recently used entry (none if unknown):
+	// a packet for it needs no LRU lookup and no move to the front.
+	mru int32
 
 	stats      Stats
 	since      time.Duration // start of the stats window
@@ -197,7 +200,7 @@ func New(cfg Config, onRemove func(Removal)) (*Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nat: %w", err)
 	}
-	t := &Table{cfg: cfg, onRemove: onRemove, lru: lru}
+	t := &Table{cfg: cfg, onRemove: onRemove, lru: lru, mru: none}
 	for i := range t.lists {
 		t.lists[i] = list{none, none}
 	}
@@ -216,9 +219,16 @@ func (t *Table) Packet(now time.Duration, key Key, p Packet) Outcome {
 	refresh := t.refreshes(p)
 	var slot int32
 	var ok bool
-	if refresh {
+	switch {
+	case t.mru != none && t.slab[t.mru].key == key:
+		// A reply to the packet just seen: the entry is already at the front.
+		slot, ok = t.mru, true
+	case refresh:
 		slot, ok = t.lru.Get(key)
-	} else {
+		if ok {
+			t.mru = slot
+		}
+	default:
 		slot, ok = t.lru.Peek(key)
 	}
 	if ok {
@@ -408,6 +418,7 @@ func (t *Table) insert(now time.Duration, key Key, p Packet) Outcome {
 		proto: p.Proto, established: p.Proto == TCP && p.Kind != Open, closing: p.Kind == Close}
 	t.stamp(slot, now)
 	t.lru.Add(key, slot)
+	t.mru = slot
 	t.changed(now, +1)
 	t.stats.Inserts++
 	if out.Remapped {
@@ -426,6 +437,9 @@ func (t *Table) remove(slot int32, at time.Duration, r Reason) {
 func (t *Table) forget(slot int32, at time.Duration, r Reason) {
 	e := &t.slab[slot]
 	key := e.key
+	if slot == t.mru {
+		t.mru = none
+	}
 	t.stats.Removed++
 	t.stats.LifetimeSum += at - e.created
 	t.unlink(slot)

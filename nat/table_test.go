@@ -351,6 +351,12 @@ func checkInvariants(t *testing.T, tab *Table) {
 	if n != tab.Len() {
 		t.Fatalf("lists hold %d, lru %d", n, tab.Len())
 	}
+	if tab.mru != none {
+		keys := tab.lru.Keys() // oldest first
+		if len(keys) == 0 || keys[len(keys)-1] != tab.slab[tab.mru].key {
+			t.Fatalf("mru %v is not the LRU's newest", tab.slab[tab.mru].key)
+		}
+	}
 	if key, _, ok := tab.lru.GetOldest(); ok && key != tab.slab[oldest].key {
 		t.Fatalf("lru oldest %v, least recently refreshed %v", key, tab.slab[oldest].key)
 	}
