@@ -628,7 +628,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(tw, "heartbeats\t%d (%.3g per second)\n", r.Heartbeats, r.HeartbeatsPerS)
 	fmt.Fprintf(tw, "events\t%d (%.3g per second)\n", r.Events, r.EventsPerS)
 	fmt.Fprintf(tw, "packets\t%d (%.3g per second, %.0f ns each)\n", r.Packets, r.PacketsPerS, r.NsPerPacket)
-	fmt.Fprintf(tw, "peak heap\t%s (%.0f B per client)\n", bytesText(int64(r.PeakHeapBytes)), r.HeapPerClientB)
+	fmt.Fprintf(tw, "live heap\t%s (%.0f B per client, after a collection half-way through)\n", bytesText(int64(r.LiveHeapBytes)), r.LivePerClientB)
+	fmt.Fprintf(tw, "peak heap\t%s (%.0f B per client, garbage included)\n", bytesText(int64(r.PeakHeapBytes)), r.HeapPerClientB)
 	if r.RSSMeasured {
 		fmt.Fprintf(tw, "peak RSS\t%s (%.0f B per client, the whole process)\n", bytesText(int64(r.PeakRSSBytes)), r.RSSPerClientB)
 	}

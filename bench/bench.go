@@ -55,6 +55,8 @@ type Report struct {
 	EventsPerS       float64 `json:"events_per_s"`
 	PacketsPerS      float64 `json:"packets_per_s"`
 	NsPerPacket      float64 `json:"ns_per_packet"`
+	LiveHeapBytes    uint64  `json:"live_heap_bytes"` // after a forced collection half-way through
+	LivePerClientB   float64 `json:"live_heap_per_client_bytes"`
 	PeakHeapBytes    uint64  `json:"peak_heap_bytes"`
 	PeakRSSBytes     uint64  `json:"peak_rss_bytes"`
 	HeapPerClientB   float64 `json:"peak_heap_per_client_bytes"`
@@ -78,8 +80,14 @@ func Measure(cfg *sim.Config) (Report, *sim.RunResult, error) {
 	runtime.ReadMemStats(&ms)
 	gc0 := ms.NumGC
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peakHeap uint64
-	progress := func(time.Duration) bool {
+	var peakHeap, live uint64
+	progress := func(at time.Duration) bool {
+		if live == 0 && at >= cfg.Duration/2 {
+			// What the run really holds: collect once, half-way through.
+			runtime.GC()
+			metrics.Read(sample)
+			live = sample[0].Value.Uint64()
+		}
 		metrics.Read(sample)
 		peakHeap = max(peakHeap, sample[0].Value.Uint64())
 		return true
@@ -99,13 +107,14 @@ func Measure(cfg *sim.Config) (Report, *sim.RunResult, error) {
 	}
 	r := Report{Clients: clients, SimulatedS: cfg.Duration.Seconds(), WallS: wall,
 		Heartbeats: uint64(ka / 2), Events: run.Events, Packets: run.Packets,
-		PeakHeapBytes: peakHeap, PeakRSSBytes: rss, RSSMeasured: ok, GCCycles: ms.NumGC - gc0,
+		LiveHeapBytes: live, PeakHeapBytes: peakHeap, PeakRSSBytes: rss, RSSMeasured: ok, GCCycles: ms.NumGC - gc0,
 		EstimateBytes: cfg.EstimateBytes()}
 	r.HeartbeatsPerS = float64(r.Heartbeats) / wall
 	r.EventsPerS = float64(r.Events) / wall
 	r.PacketsPerS = float64(r.Packets) / wall
 	r.NsPerPacket = wall * 1e9 / float64(max(r.Packets, 1))
 	r.HeapPerClientB = float64(peakHeap) / float64(clients)
+	r.LivePerClientB = float64(live) / float64(clients)
 	r.RSSPerClientB = float64(rss) / float64(clients)
 	r.EstimatePerClntB = float64(r.EstimateBytes) / float64(clients)
 	return r, run, nil
