@@ -41,13 +41,18 @@ func CheTime(counts []int, rates []float64, c float64) float64 {
 		}
 		return s
 	}
-	lo, hi := 0.0, 1.0
+	hi := 1.0
 	for occupied(hi) < c {
 		hi *= 2
 	}
+	return solve(occupied, c, 0, hi)
+}
+
+// solve finds x in [lo, hi] with f(x) = y for f increasing, by bisection.
+func solve(f func(float64) float64, y, lo, hi float64) float64 {
 	for range 200 {
 		mid := (lo + hi) / 2
-		if occupied(mid) < c {
+		if f(mid) < y {
 			lo = mid
 		} else {
 			hi = mid
@@ -73,14 +78,6 @@ func EngsetAtRate(n, c int, rate, hold float64) float64 {
 		}
 		return alpha * (float64(n) - busy/sum)
 	}
-	lo, hi := 0.0, rate/float64(n-c)+1
-	for range 200 {
-		mid := (lo + hi) / 2
-		if attemptRate(mid) < rate {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return Engset(n, c, (lo+hi)/2*hold)
+	alpha := solve(attemptRate, rate, 0, rate/float64(n-c)+1)
+	return Engset(n, c, alpha*hold)
 }
