@@ -146,12 +146,17 @@ func parseFlags(fs *pflag.FlagSet, args []string, nargs int) error {
 	return nil
 }
 
+// largeRun is the memory estimate above which natsim says what it
+// expects a run to need before starting it.
+const largeRun = 1 << 30
+
 // loadFlags are the flags that shape which scenario is loaded.
 type loadFlags struct {
 	sets         []string
 	seed         uint64
 	replications int
 	maxMemory    string
+	stderr       io.Writer // where the memory estimate of a large run goes
 }
 
 func (l *loadFlags) register(fs *pflag.FlagSet) {
@@ -180,9 +185,13 @@ func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, e
 		return nil, err
 	}
 	batch.TuneGC(limit)
-	if est := sc.Config.EstimateBytes(); limit > 0 && est > limit {
+	est := sc.Config.EstimateBytes()
+	if limit > 0 && est > limit {
 		return nil, fmt.Errorf("%w: %s: estimated %s, more than --max-memory %s; use fewer clients or a larger --max-memory",
 			errTooBig, file, bytesText(est), bytesText(limit))
+	}
+	if est > largeRun {
+		fmt.Fprintf(l.stderr, "natsim: memory estimate %s per run (limit %s)\n", bytesText(est), bytesText(limit))
 	}
 	return sc, nil
 }
@@ -241,7 +250,7 @@ func bytesText(n int64) string {
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", "run FILE [--set K=V]... [--seed N] [--replications N] [--json] [--out DIR] [--timeseries]", stdout)
-	var lf loadFlags
+	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
 	asJSON := fs.Bool("json", false, "print the result object as JSON instead of a table")
 	outDir := fs.String("out", "", "also write result.json (and timeseries.csv) into this directory")
@@ -322,7 +331,7 @@ func writeOutputs(dir string, res *sim.Result, cfg *sim.Config, first *sim.RunRe
 
 func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check", "check FILE [--set K=V]...", stdout)
-	var lf loadFlags
+	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
@@ -444,7 +453,7 @@ func interrupts(stderr io.Writer) (<-chan struct{}, func()) {
 
 func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sweep", "sweep FILE [--param K=V1,V2,...]... [--set K=V]... [--replications N] [--jobs N] [--out DIR] [--charts] [--report]", stdout)
-	var lf loadFlags
+	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
 	var params []string
 	fs.StringArrayVar(&params, "param", nil, "sweep a field: KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6 (repeatable; replaces the file's sweep of that key)")
