@@ -39,12 +39,14 @@ func (s *sim) toServer(ci uint32, c *client, res pathResult, arg uint32) {
 	if res == stranger {
 		arg |= pStranger
 	}
+	arg |= s.counted(arg)
 	s.after(delay, event{Kind: evAtServer, Client: ci, Conn: c.conn, Arg: arg})
 }
 
 // toClient sends a server packet towards the middleboxes and the client,
 // with the same loss rule; ACKs and resets are never lost.
 func (s *sim) toClient(ci uint32, c *client, arg uint32) {
+	arg |= s.counted(arg)
 	delay := s.down
 	if t := arg & pTypeMask; t != pAck && t != pRST && s.isLost(c) {
 		if t != pData || s.group(c).Proto != nat.TCP {
@@ -53,6 +55,16 @@ func (s *sim) toClient(ci uint32, c *client, arg uint32) {
 		delay += dataRTO
 	}
 	s.after(delay, event{Kind: evAtClient, Client: ci, Conn: c.conn, Arg: arg})
+}
+
+// counted marks a data message sent inside the measured window, so that
+// its loss, wherever and whenever it is found, counts exactly when its
+// sending did (sent_up, sent_down).
+func (s *sim) counted(arg uint32) uint32 {
+	if arg&pTypeMask == pData && s.inWindow() {
+		return pCounted
+	}
+	return 0
 }
 
 // settleOut lets a client packet's crossing decide a pending orphan: it
@@ -90,10 +102,8 @@ func (s *sim) decideBreak(c *client) {
 		m.breaks[c.cause]++
 		s.boxes[c.box].breaks++
 	}
-	if s.inWindow() {
-		m.lostUp += uint64(c.stuckUp)
-		m.lostDown += uint64(c.stuckDown)
-	}
+	m.lostUp += uint64(c.stuckUp) // held-up messages of the window only
+	m.lostDown += uint64(c.stuckDown)
 	c.stuckUp, c.stuckDown = 0, 0
 }
 
@@ -255,9 +265,10 @@ func (s *sim) upMessage(ci uint32, c *client) {
 	pending := c.orphan && res == refused
 	s.settleOut(c, res)
 	switch {
+	case !s.inWindow():
 	case pending:
 		c.stuckUp++ // delivered if a later packet remaps, else lost
-	case res != passed && s.inWindow():
+	case res != passed:
 		g.m.lostUp++
 	}
 	if (res == dropped || res == refused) && g.Proto == nat.TCP && !c.cliRetrying {
@@ -296,7 +307,7 @@ func (s *sim) atServer(ci uint32, c *client, arg uint32) {
 		s.toClient(ci, c, pRST)
 		return
 	case !c.srvOpen:
-		if typ == pData && s.inWindow() {
+		if arg&pCounted != 0 {
 			g.m.lostUp++
 		}
 		s.toClient(ci, c, pRST)
@@ -336,7 +347,7 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 		if c.orphan {
 			s.decideBreak(c)
 		}
-		if typ == pData && s.inWindow() {
+		if arg&pCounted != 0 {
 			g.m.lostDown++
 		}
 		if typ != pRST { // the box answers the server with RST; never an RST with RST
@@ -346,9 +357,10 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	case dropped:
 		retransmits := g.Proto == nat.TCP && (typ == pData || typ == pPing || typ == pPong)
 		switch {
-		case typ == pData && c.orphan:
+		case arg&pCounted == 0:
+		case c.orphan:
 			c.stuckDown++ // delivered if the client remaps in time, else lost
-		case typ == pData && s.inWindow():
+		default:
 			g.m.lostDown++
 		}
 		if retransmits && !c.srvRetrying && c.srvOpen {
@@ -360,7 +372,7 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	if c.state != stOpen {
 		// The client's socket is gone: its stack answers RST.
 		if typ != pRST {
-			if typ == pData && s.inWindow() {
+			if arg&pCounted != 0 {
 				g.m.lostDown++
 			}
 			s.toServer(ci, c, s.crossOut(ci, c, nat.Close), pRST)

@@ -45,8 +45,9 @@ const (
 	pRST                    // a reset, or a FIN: the receiving end closes
 
 	pTypeMask = 7
-	pStranger = 8 // reached the server from a new external port
-	pSeqShift = 4
+	pStranger = 8  // reached the server from a new external port
+	pCounted  = 16 // a data message sent inside the measured window: its loss counts
+	pSeqShift = 5
 )
 
 // cstate is where a client is in its connection's life.
