@@ -70,23 +70,24 @@ func (s *sim) counted(arg uint32) uint32 {
 // settleOut lets a client packet's crossing decide a pending orphan: it
 // went through with the flow's ports (a remap), met a new port or a drop
 // (a break), or met a full table (still pending).
-func (s *sim) settleOut(c *client, res pathResult) {
+func (s *sim) settleOut(ci uint32, c *client, res pathResult) {
 	if !c.orphan {
 		return
 	}
 	switch res {
 	case passed:
-		s.remap(c)
+		s.remap(ci, c)
 	case stranger, dropped:
-		s.decideBreak(c)
+		s.decideBreak(ci, c)
 	}
 }
 
 // remap is a pending orphan resolved in the connection's favour. It is
 // counted when it happens (as the middlebox counts it), not at the
 // removal: unlike a break it costs nothing from the removal on.
-func (s *sim) remap(c *client) {
+func (s *sim) remap(ci uint32, c *client) {
 	c.orphan = false
+	s.trace(ci, TraceRemap, 0)
 	if s.inWindow() {
 		s.group(c).m.remaps++
 	}
@@ -95,8 +96,9 @@ func (s *sim) remap(c *client) {
 	c.cliRetrying, c.srvRetrying = false, false
 }
 
-func (s *sim) decideBreak(c *client) {
+func (s *sim) decideBreak(ci uint32, c *client) {
 	c.orphan, c.broken = false, true
+	s.trace(ci, TraceBreak, 0)
 	m := &s.group(c).m
 	if c.orphanAt >= s.cfg.Warmup {
 		m.breaks[c.cause]++
@@ -107,14 +109,16 @@ func (s *sim) decideBreak(c *client) {
 	c.stuckUp, c.stuckDown = 0, 0
 }
 
-// learnDead is the client finding out that its connection is dead.
-func (s *sim) learnDead(ci uint32, c *client) {
+// learnDead is the client finding out, by how, that its connection is
+// dead.
+func (s *sim) learnDead(ci uint32, c *client, how How) {
 	if c.state != stOpen {
 		return
 	}
 	if c.orphan {
-		s.decideBreak(c)
+		s.decideBreak(ci, c)
 	}
+	s.trace(ci, TraceLearned, how)
 	m := &s.group(c).m
 	switch {
 	case c.broken && c.orphanAt >= s.cfg.Warmup:
@@ -206,6 +210,7 @@ func (s *sim) handshake(ci uint32, c *client) {
 		s.crossOut(ci, c, nat.Data)
 	}
 	c.state, c.srvOpen, c.attempt = stOpen, true, 0
+	s.trace(ci, TraceConnected, 0)
 	c.lastRecv, c.lastPing, c.tick, c.srvTick = s.now, s.now, s.now, s.now
 	if c.reconnecting {
 		c.reconnecting = false
@@ -263,7 +268,7 @@ func (s *sim) upMessage(ci uint32, c *client) {
 	}
 	res := s.crossOut(ci, c, nat.Data)
 	pending := c.orphan && res == refused
-	s.settleOut(c, res)
+	s.settleOut(ci, c, res)
 	switch {
 	case !s.inWindow():
 	case pending:
@@ -345,7 +350,7 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	switch s.crossIn(ci, c, kind) {
 	case reset:
 		if c.orphan {
-			s.decideBreak(c)
+			s.decideBreak(ci, c)
 		}
 		if arg&pCounted != 0 {
 			g.m.lostDown++
@@ -382,7 +387,7 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	c.lastRecv = s.now
 	switch typ {
 	case pRST:
-		s.learnDead(ci, c)
+		s.learnDead(ci, c, HowReset)
 	case pProbeAck:
 		c.probes = 0
 	case pPong:
@@ -392,13 +397,13 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	case pData:
 		c.lastData = s.now
 		if g.Proto == nat.TCP {
-			s.settleOut(c, s.crossOut(ci, c, nat.Data)) // the ACK
+			s.settleOut(ci, c, s.crossOut(ci, c, nat.Data)) // the ACK
 		}
 	case pPing:
 		c.lastPing = s.now
 		s.keepaliveCost(g, g.Keepalive.ResponseBytes)
 		res := s.crossOut(ci, c, nat.Data)
-		s.settleOut(c, res)
+		s.settleOut(ci, c, res)
 		s.toServer(ci, c, res, pPong|arg&^pTypeMask)
 	}
 }
@@ -430,13 +435,13 @@ func (s *sim) keepaliveTimer(ci uint32, c *client) {
 		return
 	}
 	if int(c.probes) >= k.Count {
-		s.learnDead(ci, c)
+		s.learnDead(ci, c, HowKeepalive)
 		return
 	}
 	c.probes++
 	s.keepaliveCost(g, probeBytes)
 	res := s.crossOut(ci, c, nat.Probe)
-	s.settleOut(c, res)
+	s.settleOut(ci, c, res)
 	s.toServer(ci, c, res, pProbe)
 	if c.state == stOpen {
 		s.at(s.now+k.Interval, ev)
@@ -459,7 +464,7 @@ func (s *sim) pingTimer(ci uint32, c *client) {
 	seq := c.pingSeq
 	s.keepaliveCost(g, k.RequestBytes)
 	res := s.crossOut(ci, c, nat.Data)
-	s.settleOut(c, res)
+	s.settleOut(ci, c, res)
 	s.toServer(ci, c, res, pPing|seq<<pSeqShift)
 	if c.state == stOpen && c.pongSeq < seq {
 		s.at(s.now+k.Timeout, event{Kind: evPingDeadline, Client: ci, Conn: c.conn, Arg: seq})
@@ -472,7 +477,7 @@ func (s *sim) pingDeadline(ci uint32, c *client, seq uint32) {
 	}
 	c.misses++
 	if int(c.misses) >= s.group(c).Keepalive.Misses {
-		s.learnDead(ci, c)
+		s.learnDead(ci, c, HowMissedPongs)
 	}
 }
 
@@ -497,22 +502,22 @@ func (s *sim) srvPingTimer(ci uint32, c *client) {
 	}
 }
 
-func (s *sim) srvDeadline(c *client, seq uint32) {
+func (s *sim) srvDeadline(ci uint32, c *client, seq uint32) {
 	if !c.srvOpen || c.srvPongSeq >= seq {
 		return
 	}
 	c.srvMisses++
 	if int(c.srvMisses) >= s.group(c).Keepalive.Misses {
-		s.serverGivesUp(c)
+		s.serverGivesUp(ci, c)
 	}
 }
 
 // serverGivesUp is the server's own detection: it closes its side, and a
 // pending orphan is a break (the client learns when it next speaks).
-func (s *sim) serverGivesUp(c *client) {
+func (s *sim) serverGivesUp(ci uint32, c *client) {
 	c.srvOpen, c.srvRetrying = false, false
 	if c.orphan {
-		s.decideBreak(c)
+		s.decideBreak(ci, c)
 	}
 }
 
@@ -530,19 +535,19 @@ func (s *sim) due(deadline time.Duration, ci uint32, c *client, kind evKind) boo
 
 func (s *sim) watchdog(ci uint32, c *client) {
 	if c.state == stOpen && s.due(c.lastPing+s.group(c).watchdog, ci, c, evWatchdog) {
-		s.learnDead(ci, c)
+		s.learnDead(ci, c, HowWatchdog)
 	}
 }
 
 func (s *sim) clientRTO(ci uint32, c *client) {
 	if c.state == stOpen && c.cliRetrying && s.due(c.cliSince+s.group(c).RetransmitTimeout, ci, c, evClientRTO) {
-		s.learnDead(ci, c)
+		s.learnDead(ci, c, HowRetransmit)
 	}
 }
 
 func (s *sim) serverRTO(ci uint32, c *client) {
 	if c.srvOpen && c.srvRetrying && s.due(c.srvSince+s.group(c).RetransmitTimeout, ci, c, evServerRTO) {
-		s.serverGivesUp(c)
+		s.serverGivesUp(ci, c)
 	}
 }
 
@@ -556,13 +561,13 @@ func (s *sim) closeSession(ci uint32, c *client) {
 	g := s.group(c)
 	if g.Proto == nat.TCP {
 		res := s.crossOut(ci, c, nat.Close)
-		s.settleOut(c, res)
+		s.settleOut(ci, c, res)
 		s.toServer(ci, c, res, pRST)
 	} else {
 		c.srvOpen = false
 	}
 	if c.orphan {
-		s.decideBreak(c)
+		s.decideBreak(ci, c)
 	}
 	if c.broken && c.orphanAt >= s.cfg.Warmup {
 		g.m.latencies = append(g.m.latencies, (s.now - c.orphanAt).Seconds())

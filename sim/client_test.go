@@ -244,3 +244,27 @@ func TestLossMakesSpuriousDisconnectsNotBreaks(t *testing.T) {
 		t.Fatalf("breaks %+v", r.Breaks)
 	}
 }
+
+func TestTraceTellsOneClientsStory(t *testing.T) {
+	// One client, TCP keepalive 300 s against a 120 s blackhole table:
+	// connected at 0, break dated 120 s, learned by keepalive timeout at
+	// 300 + 9 x 75 = 975 s.
+	g := tcpKeepalive(testGroup(1), 300*sec, 75*sec, 9)
+	g.Reconnect.Backoff, g.Reconnect.MaxBackoff = hour, hour
+	cfg := testConfig(30*time.Minute, testBox(120*sec, nat.Drop, nat.Drop, false), g)
+	cfg.Trace = true
+	r := mustRun(t, cfg)
+	want := []TraceEvent{
+		{At: 0, Kind: TraceConnected},
+		{At: 120 * sec, Kind: TraceBreak, Cause: "idle_timeout"},
+		{At: 975 * sec, Kind: TraceLearned, How: HowKeepalive},
+	}
+	if len(r.Trace) < len(want) { // a reconnect may follow (backoff uniform in [0, 1 h))
+		t.Fatalf("trace %+v", r.Trace)
+	}
+	for i := range want {
+		if r.Trace[i] != want[i] {
+			t.Errorf("event %d: %+v, want %+v", i, r.Trace[i], want[i])
+		}
+	}
+}

@@ -21,6 +21,9 @@ type Config struct {
 	Path        []Middlebox   // client side first
 	Groups      []Group
 	Network     Network
+	// Trace records every client's connection events in RunResult.Trace
+	// (for kernel-check and debugging; it costs memory per event).
+	Trace bool
 }
 
 // Middlebox is one table on the path.

@@ -57,8 +57,9 @@ type RunResult struct {
 	Groups      []GroupResult
 	Middleboxes []BoxResult
 	Events      uint64
-	Packets     uint64     // packets sent through the path (each counted once, however many boxes it crossed)
-	Series      [][]Sample // per middlebox, when SampleEvery > 0
+	Packets     uint64       // packets sent through the path (each counted once, however many boxes it crossed)
+	Series      [][]Sample   // per middlebox, when SampleEvery > 0
+	Trace       []TraceEvent // when Config.Trace is set
 }
 
 // finish closes the books at the end of the run.
@@ -81,7 +82,7 @@ func (s *sim) finish(rep int) *RunResult {
 			s.endBroken(c)
 		}
 	}
-	r := &RunResult{Replication: rep, Events: s.events, Packets: s.packets}
+	r := &RunResult{Replication: rep, Events: s.events, Packets: s.packets, Trace: s.traced}
 	window := (end - s.cfg.Warmup).Hours()
 	for gi := range s.groups {
 		r.Groups = append(r.Groups, s.groups[gi].result(window))

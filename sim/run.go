@@ -123,6 +123,7 @@ type sim struct {
 	down    time.Duration // one-way delay server to client
 	events  uint64
 	packets uint64
+	traced  []TraceEvent
 }
 
 // groupRun is a group's configuration and its counters.
@@ -266,7 +267,7 @@ func (s *sim) handle(ev event) {
 	case evSrvPing:
 		s.srvPingTimer(ev.Client, c)
 	case evSrvDeadline:
-		s.srvDeadline(c, ev.Arg)
+		s.srvDeadline(ev.Client, c, ev.Arg)
 	case evWatchdog:
 		s.watchdog(ev.Client, c)
 	case evClientRTO:
@@ -398,8 +399,8 @@ func (s *sim) resetOnExpire(bi int, r nat.Removal) {
 		return
 	}
 	c.orphan, c.orphanAt, c.cause, c.box = true, r.At, causeResetOnExpire, uint8(bi)
-	s.decideBreak(c)
-	s.learnDead(r.Key.Client, c)
+	s.decideBreak(r.Key.Client, c)
+	s.learnDead(r.Key.Client, c, HowReset)
 	s.at(r.At+s.up, event{Kind: evAtServer, Client: r.Key.Client, Conn: c.conn, Arg: pRST})
 }
 
