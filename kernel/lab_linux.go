@@ -1,0 +1,164 @@
+package kernel
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Box is how the nat namespace is set up: the scaled timeouts (whole
+// seconds, as the sysctls take them) and the translation options.
+type Box struct {
+	Established int  // nf_conntrack_tcp_timeout_established, s
+	UDP         int  // nf_conntrack_udp_timeout, s
+	UDPStream   int  // nf_conntrack_udp_timeout_stream, s
+	Loose       bool // nf_conntrack_tcp_loose: pick up mid-flow TCP
+	FullyRandom bool // masquerade fully-random: a new port for a re-created entry
+}
+
+// Addresses inside the lab, from the benchmarking range of RFC 2544
+// (198.18.0.0/15): they exist only inside the lab's namespaces.
+const (
+	clientAddr = "198.18.0.2"
+	natInside  = "198.18.0.1"
+	natOutside = "198.19.0.1"
+	serverAddr = "198.19.0.2"
+)
+
+// Lab is three network namespaces (client, nat, server) joined by two veth
+// pairs, with nftables masquerade in nat. Close removes it all.
+type Lab struct {
+	Client, NAT, Server string // namespace names
+	log                 *bytes.Buffer
+}
+
+// Missing lists what the lab needs and this machine lacks, with how to
+// install it; empty when everything is there.
+func Missing() []string {
+	var out []string
+	if os.Geteuid() != 0 {
+		out = append(out, "root: network namespaces, veth pairs and conntrack sysctls need CAP_NET_ADMIN (run as root, e.g. with sudo)")
+	}
+	for _, tool := range []struct{ cmd, pkg string }{{"ip", "iproute2"}, {"nft", "nftables"}, {"conntrack", "conntrack"}} {
+		if _, err := exec.LookPath(tool.cmd); err != nil {
+			out = append(out, fmt.Sprintf("%s: not found (Debian: apt-get install %s)", tool.cmd, tool.pkg))
+		}
+	}
+	return out
+}
+
+// NewLab builds a lab whose names end in id (unique to the run).
+func NewLab(id string, box Box) (*Lab, error) {
+	l := &Lab{Client: "natsim-c-" + id, NAT: "natsim-n-" + id, Server: "natsim-s-" + id, log: new(bytes.Buffer)}
+	vc, vn, vm, vs := "vc"+id, "vn"+id, "vm"+id, "vs"+id
+	masq := "masquerade"
+	if box.FullyRandom {
+		masq += " fully-random"
+	}
+	invalid := ""
+	if !box.Loose {
+		invalid = "ct state invalid drop;"
+	}
+	nft := fmt.Sprintf(`table ip natsim {
+  chain natsim_post { type nat hook postrouting priority srcnat; policy accept; oifname "%s" %s; }
+  chain natsim_forward { type filter hook forward priority filter; policy accept; %s }
+}`, vm, masq, invalid)
+	loose := "0"
+	if box.Loose {
+		loose = "1"
+	}
+	steps := [][]string{
+		{"ip", "netns", "add", l.Client}, {"ip", "netns", "add", l.NAT}, {"ip", "netns", "add", l.Server},
+		{"ip", "link", "add", vc, "netns", l.Client, "type", "veth", "peer", "name", vn, "netns", l.NAT},
+		{"ip", "link", "add", vm, "netns", l.NAT, "type", "veth", "peer", "name", vs, "netns", l.Server},
+		{"ip", "-n", l.Client, "addr", "add", clientAddr + "/24", "dev", vc},
+		{"ip", "-n", l.NAT, "addr", "add", natInside + "/24", "dev", vn},
+		{"ip", "-n", l.NAT, "addr", "add", natOutside + "/24", "dev", vm},
+		{"ip", "-n", l.Server, "addr", "add", serverAddr + "/24", "dev", vs},
+		{"ip", "-n", l.Client, "link", "set", "lo", "up"}, {"ip", "-n", l.Client, "link", "set", vc, "up"},
+		{"ip", "-n", l.NAT, "link", "set", "lo", "up"}, {"ip", "-n", l.NAT, "link", "set", vn, "up"}, {"ip", "-n", l.NAT, "link", "set", vm, "up"},
+		{"ip", "-n", l.Server, "link", "set", "lo", "up"}, {"ip", "-n", l.Server, "link", "set", vs, "up"},
+		{"ip", "-n", l.Client, "route", "add", "default", "via", natInside},
+		{"ip", "netns", "exec", l.NAT, "sysctl", "-qw", "net.ipv4.ip_forward=1"},
+		{"ip", "netns", "exec", l.NAT, "nft", "-f", "-"},
+		// The conntrack sysctls exist once the masquerade rule has loaded conntrack.
+		{"ip", "netns", "exec", l.NAT, "sysctl", "-qw",
+			fmt.Sprintf("net.netfilter.nf_conntrack_tcp_timeout_established=%d", box.Established),
+			fmt.Sprintf("net.netfilter.nf_conntrack_udp_timeout=%d", box.UDP),
+			fmt.Sprintf("net.netfilter.nf_conntrack_udp_timeout_stream=%d", box.UDPStream),
+			"net.netfilter.nf_conntrack_tcp_loose=" + loose},
+	}
+	for _, st := range steps {
+		stdin := ""
+		if st[len(st)-1] == "-" {
+			stdin = nft
+		}
+		if err := l.run(stdin, st...); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+func (l *Lab) run(stdin string, args ...string) error {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	fmt.Fprintf(l.log, "$ %s\n%s", strings.Join(args, " "), out)
+	if err != nil {
+		return fmt.Errorf("kernel: %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// Conntrack lists the nat namespace's connection table (for the logs).
+func (l *Lab) Conntrack() string {
+	out, _ := exec.Command("ip", "netns", "exec", l.NAT, "conntrack", "-L").CombinedOutput()
+	return string(out)
+}
+
+// Log is every command the lab ran, with its output.
+func (l *Lab) Log() string { return l.log.String() }
+
+// Close deletes the namespaces; their veth pairs go with them.
+func (l *Lab) Close() {
+	for _, ns := range []string{l.Client, l.NAT, l.Server} {
+		exec.Command("ip", "netns", "del", ns).Run()
+	}
+}
+
+// In runs fn on an OS thread switched into namespace ns: sockets fn
+// creates belong to ns for good, whichever thread uses them later.
+func In(ns string, fn func() error) error {
+	runtime.LockOSThread()
+	self, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer self.Close()
+	target, err := os.Open("/var/run/netns/" + ns)
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer target.Close()
+	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("kernel: setns %s: %w", ns, err)
+	}
+	ferr := fn()
+	if err := unix.Setns(int(self.Fd()), unix.CLONE_NEWNET); err != nil {
+		// The thread is stuck in ns: keep it locked so that it exits with
+		// this goroutine rather than serve others.
+		return fmt.Errorf("kernel: cannot leave %s: %w", ns, err)
+	}
+	runtime.UnlockOSThread()
+	return ferr
+}
