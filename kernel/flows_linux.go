@@ -1,0 +1,345 @@
+package kernel
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/natsim/natsim/sim"
+)
+
+// Flow is one real connection through the lab, with the settings of its
+// client group scaled to the lab's clock.
+type Flow struct {
+	Name      string // group/index
+	UDP       bool
+	Keepalive sim.Keepalive // scaled; TCP idle, interval in whole seconds
+	Up, Down  time.Duration // constant gaps between messages each way (0: none)
+	Port      int           // server port of this flow
+}
+
+// Seen is what one side saw of a flow: the connection survived the
+// window, or its end was learned at At (since the flow started) by How.
+type Seen struct {
+	Alive bool
+	At    time.Duration
+	How   sim.How
+}
+
+func (s Seen) String() string {
+	if s.Alive {
+		return "alive"
+	}
+	return fmt.Sprintf("%s at %.2fs", s.How, s.At.Seconds())
+}
+
+// runFlow drives one flow through the lab for window and reports what
+// the client saw.
+func runFlow(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, error) {
+	if f.UDP {
+		return runUDP(ctx, l, f, window)
+	}
+	return runTCP(ctx, l, f, window)
+}
+
+// server answers a TCP flow: "ping" with "pong", "probe" data with
+// nothing, and sends "push" every f.Down and server pings ("sping",
+// answered "spong") for server-app keepalive.
+func serveTCP(ctx context.Context, ln net.Listener, f Flow) {
+	c, err := ln.Accept()
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	var mu sync.Mutex
+	write := func(s string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		_, err := io.WriteString(c, s+"\n")
+		return err
+	}
+	done := make(chan struct{})
+	defer close(done)
+	every := func(d time.Duration, msg string) {
+		if d <= 0 {
+			return
+		}
+		go func() {
+			t := time.NewTicker(d)
+			defer t.Stop()
+			for {
+				select {
+				case <-t.C:
+					if write(msg) != nil {
+						return
+					}
+				case <-done:
+					return
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	every(f.Down, "push")
+	if f.Keepalive.Type == sim.KeepaliveServerApp {
+		every(f.Keepalive.Interval, "sping")
+	}
+	r := bufio.NewReader(c)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		if strings.TrimSpace(line) == "ping" && write("pong") != nil {
+			return
+		}
+	}
+}
+
+// setKeepalive turns on Linux TCP keepalive with the flow's settings.
+func setKeepalive(c *net.TCPConn, k sim.Keepalive) error {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	err = raw.Control(func(fd uintptr) {
+		for _, o := range []struct{ level, opt, v int }{
+			{unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1},
+			{unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, int(k.Idle / time.Second)},
+			{unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, int(k.Interval / time.Second)},
+			{unix.IPPROTO_TCP, unix.TCP_KEEPCNT, k.Count},
+		} {
+			if serr == nil {
+				serr = unix.SetsockoptInt(int(fd), o.level, o.opt, o.v)
+			}
+		}
+	})
+	return errors.Join(err, serr)
+}
+
+// how classifies the error a dead TCP connection gave the client.
+func how(err error) sim.How {
+	switch {
+	case errors.Is(err, syscall.ETIMEDOUT):
+		return sim.HowKeepalive
+	default: // ECONNRESET, EPIPE, EOF: the other end or the box said so
+		return sim.HowReset
+	}
+}
+
+func runTCP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, error) {
+	var ln net.Listener
+	addr := net.JoinHostPort(serverAddr, strconv.Itoa(f.Port))
+	if err := In(l.Server, func() (err error) { ln, err = net.Listen("tcp", addr); return }); err != nil {
+		return Seen{}, err
+	}
+	defer ln.Close()
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go serveTCP(sctx, ln, f)
+	var conn net.Conn
+	if err := In(l.Client, func() (err error) { conn, err = net.DialTimeout("tcp", addr, 2*time.Second); return }); err != nil {
+		return Seen{}, err
+	}
+	defer conn.Close()
+	start := time.Now()
+	c := conn.(*net.TCPConn)
+	if f.Keepalive.Type == sim.KeepaliveTCP {
+		if err := setKeepalive(c, f.Keepalive); err != nil {
+			return Seen{}, err
+		}
+	}
+	type death struct {
+		at  time.Duration
+		how sim.How
+	}
+	dead := make(chan death, 4)
+	var mu sync.Mutex
+	pongs, lastPing := 0, start
+	write := func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, err := io.WriteString(c, s+"\n"); err != nil {
+			dead <- death{time.Since(start), how(err)}
+		}
+	}
+	go func() { // reader
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				dead <- death{time.Since(start), how(err)}
+				return
+			}
+			switch strings.TrimSpace(line) {
+			case "pong":
+				mu.Lock()
+				pongs++
+				mu.Unlock()
+			case "sping":
+				mu.Lock()
+				lastPing = time.Now()
+				mu.Unlock()
+				write("spong")
+			}
+		}
+	}()
+	k := f.Keepalive
+	ticker := func(d time.Duration) <-chan time.Time {
+		if d <= 0 {
+			return nil
+		}
+		return time.NewTicker(d).C
+	}
+	up, ping := ticker(f.Up), ticker(0)
+	if k.Type == sim.KeepaliveApp {
+		ping = ticker(k.Interval)
+	}
+	watchdog := ticker(0)
+	if k.Type == sim.KeepaliveServerApp {
+		watchdog = ticker(50 * time.Millisecond)
+	}
+	sent, misses := 0, 0
+	var deadlines []time.Time // one per ping, in order
+	check := ticker(20 * time.Millisecond)
+	end := time.After(window)
+	for {
+		select {
+		case d := <-dead:
+			return Seen{At: d.at, How: d.how}, nil
+		case <-end:
+			return Seen{Alive: true}, nil
+		case <-ctx.Done():
+			return Seen{}, ctx.Err()
+		case <-up:
+			write("data")
+		case <-ping:
+			sent++
+			deadlines = append(deadlines, time.Now().Add(k.Timeout))
+			write("ping")
+		case <-watchdog:
+			mu.Lock()
+			silent := time.Since(lastPing)
+			mu.Unlock()
+			if silent >= time.Duration(k.Misses)*k.Interval+k.Jitter+k.Timeout {
+				return Seen{At: time.Since(start), How: sim.HowWatchdog}, nil
+			}
+		case now := <-check:
+			// A ping whose deadline passed without its pong is a miss.
+			mu.Lock()
+			answered := pongs
+			mu.Unlock()
+			for len(deadlines) > 0 && now.After(deadlines[0]) {
+				n := sent - len(deadlines) + 1 // this ping's number
+				deadlines = deadlines[1:]
+				if answered >= n {
+					misses = 0
+					continue
+				}
+				if misses++; misses >= k.Misses {
+					return Seen{At: time.Since(start), How: sim.HowMissedPongs}, nil
+				}
+			}
+		}
+	}
+}
+
+// runUDP drives a UDP flow: the client pings (app keepalive) and sends
+// data every f.Up; the server answers pings. A ping not answered in time
+// is a miss. (Server pushes over UDP are not driven.)
+func runUDP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, error) {
+	addr := net.JoinHostPort(serverAddr, strconv.Itoa(f.Port))
+	var srv net.PacketConn
+	if err := In(l.Server, func() (err error) { srv, err = net.ListenPacket("udp", addr); return }); err != nil {
+		return Seen{}, err
+	}
+	defer srv.Close()
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			n, from, err := srv.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if string(buf[:n]) == "ping" {
+				srv.WriteTo([]byte("pong"), from)
+			}
+		}
+	}()
+	var conn net.Conn
+	if err := In(l.Client, func() (err error) { conn, err = net.Dial("udp", addr); return }); err != nil {
+		return Seen{}, err
+	}
+	defer conn.Close()
+	start := time.Now()
+	k := f.Keepalive
+	var mu sync.Mutex
+	pongs := 0
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				return
+			}
+			if string(buf[:n]) == "pong" {
+				mu.Lock()
+				pongs++
+				mu.Unlock()
+			}
+		}
+	}()
+	conn.Write([]byte("hello")) // the flow's first datagram opens the entry
+	var ping, up <-chan time.Time
+	if k.Type == sim.KeepaliveApp {
+		ping = time.NewTicker(k.Interval).C
+	}
+	if f.Up > 0 {
+		up = time.NewTicker(f.Up).C
+	}
+	check := time.NewTicker(20 * time.Millisecond).C
+	end := time.After(window)
+	sent, misses := 0, 0
+	var deadlines []time.Time
+	for {
+		select {
+		case <-end:
+			return Seen{Alive: true}, nil
+		case <-ctx.Done():
+			return Seen{}, ctx.Err()
+		case <-up:
+			conn.Write([]byte("data"))
+		case <-ping:
+			sent++
+			deadlines = append(deadlines, time.Now().Add(k.Timeout))
+			conn.Write([]byte("ping"))
+		case now := <-check:
+			mu.Lock()
+			answered := pongs
+			mu.Unlock()
+			for len(deadlines) > 0 && now.After(deadlines[0]) {
+				n := sent - len(deadlines) + 1
+				deadlines = deadlines[1:]
+				if answered >= n {
+					misses = 0
+					continue
+				}
+				if misses++; misses >= k.Misses {
+					return Seen{At: time.Since(start), How: sim.HowMissedPongs}, nil
+				}
+			}
+		}
+	}
+}
