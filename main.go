@@ -8,6 +8,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -27,6 +29,7 @@ import (
 
 	"github.com/natsim/natsim/batch"
 	"github.com/natsim/natsim/bench"
+	"github.com/natsim/natsim/kernel"
 	"github.com/natsim/natsim/outfile"
 	"github.com/natsim/natsim/plots"
 	"github.com/natsim/natsim/review"
@@ -57,10 +60,11 @@ var errShown = errors.New("shown")
 func exitCode(err error) int {
 	var ue usageError
 	var ps scenarios.Problems
+	var missing *kernel.MissingError
 	switch {
 	case err == nil || errors.Is(err, errShown):
 		return 0
-	case errors.As(err, &ue), errors.As(err, &ps), errors.Is(err, errTooBig):
+	case errors.As(err, &ue), errors.As(err, &ps), errors.Is(err, errTooBig), errors.As(err, &missing):
 		return 2
 	case errors.Is(err, errInterrupted):
 		return 130
@@ -81,6 +85,7 @@ Usage:
   natsim presets              list the middlebox presets and their sources
   natsim validate [--full]    hold the simulator against closed-form results
   natsim bench [--clients N]  measure speed and memory on the reference workload
+  natsim kernel-check FILE... hold the simulator against a real Linux NAT (root)
   natsim --version            print the version
 
 Run 'natsim COMMAND --help' for a command's flags. Scenario format:
@@ -108,6 +113,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdPlot(args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(args[1:], stdout, stderr)
+	case "kernel-check":
+		return cmdKernelCheck(args[1:], stdout, stderr)
 	case "--version", "version":
 		fmt.Fprintln(stdout, "natsim", sim.Version)
 		return nil
@@ -644,4 +651,97 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(tw, "GC cycles\t%d\n", r.GCCycles)
 	return tw.Flush()
+}
+
+// errMismatch is a kernel-check whose kernel and natsim disagree: exit 1.
+var errMismatch = errors.New("kernel and natsim disagree")
+
+func cmdKernelCheck(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("kernel-check", "kernel-check FILE... [--middlebox NAME] [--time-scale F] [--flows N] [--keep-logs DIR]", stdout)
+	middlebox := fs.String("middlebox", "", "the middlebox of the scenario to build (default: the first)")
+	scale := fs.Float64("time-scale", 0, "lab seconds per scenario second (default: the longest timeout becomes 5 s)")
+	flows := fs.Int("flows", 6, "real flows per scenario, shared among its client groups")
+	keepLogs := fs.String("keep-logs", "", "write each lab's commands and final conntrack table into this directory")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return errShown
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() == 0 {
+		return usagef("natsim kernel-check takes one or more scenario files")
+	}
+	if *flows < 1 || *scale < 0 {
+		return usagef("--flows must be at least 1 and --time-scale positive")
+	}
+	if m := kernel.Missing(); len(m) > 0 {
+		return &kernel.MissingError{Missing: m}
+	}
+	type check struct {
+		plan *kernel.Plan
+		sim  []kernel.Seen
+		rows []kernel.Row
+		err  error
+	}
+	checks := make([]check, fs.NArg())
+	for i, file := range fs.Args() {
+		sc, err := scenarios.Load(file, nil)
+		if err != nil {
+			return err
+		}
+		p, err := kernel.NewPlan(&sc.Config, *middlebox, *scale, *flows)
+		if err != nil {
+			return usageError{file + ": " + err.Error()}
+		}
+		simulated, err := p.Simulate()
+		if err != nil {
+			return err
+		}
+		checks[i] = check{plan: p, sim: simulated}
+	}
+	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	longest := time.Duration(0)
+	for _, c := range checks {
+		longest = max(longest, c.plan.Window)
+	}
+	fmt.Fprintf(stderr, "natsim: running %d lab(s) at once for up to %v...\n", len(checks), longest)
+	var wg sync.WaitGroup
+	for i := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &checks[i]
+			kernelSeen, err := kernel.RunLab(ctx, c.plan, *keepLogs)
+			if err != nil {
+				c.err = err
+				return
+			}
+			c.rows = kernel.Compare(c.plan.Flows, kernelSeen, c.sim)
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w: the labs were removed", errInterrupted)
+	}
+	mismatches := 0
+	for i, c := range checks {
+		if c.err != nil {
+			return fmt.Errorf("%s: %w", fs.Arg(i), c.err)
+		}
+		fmt.Fprintf(stdout, "== %s\n", fs.Arg(i))
+		if err := kernel.WriteTable(stdout, c.plan, c.rows); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		for _, r := range c.rows {
+			if !r.Match {
+				mismatches++
+			}
+		}
+	}
+	if mismatches > 0 {
+		return fmt.Errorf("%w on %d flow(s)", errMismatch, mismatches)
+	}
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -17,31 +16,6 @@ import (
 
 	"github.com/natsim/natsim/sim"
 )
-
-// Flow is one real connection through the lab, with the settings of its
-// client group scaled to the lab's clock.
-type Flow struct {
-	Name      string // group/index
-	UDP       bool
-	Keepalive sim.Keepalive // scaled; TCP idle, interval in whole seconds
-	Up, Down  time.Duration // constant gaps between messages each way (0: none)
-	Port      int           // server port of this flow
-}
-
-// Seen is what one side saw of a flow: the connection survived the
-// window, or its end was learned at At (since the flow started) by How.
-type Seen struct {
-	Alive bool
-	At    time.Duration
-	How   sim.How
-}
-
-func (s Seen) String() string {
-	if s.Alive {
-		return "alive"
-	}
-	return fmt.Sprintf("%s at %.2fs", s.How, s.At.Seconds())
-}
 
 // runFlow drives one flow through the lab for window and reports what
 // the client saw.

@@ -11,16 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Box is how the nat namespace is set up: the scaled timeouts (whole
-// seconds, as the sysctls take them) and the translation options.
-type Box struct {
-	Established int  // nf_conntrack_tcp_timeout_established, s
-	UDP         int  // nf_conntrack_udp_timeout, s
-	UDPStream   int  // nf_conntrack_udp_timeout_stream, s
-	Loose       bool // nf_conntrack_tcp_loose: pick up mid-flow TCP
-	FullyRandom bool // masquerade fully-random: a new port for a re-created entry
-}
-
 // Addresses inside the lab, from the benchmarking range of RFC 2544
 // (198.18.0.0/15): they exist only inside the lab's namespaces.
 const (

@@ -1,0 +1,43 @@
+package kernel
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/natsim/natsim/sim"
+)
+
+// Box is how the nat namespace is set up: the scaled timeouts (whole
+// seconds, as the sysctls take them) and the translation options.
+type Box struct {
+	Established int  // nf_conntrack_tcp_timeout_established, s
+	UDP         int  // nf_conntrack_udp_timeout, s
+	UDPStream   int  // nf_conntrack_udp_timeout_stream, s
+	Loose       bool // nf_conntrack_tcp_loose: pick up mid-flow TCP
+	FullyRandom bool // masquerade fully-random: a new port for a re-created entry
+}
+
+// Flow is one real connection through the lab, with the settings of its
+// client group scaled to the lab's clock.
+type Flow struct {
+	Name      string // group/index
+	UDP       bool
+	Keepalive sim.Keepalive // scaled; TCP idle, interval in whole seconds
+	Up, Down  time.Duration // constant gaps between messages each way (0: none)
+	Port      int           // server port of this flow
+}
+
+// Seen is what one side saw of a flow: the connection survived the
+// window, or its end was learned at At (since the flow started) by How.
+type Seen struct {
+	Alive bool
+	At    time.Duration
+	How   sim.How
+}
+
+func (s Seen) String() string {
+	if s.Alive {
+		return "alive"
+	}
+	return fmt.Sprintf("%s at %.2fs", s.How, s.At.Seconds())
+}
