@@ -185,8 +185,7 @@ func runTCP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 	if k.Type == sim.KeepaliveServerApp {
 		watchdog = ticker(50 * time.Millisecond)
 	}
-	sent, misses := 0, 0
-	var deadlines []time.Time // one per ping, in order
+	pings := &pinger{k: k}
 	check := ticker(20 * time.Millisecond)
 	end := time.After(window)
 	for {
@@ -200,8 +199,7 @@ func runTCP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 		case <-up:
 			write("data")
 		case <-ping:
-			sent++
-			deadlines = append(deadlines, time.Now().Add(k.Timeout))
+			pings.sent(time.Now())
 			write("ping")
 		case <-watchdog:
 			mu.Lock()
@@ -211,20 +209,11 @@ func runTCP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 				return Seen{At: time.Since(start), How: sim.HowWatchdog}, nil
 			}
 		case now := <-check:
-			// A ping whose deadline passed without its pong is a miss.
 			mu.Lock()
 			answered := pongs
 			mu.Unlock()
-			for len(deadlines) > 0 && now.After(deadlines[0]) {
-				n := sent - len(deadlines) + 1 // this ping's number
-				deadlines = deadlines[1:]
-				if answered >= n {
-					misses = 0
-					continue
-				}
-				if misses++; misses >= k.Misses {
-					return Seen{At: time.Since(start), How: sim.HowMissedPongs}, nil
-				}
+			if pings.dead(now, answered) {
+				return Seen{At: time.Since(start), How: sim.HowMissedPongs}, nil
 			}
 		}
 	}
@@ -285,8 +274,7 @@ func runUDP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 	}
 	check := time.NewTicker(20 * time.Millisecond).C
 	end := time.After(window)
-	sent, misses := 0, 0
-	var deadlines []time.Time
+	pings := &pinger{k: k}
 	for {
 		select {
 		case <-end:
@@ -296,24 +284,47 @@ func runUDP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 		case <-up:
 			conn.Write([]byte("data"))
 		case <-ping:
-			sent++
-			deadlines = append(deadlines, time.Now().Add(k.Timeout))
+			pings.sent(time.Now())
 			conn.Write([]byte("ping"))
 		case now := <-check:
 			mu.Lock()
 			answered := pongs
 			mu.Unlock()
-			for len(deadlines) > 0 && now.After(deadlines[0]) {
-				n := sent - len(deadlines) + 1
-				deadlines = deadlines[1:]
-				if answered >= n {
-					misses = 0
-					continue
-				}
-				if misses++; misses >= k.Misses {
-					return Seen{At: time.Since(start), How: sim.HowMissedPongs}, nil
-				}
+			if pings.dead(now, answered) {
+				return Seen{At: time.Since(start), How: sim.HowMissedPongs}, nil
 			}
 		}
 	}
+}
+
+// pinger keeps an app keepalive's books on the lab's clock: a ping whose
+// timeout passes without its pong is a miss, and k.Misses misses in a
+// row end the connection (as natsim's app keepalive does).
+type pinger struct {
+	k         sim.Keepalive
+	count     int         // pings sent
+	deadlines []time.Time // of the pings not yet judged, in order
+	misses    int
+}
+
+func (p *pinger) sent(now time.Time) {
+	p.count++
+	p.deadlines = append(p.deadlines, now.Add(p.k.Timeout))
+}
+
+// dead judges the pings whose deadline has passed, given how many pongs
+// have come back, and reports whether the connection is dead.
+func (p *pinger) dead(now time.Time, answered int) bool {
+	for len(p.deadlines) > 0 && now.After(p.deadlines[0]) {
+		n := p.count - len(p.deadlines) + 1 // this ping's number
+		p.deadlines = p.deadlines[1:]
+		if answered >= n {
+			p.misses = 0
+			continue
+		}
+		if p.misses++; p.misses >= p.k.Misses {
+			return true
+		}
+	}
+	return false
 }
