@@ -183,8 +183,11 @@ func (p *Plan) Simulate() ([]Seen, error) {
 		seen := Seen{Alive: true}
 		var connected time.Duration
 		for _, ev := range r.Trace {
-			if ev.Kind == sim.TraceConnected {
+			switch ev.Kind {
+			case sim.TraceConnected:
 				connected = ev.At
+			case sim.TraceRemap:
+				seen.Remapped = true
 			}
 			if ev.Kind == sim.TraceLearned {
 				seen = Seen{At: ev.At - connected, How: ev.How}
@@ -217,7 +220,7 @@ func Compare(flows []Flow, kernel, simulated []Seen) []Row {
 		r := Row{Flow: f, Kernel: k, Sim: s, Tolerate: tolerance(max(k.At, s.At))}
 		switch {
 		case k.Alive || s.Alive:
-			r.Match = k.Alive == s.Alive
+			r.Match = k.Alive == s.Alive && k.Remapped == s.Remapped
 		default:
 			d := k.At - s.At
 			r.Match = k.How == s.How && d <= r.Tolerate && -d <= r.Tolerate

@@ -1,11 +1,14 @@
 package kernel
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -111,6 +114,51 @@ func (l *Lab) run(stdin string, args ...string) error {
 func (l *Lab) Conntrack() string {
 	out, _ := exec.Command("ip", "netns", "exec", l.NAT, "conntrack", "-L").CombinedOutput()
 	return string(out)
+}
+
+// newEvents counts conntrack's NEW events in the nat namespace by
+// destination port, while it runs.
+type newEvents struct {
+	cmd  *exec.Cmd
+	done chan map[int]int
+}
+
+// WatchNew starts counting the entries conntrack creates, per server port.
+func (l *Lab) WatchNew(ctx context.Context) (*newEvents, error) {
+	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", l.NAT, "conntrack", "-E", "-e", "NEW")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("kernel: conntrack -E: %w", err)
+	}
+	w := &newEvents{cmd: cmd, done: make(chan map[int]int, 1)}
+	go func() {
+		counts := map[int]int{}
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			// [NEW] tcp 6 120 SYN_SENT src=... dst=198.19.0.2 sport=... dport=7003 ...
+			for _, field := range strings.Fields(sc.Text()) {
+				if v, ok := strings.CutPrefix(field, "dport="); ok {
+					if port, err := strconv.Atoi(v); err == nil {
+						counts[port]++
+					}
+					break
+				}
+			}
+		}
+		w.done <- counts
+	}()
+	return w, nil
+}
+
+// stop ends the watch and returns the counts.
+func (w *newEvents) stop() map[int]int {
+	w.cmd.Process.Signal(os.Interrupt)
+	counts := <-w.done
+	w.cmd.Wait()
+	return counts
 }
 
 // Log is every command the lab ran, with its output.

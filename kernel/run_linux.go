@@ -23,6 +23,10 @@ func RunLab(ctx context.Context, p *Plan, logDir string) ([]Seen, error) {
 		return nil, err
 	}
 	defer l.Close()
+	events, err := l.WatchNew(ctx)
+	if err != nil {
+		return nil, err
+	}
 	seen := make([]Seen, len(p.Flows))
 	errs := make([]error, len(p.Flows))
 	var wg sync.WaitGroup
@@ -34,6 +38,14 @@ func RunLab(ctx context.Context, p *Plan, logDir string) ([]Seen, error) {
 		}()
 	}
 	wg.Wait()
+	// An entry made more than once for a flow (its own server port) that
+	// survived was re-created on the way: a remap.
+	news := events.stop()
+	for i, f := range p.Flows {
+		if seen[i].Alive && news[f.Port] > 1 {
+			seen[i].Remapped = true
+		}
+	}
 	if logDir != "" {
 		os.MkdirAll(logDir, 0o755)
 		os.WriteFile(filepath.Join(logDir, "lab-"+id+".log"), []byte(l.Log()+"\n# conntrack -L at the end\n"+l.Conntrack()), 0o644)

@@ -30,12 +30,16 @@ type Flow struct {
 // Seen is what one side saw of a flow: the connection survived the
 // window, or its end was learned at At (since the flow started) by How.
 type Seen struct {
-	Alive bool
-	At    time.Duration
-	How   sim.How
+	Alive    bool
+	Remapped bool // alive, but its entry was re-created on the way (same port)
+	At       time.Duration
+	How      sim.How
 }
 
 func (s Seen) String() string {
+	if s.Alive && s.Remapped {
+		return "alive, remapped"
+	}
 	if s.Alive {
 		return "alive"
 	}
