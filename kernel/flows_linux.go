@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +21,11 @@ import (
 // runFlow drives one flow through the lab for window and reports what
 // the client saw.
 func runFlow(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, error) {
+	select {
+	case <-time.After(f.Start):
+	case <-ctx.Done():
+		return Seen{}, ctx.Err()
+	}
 	if f.UDP {
 		return runUDP(ctx, l, f, window)
 	}
@@ -103,6 +109,15 @@ func setKeepalive(c *net.TCPConn, k sim.Keepalive) error {
 	return errors.Join(err, serr)
 }
 
+// dialTimeout is how long a connection attempt waits before it counts
+// as refused: past Linux's first SYN retransmission (1 s).
+const dialTimeout = 1500 * time.Millisecond
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 // how classifies the error a dead TCP connection gave the client.
 func how(err error) sim.How {
 	switch {
@@ -124,7 +139,11 @@ func runTCP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 	defer cancel()
 	go serveTCP(sctx, ln, f)
 	var conn net.Conn
-	if err := In(l.Client, func() (err error) { conn, err = net.DialTimeout("tcp", addr, 2*time.Second); return }); err != nil {
+	err := In(l.Client, func() (err error) { conn, err = net.DialTimeout("tcp", addr, dialTimeout); return })
+	if errors.Is(err, os.ErrDeadlineExceeded) || isTimeout(err) {
+		return Seen{Refused: true}, nil // the SYN met a full table
+	}
+	if err != nil {
 		return Seen{}, err
 	}
 	defer conn.Close()

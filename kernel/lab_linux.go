@@ -53,14 +53,26 @@ func NewLab(id string, box Box) (*Lab, error) {
 	if box.FullyRandom {
 		masq += " fully-random"
 	}
-	invalid := ""
+	var forward []string
 	if !box.Loose {
-		invalid = "ct state invalid drop;"
+		forward = append(forward, "ct state invalid drop")
+	}
+	if box.Capacity > 0 {
+		// ct count, unlike the table limit a namespace cannot set, does
+		// not count closing entries.
+		forward = append(forward, fmt.Sprintf("meta l4proto tcp ct state new ct count over %d drop", box.Capacity))
 	}
 	nft := fmt.Sprintf(`table ip natsim {
-  chain natsim_post { type nat hook postrouting priority srcnat; policy accept; oifname "%s" %s; }
-  chain natsim_forward { type filter hook forward priority filter; policy accept; %s }
-}`, vm, masq, invalid)
+  chain natsim_post {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "%s" %s
+  }
+  chain natsim_forward {
+    type filter hook forward priority filter; policy accept;
+    %s
+  }
+}
+`, vm, masq, strings.Join(forward, "\n    "))
 	loose := "0"
 	if box.Loose {
 		loose = "1"

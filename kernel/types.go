@@ -15,6 +15,7 @@ type Box struct {
 	UDPStream   int  // nf_conntrack_udp_timeout_stream, s
 	Loose       bool // nf_conntrack_tcp_loose: pick up mid-flow TCP
 	FullyRandom bool // masquerade fully-random: a new port for a re-created entry
+	Capacity    int  // most TCP connections at once (nft ct count; 0: no limit)
 }
 
 // Flow is one real connection through the lab, with the settings of its
@@ -25,11 +26,13 @@ type Flow struct {
 	Keepalive sim.Keepalive // scaled; TCP idle, interval in whole seconds
 	Up, Down  time.Duration // constant gaps between messages each way (0: none)
 	Port      int           // server port of this flow
+	Start     time.Duration // when the flow opens, after the first one
 }
 
 // Seen is what one side saw of a flow: the connection survived the
 // window, or its end was learned at At (since the flow started) by How.
 type Seen struct {
+	Refused  bool // the connection could not be opened (a full table)
 	Alive    bool
 	Remapped bool // alive, but its entry was re-created on the way (same port)
 	At       time.Duration
@@ -37,6 +40,9 @@ type Seen struct {
 }
 
 func (s Seen) String() string {
+	if s.Refused {
+		return "refused"
+	}
 	if s.Alive && s.Remapped {
 		return "alive, remapped"
 	}

@@ -371,10 +371,16 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 			r.bad(path+".protocol", "must be one of tcp, udp", strconv.Quote(*g.Protocol))
 		}
 	}
-	if g.StartSpread != nil {
-		out.StartSpread = dur(g.StartSpread)
-		if out.StartSpread < 0 {
-			r.bad(path+".start_spread", "must be >= 0", quoteDur(out.StartSpread))
+	for _, f := range []struct {
+		name string
+		v    *Duration
+		dst  *time.Duration
+	}{{"start_delay", g.StartDelay, &out.StartDelay}, {"start_spread", g.StartSpread, &out.StartSpread}} {
+		if f.v != nil {
+			*f.dst = dur(f.v)
+			if *f.dst < 0 {
+				r.bad(path+"."+f.name, "must be >= 0", quoteDur(*f.dst))
+			}
 		}
 	}
 	out.Up = r.traffic(path+".traffic.up", g.Traffic.Up)

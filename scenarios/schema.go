@@ -51,6 +51,7 @@ type GroupSpec struct {
 	Name              string        `yaml:"name,omitempty"`
 	Count             *int          `yaml:"count,omitempty"`
 	Protocol          *string       `yaml:"protocol,omitempty"`
+	StartDelay        *Duration     `yaml:"start_delay,omitempty"`
 	StartSpread       *Duration     `yaml:"start_spread,omitempty"`
 	Traffic           TrafficSpec   `yaml:"traffic,omitempty"`
 	Keepalive         KeepaliveSpec `yaml:"keepalive,omitempty"`

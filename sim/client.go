@@ -184,6 +184,7 @@ func (s *sim) connect(ci uint32, c *client) {
 // A reconnect attempt has still paid for its SYN.
 func (s *sim) openFailed(ci uint32, c *client) {
 	g := s.group(c)
+	s.trace(ci, TraceRefused, 0)
 	if s.inWindow() {
 		g.m.refused++
 		if c.reconnecting {

@@ -99,7 +99,8 @@ type Group struct {
 	Name              string
 	Count             int
 	Proto             nat.Proto
-	StartSpread       time.Duration // first connects uniform over [0, StartSpread)
+	StartDelay        time.Duration // first connects no earlier than this
+	StartSpread       time.Duration // first connects uniform over [StartDelay, StartDelay+StartSpread)
 	Up, Down          Traffic
 	Keepalive         Keepalive
 	Reconnect         Reconnect

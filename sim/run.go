@@ -177,7 +177,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			c := &s.clients[ci]
 			c.group = uint16(gi)
 			c.rng.Seed(seed1, mix(gseed^mix(uint64(j))))
-			s.q.push(event{At: uniformDur(&c.rng, 0, g.StartSpread), Kind: evConnect, Client: uint32(ci)})
+			s.q.push(event{At: g.StartDelay + uniformDur(&c.rng, 0, g.StartSpread), Kind: evConnect, Client: uint32(ci)})
 			ci++
 		}
 	}

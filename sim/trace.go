@@ -10,9 +10,10 @@ const (
 	TraceBreak                      // a break was decided (dated at the removal)
 	TraceLearned                    // the client learned its connection was dead
 	TraceRemap                      // an entry was re-created with the same port
+	TraceRefused                    // a connection attempt met a full table
 )
 
-var traceNames = [...]string{"connected", "break", "learned", "remap"}
+var traceNames = [...]string{"connected", "break", "learned", "remap", "refused"}
 
 func (k TraceKind) String() string { return traceNames[k] }
 
