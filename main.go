@@ -41,11 +41,18 @@ import (
 
 func main() {
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
-	if err != nil && !errors.Is(err, errShown) {
+	var es exitStatus
+	if err != nil && !errors.Is(err, errShown) && !errors.As(err, &es) {
 		fmt.Fprintln(os.Stderr, "natsim: "+strings.ReplaceAll(err.Error(), "\n", "\nnatsim: "))
 	}
 	os.Exit(exitCode(err))
 }
+
+// exitStatus is the exit status of a natsim run again in a user
+// namespace, which has printed its own messages.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 // usageError is a mistake in the command line: exit status 2.
 type usageError struct{ msg string }
@@ -58,6 +65,10 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 var errShown = errors.New("shown")
 
 func exitCode(err error) int {
+	var es exitStatus
+	if errors.As(err, &es) {
+		return int(es) // 0 when the re-run succeeded
+	}
 	var ue usageError
 	var ps scenarios.Problems
 	var missing *kernel.MissingError
@@ -676,6 +687,13 @@ func cmdKernelCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	if m := kernel.Missing(); len(m) > 0 {
 		return &kernel.MissingError{Missing: m}
+	}
+	if kernel.NeedsUserns() { // not root: run again as root of a user namespace
+		code, err := kernel.RunInUserns(append([]string{"kernel-check"}, args...), stdout, stderr)
+		if err != nil {
+			return err
+		}
+		return exitStatus(code)
 	}
 	type check struct {
 		plan *kernel.Plan

@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,12 +33,58 @@ type Lab struct {
 	log                 *bytes.Buffer
 }
 
+// Unprivileged reports whether a user who is not root can build the lab
+// in an unprivileged user namespace: unshare(1) must be there and the
+// kernel must allow it.
+func Unprivileged() bool {
+	return exec.Command("unshare", "--user", "--map-root-user", "--net", "--mount", "true").Run() == nil
+}
+
+// NeedsUserns reports whether this process must run again in a user
+// namespace to build labs: it is not root and has not done so yet.
+func NeedsUserns() bool { return os.Geteuid() != 0 && os.Getenv(UsernsEnv) == "" }
+
+// RunInUserns runs natsim (this executable, with args) again as root of a
+// new user, network and mount namespace, and returns its exit status.
+func RunInUserns(args []string, stdout, stderr io.Writer) (int, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.Command("unshare", append([]string{"--user", "--map-root-user", "--net", "--mount", "--", exe}, args...)...)
+	cmd.Env = append(os.Environ(), UsernsEnv+"=1")
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), nil
+	}
+	return 0, err
+}
+
+// prepareUserns gives natsim, as root of its own user and mount
+// namespaces, a private /run for named network namespaces; they vanish
+// with the process, whatever way it ends.
+func prepareUserns() error {
+	if os.Getenv(UsernsEnv) == "" {
+		return nil
+	}
+	usernsOnce.Do(func() { usernsErr = unix.Mount("none", "/run", "tmpfs", 0, "") })
+	return usernsErr
+}
+
+var (
+	usernsOnce sync.Once
+	usernsErr  error
+)
+
 // Missing lists what the lab needs and this machine lacks, with how to
-// install it; empty when everything is there.
+// get it; empty when everything is there.
 func Missing() []string {
 	var out []string
-	if os.Geteuid() != 0 {
-		out = append(out, "root: network namespaces, veth pairs and conntrack sysctls need CAP_NET_ADMIN (run as root, e.g. with sudo)")
+	if os.Geteuid() != 0 && !Unprivileged() {
+		out = append(out, "root or an unprivileged user namespace: network namespaces, veth pairs and conntrack sysctls need CAP_NET_ADMIN "+
+			"(run as root, e.g. with sudo, or allow user namespaces: sysctl user.max_user_namespaces=10000, and install util-linux for unshare)")
 	}
 	for _, tool := range []struct{ cmd, pkg string }{{"ip", "iproute2"}, {"nft", "nftables"}, {"conntrack", "conntrack"}} {
 		if _, err := exec.LookPath(tool.cmd); err != nil {
@@ -47,6 +96,9 @@ func Missing() []string {
 
 // NewLab builds a lab whose names end in id (unique to the run).
 func NewLab(id string, box Box) (*Lab, error) {
+	if err := prepareUserns(); err != nil {
+		return nil, fmt.Errorf("kernel: a private /run in the user namespace: %w", err)
+	}
 	l := &Lab{Client: "natsim-c-" + id, NAT: "natsim-n-" + id, Server: "natsim-s-" + id, log: new(bytes.Buffer)}
 	vc, vn, vm, vs := "vc"+id, "vn"+id, "vm"+id, "vs"+id
 	masq := "masquerade"
@@ -193,7 +245,7 @@ func In(ns string, fn func() error) error {
 		return err
 	}
 	defer self.Close()
-	target, err := os.Open("/var/run/netns/" + ns)
+	target, err := os.Open("/run/netns/" + ns)
 	if err != nil {
 		runtime.UnlockOSThread()
 		return err

@@ -4,6 +4,7 @@ package kernel
 
 import (
 	"context"
+	"io"
 	"runtime"
 )
 
@@ -22,4 +23,12 @@ type MissingError struct{ Missing []string }
 
 func (e *MissingError) Error() string {
 	return "kernel-check cannot build its lab here:\n  - " + joinLines(e.Missing)
+}
+
+// NeedsUserns is false: there are no labs to build off Linux.
+func NeedsUserns() bool { return false }
+
+// RunInUserns fails off Linux.
+func RunInUserns(args []string, stdout, stderr io.Writer) (int, error) {
+	return 0, &MissingError{Missing: Missing()}
 }

@@ -7,6 +7,10 @@ import (
 	"github.com/natsim/natsim/sim"
 )
 
+// UsernsEnv marks a natsim that runs again inside an unprivileged user
+// namespace to build its labs.
+const UsernsEnv = "NATSIM_IN_USERNS"
+
 // Box is how the nat namespace is set up: the scaled timeouts (whole
 // seconds, as the sysctls take them) and the translation options.
 type Box struct {
