@@ -37,8 +37,8 @@ func TestKernelScenarios(t *testing.T) {
 		}
 		plans, simulated = append(plans, p), append(simulated, s)
 	}
-	if m := Missing(); len(m) > 0 {
-		t.Skip("cannot build a lab here: " + strings.Join(m, "; "))
+	if m := Missing(); len(m) > 0 || NeedsUserns() {
+		t.Skip("cannot build a lab in this process (needs root, ip, nft and conntrack): " + strings.Join(m, "; "))
 	}
 	rows := make([][]Row, len(plans))
 	errs := make([]error, len(plans))

@@ -17,6 +17,9 @@ func RunLab(ctx context.Context, p *Plan, logDir string) ([]Seen, error) {
 	if m := Missing(); len(m) > 0 {
 		return nil, &MissingError{Missing: m}
 	}
+	if NeedsUserns() {
+		return nil, &MissingError{Missing: []string{"root in this process: run natsim kernel-check, which enters a user namespace by itself, or run as root"}}
+	}
 	id := strconv.Itoa(os.Getpid()%100000) + strconv.Itoa(labCount.next())
 	l, err := NewLab(id, p.Box)
 	if err != nil {
