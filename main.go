@@ -175,6 +175,7 @@ type loadFlags struct {
 	replications int
 	maxMemory    string
 	stderr       io.Writer // where the memory estimate of a large run goes
+	limit        int64     // the memory limit in force, once loaded
 }
 
 func (l *loadFlags) register(fs *pflag.FlagSet) {
@@ -202,7 +203,7 @@ func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, e
 	if err != nil {
 		return nil, err
 	}
-	batch.TuneGC(limit)
+	l.limit = limit
 	est := sc.Config.EstimateBytes()
 	if limit > 0 && est > limit {
 		return nil, fmt.Errorf("%w: %s: estimated %s, more than --max-memory %s; use fewer clients or a larger --max-memory",
@@ -298,6 +299,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	for rep := range batchJobs {
 		batchJobs[rep] = batch.Job{Config: &sc.Config, Replication: rep}
 	}
+	batch.TuneGC(lf.limit, min(*jobs, len(batchJobs)))
 	prog := newProgress(stderr, *quiet, jobSpans(batchJobs))
 	runs, err := batch.Run(batchJobs, *jobs, prog, nil)
 	prog.done()
@@ -417,7 +419,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 		return usagef("--jobs must be at least 1")
 	}
 	limit, _ := memoryLimit("")
-	batch.TuneGC(limit)
+	batch.TuneGC(limit, *jobs)
 	size := validate.Short
 	if *full {
 		size = validate.Full
@@ -530,6 +532,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 			jobPoint = append(jobPoint, pi)
 		}
 	}
+	batch.TuneGC(lf.limit, min(*jobs, len(jobSpans)))
 	prog := newProgress(stderr, *quiet, jobSpans)
 	prog.countPoints(jobPoint, labels, *quiet)
 	stop, release := interrupts(stderr)
@@ -639,7 +642,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if limit > 0 && est > limit {
 		return fmt.Errorf("%w: estimated %s, more than --max-memory %s", errTooBig, bytesText(est), bytesText(limit))
 	}
-	batch.TuneGC(limit)
+	batch.TuneGC(limit, 1)
 	r, _, err := bench.Measure(cfg)
 	if err != nil {
 		return err

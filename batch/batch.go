@@ -74,19 +74,28 @@ feed:
 	return results, errors.Join(errs...)
 }
 
-// GCPercent is the garbage collector's target for natsim's runs: a run
-// allocates little but lives long, and at Go's default of 100 the
-// concurrent collector takes a core's worth of time away from a second
-// worker (a sweep of 8 equal points ran 1.82x faster on 2 workers than on
-// one at 100, 1.91x at 400; sweep's BenchmarkSweepTwoJobs).
+// GCPercent is the garbage collector's target when several runs share
+// the cores: a run allocates little but lives long, and at Go's default
+// of 100 the concurrent collector takes a core's worth of time away from
+// a second worker (a sweep of 8 equal points ran 1.82x faster on 2
+// workers than on one at 100, 1.91x at 400; sweep's
+// BenchmarkSweepTwoJobs). A single run keeps the default: its collector
+// uses the idle core, and 400 would double its peak memory for nothing
+// (reference workload: 1.50 M heartbeats/s and 860 B of peak RSS per
+// client at 100, 1.51 M and 1,810 B at 400).
 const GCPercent = 400
 
-// TuneGC sets the collector for a batch of long runs: GCPercent, unless
-// the user set GOGC, and a soft memory limit (0: none) that makes it
-// collect harder before the process outgrows the machine.
-func TuneGC(limit int64) {
+// TuneGC sets the collector for a batch that runs parallel runs at once:
+// GCPercent when it is more than one (unless the user set GOGC), and a
+// soft memory limit (0: none) that makes it collect harder before the
+// process outgrows the machine.
+func TuneGC(limit int64, parallel int) {
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(GCPercent)
+		if parallel > 1 {
+			debug.SetGCPercent(GCPercent)
+		} else {
+			debug.SetGCPercent(100)
+		}
 	}
 	if limit > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(limit)

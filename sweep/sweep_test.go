@@ -121,7 +121,6 @@ func TestInterruptedSweepWritesFinishedPoints(t *testing.T) {
 // sweep of 8 equal points, interleaving the two so that both see the same
 // machine; it reports the median ratio over b.N pairs.
 func BenchmarkSweepTwoJobs(b *testing.B) {
-	batch.TuneGC(0) // as natsim does
 	pts, keys := points(b, 4000, "3800,3800,3800,3800,3800,3800,3800,3800")
 	for i := range pts {
 		pts[i].Scenario.Replications = 1
@@ -130,6 +129,7 @@ func BenchmarkSweepTwoJobs(b *testing.B) {
 	for range b.N {
 		var took [2]time.Duration
 		for i, jobs := range []int{1, 2} {
+			batch.TuneGC(0, jobs) // as natsim sweep --jobs N does
 			start := time.Now()
 			if _, err := Run(pts, keys, jobs, nil, nil); err != nil {
 				b.Fatal(err)
