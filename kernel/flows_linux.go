@@ -160,7 +160,8 @@ func runTCP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 	}
 	dead := make(chan death, 4)
 	var mu sync.Mutex
-	pongs, lastPing := 0, start
+	lastPing := start
+	pings := &pinger{k: f.Keepalive}
 	write := func(s string) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -178,9 +179,7 @@ func runTCP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 			}
 			switch strings.TrimSpace(line) {
 			case "pong":
-				mu.Lock()
-				pongs++
-				mu.Unlock()
+				pings.pong()
 			case "sping":
 				mu.Lock()
 				lastPing = time.Now()
@@ -204,7 +203,6 @@ func runTCP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 	if k.Type == sim.KeepaliveServerApp {
 		watchdog = ticker(50 * time.Millisecond)
 	}
-	pings := &pinger{k: k}
 	check := ticker(20 * time.Millisecond)
 	end := time.After(window)
 	for {
@@ -228,10 +226,7 @@ func runTCP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 				return Seen{At: time.Since(start), How: sim.HowWatchdog}, nil
 			}
 		case now := <-check:
-			mu.Lock()
-			answered := pongs
-			mu.Unlock()
-			if pings.dead(now, answered) {
+			if pings.dead(now) {
 				return Seen{At: time.Since(start), How: sim.HowMissedPongs}, nil
 			}
 		}
@@ -267,8 +262,7 @@ func runUDP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 	defer conn.Close()
 	start := time.Now()
 	k := f.Keepalive
-	var mu sync.Mutex
-	pongs := 0
+	pings := &pinger{k: k}
 	go func() {
 		buf := make([]byte, 64)
 		for {
@@ -277,9 +271,7 @@ func runUDP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 				return
 			}
 			if string(buf[:n]) == "pong" {
-				mu.Lock()
-				pongs++
-				mu.Unlock()
+				pings.pong()
 			}
 		}
 	}()
@@ -293,7 +285,6 @@ func runUDP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 	}
 	check := time.NewTicker(20 * time.Millisecond).C
 	end := time.After(window)
-	pings := &pinger{k: k}
 	for {
 		select {
 		case <-end:
@@ -306,10 +297,7 @@ func runUDP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 			pings.sent(time.Now())
 			conn.Write([]byte("ping"))
 		case now := <-check:
-			mu.Lock()
-			answered := pongs
-			mu.Unlock()
-			if pings.dead(now, answered) {
+			if pings.dead(now) {
 				return Seen{At: time.Since(start), How: sim.HowMissedPongs}, nil
 			}
 		}
@@ -324,6 +312,15 @@ type pinger struct {
 	count     int         // pings sent
 	deadlines []time.Time // of the pings not yet judged, in order
 	misses    int
+	mu        sync.Mutex
+	answered  int // pongs received (from the reader goroutine)
+}
+
+// pong counts a pong; the flow's reader calls it.
+func (p *pinger) pong() {
+	p.mu.Lock()
+	p.answered++
+	p.mu.Unlock()
 }
 
 func (p *pinger) sent(now time.Time) {
@@ -331,9 +328,12 @@ func (p *pinger) sent(now time.Time) {
 	p.deadlines = append(p.deadlines, now.Add(p.k.Timeout))
 }
 
-// dead judges the pings whose deadline has passed, given how many pongs
-// have come back, and reports whether the connection is dead.
-func (p *pinger) dead(now time.Time, answered int) bool {
+// dead judges the pings whose deadline has passed and reports whether
+// the connection is dead.
+func (p *pinger) dead(now time.Time) bool {
+	p.mu.Lock()
+	answered := p.answered
+	p.mu.Unlock()
 	for len(p.deadlines) > 0 && now.After(p.deadlines[0]) {
 		n := p.count - len(p.deadlines) + 1 // this ping's number
 		p.deadlines = p.deadlines[1:]
