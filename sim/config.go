@@ -269,3 +269,31 @@ func (c *Config) EstimateBytes() int64 {
 	}
 	return 64<<20 + clients*perClient + entries*perEntry
 }
+
+// horizon is how far ahead the event queue's calendar reaches: past the
+// longest period that recurs for every client (keepalive intervals, idle
+// times, mean gaps between messages and sessions), at most a day. Events
+// beyond it wait in a heap.
+func (c *Config) horizon() time.Duration {
+	h := 10 * time.Second
+	period := func(d time.Duration) {
+		if d < 24*time.Hour {
+			h = max(h, d)
+		}
+	}
+	for _, g := range c.Groups {
+		k := g.Keepalive
+		period(k.Interval + k.Jitter)
+		period(k.Idle)
+		for _, d := range []Dist{g.Up.Interval, g.Down.Interval} {
+			if !d.IsZero() {
+				period(time.Duration(d.Mean()))
+			}
+		}
+		if g.Session != nil {
+			period(time.Duration(g.Session.Lifetime.Mean()))
+			period(time.Duration(g.Session.Think.Mean()))
+		}
+	}
+	return h + h/4
+}

@@ -8,26 +8,37 @@ import (
 )
 
 // checkHeap verifies the heap property after a step.
-func checkHeap(t *testing.T, q *queue) {
+func checkHeap(t *testing.T, h *eventHeap) {
 	t.Helper()
-	for i := 1; i < len(q.h); i++ {
-		if q.h[i].before(&q.h[(i-1)/4]) {
+	for i := 1; i < len(h.h); i++ {
+		if h.h[i].before(&h.h[(i-1)/4]) {
 			t.Fatalf("heap property broken at %d", i)
 		}
 	}
 }
 
+func TestHeapInvariant(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var h eventHeap
+	for i := range 3000 {
+		if r.IntN(3) > 0 || h.len() == 0 {
+			h.push(event{At: time.Duration(r.IntN(100)), seq: uint64(i)})
+		} else {
+			h.pop()
+		}
+		checkHeap(t, &h)
+	}
+}
+
 func TestQueueSameInstantIsFIFO(t *testing.T) {
-	var q queue
+	q := newQueue(time.Second, 10)
 	for i := range 100 {
 		q.push(event{At: time.Duration(i % 3), Arg: uint32(i)})
-		checkHeap(t, &q)
 	}
 	var got []uint32
 	last := time.Duration(-1)
 	for q.len() > 0 {
 		ev := q.pop()
-		checkHeap(t, &q)
 		if ev.At < last {
 			t.Fatalf("time went backwards: %v after %v", ev.At, last)
 		}
@@ -42,35 +53,57 @@ func TestQueueSameInstantIsFIFO(t *testing.T) {
 	}
 }
 
+// TestQueueMatchesSort drives the calendar queue and a sorted list with
+// the same pushes and pops, with times well past the calendar's horizon
+// (the overflow heap), at the current instant (into the bucket being
+// drained), and far ahead (a jump over an empty calendar): both must give
+// the same events in the same order.
 func TestQueueMatchesSort(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	var q queue
-	var want []event
-	for range 5000 {
-		if r.IntN(3) > 0 || q.len() == 0 {
-			ev := event{At: time.Duration(r.IntN(50)), Arg: uint32(len(want))}
-			q.push(ev)
-			ev.seq = q.seq
-			want = append(want, ev)
-		} else {
-			slices.SortFunc(want, func(a, b event) int {
-				if a.before(&b) {
-					return -1
+	for _, horizon := range []time.Duration{time.Microsecond, time.Millisecond, time.Second} {
+		r := rand.New(rand.NewPCG(1, uint64(horizon)))
+		q := newQueue(horizon, 1)
+		var want []event
+		now := time.Duration(0)
+		for range 20000 {
+			if r.IntN(3) > 0 || q.len() == 0 {
+				var d time.Duration
+				switch r.IntN(4) {
+				case 0:
+					d = 0
+				case 1:
+					d = time.Duration(r.IntN(int(horizon)))
+				case 2:
+					d = time.Duration(r.IntN(int(horizon) * 50))
+				default:
+					d = time.Duration(r.IntN(1000))
 				}
-				return 1
-			})
-			got := q.pop()
-			if got != want[0] {
-				t.Fatalf("popped %+v, want %+v", got, want[0])
+				ev := event{At: now + d, Arg: uint32(len(want))}
+				q.push(ev)
+				ev.seq = q.seq
+				want = append(want, ev)
+			} else {
+				slices.SortFunc(want, func(a, b event) int {
+					if a.before(&b) {
+						return -1
+					}
+					return 1
+				})
+				got := q.pop()
+				if got != want[0] {
+					t.Fatalf("horizon %v: popped %+v, want %+v", horizon, got, want[0])
+				}
+				now = got.At
+				want = want[1:]
 			}
-			want = want[1:]
+			if q.len() != len(want) {
+				t.Fatalf("len %d, want %d", q.len(), len(want))
+			}
 		}
-		checkHeap(t, &q)
 	}
 }
 
 func TestRunUntilIsExclusive(t *testing.T) {
-	var q queue
+	q := newQueue(time.Second, 1)
 	var ran []time.Duration
 	q.push(event{At: 5})
 	q.push(event{At: 10})
@@ -90,7 +123,7 @@ func TestRunUntilIsExclusive(t *testing.T) {
 // client has moved on (the flag is checked when the event comes up, as in
 // ns-3).
 func TestCancelByStamp(t *testing.T) {
-	var q queue
+	q := newQueue(time.Second, 1)
 	stamp := uint32(1)
 	q.push(event{At: 10, Conn: stamp})
 	stamp++ // the connection was replaced: the pending event is cancelled
@@ -109,7 +142,7 @@ func TestCancelByStamp(t *testing.T) {
 // BenchmarkQueue is a population of 100,000 periodic timers: each pop
 // schedules the same timer one period (about 60 s) later.
 func BenchmarkQueue(b *testing.B) {
-	var q queue
+	q := newQueue(75*time.Second, 100000)
 	r := rand.New(rand.NewPCG(1, 1))
 	for i := range 100000 {
 		q.push(event{At: time.Duration(r.Int64N(int64(time.Minute))), Client: uint32(i)})

@@ -112,7 +112,7 @@ type box struct {
 // sim is one replication of one scenario.
 type sim struct {
 	cfg     *Config
-	q       queue
+	q       *queue
 	now     time.Duration
 	clients []client
 	groups  []groupRun
@@ -166,7 +166,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	s.clients = make([]client, total)
 	s.pending = make([]removal, total)
 	s.ports = make([]uint32, total*len(s.boxes))
-	s.q.h = make([]event, 0, total+16)
+	s.q = newQueue(cfg.horizon(), total)
 	seed1 := mix(cfg.Seed ^ mix(uint64(rep)+0x9e3779b97f4a7c15))
 	ci := 0
 	for gi, g := range cfg.Groups {
