@@ -292,7 +292,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(sc.Sweep) > 0 && !*quiet {
-		fmt.Fprintf(stderr, "natsim: %s has a sweep: block; run uses the values as written and ignores it\n", sc.File)
+		fmt.Fprintf(stderr, "natsim: %s has a sweep: block; run uses the values as written (natsim sweep runs the sweep)\n", sc.File)
 	}
 	start := time.Now()
 	batchJobs := make([]batch.Job, sc.Replications)
