@@ -106,12 +106,12 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 	for _, r := range res.Rows {
 		m := r.Metrics
 		cells := append(append([]string{}, r.Params...), r.Group,
-			fmt.Sprintf("%s ± %s", short(m[breaksKey].Mean), short(m[breaksKey].CI95)),
-			short(m[overheadKey].Mean),
-			short(m["detection_latency_s.p50"].Mean)+" / "+short(m["detection_latency_s.p99"].Mean),
+			fmt.Sprintf("%s ± %s", sim.Num(m[breaksKey].Mean), sim.Num(m[breaksKey].CI95)),
+			sim.Num(m[overheadKey].Mean),
+			sim.Num(m["detection_latency_s.p50"].Mean)+" / "+sim.Num(m["detection_latency_s.p99"].Mean),
 			fmt.Sprintf("%.2g%%", 100*m["downtime_fraction"].Mean),
-			short(m["refused"].Mean),
-			short(m["lost_up"].Mean)+" / "+short(m["lost_down"].Mean))
+			sim.Num(m["refused"].Mean),
+			sim.Num(m["lost_up"].Mean)+" / "+sim.Num(m["lost_down"].Mean))
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
 	if len(written) > 0 {
@@ -127,8 +127,6 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-
-func short(x float64) string { return strings.TrimSuffix(fmt.Sprintf("%.4g", x), ".0") }
 
 func dist(d sim.Dist) string {
 	if d.IsZero() {

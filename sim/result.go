@@ -260,39 +260,39 @@ func (r *Result) WriteTable(w io.Writer) error {
 		}
 		pm := func(v, h float64) string {
 			if g.CI95 == nil {
-				return num(v)
+				return Num(v)
 			}
-			return num(v) + " ± " + num(h)
+			return Num(v) + " ± " + Num(h)
 		}
 		b, d, o := g.Breaks, g.Detection, g.Overhead
-		fmt.Fprintf(tw, "\ngroup %s: %s clients, %s client-hours\n", g.Name, num(g.Clients), num(g.ClientHours))
-		fmt.Fprintf(tw, "  breaks\t%s (%s per 1000 client-hours)\n", num(b.Total), pm(g.BreaksPer1000ClientHours, c.BreaksPer1000ClientHours))
+		fmt.Fprintf(tw, "\ngroup %s: %s clients, %s client-hours\n", g.Name, Num(g.Clients), Num(g.ClientHours))
+		fmt.Fprintf(tw, "  breaks\t%s (%s per 1000 client-hours)\n", Num(b.Total), pm(g.BreaksPer1000ClientHours, c.BreaksPer1000ClientHours))
 		fmt.Fprintf(tw, "    by cause\tidle timeout %s, LRU eviction %s, early drop %s, reset on expire %s\n",
-			num(b.IdleTimeout), num(b.LRUEviction), num(b.EarlyDrop), num(b.ResetOnExpire))
+			Num(b.IdleTimeout), Num(b.LRUEviction), Num(b.EarlyDrop), Num(b.ResetOnExpire))
 		fmt.Fprintf(tw, "  detection latency\tp50 %s s, p90 %s s, p99 %s s, max %s s; undetected at end %s\n",
-			num(d.P50), num(d.P90), num(d.P99), num(d.Max), num(d.Undetected))
+			Num(d.P50), Num(d.P90), Num(d.P99), Num(d.Max), Num(d.Undetected))
 		fmt.Fprintf(tw, "  downtime\t%s of client time\n", pm(g.DowntimeFraction, c.DowntimeFraction))
-		fmt.Fprintf(tw, "  lost messages\tup %s of %s sent, down %s of %s sent\n", num(g.LostUp), num(g.SentUp), num(g.LostDown), num(g.SentDown))
-		fmt.Fprintf(tw, "  remaps\t%s (entries re-created with the same port: survived)\n", num(g.Remaps))
+		fmt.Fprintf(tw, "  lost messages\tup %s of %s sent, down %s of %s sent\n", Num(g.LostUp), Num(g.SentUp), Num(g.LostDown), Num(g.SentDown))
+		fmt.Fprintf(tw, "  remaps\t%s (entries re-created with the same port: survived)\n", Num(g.Remaps))
 		fmt.Fprintf(tw, "  connections\t%s reconnects, %s refused opens, %s spurious disconnects, %s orphaned at end\n",
-			num(g.Reconnects), num(g.Refused), num(g.SpuriousDisconnects), num(g.OrphanedAtEnd))
+			Num(g.Reconnects), Num(g.Refused), Num(g.SpuriousDisconnects), Num(g.OrphanedAtEnd))
 		fmt.Fprintf(tw, "  keepalive traffic\t%s B per client-hour (%s packets, %s B)\n",
-			pm(o.KeepaliveBytesPerClientHour, c.KeepaliveBytesPerClientHour), num(o.KeepalivePackets), num(o.KeepaliveBytes))
-		fmt.Fprintf(tw, "  reconnect traffic\t%s packets, %s B\n", num(o.ReconnectPackets), num(o.ReconnectBytes))
+			pm(o.KeepaliveBytesPerClientHour, c.KeepaliveBytesPerClientHour), Num(o.KeepalivePackets), Num(o.KeepaliveBytes))
+		fmt.Fprintf(tw, "  reconnect traffic\t%s packets, %s B\n", Num(o.ReconnectPackets), Num(o.ReconnectBytes))
 		fmt.Fprintf(tw, "  overhead in all\t%s B per client-hour\n", pm(o.OverheadBytesPerClientHour, c.OverheadBytesPerClientHour))
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "middlebox\tcapacity\tmean occupancy\tmax\tinserts\tevictions\texpiries\tearly drops\trefusals\tremaps\tbreaks caused")
 	for _, b := range r.Middleboxes {
-		capacity := num(b.Capacity)
+		capacity := Num(b.Capacity)
 		if b.Capacity == 0 {
 			capacity = "unlimited"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Name, capacity, num(b.MeanOccupancy),
-			num(b.MaxOccupancy), num(b.Inserts), num(b.Evictions), num(b.Expiries), num(b.EarlyDrops),
-			num(b.Refusals), num(b.Remaps), num(b.Breaks))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Name, capacity, Num(b.MeanOccupancy),
+			Num(b.MaxOccupancy), Num(b.Inserts), Num(b.Evictions), Num(b.Expiries), Num(b.EarlyDrops),
+			Num(b.Refusals), Num(b.Remaps), Num(b.Breaks))
 	}
-	fmt.Fprintf(tw, "\n%s events per run", num(r.Events))
+	fmt.Fprintf(tw, "\n%s events per run", Num(r.Events))
 	if r.WallS != nil {
 		fmt.Fprintf(tw, ", %.2f s wall", *r.WallS)
 	}
@@ -300,9 +300,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 	return tw.Flush()
 }
 
-// num prints a metric for people: whole numbers as such, others with four
+// Num writes a metric for people: whole numbers as such, others with four
 // significant digits, never in exponent form above 1e-4.
-func num(v float64) string {
+func Num(v float64) string {
 	switch a := math.Abs(v); {
 	case v == math.Trunc(v) && a < 1e15, a >= 1000:
 		return strconv.FormatFloat(v, 'f', 0, 64)
