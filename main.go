@@ -150,7 +150,11 @@ func newFlags(name, usage string, stdout io.Writer) *pflag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; --help prints the usage and stops the command.
+// oneOrMore, as parseFlags' nargs, takes any number of arguments but none.
+const oneOrMore = -1
+
+// parseFlags parses args and checks that nargs arguments (or oneOrMore)
+// remain; --help prints the usage and stops the command.
 func parseFlags(fs *pflag.FlagSet, args []string, nargs int) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) { // pflag has printed the usage
@@ -158,7 +162,10 @@ func parseFlags(fs *pflag.FlagSet, args []string, nargs int) error {
 		}
 		return usageError{err.Error()}
 	}
-	if fs.NArg() != nargs {
+	switch {
+	case nargs == oneOrMore && fs.NArg() == 0:
+		return usagef("natsim %s takes one or more arguments", fs.Name())
+	case nargs != oneOrMore && fs.NArg() != nargs:
 		return usagef("natsim %s takes %d argument(s), got %d: %s", fs.Name(), nargs, fs.NArg(), strings.Join(fs.Args(), " "))
 	}
 	return nil
@@ -204,15 +211,30 @@ func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, e
 		return nil, err
 	}
 	l.limit = limit
-	est := sc.Config.EstimateBytes()
-	if limit > 0 && est > limit {
-		return nil, fmt.Errorf("%w: %s: estimated %s, more than --max-memory %s; use fewer clients or a larger --max-memory",
-			errTooBig, file, bytesText(est), bytesText(limit))
-	}
-	if est > largeRun {
-		fmt.Fprintf(l.stderr, "natsim: memory estimate %s per run (limit %s)\n", bytesText(est), bytesText(limit))
+	if err := fits(file, &sc.Config, limit, l.stderr, false); err != nil {
+		return nil, err
 	}
 	return sc, nil
+}
+
+// fits refuses a run whose memory estimate exceeds limit (before anything
+// is allocated) and says what it expects of a large run, or of any with
+// always.
+func fits(what string, cfg *sim.Config, limit int64, stderr io.Writer, always bool) error {
+	est := cfg.EstimateBytes()
+	if limit > 0 && est > limit {
+		return fmt.Errorf("%w: %s: estimated %s, more than --max-memory %s; use fewer clients or a larger --max-memory",
+			errTooBig, what, bytesText(est), bytesText(limit))
+	}
+	if always || est > largeRun {
+		clients := 0
+		for _, g := range cfg.Groups {
+			clients += g.Count
+		}
+		fmt.Fprintf(stderr, "natsim: memory estimate %s per run, %.0f B per client (limit %s)\n",
+			bytesText(est), float64(est)/float64(clients), bytesText(limit))
+	}
+	return nil
 }
 
 var errTooBig = errors.New("scenario too large")
@@ -637,10 +659,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	est := cfg.EstimateBytes()
-	fmt.Fprintf(stderr, "natsim: memory estimate %s (%.0f B per client)\n", bytesText(est), float64(est)/float64(*clients))
-	if limit > 0 && est > limit {
-		return fmt.Errorf("%w: estimated %s, more than --max-memory %s", errTooBig, bytesText(est), bytesText(limit))
+	if err := fits(cfg.Name, cfg, limit, stderr, true); err != nil {
+		return err
 	}
 	batch.TuneGC(limit, 1)
 	r, _, err := bench.Measure(cfg)
@@ -676,14 +696,8 @@ func cmdKernelCheck(args []string, stdout, stderr io.Writer) error {
 	scale := fs.Float64("time-scale", 0, "lab seconds per scenario second (default: the longest timeout becomes 5 s)")
 	flows := fs.Int("flows", 6, "real flows per scenario, shared among its client groups")
 	keepLogs := fs.String("keep-logs", "", "write each lab's commands and final conntrack table into this directory")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return errShown
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() == 0 {
-		return usagef("natsim kernel-check takes one or more scenario files")
+	if err := parseFlags(fs, args, oneOrMore); err != nil {
+		return err
 	}
 	if *flows < 1 || *scale < 0 {
 		return usagef("--flows must be at least 1 and --time-scale positive")

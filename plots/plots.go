@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -155,7 +156,7 @@ func (c Chart) Plot() (*plot.Plot, error) {
 	clamp := func(v, fl float64, axis string) float64 {
 		if !math.IsNaN(fl) && !(v > 0) {
 			note := fmt.Sprintf("%s values of 0 drawn at %g", axis, fl)
-			if !contains(notes, note) {
+			if !slices.Contains(notes, note) {
 				notes = append(notes, note)
 			}
 			return fl
@@ -280,15 +281,6 @@ func (plainTicks) Ticks(min, max float64) []plot.Tick {
 		}
 	}
 	return ts
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func (c Chart) draw(dc draw.Canvas) error {

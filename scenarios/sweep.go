@@ -171,7 +171,6 @@ func (sc *Scenario) expand(keys Sweep) ([]Point, error) {
 	}
 	var points []Point
 	var probs Problems
-	seen := map[string]bool{}
 	idx := make([]int, len(keys))
 	for range total {
 		tree := cloneNode(sc.root)
@@ -197,12 +196,7 @@ func (sc *Scenario) expand(keys Sweep) ([]Point, error) {
 		}
 		if !bad {
 			s, ps := build(sc.File, tree, origin)
-			for _, pr := range ps {
-				if !seen[pr.String()] {
-					seen[pr.String()] = true
-					probs = append(probs, pr)
-				}
-			}
+			probs = append(probs, ps...) // the same problem at many points is reported once, below
 			if s != nil {
 				s.Description = sc.Description
 				p.Scenario = s

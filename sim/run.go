@@ -327,7 +327,8 @@ func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 	s.packets++
 	key := nat.Key{Client: ci, Conn: c.conn}
 	proto := s.groups[c.group].Proto
-	for i := len(s.boxes) - 1; i >= 0; i-- {
+	res := passed
+	for i := len(s.boxes) - 1; i >= 0 && res == passed; i-- {
 		b := &s.boxes[i]
 		out := b.t.Packet(s.now, key, nat.Packet{Dir: nat.Inbound, Proto: proto, Kind: kind})
 		if b.reset {
@@ -335,15 +336,13 @@ func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 		}
 		switch out.Verdict {
 		case nat.Dropped:
-			s.sync(ci, c)
-			return dropped
+			res = dropped
 		case nat.Reset:
-			s.sync(ci, c)
-			return reset
+			res = reset
 		}
 	}
-	s.sync(ci, c)
-	return passed
+	s.sync(ci, c) // the packet may have made a box drop this client's own entries
+	return res
 }
 
 // removal is an entry removal recorded for a client until the client's

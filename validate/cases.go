@@ -75,21 +75,17 @@ func config(name string, warmup, window time.Duration, b sim.Middlebox, gs ...si
 // stat is the mean of f over the runs, its 95% half-width and the
 // acceptance half-width.
 func (e *experiment) stat(f func(*sim.RunResult) float64) (mean, ci95, acceptHW float64) {
-	n := float64(len(e.runs))
-	var sum, sq float64
-	for _, r := range e.runs {
-		sum += f(r)
+	xs := make([]float64, len(e.runs))
+	for i, r := range e.runs {
+		xs[i] = f(r)
 	}
-	mean = sum / n
-	for _, r := range e.runs {
-		d := f(r) - mean
-		sq += d * d
-	}
-	if len(e.runs) < 2 {
+	mean, ci95 = sim.MeanCI95(xs)
+	if len(xs) < 2 {
 		return mean, 0, 0
 	}
-	se := math.Sqrt(sq/(n-1)) / math.Sqrt(n)
-	return mean, sim.TQuantile(0.975, len(e.runs)-1) * se, sim.TQuantile(accept, len(e.runs)-1) * se
+	// The same standard error, at the acceptance quantile.
+	df := len(xs) - 1
+	return mean, ci95, ci95 * sim.TQuantile(accept, df) / sim.TQuantile(0.975, df)
 }
 
 // constant is a prediction that does not depend on the run.
