@@ -151,6 +151,7 @@ type entry struct {
 	seq         uint64 // refresh order, to break ties between equal instants
 	port        uint32
 	prev, next  int32 // neighbours in the expiry list, or none
+	sibling     int32 // next entry of the same client, or none
 	list        uint8 // class*2 + assured
 	proto       Proto
 	seenReply   bool // an inbound packet was seen
@@ -168,9 +169,18 @@ type list struct{ head, tail int32 }
 type Table struct {
 	cfg      Config
 	onRemove func(Removal)
-	lru      *simplelru.LRU[Key, int32] // recency order; values index slab
-	slab     []entry
-	free     []int32
+	// lru is the recency order of the slots in use. Its keys are slots,
+	// not flow keys: a slot evicted to make room is reused for the new
+	// entry, moved to the front under the same key, so that a full table
+	// allocates nothing and changes no map per miss.
+	lru  *simplelru.LRU[int32, struct{}]
+	slab []entry
+	free []int32
+	// byClient is the first slot of each client's entries (a client's
+	// entries are few: its live connection and stale ones awaiting
+	// expiry or eviction), the newest first; Key.Client indexes it.
+	byClient []int32
+	n        int // entries held
 	lists    [numLists]list
 	seq      uint64
 	nextPort uint32
@@ -196,7 +206,7 @@ func New(cfg Config, onRemove func(Removal)) (*Table, error) {
 	if size == 0 {
 		size = math.MaxInt
 	}
-	lru, err := simplelru.NewLRU[Key, int32](size, nil)
+	lru, err := simplelru.NewLRU[int32, struct{}](size, nil)
 	if err != nil {
 		return nil, fmt.Errorf("nat: %w", err)
 	}
@@ -207,11 +217,45 @@ func New(cfg Config, onRemove func(Removal)) (*Table, error) {
 	return t, nil
 }
 
+// Reserve sizes the table for flows of clients 0 to clients-1, so that a
+// large run does not grow (and copy) its arrays as it fills.
+func (t *Table) Reserve(clients int) {
+	if clients > len(t.byClient) {
+		t.growClients(clients)
+	}
+	entries := clients
+	if t.cfg.Capacity > 0 {
+		entries = min(entries, t.cfg.Capacity)
+	}
+	t.slab = append(make([]entry, 0, max(entries, len(t.slab))), t.slab...)
+}
+
+func (t *Table) growClients(n int) {
+	old := len(t.byClient)
+	t.byClient = append(t.byClient, make([]int32, n-old)...)
+	for i := old; i < n; i++ {
+		t.byClient[i] = none
+	}
+}
+
+// lookup returns the slot of key's entry.
+func (t *Table) lookup(key Key) (int32, bool) {
+	if int(key.Client) >= len(t.byClient) {
+		return none, false
+	}
+	for s := t.byClient[key.Client]; s != none; s = t.slab[s].sibling {
+		if t.slab[s].key.Conn == key.Conn {
+			return s, true
+		}
+	}
+	return none, false
+}
+
 // Config returns the table's configuration.
 func (t *Table) Config() Config { return t.cfg }
 
 // Len returns the number of entries held.
-func (t *Table) Len() int { return t.lru.Len() }
+func (t *Table) Len() int { return t.n }
 
 // Packet passes one packet of flow key through the table at now.
 func (t *Table) Packet(now time.Duration, key Key, p Packet) Outcome {
@@ -219,17 +263,12 @@ func (t *Table) Packet(now time.Duration, key Key, p Packet) Outcome {
 	refresh := t.refreshes(p)
 	var slot int32
 	var ok bool
-	switch {
-	case t.mru != none && t.slab[t.mru].key == key:
+	if t.mru != none && t.slab[t.mru].key == key {
 		// A reply to the packet just seen: the entry is already at the front.
 		slot, ok = t.mru, true
-	case refresh:
-		slot, ok = t.lru.Get(key)
-		if ok {
-			t.mru = slot
-		}
-	default:
-		slot, ok = t.lru.Peek(key)
+	} else if slot, ok = t.lookup(key); ok && refresh {
+		t.lru.Get(slot) // to the front
+		t.mru = slot
 	}
 	if ok {
 		e := &t.slab[slot]
@@ -253,11 +292,14 @@ func (t *Table) Packet(now time.Duration, key Key, p Packet) Outcome {
 	if p.Kind != Open && t.cfg.UnknownOutbound == Drop {
 		return Outcome{Verdict: Dropped}
 	}
-	if t.cfg.Capacity > 0 && t.lru.Len() >= t.cfg.Capacity && !t.makeRoom(now) {
-		t.stats.Refusals++
-		return Outcome{Verdict: Refused}
+	slot = none
+	if t.cfg.Capacity > 0 && t.n >= t.cfg.Capacity {
+		if slot, ok = t.makeRoom(now); !ok {
+			t.stats.Refusals++
+			return Outcome{Verdict: Refused}
+		}
 	}
-	return t.insert(now, key, p)
+	return t.insert(now, key, p, slot)
 }
 
 // Advance removes every entry whose expiry instant is at or before now.
@@ -365,15 +407,16 @@ func (t *Table) stamp(slot int32, now time.Duration) {
 	t.pushBack(slot)
 }
 
-// makeRoom applies WhenFull to a full table and reports whether a slot
-// was freed.
-func (t *Table) makeRoom(now time.Duration) bool {
+// makeRoom applies WhenFull to a full table and reports whether room
+// was made. An LRU eviction returns the evicted slot, still in the LRU,
+// for the new entry to reuse; otherwise slot is none.
+func (t *Table) makeRoom(now time.Duration) (slot int32, ok bool) {
 	switch t.cfg.WhenFull {
 	case LRU:
-		_, slot, _ := t.lru.RemoveOldest() // one map operation, not a lookup and a delete
+		slot, _, _ = t.lru.GetOldest()
 		t.stats.Evictions++
 		t.forget(slot, now, Evicted)
-		return true
+		return slot, true
 	case EarlyDrop:
 		victim := none
 		for l := 0; l < numLists; l += 2 { // even lists: not assured
@@ -383,23 +426,33 @@ func (t *Table) makeRoom(now time.Duration) bool {
 			}
 		}
 		if victim == none {
-			return false
+			return none, false
 		}
 		t.stats.EarlyDrops++
 		t.remove(victim, now, EarlyDropped)
-		return true
+		return none, true
 	default:
-		return false
+		return none, false
 	}
 }
 
-func (t *Table) insert(now time.Duration, key Key, p Packet) Outcome {
-	var slot int32
-	if n := len(t.free); n > 0 {
+// insert makes key's entry in slot reuse, an evicted slot still in the
+// LRU, or (none) in a free slot.
+func (t *Table) insert(now time.Duration, key Key, p Packet, reuse int32) Outcome {
+	slot := reuse
+	switch n := len(t.free); {
+	case slot != none:
+		t.lru.Get(slot) // to the front
+	case n > 0:
 		slot, t.free = t.free[n-1], t.free[:n-1]
-	} else {
+		t.lru.Add(slot, struct{}{})
+	default:
 		t.slab = append(t.slab, entry{})
 		slot = int32(len(t.slab) - 1)
+		t.lru.Add(slot, struct{}{})
+	}
+	if int(key.Client) >= len(t.byClient) {
+		t.growClients(max(int(key.Client)+1, 2*len(t.byClient)))
 	}
 	out := Outcome{Verdict: Created}
 	if t.cfg.PortPreservation && p.Port != 0 {
@@ -415,10 +468,11 @@ func (t *Table) insert(now time.Duration, key Key, p Packet) Outcome {
 	// A TCP packet other than a SYN is picked up mid-flow, as Linux does
 	// with tcp_loose=1.
 	t.slab[slot] = entry{key: key, created: now, port: out.Port, prev: none, next: none,
-		proto: p.Proto, established: p.Proto == TCP && p.Kind != Open, closing: p.Kind == Close}
+		sibling: t.byClient[key.Client], proto: p.Proto, established: p.Proto == TCP && p.Kind != Open, closing: p.Kind == Close}
+	t.byClient[key.Client] = slot
 	t.stamp(slot, now)
-	t.lru.Add(key, slot)
 	t.mru = slot
+	t.n++
 	t.changed(now, +1)
 	t.stats.Inserts++
 	if out.Remapped {
@@ -427,13 +481,16 @@ func (t *Table) insert(now time.Duration, key Key, p Packet) Outcome {
 	return out
 }
 
-// remove takes an entry out at instant at and reports it.
+// remove takes an entry out at instant at, reports it and frees its slot.
 func (t *Table) remove(slot int32, at time.Duration, r Reason) {
-	t.lru.Remove(t.slab[slot].key)
+	t.lru.Remove(slot)
 	t.forget(slot, at, r)
+	t.free = append(t.free, slot)
 }
 
-// forget is remove for an entry already out of the LRU.
+// forget takes an entry out of the expiry lists and its client's chain
+// and reports it; the slot stays in the LRU, for remove to free or an
+// insert to reuse.
 func (t *Table) forget(slot int32, at time.Duration, r Reason) {
 	e := &t.slab[slot]
 	key := e.key
@@ -443,7 +500,8 @@ func (t *Table) forget(slot int32, at time.Duration, r Reason) {
 	t.stats.Removed++
 	t.stats.LifetimeSum += at - e.created
 	t.unlink(slot)
-	t.free = append(t.free, slot)
+	t.unchain(slot)
+	t.n--
 	t.changed(at, -1)
 	if t.onRemove != nil {
 		t.onRemove(Removal{Key: key, At: at, Reason: r})
@@ -478,6 +536,16 @@ func (t *Table) nextExpiry() (slot int32, at time.Duration, ok bool) {
 		}
 	}
 	return slot, at, slot != none
+}
+
+// unchain takes slot out of its client's chain.
+func (t *Table) unchain(slot int32) {
+	e := &t.slab[slot]
+	p := &t.byClient[e.key.Client]
+	for *p != slot {
+		p = &t.slab[*p].sibling
+	}
+	*p = e.sibling
 }
 
 func (t *Table) pushBack(slot int32) {

@@ -336,8 +336,8 @@ func checkInvariants(t *testing.T, tab *Table) {
 			if exp := e.lastRefresh + tab.cfg.Timeouts.of(e.class()); exp <= tab.now {
 				t.Fatalf("entry %v held past its expiry %v (now %v)", e.key, exp, tab.now)
 			}
-			if slot, ok := tab.lru.Peek(e.key); !ok || slot != i {
-				t.Fatalf("entry %v: lru has slot %d ok=%v, want %d", e.key, slot, ok, i)
+			if slot, ok := tab.lookup(e.key); !ok || slot != i || !tab.lru.Contains(i) {
+				t.Fatalf("entry %v: found at slot %d ok=%v, want %d (in lru: %v)", e.key, slot, ok, i, tab.lru.Contains(i))
 			}
 			if oldest == none || e.seq < tab.slab[oldest].seq {
 				oldest = i
@@ -348,16 +348,25 @@ func checkInvariants(t *testing.T, tab *Table) {
 			t.Fatalf("list %d tail %d, want %d", l, tab.lists[l].tail, prev)
 		}
 	}
-	if n != tab.Len() {
-		t.Fatalf("lists hold %d, lru %d", n, tab.Len())
+	if n != tab.Len() || n != tab.lru.Len() {
+		t.Fatalf("lists hold %d, len %d, lru %d", n, tab.Len(), tab.lru.Len())
+	}
+	chained := 0
+	for _, s := range tab.byClient {
+		for ; s != none; s = tab.slab[s].sibling {
+			chained++
+		}
+	}
+	if chained != n {
+		t.Fatalf("client chains hold %d, lists %d", chained, n)
 	}
 	if tab.mru != none {
 		keys := tab.lru.Keys() // oldest first
-		if len(keys) == 0 || keys[len(keys)-1] != tab.slab[tab.mru].key {
+		if len(keys) == 0 || keys[len(keys)-1] != tab.mru {
 			t.Fatalf("mru %v is not the LRU's newest", tab.slab[tab.mru].key)
 		}
 	}
-	if key, _, ok := tab.lru.GetOldest(); ok && key != tab.slab[oldest].key {
-		t.Fatalf("lru oldest %v, least recently refreshed %v", key, tab.slab[oldest].key)
+	if slot, _, ok := tab.lru.GetOldest(); ok && slot != oldest {
+		t.Fatalf("lru oldest %v, least recently refreshed %v", tab.slab[slot].key, tab.slab[oldest].key)
 	}
 }

@@ -167,6 +167,9 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	s.pending = make([]removal, total)
 	s.ports = make([]uint32, total*len(s.boxes))
 	s.q = newQueue(cfg.horizon(), total)
+	for i := range s.boxes {
+		s.boxes[i].t.Reserve(total)
+	}
 	seed1 := mix(cfg.Seed ^ mix(uint64(rep)+0x9e3779b97f4a7c15))
 	ci := 0
 	for gi, g := range cfg.Groups {
