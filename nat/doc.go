@@ -52,12 +52,16 @@
 // # Cost
 //
 // Recency order is golang-lru/v2's simplelru (a map plus a doubly linked
-// list). Expiry order is kept in one intrusive list per (timeout class,
-// assured) pair over a slab of entries: within a class every entry has
-// the same timeout, so the list in refresh order is also in expiry order,
-// and the next expiry is the smallest of eight list heads. A packet costs
-// one map lookup plus O(1) list work; an insert into a full table adds
-// one eviction. There is no clock, no randomness, no I/O and no
-// goroutine: every call takes `now time.Duration` since the start of the
-// run, and calls must come in non-decreasing `now`.
+// list) over the slots of a slab of entries; a slot evicted from a full
+// table is moved to the front and reused for the new entry, so a miss
+// allocates nothing. A flow's entry is found through the chain of its
+// client's entries (Key.Client indexes a dense array: clients are
+// numbered from 0). Expiry order is kept in one intrusive list per
+// (timeout class, assured) pair over the slab: within a class every entry
+// has the same timeout, so the list in refresh order is also in expiry
+// order, and the next expiry is the smallest of eight list heads. A packet
+// costs a short chain walk, one LRU move and O(1) list work; an insert
+// into a full table adds one eviction. There is no clock, no randomness,
+// no I/O and no goroutine: every call takes `now time.Duration` since the
+// start of the run, and calls must come in non-decreasing `now`.
 package nat
