@@ -71,7 +71,7 @@ func (s *sim) counted(arg uint32) uint32 {
 // went through with the flow's ports (a remap), met a new port or a drop
 // (a break), or met a full table (still pending).
 func (s *sim) settleOut(ci uint32, c *client, res pathResult) {
-	if !c.orphan {
+	if !c.is(fOrphan) {
 		return
 	}
 	switch res {
@@ -86,27 +86,49 @@ func (s *sim) settleOut(ci uint32, c *client, res pathResult) {
 // counted when it happens (as the middlebox counts it), not at the
 // removal: unlike a break it costs nothing from the removal on.
 func (s *sim) remap(ci uint32, c *client) {
-	c.orphan = false
+	c.off(fOrphan)
 	s.trace(ci, TraceRemap, 0)
 	if s.inWindow() {
 		s.group(c).m.remaps++
 	}
 	// Held-up messages get through on the next retransmission.
-	c.stuckUp, c.stuckDown = 0, 0
-	c.cliRetrying, c.srvRetrying = false, false
+	c.off(fCliRetrying | fSrvRetrying)
+	delete(s.retries, ci)
 }
 
 func (s *sim) decideBreak(ci uint32, c *client) {
-	c.orphan, c.broken = false, true
+	c.off(fOrphan)
+	c.on(fBroken)
 	s.trace(ci, TraceBreak, 0)
 	m := &s.group(c).m
 	if c.orphanAt >= s.cfg.Warmup {
 		m.breaks[c.cause]++
 		s.boxes[c.box].breaks++
 	}
-	m.lostUp += uint64(c.stuckUp) // held-up messages of the window only
-	m.lostDown += uint64(c.stuckDown)
-	c.stuckUp, c.stuckDown = 0, 0
+	if r, ok := s.retries[ci]; ok {
+		m.lostUp += uint64(r.stuckUp) // held-up messages of the window only
+		m.lostDown += uint64(r.stuckDown)
+		r.stuckUp, r.stuckDown = 0, 0
+		s.setRetry(ci, c, r)
+	}
+}
+
+// setRetry stores a client's retry state, or drops it when there is
+// nothing left to hold.
+func (s *sim) setRetry(ci uint32, c *client, r retry) {
+	if !c.is(fCliRetrying) && !c.is(fSrvRetrying) && r.stuckUp == 0 && r.stuckDown == 0 {
+		delete(s.retries, ci)
+		return
+	}
+	s.retries[ci] = r
+}
+
+// sawData notes a data message for idle_only: only data after the
+// previous ping timer's instant counts against the next one.
+func (s *sim) sawData(c *client) {
+	if s.now > c.tick {
+		c.on(fDataSeen)
+	}
 }
 
 // learnDead is the client finding out, by how, that its connection is
@@ -115,19 +137,19 @@ func (s *sim) learnDead(ci uint32, c *client, how How) {
 	if c.state != stOpen {
 		return
 	}
-	if c.orphan {
+	if c.is(fOrphan) {
 		s.decideBreak(ci, c)
 	}
 	s.trace(ci, TraceLearned, how)
 	m := &s.group(c).m
 	switch {
-	case c.broken && c.orphanAt >= s.cfg.Warmup:
+	case c.is(fBroken) && c.orphanAt >= s.cfg.Warmup:
 		m.latencies = append(m.latencies, (s.now - c.orphanAt).Seconds())
-	case !c.broken && s.inWindow():
+	case !c.is(fBroken) && s.inWindow():
 		m.spurious++
 	}
 	c.state = stDown
-	c.reconnecting = true
+	c.on(fReconnecting)
 	s.retryLater(ci, c)
 }
 
@@ -146,10 +168,10 @@ func (s *sim) retryLater(ci uint32, c *client) {
 // endBroken closes the books on a broken connection that is being
 // replaced or closed now: its downtime runs from the break until now.
 func (s *sim) endBroken(c *client) {
-	if !c.broken {
+	if !c.is(fBroken) {
 		return
 	}
-	c.broken = false
+	c.off(fBroken)
 	s.group(c).m.downtime += overlap(c.orphanAt, s.now, s.cfg.Warmup, s.cfg.Duration)
 }
 
@@ -167,11 +189,12 @@ func (s *sim) connect(ci uint32, c *client) {
 	}
 	c.conn++
 	c.state = stConnecting
-	c.srvOpen, c.orphan, c.cliRetrying, c.srvRetrying = false, false, false, false
-	c.probes, c.misses, c.srvMisses = 0, 0, 0
-	c.pingSeq, c.pongSeq, c.srvPingSeq, c.srvPongSeq = 0, 0, 0, 0
-	c.stuckUp, c.stuckDown = 0, 0
-	clear(s.ports[int(ci)*len(s.boxes):][:len(s.boxes)])
+	c.off(fSrvOpen | fOrphan | fCliRetrying | fSrvRetrying)
+	c.unanswered, c.pingSeq, c.pongSeq = 0, 0, 0
+	delete(s.retries, ci)
+	for i := range s.boxes {
+		*s.port(ci, c, i) = 0
+	}
 	if s.crossOut(ci, c, nat.Open) == refused {
 		s.openFailed(ci, c)
 		return
@@ -187,7 +210,7 @@ func (s *sim) openFailed(ci uint32, c *client) {
 	s.trace(ci, TraceRefused, 0)
 	if s.inWindow() {
 		g.m.refused++
-		if c.reconnecting {
+		if c.is(fReconnecting) {
 			g.m.rcPackets++
 			g.m.rcBytes += uint64(g.Reconnect.HandshakeBytes / max(g.Reconnect.HandshakePackets, 1))
 		}
@@ -210,11 +233,13 @@ func (s *sim) handshake(ci uint32, c *client) {
 	if g.Proto == nat.TCP {
 		s.crossOut(ci, c, nat.Data)
 	}
-	c.state, c.srvOpen, c.attempt = stOpen, true, 0
+	c.state, c.attempt = stOpen, 0
+	c.on(fSrvOpen)
+	c.off(fDataSeen)
 	s.trace(ci, TraceConnected, 0)
-	c.lastRecv, c.lastPing, c.tick, c.srvTick = s.now, s.now, s.now, s.now
-	if c.reconnecting {
-		c.reconnecting = false
+	c.heard, c.tick = s.now, s.now
+	if c.is(fReconnecting) {
+		c.off(fReconnecting)
 		if s.inWindow() {
 			g.m.reconnects++
 			g.m.rcPackets += uint64(g.Reconnect.HandshakePackets)
@@ -251,6 +276,15 @@ func (s *sim) handshake(ci uint32, c *client) {
 	}
 }
 
+// tick is a ping timer's instant, for idle_only: it reports whether
+// data flowed since the previous one.
+func (s *sim) tick(c *client) (busy bool) {
+	busy = c.is(fDataSeen)
+	c.tick = s.now
+	c.off(fDataSeen)
+	return busy
+}
+
 // pingInterval draws one app keepalive interval: Interval ± Jitter.
 func (s *sim) pingInterval(c *client) time.Duration {
 	k := s.group(c).Keepalive
@@ -263,34 +297,39 @@ func (s *sim) upMessage(ci uint32, c *client) {
 	}
 	g := s.group(c)
 	s.at(s.now+g.Up.Interval.sample(&c.rng), event{Kind: evUp, Client: ci, Conn: c.conn})
-	c.lastData = s.now
+	s.sawData(c)
 	if s.inWindow() {
 		g.m.sentUp++
 	}
 	res := s.crossOut(ci, c, nat.Data)
-	pending := c.orphan && res == refused
+	pending := c.is(fOrphan) && res == refused
 	s.settleOut(ci, c, res)
 	switch {
 	case !s.inWindow():
 	case pending:
-		c.stuckUp++ // delivered if a later packet remaps, else lost
+		r := s.retries[ci]
+		r.stuckUp++ // delivered if a later packet remaps, else lost
+		s.retries[ci] = r
 	case res != passed:
 		g.m.lostUp++
 	}
-	if (res == dropped || res == refused) && g.Proto == nat.TCP && !c.cliRetrying {
-		c.cliRetrying, c.cliSince = true, s.now
+	if (res == dropped || res == refused) && g.Proto == nat.TCP && !c.is(fCliRetrying) {
+		c.on(fCliRetrying)
+		r := s.retries[ci]
+		r.cliSince = s.now
+		s.retries[ci] = r
 		s.at(s.now+g.RetransmitTimeout, event{Kind: evClientRTO, Client: ci, Conn: c.conn})
 	}
 	s.toServer(ci, c, res, pData)
 }
 
 func (s *sim) downMessage(ci uint32, c *client) {
-	if !c.srvOpen {
+	if !c.is(fSrvOpen) {
 		return
 	}
 	g := s.group(c)
 	s.at(s.now+g.Down.Interval.sample(&c.rng), event{Kind: evDown, Client: ci, Conn: c.conn})
-	c.lastData = s.now
+	s.sawData(c)
 	if s.inWindow() {
 		g.m.sentDown++
 	}
@@ -303,16 +342,16 @@ func (s *sim) atServer(ci uint32, c *client, arg uint32) {
 	typ := arg & pTypeMask
 	switch {
 	case typ == pRST:
-		c.srvOpen = false
+		c.off(fSrvOpen)
 		return
 	case arg&pStranger != 0:
 		// An unknown 4-tuple: the server answers RST. It also drops the
 		// old connection, as a server does when the same client shows up
 		// again (session takeover).
-		c.srvOpen = false
+		c.off(fSrvOpen)
 		s.toClient(ci, c, pRST)
 		return
-	case !c.srvOpen:
+	case !c.is(fSrvOpen):
 		if arg&pCounted != 0 {
 			g.m.lostUp++
 		}
@@ -331,8 +370,8 @@ func (s *sim) atServer(ci uint32, c *client, arg uint32) {
 		s.keepaliveCost(g, g.Keepalive.ResponseBytes)
 		s.toClient(ci, c, pPong|arg&^pTypeMask)
 	case pPong:
-		if seq := arg >> pSeqShift; seq > c.srvPongSeq {
-			c.srvPongSeq, c.srvMisses = seq, 0
+		if seq := arg >> pSeqShift; seq > c.pongSeq {
+			c.pongSeq, c.unanswered = seq, 0
 		}
 	}
 }
@@ -350,7 +389,7 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	}
 	switch s.crossIn(ci, c, kind) {
 	case reset:
-		if c.orphan {
+		if c.is(fOrphan) {
 			s.decideBreak(ci, c)
 		}
 		if arg&pCounted != 0 {
@@ -364,14 +403,19 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 		retransmits := g.Proto == nat.TCP && (typ == pData || typ == pPing || typ == pPong)
 		switch {
 		case arg&pCounted == 0:
-		case c.orphan:
-			c.stuckDown++ // delivered if the client remaps in time, else lost
+		case c.is(fOrphan):
+			r := s.retries[ci]
+			r.stuckDown++ // delivered if the client remaps in time, else lost
+			s.retries[ci] = r
 		default:
 			g.m.lostDown++
 		}
-		if retransmits && !c.srvRetrying && c.srvOpen {
-			c.srvRetrying, c.srvSince = true, s.now-s.down
-			s.at(c.srvSince+g.RetransmitTimeout, event{Kind: evServerRTO, Client: ci, Conn: c.conn})
+		if retransmits && !c.is(fSrvRetrying) && c.is(fSrvOpen) {
+			c.on(fSrvRetrying)
+			r := s.retries[ci]
+			r.srvSince = s.now - s.down
+			s.retries[ci] = r
+			s.at(r.srvSince+g.RetransmitTimeout, event{Kind: evServerRTO, Client: ci, Conn: c.conn})
 		}
 		return
 	}
@@ -385,23 +429,25 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 		}
 		return
 	}
-	c.lastRecv = s.now
+	if g.Keepalive.Type == KeepaliveTCP {
+		c.heard = s.now
+	}
 	switch typ {
 	case pRST:
 		s.learnDead(ci, c, HowReset)
 	case pProbeAck:
-		c.probes = 0
+		c.unanswered = 0
 	case pPong:
 		if seq := arg >> pSeqShift; seq > c.pongSeq {
-			c.pongSeq, c.misses = seq, 0
+			c.pongSeq, c.unanswered = seq, 0
 		}
 	case pData:
-		c.lastData = s.now
+		s.sawData(c)
 		if g.Proto == nat.TCP {
 			s.settleOut(ci, c, s.crossOut(ci, c, nat.Data)) // the ACK
 		}
 	case pPing:
-		c.lastPing = s.now
+		c.heard = s.now
 		s.keepaliveCost(g, g.Keepalive.ResponseBytes)
 		res := s.crossOut(ci, c, nat.Data)
 		s.settleOut(ci, c, res)
@@ -427,19 +473,19 @@ func (s *sim) keepaliveTimer(ci uint32, c *client) {
 	g := s.group(c)
 	k := g.Keepalive
 	ev := event{Kind: evKeepalive, Client: ci, Conn: c.conn}
-	if c.cliRetrying {
+	if c.is(fCliRetrying) {
 		s.at(s.now+k.Idle, ev)
 		return
 	}
-	if !s.due(c.lastRecv+k.Idle, ci, c, evKeepalive) {
-		c.probes = 0 // something was received: the idle wait restarts
+	if !s.due(c.heard+k.Idle, ci, c, evKeepalive) {
+		c.unanswered = 0 // something was received: the idle wait restarts
 		return
 	}
-	if int(c.probes) >= k.Count {
+	if int(c.unanswered) >= k.Count {
 		s.learnDead(ci, c, HowKeepalive)
 		return
 	}
-	c.probes++
+	c.unanswered++
 	s.keepaliveCost(g, probeBytes)
 	res := s.crossOut(ci, c, nat.Probe)
 	s.settleOut(ci, c, res)
@@ -456,9 +502,7 @@ func (s *sim) pingTimer(ci uint32, c *client) {
 	g := s.group(c)
 	k := g.Keepalive
 	s.at(s.now+s.pingInterval(c), event{Kind: evPing, Client: ci, Conn: c.conn})
-	prev := c.tick
-	c.tick = s.now
-	if k.IdleOnly && c.lastData > prev {
+	if s.tick(c) && k.IdleOnly {
 		return // other traffic flowed during the interval
 	}
 	c.pingSeq++
@@ -476,39 +520,37 @@ func (s *sim) pingDeadline(ci uint32, c *client, seq uint32) {
 	if c.state != stOpen || c.pongSeq >= seq {
 		return
 	}
-	c.misses++
-	if int(c.misses) >= s.group(c).Keepalive.Misses {
+	c.unanswered++
+	if int(c.unanswered) >= s.group(c).Keepalive.Misses {
 		s.learnDead(ci, c, HowMissedPongs)
 	}
 }
 
 func (s *sim) srvPingTimer(ci uint32, c *client) {
-	if !c.srvOpen {
+	if !c.is(fSrvOpen) {
 		return
 	}
 	g := s.group(c)
 	k := g.Keepalive
 	s.at(s.now+s.pingInterval(c), event{Kind: evSrvPing, Client: ci, Conn: c.conn})
-	prev := c.srvTick
-	c.srvTick = s.now
-	if k.IdleOnly && c.lastData > prev {
+	if s.tick(c) && k.IdleOnly {
 		return
 	}
-	c.srvPingSeq++
-	seq := c.srvPingSeq
+	c.pingSeq++
+	seq := c.pingSeq
 	s.keepaliveCost(g, k.RequestBytes)
 	s.toClient(ci, c, pPing|seq<<pSeqShift)
-	if c.srvOpen && c.srvPongSeq < seq {
+	if c.is(fSrvOpen) && c.pongSeq < seq {
 		s.at(s.now+k.Timeout, event{Kind: evSrvDeadline, Client: ci, Conn: c.conn, Arg: seq})
 	}
 }
 
 func (s *sim) srvDeadline(ci uint32, c *client, seq uint32) {
-	if !c.srvOpen || c.srvPongSeq >= seq {
+	if !c.is(fSrvOpen) || c.pongSeq >= seq {
 		return
 	}
-	c.srvMisses++
-	if int(c.srvMisses) >= s.group(c).Keepalive.Misses {
+	c.unanswered++
+	if int(c.unanswered) >= s.group(c).Keepalive.Misses {
 		s.serverGivesUp(ci, c)
 	}
 }
@@ -516,8 +558,9 @@ func (s *sim) srvDeadline(ci uint32, c *client, seq uint32) {
 // serverGivesUp is the server's own detection: it closes its side, and a
 // pending orphan is a break (the client learns when it next speaks).
 func (s *sim) serverGivesUp(ci uint32, c *client) {
-	c.srvOpen, c.srvRetrying = false, false
-	if c.orphan {
+	c.off(fSrvOpen | fSrvRetrying)
+	s.setRetry(ci, c, s.retries[ci])
+	if c.is(fOrphan) {
 		s.decideBreak(ci, c)
 	}
 }
@@ -535,19 +578,19 @@ func (s *sim) due(deadline time.Duration, ci uint32, c *client, kind evKind) boo
 }
 
 func (s *sim) watchdog(ci uint32, c *client) {
-	if c.state == stOpen && s.due(c.lastPing+s.group(c).watchdog, ci, c, evWatchdog) {
+	if c.state == stOpen && s.due(c.heard+s.group(c).watchdog, ci, c, evWatchdog) {
 		s.learnDead(ci, c, HowWatchdog)
 	}
 }
 
 func (s *sim) clientRTO(ci uint32, c *client) {
-	if c.state == stOpen && c.cliRetrying && s.due(c.cliSince+s.group(c).RetransmitTimeout, ci, c, evClientRTO) {
+	if c.state == stOpen && c.is(fCliRetrying) && s.due(s.retries[ci].cliSince+s.group(c).RetransmitTimeout, ci, c, evClientRTO) {
 		s.learnDead(ci, c, HowRetransmit)
 	}
 }
 
 func (s *sim) serverRTO(ci uint32, c *client) {
-	if c.srvOpen && c.srvRetrying && s.due(c.srvSince+s.group(c).RetransmitTimeout, ci, c, evServerRTO) {
+	if c.is(fSrvOpen|fSrvRetrying) && s.due(s.retries[ci].srvSince+s.group(c).RetransmitTimeout, ci, c, evServerRTO) {
 		s.serverGivesUp(ci, c)
 	}
 }
@@ -565,15 +608,16 @@ func (s *sim) closeSession(ci uint32, c *client) {
 		s.settleOut(ci, c, res)
 		s.toServer(ci, c, res, pRST)
 	} else {
-		c.srvOpen = false
+		c.off(fSrvOpen)
 	}
-	if c.orphan {
+	if c.is(fOrphan) {
 		s.decideBreak(ci, c)
 	}
-	if c.broken && c.orphanAt >= s.cfg.Warmup {
+	if c.is(fBroken) && c.orphanAt >= s.cfg.Warmup {
 		g.m.latencies = append(g.m.latencies, (s.now - c.orphanAt).Seconds())
 	}
 	s.endBroken(c)
-	c.state, c.reconnecting = stIdle, false
+	c.state = stIdle
+	c.off(fReconnecting)
 	s.at(s.now+g.Session.Think.sample(&c.rng), event{Kind: evConnect, Client: ci, Conn: c.conn})
 }

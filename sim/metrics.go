@@ -72,10 +72,10 @@ func (s *sim) finish(rep int) *RunResult {
 		c := &s.clients[i]
 		s.sync(uint32(i), c)
 		m := &s.group(c).m
-		if c.orphan && c.orphanAt >= s.cfg.Warmup {
+		if c.is(fOrphan) && c.orphanAt >= s.cfg.Warmup {
 			m.orphanedAtEnd++
 		}
-		if c.broken {
+		if c.is(fBroken) {
 			if c.state == stOpen && c.orphanAt >= s.cfg.Warmup {
 				m.undetected++
 			}

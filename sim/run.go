@@ -60,40 +60,61 @@ const (
 	stDown                     // knows its connection is dead; waiting to reconnect
 )
 
-// client holds one client and the server's side of its connection.
+// client holds one client and the server's side of its connection, in
+// one 64-byte cache line: the first touch of an event's client is the
+// largest cost of a big run. Fields that only one keepalive type uses
+// share their place (a group has one type), yes/no facts are bits of
+// flags, and what only a retransmitting client needs lives in sim.retries.
 type client struct {
-	rng   rand.PCG
-	group uint16
-	state cstate
-	conn  uint32 // connection stamp: the key's Conn, and the stamp of live events
+	rng      rand.PCG
+	orphanAt time.Duration // removal instant; the break's instant once broken
+	// heard is, for TCP keepalive, the last packet the client received;
+	// for server-app, the last server ping it received.
+	heard time.Duration
+	// tick is, for app and server-app keepalives, the previous ping timer
+	// (idle_only).
+	tick    time.Duration
+	conn    uint32 // connection stamp: the key's Conn, and the stamp of live events
+	port    uint32 // external port given by the first middlebox (0: none); the others' are in sim.ports
+	pingSeq uint32 // app or server-app: pings sent on this connection
+	pongSeq uint32 // the latest ping answered
+	group   uint16
+	state   cstate
+	flags   flag
+	cause   cause
+	box     uint8 // middlebox whose removal caused the orphan
+	attempt uint8 // failed attempts since the last open (backoff exponent)
+	// unanswered counts TCP keepalive probes, or app or server-app pongs
+	// missed in a row.
+	unanswered uint8
+}
 
-	srvOpen      bool // the server believes the connection is up
-	orphan       bool // an entry was removed; the next packet decides
-	broken       bool // a break was decided and the connection not yet replaced
-	reconnecting bool // the current attempt follows a death
-	cliRetrying  bool // client has data that no box let through
-	srvRetrying  bool // server has data that no box let through
-	cause        cause
-	box          uint8         // middlebox whose removal caused the orphan
-	orphanAt     time.Duration // removal instant; the break's instant once broken
-	attempt      uint8         // failed attempts since the last open (backoff exponent)
-	probes       uint8         // unanswered TCP keepalive probes
-	misses       uint8         // client app: missed pongs in a row
-	srvMisses    uint8         // server-app: missed pongs in a row
+// flag is one of a client's yes/no facts.
+type flag uint8
 
-	lastRecv   time.Duration // last packet the client received (TCP keepalive)
-	lastData   time.Duration // last data message either way (idle_only)
-	lastPing   time.Duration // last server ping the client received (server-app)
-	tick       time.Duration // previous ping timer (idle_only)
-	cliSince   time.Duration // client retrying since
-	srvSince   time.Duration // server retrying since
-	stuckUp    uint32        // up messages waiting for a pending orphan's outcome
-	stuckDown  uint32        // down messages waiting likewise
-	pingSeq    uint32
-	pongSeq    uint32
-	srvPingSeq uint32
-	srvPongSeq uint32
-	srvTick    time.Duration
+const (
+	fSrvOpen      flag = 1 << iota // the server believes the connection is up
+	fOrphan                        // an entry was removed; the next packet decides
+	fBroken                        // a break was decided and the connection not yet replaced
+	fReconnecting                  // the current attempt follows a death
+	fCliRetrying                   // client has data that no box let through
+	fSrvRetrying                   // server has data that no box let through
+	fDataSeen                      // data flowed since the last ping timer (idle_only)
+)
+
+// is reports whether every fact of f holds.
+func (c *client) is(f flag) bool { return c.flags&f == f }
+func (c *client) on(f flag)      { c.flags |= f }
+func (c *client) off(f flag)     { c.flags &^= f }
+
+// retry is what a client holds only while it retransmits or has
+// messages held up by a pending orphan: rare, so kept in a map (by client
+// index) rather than in every client.
+type retry struct {
+	cliSince  time.Duration // client retrying since
+	srvSince  time.Duration // server retrying since
+	stuckUp   uint32        // up messages waiting for a pending orphan's outcome
+	stuckDown uint32        // down messages waiting likewise
 }
 
 // box is one middlebox on the path.
@@ -117,7 +138,8 @@ type sim struct {
 	clients []client
 	groups  []groupRun
 	boxes   []box
-	ports   []uint32      // external port per (client, box), client-major
+	ports   []uint32 // external port per (client, box) for boxes after the first, client-major
+	retries map[uint32]retry
 	pending []removal     // per client: an entry removal not yet seen by the client
 	up      time.Duration // one-way delay client to server
 	down    time.Duration // one-way delay server to client
@@ -165,7 +187,8 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	}
 	s.clients = make([]client, total)
 	s.pending = make([]removal, total)
-	s.ports = make([]uint32, total*len(s.boxes))
+	s.ports = make([]uint32, total*(len(s.boxes)-1))
+	s.retries = make(map[uint32]retry)
 	s.q = newQueue(cfg.horizon(), total)
 	for i := range s.boxes {
 		s.boxes[i].t.Reserve(total)
@@ -293,25 +316,33 @@ const (
 	reset                      // inbound: a box answered the server with RST
 )
 
+// port is where the flow's external port at box i is kept.
+func (s *sim) port(ci uint32, c *client, i int) *uint32 {
+	if i == 0 {
+		return &c.port
+	}
+	return &s.ports[int(ci)*(len(s.boxes)-1)+i-1]
+}
+
 // crossOut sends a client packet through the middleboxes in path order.
 func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 	s.packets++
 	key := nat.Key{Client: ci, Conn: c.conn}
-	ports := s.ports[int(ci)*len(s.boxes):][:len(s.boxes)]
 	res := passed
 	proto := s.groups[c.group].Proto
 	for i := range s.boxes {
 		b := &s.boxes[i]
-		out := b.t.Packet(s.now, key, nat.Packet{Dir: nat.Outbound, Proto: proto, Kind: kind, Port: ports[i]})
+		port := s.port(ci, c, i)
+		out := b.t.Packet(s.now, key, nat.Packet{Dir: nat.Outbound, Proto: proto, Kind: kind, Port: *port})
 		if b.reset {
 			s.armWake(i)
 		}
 		switch out.Verdict {
 		case nat.Created:
-			if ports[i] != 0 && out.Port != ports[i] {
+			if *port != 0 && out.Port != *port {
 				res = stranger
 			}
-			ports[i] = out.Port
+			*port = out.Port
 		case nat.Dropped:
 			res = dropped
 		case nat.Refused:
@@ -384,11 +415,12 @@ func (s *sim) sync(ci uint32, c *client) {
 		return
 	}
 	p.set = false
-	if p.conn != c.conn || c.state != stOpen || c.broken {
+	if p.conn != c.conn || c.state != stOpen || c.is(fBroken) {
 		return // an entry of a closed, dead or already broken connection
 	}
-	if !c.orphan || p.at < c.orphanAt {
-		c.orphan, c.orphanAt, c.cause, c.box = true, p.at, p.cause, p.box
+	if !c.is(fOrphan) || p.at < c.orphanAt {
+		c.on(fOrphan)
+		c.orphanAt, c.cause, c.box = p.at, p.cause, p.box
 	}
 }
 
@@ -397,10 +429,11 @@ func (s *sim) sync(ci uint32, c *client) {
 func (s *sim) resetOnExpire(bi int, r nat.Removal) {
 	c := &s.clients[r.Key.Client]
 	s.sync(r.Key.Client, c)
-	if r.Key.Conn != c.conn || c.state != stOpen || c.broken {
+	if r.Key.Conn != c.conn || c.state != stOpen || c.is(fBroken) {
 		return
 	}
-	c.orphan, c.orphanAt, c.cause, c.box = true, r.At, causeResetOnExpire, uint8(bi)
+	c.on(fOrphan)
+	c.orphanAt, c.cause, c.box = r.At, causeResetOnExpire, uint8(bi)
 	s.decideBreak(r.Key.Client, c)
 	s.learnDead(r.Key.Client, c, HowReset)
 	s.at(r.At+s.up, event{Kind: evAtServer, Client: r.Key.Client, Conn: c.conn, Arg: pRST})
