@@ -10,27 +10,42 @@ import (
 // so the queue costs the garbage collector nothing to scan.
 type event struct {
 	At     time.Duration // instant it runs
-	seq    uint64        // order of scheduling: FIFO among equal instants
 	Kind   evKind
 	Client uint32 // client index, or middlebox index for evWake
 	Conn   uint32 // connection stamp the event belongs to; stale if it differs
 	Arg    uint32 // kind-specific: a ping sequence number, a message flag, ...
 }
 
-func (e *event) before(o *event) bool {
-	return e.At < o.At || (e.At == o.At && e.seq < o.seq)
+// item is an event as the queue keeps it: 32 bytes, with its order of
+// scheduling and its kind in one word and the queue's list link in what
+// would otherwise be padding.
+type item struct {
+	at     time.Duration
+	order  uint64 // seq<<8 | kind: FIFO among equal instants
+	client uint32
+	conn   uint32
+	arg    uint32
+	next   int32 // next item of the same bucket, or noNode
 }
 
-// eventHeap is a 4-ary min-heap of events ordered by (At, seq). A 4-ary
+func (it *item) before(o *item) bool {
+	return it.at < o.at || (it.at == o.at && it.order < o.order)
+}
+
+func (it *item) event() event {
+	return event{At: it.at, Kind: evKind(it.order), Client: it.client, Conn: it.conn, Arg: it.arg}
+}
+
+// eventHeap is a 4-ary min-heap of items ordered by (at, order). A 4-ary
 // heap is shallower than a binary one and its children share a cache
 // line. The queue keeps the events beyond its calendar's horizon in one.
 type eventHeap struct {
-	h []event
+	h []item
 }
 
-// push adds ev, whose seq is already set.
-func (q *eventHeap) push(ev event) {
-	q.h = append(q.h, ev)
+// push adds it.
+func (q *eventHeap) push(it item) {
+	q.h = append(q.h, it)
 	i := len(q.h) - 1
 	for i > 0 {
 		p := (i - 1) / 4
@@ -44,8 +59,8 @@ func (q *eventHeap) push(ev event) {
 
 func (q *eventHeap) len() int { return len(q.h) }
 
-// pop removes and returns the earliest event; the heap must not be empty.
-func (q *eventHeap) pop() event {
+// pop removes and returns the earliest item; the heap must not be empty.
+func (q *eventHeap) pop() item {
 	top := q.h[0]
 	n := len(q.h) - 1
 	last := q.h[n]
@@ -91,26 +106,22 @@ func (q *eventHeap) pop() event {
 // scheduled into the bucket being drained is inserted in order (its seq
 // is the largest, so it goes after the events at the same instant);
 // events beyond the horizon move into the calendar before it reaches
-// them. Events wait in one pool of nodes linked per bucket, so that the
-// calendar allocates nothing in the steady state.
+// them. Events wait in one pool of items linked per bucket (in any
+// order, since a bucket is sorted when loaded), so that the calendar
+// allocates nothing in the steady state.
 type queue struct {
-	shift      uint  // bucket width: 2^shift ns
-	nb         int64 // buckets, a power of two
-	head, tail []int32
-	pool       []node
-	free       int32   // first free node, or none
-	cur        int64   // absolute number (At >> shift) of the bucket being drained
-	cb         []event // that bucket's events, sorted, from pos on
-	pos        int
-	loaded     bool // cb holds bucket cur
-	inCal      int  // events in the buckets' lists (not in cb)
-	over       eventHeap
-	seq        uint64
-}
-
-type node struct {
-	ev   event
-	next int32
+	shift  uint  // bucket width: 2^shift ns
+	nb     int64 // buckets, a power of two
+	head   []int32
+	pool   []item
+	free   int32  // first free item, or noNode
+	cur    int64  // absolute number (At >> shift) of the bucket being drained
+	cb     []item // that bucket's items, sorted, from pos on
+	pos    int
+	loaded bool // cb holds bucket cur
+	inCal  int  // items in the buckets' lists (not in cb)
+	over   eventHeap
+	seq    uint64
 }
 
 const noNode int32 = -1
@@ -127,50 +138,46 @@ func newQueue(horizon time.Duration, size int) *queue {
 	for int64(1)<<shift*nb < int64(horizon) && shift < 40 {
 		shift++
 	}
-	q := &queue{shift: shift, nb: nb, head: make([]int32, nb), tail: make([]int32, nb), free: noNode,
-		pool: make([]node, 0, size+16)}
+	q := &queue{shift: shift, nb: nb, head: make([]int32, nb), free: noNode,
+		pool: make([]item, 0, size+16)}
 	for i := range q.head {
-		q.head[i], q.tail[i] = noNode, noNode
+		q.head[i] = noNode
 	}
 	return q
 }
 
-// link appends ev to its bucket's list.
-func (q *queue) link(ev event) {
+// link puts it into its bucket's list.
+func (q *queue) link(it item) {
 	n := q.free
 	if n != noNode {
 		q.free = q.pool[n].next
-		q.pool[n] = node{ev: ev, next: noNode}
 	} else {
-		q.pool = append(q.pool, node{ev: ev, next: noNode})
+		q.pool = append(q.pool, item{})
 		n = int32(len(q.pool) - 1)
 	}
-	b := (int64(ev.At) >> q.shift) & (q.nb - 1)
-	if q.tail[b] == noNode {
-		q.head[b] = n
-	} else {
-		q.pool[q.tail[b]].next = n
-	}
-	q.tail[b] = n
+	b := (int64(it.at) >> q.shift) & (q.nb - 1)
+	it.next = q.head[b]
+	q.pool[n] = it
+	q.head[b] = n
 	q.inCal++
 }
 
 // push schedules ev; events at the same instant pop in push order.
 func (q *queue) push(ev event) {
 	q.seq++
-	ev.seq = q.seq
+	it := item{at: ev.At, order: q.seq<<8 | uint64(ev.Kind), client: ev.Client, conn: ev.Conn, arg: ev.Arg}
 	abs := int64(ev.At) >> q.shift
 	switch {
 	case q.loaded && abs == q.cur:
 		// Into the bucket being drained: after everything at or before ev.At.
-		i := q.pos + sort.Search(len(q.cb)-q.pos, func(j int) bool { return q.cb[q.pos+j].At > ev.At })
-		q.cb = append(q.cb, event{})
+		i := q.pos + sort.Search(len(q.cb)-q.pos, func(j int) bool { return q.cb[q.pos+j].at > ev.At })
+		q.cb = append(q.cb, item{})
 		copy(q.cb[i+1:], q.cb[i:])
-		q.cb[i] = ev
+		q.cb[i] = it
 	case abs < q.cur+q.nb:
-		q.link(ev)
+		q.link(it)
 	default:
-		q.over.push(ev)
+		q.over.push(it)
 	}
 }
 
@@ -191,31 +198,31 @@ func (q *queue) ready() bool {
 			if q.over.len() == 0 {
 				return false
 			}
-			q.cur = max(q.cur, int64(q.over.h[0].At)>>q.shift) // nothing nearer: jump
+			q.cur = max(q.cur, int64(q.over.h[0].at)>>q.shift) // nothing nearer: jump
 		}
-		for q.over.len() > 0 && int64(q.over.h[0].At)>>q.shift < q.cur+q.nb {
+		for q.over.len() > 0 && int64(q.over.h[0].at)>>q.shift < q.cur+q.nb {
 			q.link(q.over.pop())
 		}
 		b := q.cur & (q.nb - 1)
 		q.cb, q.pos = q.cb[:0], 0
 		for n := q.head[b]; n != noNode; {
 			next := q.pool[n].next
-			q.cb = append(q.cb, q.pool[n].ev)
+			q.cb = append(q.cb, q.pool[n])
 			q.pool[n].next, q.free = q.free, n
 			n = next
 		}
-		q.head[b], q.tail[b] = noNode, noNode
+		q.head[b] = noNode
 		q.inCal -= len(q.cb)
-		sortEvents(q.cb)
+		sortItems(q.cb)
 		q.loaded = true
 	}
 }
 
-// sortEvents sorts a bucket by (At, seq): insertion sort for the few
-// events a bucket usually holds.
-func sortEvents(evs []event) {
-	if len(evs) > 16 {
-		slices.SortFunc(evs, func(x, y event) int {
+// sortItems sorts a bucket by (at, order): insertion sort for the few
+// items a bucket usually holds.
+func sortItems(its []item) {
+	if len(its) > 16 {
+		slices.SortFunc(its, func(x, y item) int {
 			if x.before(&y) {
 				return -1
 			}
@@ -223,9 +230,9 @@ func sortEvents(evs []event) {
 		})
 		return
 	}
-	for i := 1; i < len(evs); i++ {
-		for j := i; j > 0 && evs[j].before(&evs[j-1]); j-- {
-			evs[j], evs[j-1] = evs[j-1], evs[j]
+	for i := 1; i < len(its); i++ {
+		for j := i; j > 0 && its[j].before(&its[j-1]); j-- {
+			its[j], its[j-1] = its[j-1], its[j]
 		}
 	}
 }
@@ -233,13 +240,13 @@ func sortEvents(evs []event) {
 // peek returns the next event's instant; the queue must not be empty.
 func (q *queue) peek() time.Duration {
 	q.ready()
-	return q.cb[q.pos].At
+	return q.cb[q.pos].at
 }
 
 // pop removes and returns the earliest event; the queue must not be empty.
 func (q *queue) pop() event {
 	q.ready()
-	ev := q.cb[q.pos]
+	ev := q.cb[q.pos].event()
 	q.pos++
 	return ev
 }

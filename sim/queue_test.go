@@ -22,7 +22,7 @@ func TestHeapInvariant(t *testing.T) {
 	var h eventHeap
 	for i := range 3000 {
 		if r.IntN(3) > 0 || h.len() == 0 {
-			h.push(event{At: time.Duration(r.IntN(100)), seq: uint64(i)})
+			h.push(item{at: time.Duration(r.IntN(100)), order: uint64(i)})
 		} else {
 			h.pop()
 		}
@@ -62,7 +62,11 @@ func TestQueueMatchesSort(t *testing.T) {
 	for _, horizon := range []time.Duration{time.Microsecond, time.Millisecond, time.Second} {
 		r := rand.New(rand.NewPCG(1, uint64(horizon)))
 		q := newQueue(horizon, 1)
-		var want []event
+		type queued struct {
+			ev  event
+			seq uint64
+		}
+		var want []queued
 		now := time.Duration(0)
 		for range 20000 {
 			if r.IntN(3) > 0 || q.len() == 0 {
@@ -77,20 +81,19 @@ func TestQueueMatchesSort(t *testing.T) {
 				default:
 					d = time.Duration(r.IntN(1000))
 				}
-				ev := event{At: now + d, Arg: uint32(len(want))}
+				ev := event{At: now + d, Kind: evKind(r.IntN(int(evSample) + 1)), Arg: uint32(len(want))}
 				q.push(ev)
-				ev.seq = q.seq
-				want = append(want, ev)
+				want = append(want, queued{ev, q.seq})
 			} else {
-				slices.SortFunc(want, func(a, b event) int {
-					if a.before(&b) {
+				slices.SortFunc(want, func(a, b queued) int {
+					if a.ev.At < b.ev.At || (a.ev.At == b.ev.At && a.seq < b.seq) {
 						return -1
 					}
 					return 1
 				})
 				got := q.pop()
-				if got != want[0] {
-					t.Fatalf("horizon %v: popped %+v, want %+v", horizon, got, want[0])
+				if got != want[0].ev {
+					t.Fatalf("horizon %v: popped %+v, want %+v", horizon, got, want[0].ev)
 				}
 				now = got.At
 				want = want[1:]
