@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/natsim/natsim/internal/prefetch"
 	"github.com/natsim/natsim/nat"
 )
 
@@ -190,6 +191,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	s.ports = make([]uint32, total*(len(s.boxes)-1))
 	s.retries = make(map[uint32]retry)
 	s.q = newQueue(cfg.horizon(), total)
+	s.q.warm = s.warm
 	for i := range s.boxes {
 		s.boxes[i].t.Reserve(total)
 	}
@@ -377,6 +379,18 @@ func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 	}
 	s.sync(ci, c) // the packet may have made a box drop this client's own entries
 	return res
+}
+
+// warm prefetches what a client's next event will touch first: its
+// state, its removal record and the first middlebox's chain of its flows.
+func (s *sim) warm(ci uint32) {
+	if int(ci) < len(s.clients) {
+		prefetch.Line(&s.clients[ci])
+		prefetch.Line(&s.pending[ci])
+		if len(s.boxes) > 0 {
+			s.boxes[0].t.Warm(ci)
+		}
+	}
 }
 
 // removal is an entry removal recorded for a client until the client's
