@@ -150,19 +150,29 @@ type entry struct {
 	key         Key
 	created     time.Duration
 	lastRefresh time.Duration
-	seq         uint64 // refresh order, to break ties between equal instants
-	port        uint32
-	prev, next  int32 // neighbours in the expiry list, or none
-	sibling     int32 // next entry of the same client, or none
-	list        uint8 // class*2 + assured
-	proto       Proto
-	seenReply   bool // an inbound packet was seen
-	established bool // TCP: handshake done or picked up mid-flow
-	closing     bool // TCP: FIN seen
+	// rank is the refresh order (to break ties between equal instants)
+	// shifted left by 8, over the entry's list and facts (the bits
+	// below), so that an entry takes 48 bytes. Ranks compare as refresh
+	// orders: no two entries share one.
+	rank       uint64
+	port       uint32
+	prev, next int32 // neighbours in the expiry list, or none
+	sibling    int32 // next entry of the same client, or none
 }
 
-func (e *entry) class() class  { return class(e.list / 2) }
-func (e *entry) assured() bool { return e.list%2 == 1 }
+// The low byte of an entry's rank.
+const (
+	listBits        = 7      // its expiry list: class*2 + assured
+	factUDP         = 1 << 3 // a UDP flow (else TCP)
+	factReplied     = 1 << 4 // an inbound packet was seen
+	factEstablished = 1 << 5 // TCP: handshake done or picked up mid-flow
+	factClosing     = 1 << 6 // TCP: FIN seen
+)
+
+func (e *entry) list() uint8      { return uint8(e.rank & listBits) }
+func (e *entry) class() class     { return class(e.list() / 2) }
+func (e *entry) assured() bool    { return e.list()%2 == 1 }
+func (e *entry) is(b uint64) bool { return e.rank&b != 0 }
 
 type list struct{ head, tail int32 }
 
@@ -171,10 +181,12 @@ type list struct{ head, tail int32 }
 type Table struct {
 	cfg      Config
 	onRemove func(Removal)
-	// lru is the recency order of the slots in use. Its keys are slots,
-	// not flow keys: a slot evicted to make room is reused for the new
-	// entry, moved to the front under the same key, so that a full table
-	// allocates nothing and changes no map per miss.
+	// lru is the recency order of the slots. Its keys are slots, not
+	// flow keys, and a slot stays in it for good: a slot evicted to make
+	// room, or a free one, is moved to the front under the same key for
+	// the new entry, so that the table allocates nothing and changes no
+	// map once it has grown. Free slots may sit anywhere in the order,
+	// but the table evicts only when full, when there are none.
 	lru  *simplelru.LRU[int32, struct{}]
 	slab []entry
 	free []int32
@@ -283,10 +295,10 @@ func (t *Table) Packet(now time.Duration, key Key, p Packet) Outcome {
 	if ok {
 		e := &t.slab[slot]
 		if p.Dir == Inbound {
-			e.seenReply = true
+			e.rank |= factReplied
 		}
 		if p.Kind == Close {
-			e.closing = true
+			e.rank |= factClosing
 		}
 		if refresh {
 			t.refresh(slot, now)
@@ -392,28 +404,29 @@ func (t *Table) stamp(slot int32, now time.Duration) {
 	var c class
 	assured := false
 	switch {
-	case e.proto == UDP:
+	case e.is(factUDP):
 		c = classUDP
-		if e.seenReply && now-e.created > udpStreamAge {
+		if e.is(factReplied) && now-e.created > udpStreamAge {
 			c, assured = classUDPStream, true
 		}
-	case e.closing:
-		c, assured = classTCPTransitory, e.established && e.seenReply
+	case e.is(factClosing):
+		c, assured = classTCPTransitory, e.is(factEstablished) && e.is(factReplied)
 	default:
-		if e.seenReply {
-			e.established = true
+		if e.is(factReplied) {
+			e.rank |= factEstablished
 		}
 		c = classTCPTransitory
-		if e.established {
-			c, assured = classTCPEstablished, e.seenReply
+		if e.is(factEstablished) {
+			c, assured = classTCPEstablished, e.is(factReplied)
 		}
 	}
-	t.seq++
-	e.lastRefresh, e.seq = now, t.seq
-	e.list = uint8(c) * 2
+	list := uint64(c) * 2
 	if assured {
-		e.list++
+		list++
 	}
+	t.seq++
+	e.lastRefresh = now
+	e.rank = t.seq<<8 | e.rank&0xff&^listBits | list
 	t.pushBack(slot)
 }
 
@@ -431,7 +444,7 @@ func (t *Table) makeRoom(now time.Duration) (slot int32, ok bool) {
 		victim := none
 		for l := 0; l < numLists; l += 2 { // even lists: not assured
 			h := t.lists[l].head
-			if h != none && (victim == none || t.slab[h].seq < t.slab[victim].seq) {
+			if h != none && (victim == none || t.slab[h].rank < t.slab[victim].rank) {
 				victim = h
 			}
 		}
@@ -446,8 +459,8 @@ func (t *Table) makeRoom(now time.Duration) (slot int32, ok bool) {
 	}
 }
 
-// insert makes key's entry in slot reuse, an evicted slot still in the
-// LRU, or (none) in a free slot.
+// insert makes key's entry in slot reuse, just evicted, or (none) in a
+// free or new slot.
 func (t *Table) insert(now time.Duration, key Key, p Packet, reuse int32) Outcome {
 	slot := reuse
 	switch n := len(t.free); {
@@ -455,7 +468,7 @@ func (t *Table) insert(now time.Duration, key Key, p Packet, reuse int32) Outcom
 		t.lru.Get(slot) // to the front
 	case n > 0:
 		slot, t.free = t.free[n-1], t.free[:n-1]
-		t.lru.Add(slot, struct{}{})
+		t.lru.Get(slot)
 	default:
 		t.slab = append(t.slab, entry{})
 		slot = int32(len(t.slab) - 1)
@@ -477,8 +490,17 @@ func (t *Table) insert(now time.Duration, key Key, p Packet, reuse int32) Outcom
 	}
 	// A TCP packet other than a SYN is picked up mid-flow, as Linux does
 	// with tcp_loose=1.
-	t.slab[slot] = entry{key: key, created: now, port: out.Port, prev: none, next: none,
-		sibling: t.byClient[key.Client], proto: p.Proto, established: p.Proto == TCP && p.Kind != Open, closing: p.Kind == Close}
+	var facts uint64
+	switch {
+	case p.Proto == UDP:
+		facts = factUDP
+	case p.Kind == Close:
+		facts = factEstablished | factClosing
+	case p.Kind != Open:
+		facts = factEstablished
+	}
+	t.slab[slot] = entry{key: key, created: now, rank: facts, port: out.Port, prev: none, next: none,
+		sibling: t.byClient[key.Client]}
 	t.byClient[key.Client] = slot
 	t.stamp(slot, now)
 	t.mru = slot
@@ -493,14 +515,13 @@ func (t *Table) insert(now time.Duration, key Key, p Packet, reuse int32) Outcom
 
 // remove takes an entry out at instant at, reports it and frees its slot.
 func (t *Table) remove(slot int32, at time.Duration, r Reason) {
-	t.lru.Remove(slot)
 	t.forget(slot, at, r)
 	t.free = append(t.free, slot)
 }
 
 // forget takes an entry out of the expiry lists and its client's chain
-// and reports it; the slot stays in the LRU, for remove to free or an
-// insert to reuse.
+// and reports it; the slot is neither free nor used, for remove to free
+// or an insert to reuse.
 func (t *Table) forget(slot int32, at time.Duration, r Reason) {
 	e := &t.slab[slot]
 	key := e.key
@@ -541,7 +562,7 @@ func (t *Table) nextExpiry() (slot int32, at time.Duration, ok bool) {
 		}
 		e := &t.slab[h]
 		exp := e.lastRefresh + t.cfg.Timeouts.of(e.class())
-		if slot == none || exp < at || (exp == at && e.seq < t.slab[slot].seq) {
+		if slot == none || exp < at || (exp == at && e.rank < t.slab[slot].rank) {
 			slot, at = h, exp
 		}
 	}
@@ -560,7 +581,7 @@ func (t *Table) unchain(slot int32) {
 
 func (t *Table) pushBack(slot int32) {
 	e := &t.slab[slot]
-	l := &t.lists[e.list]
+	l := &t.lists[e.list()]
 	e.prev, e.next = l.tail, none
 	if l.tail != none {
 		t.slab[l.tail].next = slot
@@ -572,7 +593,7 @@ func (t *Table) pushBack(slot int32) {
 
 func (t *Table) unlink(slot int32) {
 	e := &t.slab[slot]
-	l := &t.lists[e.list]
+	l := &t.lists[e.list()]
 	if e.prev != none {
 		t.slab[e.prev].next = e.next
 	} else {

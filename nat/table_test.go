@@ -327,19 +327,19 @@ func checkInvariants(t *testing.T, tab *Table) {
 		for i := tab.lists[l].head; i != none; i = tab.slab[i].next {
 			e := &tab.slab[i]
 			n++
-			if int(e.list) != l || e.prev != prev {
-				t.Fatalf("entry %v: list %d prev %d, in list %d after %d", e.key, e.list, e.prev, l, prev)
+			if int(e.list()) != l || e.prev != prev {
+				t.Fatalf("entry %v: list %d prev %d, in list %d after %d", e.key, e.list(), e.prev, l, prev)
 			}
-			if prev != none && tab.slab[prev].seq >= e.seq {
+			if prev != none && tab.slab[prev].rank >= e.rank {
 				t.Fatalf("list %d out of refresh order at %v", l, e.key)
 			}
 			if exp := e.lastRefresh + tab.cfg.Timeouts.of(e.class()); exp <= tab.now {
 				t.Fatalf("entry %v held past its expiry %v (now %v)", e.key, exp, tab.now)
 			}
-			if slot, ok := tab.lookup(e.key); !ok || slot != i || !tab.lru.Contains(i) {
-				t.Fatalf("entry %v: found at slot %d ok=%v, want %d (in lru: %v)", e.key, slot, ok, i, tab.lru.Contains(i))
+			if slot, ok := tab.lookup(e.key); !ok || slot != i {
+				t.Fatalf("entry %v: found at slot %d ok=%v, want %d", e.key, slot, ok, i)
 			}
-			if oldest == none || e.seq < tab.slab[oldest].seq {
+			if oldest == none || e.rank < tab.slab[oldest].rank {
 				oldest = i
 			}
 			prev = i
@@ -348,8 +348,8 @@ func checkInvariants(t *testing.T, tab *Table) {
 			t.Fatalf("list %d tail %d, want %d", l, tab.lists[l].tail, prev)
 		}
 	}
-	if n != tab.Len() || n != tab.lru.Len() {
-		t.Fatalf("lists hold %d, len %d, lru %d", n, tab.Len(), tab.lru.Len())
+	if n != tab.Len() || tab.lru.Len() != len(tab.slab) {
+		t.Fatalf("lists hold %d, len %d; lru %d slots, slab %d", n, tab.Len(), tab.lru.Len(), len(tab.slab))
 	}
 	chained := 0
 	for _, s := range tab.byClient {
@@ -360,13 +360,29 @@ func checkInvariants(t *testing.T, tab *Table) {
 	if chained != n {
 		t.Fatalf("client chains hold %d, lists %d", chained, n)
 	}
-	if tab.mru != none {
-		keys := tab.lru.Keys() // oldest first
-		if len(keys) == 0 || keys[len(keys)-1] != tab.mru {
-			t.Fatalf("mru %v is not the LRU's newest", tab.slab[tab.mru].key)
+	// The LRU holds every slot; the used ones in refresh order.
+	free := make(map[int32]bool)
+	for _, s := range tab.free {
+		free[s] = true
+	}
+	var used []int32
+	for _, s := range tab.lru.Keys() { // oldest first
+		if !free[s] {
+			used = append(used, s)
 		}
 	}
-	if slot, _, ok := tab.lru.GetOldest(); ok && slot != oldest {
-		t.Fatalf("lru oldest %v, least recently refreshed %v", tab.slab[slot].key, tab.slab[oldest].key)
+	if len(used) != n {
+		t.Fatalf("lru holds %d used slots, lists %d", len(used), n)
+	}
+	for i := 1; i < len(used); i++ {
+		if tab.slab[used[i-1]].rank >= tab.slab[used[i]].rank {
+			t.Fatalf("lru out of refresh order at %v", tab.slab[used[i]].key)
+		}
+	}
+	if n > 0 && used[0] != oldest {
+		t.Fatalf("lru oldest %v, least recently refreshed %v", tab.slab[used[0]].key, tab.slab[oldest].key)
+	}
+	if tab.mru != none && used[n-1] != tab.mru {
+		t.Fatalf("mru %v is not the LRU's newest", tab.slab[tab.mru].key)
 	}
 }
