@@ -129,9 +129,9 @@ type queue struct {
 	warm func(client uint32)
 }
 
-// ahead is how many buckets ahead the queue prefetches its items (twice
-// as far) and has their clients warmed: about as many events, a few
-// microseconds of work, enough to hide a miss to memory.
+// ahead is the distance in buckets between two stages of prefetching
+// (see queue.prefetch): about as many events, a few microseconds of work,
+// enough to hide a miss to memory.
 const ahead = 4
 
 const noNode int32 = -1
@@ -229,22 +229,26 @@ func (q *queue) ready() bool {
 	}
 }
 
-// prefetch brings into cache the first item of the bucket 2*ahead from
-// the current one, and warms the clients of the first items of the
-// bucket ahead of it (their items were prefetched ahead buckets ago).
+// prefetch works through the buckets ahead of the current one in
+// stages, one stage every ahead buckets, since an item's successor in its
+// list is known only once the item is in cache: 3*ahead buckets ahead it
+// prefetches a bucket's first item; 2*ahead ahead, with that item in
+// cache, the second item and the first one's client; ahead buckets
+// ahead, the third item and the second one's client. Most buckets hold
+// one or two items.
 func (q *queue) prefetch() {
 	mask := q.nb - 1
-	if n := q.head[(q.cur+2*ahead)&mask]; n != noNode {
-		prefetch.Line(&q.pool[n])
-	}
-	if q.warm == nil {
-		return
-	}
-	if n := q.head[(q.cur+ahead)&mask]; n != noNode {
-		it := &q.pool[n]
-		q.warm(it.client)
-		if it.next != noNode {
-			prefetch.Line(&q.pool[it.next])
+	for stage := int64(0); stage < 3; stage++ {
+		n := q.head[(q.cur+(3-stage)*ahead)&mask]
+		for i := int64(0); i < stage && n != noNode; i++ {
+			it := &q.pool[n]
+			if i == stage-1 && q.warm != nil {
+				q.warm(it.client)
+			}
+			n = it.next
+		}
+		if n != noNode {
+			prefetch.Line(&q.pool[n])
 		}
 	}
 }
