@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
-
-	"github.com/natsim/natsim/internal/prefetch"
 )
 
 // Key names one flow (one 5-tuple). It is a comparable struct, never a
@@ -249,14 +247,6 @@ func (t *Table) growClients(n int) {
 	t.byClient = append(t.byClient, make([]int32, n-old)...)
 	for i := old; i < n; i++ {
 		t.byClient[i] = none
-	}
-}
-
-// Warm prefetches the start of the lookup of client's flows, for a
-// caller that knows a packet of client is coming.
-func (t *Table) Warm(client uint32) {
-	if int(client) < len(t.byClient) {
-		prefetch.Line(&t.byClient[client])
 	}
 }
 

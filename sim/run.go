@@ -382,14 +382,11 @@ func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 }
 
 // warm prefetches what a client's next event will touch first: its
-// state, its removal record and the first middlebox's chain of its flows.
+// state and its removal record.
 func (s *sim) warm(ci uint32) {
 	if int(ci) < len(s.clients) {
 		prefetch.Line(&s.clients[ci])
 		prefetch.Line(&s.pending[ci])
-		if len(s.boxes) > 0 {
-			s.boxes[0].t.Warm(ci)
-		}
 	}
 }
 
