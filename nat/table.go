@@ -193,10 +193,13 @@ type Table struct {
 	// expiry or eviction), the newest first; Key.Client indexes it.
 	byClient []int32
 	n        int // entries held
-	lists    [numLists]list
-	seq      uint64
-	nextPort uint32
-	now      time.Duration
+	// warmVictim, if not nil, is told the client of the entry that the
+	// next LRU eviction will most likely remove (see WarmVictims).
+	warmVictim func(client uint32)
+	lists      [numLists]list
+	seq        uint64
+	nextPort   uint32
+	now        time.Duration
 	// mru is the slot of the most recently used entry (none if unknown):
 	// a packet for it needs no LRU lookup and no move to the front.
 	mru int32
@@ -249,6 +252,11 @@ func (t *Table) growClients(n int) {
 		t.byClient[i] = none
 	}
 }
+
+// WarmVictims has f told, after each LRU eviction, the client of the
+// entry most likely to be evicted next, so that the caller can prefetch
+// what its removal callback will touch.
+func (t *Table) WarmVictims(f func(client uint32)) { t.warmVictim = f }
 
 // lookup returns the slot of key's entry.
 func (t *Table) lookup(key Key) (int32, bool) {
@@ -427,8 +435,14 @@ func (t *Table) makeRoom(now time.Duration) (slot int32, ok bool) {
 	switch t.cfg.WhenFull {
 	case LRU:
 		slot, _, _ = t.lru.GetOldest()
+		// In a table whose entries share one expiry list, the list is the
+		// LRU order: the next victim is this one's successor.
+		next := t.slab[slot].next
 		t.stats.Evictions++
 		t.forget(slot, now, Evicted)
+		if next != none && t.warmVictim != nil {
+			t.warmVictim(t.slab[next].key.Client)
+		}
 		return slot, true
 	case EarlyDrop:
 		victim := none

@@ -70,7 +70,6 @@ func (s *sim) finish(rep int) *RunResult {
 	}
 	for i := range s.clients {
 		c := &s.clients[i]
-		s.sync(uint32(i), c)
 		m := &s.group(c).m
 		if c.is(fOrphan) && c.orphanAt >= s.cfg.Warmup {
 			m.orphanedAtEnd++

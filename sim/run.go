@@ -141,7 +141,6 @@ type sim struct {
 	boxes   []box
 	ports   []uint32 // external port per (client, box) for boxes after the first, client-major
 	retries map[uint32]retry
-	pending []removal     // per client: an entry removal not yet seen by the client
 	up      time.Duration // one-way delay client to server
 	down    time.Duration // one-way delay server to client
 	events  uint64
@@ -187,13 +186,13 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		total += g.Count
 	}
 	s.clients = make([]client, total)
-	s.pending = make([]removal, total)
 	s.ports = make([]uint32, total*(len(s.boxes)-1))
 	s.retries = make(map[uint32]retry)
 	s.q = newQueue(cfg.horizon(), total)
 	s.q.warm = s.warm
 	for i := range s.boxes {
 		s.boxes[i].t.Reserve(total)
+		s.boxes[i].t.WarmVictims(s.warm)
 	}
 	seed1 := mix(cfg.Seed ^ mix(uint64(rep)+0x9e3779b97f4a7c15))
 	ci := 0
@@ -269,7 +268,6 @@ func (s *sim) handle(ev event) {
 		return
 	}
 	c := &s.clients[ev.Client]
-	s.sync(ev.Client, c)
 	if ev.Conn != c.conn {
 		return // for a connection that has been replaced
 	}
@@ -354,7 +352,6 @@ func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 			break
 		}
 	}
-	s.sync(ci, c) // the packet may have made a box drop this client's own entries
 	return res
 }
 
@@ -377,61 +374,33 @@ func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 			res = reset
 		}
 	}
-	s.sync(ci, c) // the packet may have made a box drop this client's own entries
 	return res
 }
 
-// warm prefetches what a client's next event will touch first: its
-// state and its removal record.
+// warm prefetches the state of a client whose event is coming up, or
+// whose entry is about to be evicted.
 func (s *sim) warm(ci uint32) {
 	if int(ci) < len(s.clients) {
 		prefetch.Line(&s.clients[ci])
-		prefetch.Line(&s.pending[ci])
 	}
 }
 
-// removal is an entry removal recorded for a client until the client's
-// own next event looks at it. Evictions touch a client that is not
-// otherwise involved; writing 16 bytes to this dense array instead of to
-// the client's state keeps that client out of the cache.
-type removal struct {
-	at    time.Duration // earliest removal instant of the connection's entries
-	conn  uint32        // the connection whose entry it was
-	cause cause
-	box   uint8
-	set   bool
-}
-
 // removed is every middlebox's removal callback. It runs inside a table
-// call, so it only records state and schedules events. A client's state
-// changes only in its own events, so the record can wait until then: sync
-// applies it exactly as if it had been applied at once.
+// call, so it only records state and schedules events: an entry of a
+// client's open, unbroken connection was removed, so the connection is
+// orphaned (from the earliest removal) until a packet decides.
 func (s *sim) removed(bi int, r nat.Removal) {
 	if s.boxes[bi].reset && r.Reason == nat.Expired {
 		s.resetOnExpire(bi, r)
 		return
 	}
-	p := &s.pending[r.Key.Client]
-	if !p.set || p.conn != r.Key.Conn || r.At < p.at {
-		*p = removal{at: r.At, conn: r.Key.Conn, cause: causeOf(r.Reason), box: uint8(bi), set: true}
-	}
-}
-
-// sync applies a client's recorded removal: an entry of its open, unbroken
-// connection was removed, so the connection is orphaned (from the earliest
-// removal) until a packet decides.
-func (s *sim) sync(ci uint32, c *client) {
-	p := &s.pending[ci]
-	if !p.set {
-		return
-	}
-	p.set = false
-	if p.conn != c.conn || c.state != stOpen || c.is(fBroken) {
+	c := &s.clients[r.Key.Client]
+	if r.Key.Conn != c.conn || c.state != stOpen || c.is(fBroken) {
 		return // an entry of a closed, dead or already broken connection
 	}
-	if !c.is(fOrphan) || p.at < c.orphanAt {
+	if !c.is(fOrphan) || r.At < c.orphanAt {
 		c.on(fOrphan)
-		c.orphanAt, c.cause, c.box = p.at, p.cause, p.box
+		c.orphanAt, c.cause, c.box = r.At, causeOf(r.Reason), uint8(bi)
 	}
 }
 
@@ -439,7 +408,6 @@ func (s *sim) sync(ci uint32, c *client) {
 // client learns at the expiry instant (wake-ups make it the current time).
 func (s *sim) resetOnExpire(bi int, r nat.Removal) {
 	c := &s.clients[r.Key.Client]
-	s.sync(r.Key.Client, c)
 	if r.Key.Conn != c.conn || c.state != stOpen || c.is(fBroken) {
 		return
 	}
