@@ -268,3 +268,20 @@ func TestTraceTellsOneClientsStory(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleRemovalKeepsOrphan: removals of a client's entries arrive in
+// any order of connections; one of a stale connection's entries must not
+// hide the earlier removal of the live connection's (a single deferred
+// record per client once let it).
+func TestStaleRemovalKeepsOrphan(t *testing.T) {
+	s := &sim{clients: make([]client, 1), boxes: make([]box, 2)}
+	c := &s.clients[0]
+	c.state, c.conn = stOpen, 2
+	s.removed(1, nat.Removal{Key: nat.Key{Client: 0, Conn: 2}, At: 10, Reason: nat.Expired})
+	s.removed(0, nat.Removal{Key: nat.Key{Client: 0, Conn: 1}, At: 12, Reason: nat.Evicted})
+	s.removed(0, nat.Removal{Key: nat.Key{Client: 0, Conn: 2}, At: 11, Reason: nat.Evicted})
+	if !c.is(fOrphan) || c.orphanAt != 10 || c.cause != causeIdleTimeout || c.box != 1 {
+		t.Fatalf("orphan %v at %v, cause %v, box %d; want the live connection's first removal (10, idle timeout, box 1)",
+			c.is(fOrphan), c.orphanAt, c.cause, c.box)
+	}
+}
