@@ -440,8 +440,14 @@ func (t *Table) makeRoom(now time.Duration) (slot int32, ok bool) {
 		next := t.slab[slot].next
 		t.stats.Evictions++
 		t.forget(slot, now, Evicted)
-		if next != none && t.warmVictim != nil {
-			t.warmVictim(t.slab[next].key.Client)
+		if next != none {
+			// Looking the next victim up now brings its place in the LRU's
+			// map into cache while this packet's work goes on; the eviction
+			// will move it to the front.
+			t.lru.Contains(next)
+			if t.warmVictim != nil {
+				t.warmVictim(t.slab[next].key.Client)
+			}
 		}
 		return slot, true
 	case EarlyDrop:
