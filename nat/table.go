@@ -200,6 +200,11 @@ type Table struct {
 	seq        uint64
 	nextPort   uint32
 	now        time.Duration
+	timeout    [numClasses]time.Duration // per class, from cfg
+	// quiet is a lower bound of the next expiry instant: Advance has
+	// nothing to do before it. Refreshes and removals only move expiries
+	// later; stamp lowers it for the entry it files.
+	quiet time.Duration
 	// mru is the slot of the most recently used entry (none if unknown):
 	// a packet for it needs no LRU lookup and no move to the front.
 	mru int32
@@ -225,7 +230,10 @@ func New(cfg Config, onRemove func(Removal)) (*Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nat: %w", err)
 	}
-	t := &Table{cfg: cfg, onRemove: onRemove, lru: lru, mru: none}
+	t := &Table{cfg: cfg, onRemove: onRemove, lru: lru, mru: none, quiet: math.MaxInt64}
+	for c := range numClasses {
+		t.timeout[c] = cfg.Timeouts.of(c)
+	}
 	for i := range t.lists {
 		t.lists[i] = list{none, none}
 	}
@@ -330,9 +338,16 @@ func (t *Table) Advance(now time.Duration) {
 		panic(fmt.Sprintf("nat: time went backwards (%v after %v)", now, t.now))
 	}
 	t.now = now
+	if now < t.quiet {
+		return
+	}
 	for {
 		slot, at, ok := t.nextExpiry()
 		if !ok || at > now {
+			t.quiet = at
+			if !ok {
+				t.quiet = math.MaxInt64
+			}
 			return
 		}
 		t.stats.Expiries++
@@ -422,6 +437,7 @@ func (t *Table) stamp(slot int32, now time.Duration) {
 	if assured {
 		list++
 	}
+	t.quiet = min(t.quiet, now+t.timeout[c])
 	t.seq++
 	e.lastRefresh = now
 	e.rank = t.seq<<8 | e.rank&0xff&^listBits | list
@@ -571,7 +587,7 @@ func (t *Table) nextExpiry() (slot int32, at time.Duration, ok bool) {
 			continue
 		}
 		e := &t.slab[h]
-		exp := e.lastRefresh + t.cfg.Timeouts.of(e.class())
+		exp := e.lastRefresh + t.timeout[e.class()]
 		if slot == none || exp < at || (exp == at && e.rank < t.slab[slot].rank) {
 			slot, at = h, exp
 		}
