@@ -272,12 +272,6 @@ func sortItems(its []item) {
 	}
 }
 
-// peek returns the next event's instant; the queue must not be empty.
-func (q *queue) peek() time.Duration {
-	q.ready()
-	return q.cb[q.pos].at
-}
-
 // pop removes and returns the earliest event; the queue must not be empty.
 func (q *queue) pop() event {
 	q.ready()
@@ -295,7 +289,7 @@ const progressEvery = 1 << 18
 // simulated time every progressEvery events, and stops the run by
 // returning false; runUntil then reports stopped.
 func (q *queue) runUntil(until time.Duration, handle func(event), progress func(time.Duration) bool) (n uint64, stopped bool) {
-	for q.ready() && q.peek() < until {
+	for q.ready() && q.cb[q.pos].at < until {
 		ev := q.pop()
 		handle(ev)
 		n++

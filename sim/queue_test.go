@@ -116,7 +116,7 @@ func TestRunUntilIsExclusive(t *testing.T) {
 			q.push(event{At: 7}) // scheduled by a handler, before until: runs
 		}
 	}, nil)
-	if n != 2 || !slices.Equal(ran, []time.Duration{5, 7}) || q.len() != 1 || q.peek() != 10 {
+	if n != 2 || !slices.Equal(ran, []time.Duration{5, 7}) || q.len() != 1 || q.pop().At != 10 {
 		t.Fatalf("ran %v (n=%d), left %d", ran, n, q.len())
 	}
 }
