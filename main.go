@@ -649,11 +649,10 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg := bench.Reference(*clients, *duration)
 	if *busy {
-		sc, err := scenarios.Load(bench.Busy, nil)
-		if err != nil {
+		var err error
+		if cfg, err = bench.BusyConfig(); err != nil {
 			return err
 		}
-		cfg = &sc.Config
 	}
 	limit, err := memoryLimit(*maxMemory)
 	if err != nil {
@@ -675,9 +674,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "workload\t%s, %d clients, %v simulated\n", cfg.Name, r.Clients, cfg.Duration)
 	fmt.Fprintf(tw, "wall time\t%.2f s\n", r.WallS)
-	fmt.Fprintf(tw, "heartbeats\t%d (%.3g per second)\n", r.Heartbeats, r.HeartbeatsPerS)
-	fmt.Fprintf(tw, "events\t%d (%.3g per second)\n", r.Events, r.EventsPerS)
-	fmt.Fprintf(tw, "packets\t%d (%.3g per second, %.0f ns each)\n", r.Packets, r.PacketsPerS, r.NsPerPacket)
+	fmt.Fprintf(tw, "heartbeats\t%d (%.2f million per second)\n", r.Heartbeats, r.HeartbeatsPerS/1e6)
+	fmt.Fprintf(tw, "events\t%d (%.2f million per second)\n", r.Events, r.EventsPerS/1e6)
+	fmt.Fprintf(tw, "packets\t%d (%.2f million per second, %.0f ns each)\n", r.Packets, r.PacketsPerS/1e6, r.NsPerPacket)
 	fmt.Fprintf(tw, "live heap\t%s (%.0f B per client, after a collection half-way through)\n", bytesText(int64(r.LiveHeapBytes)), r.LivePerClientB)
 	fmt.Fprintf(tw, "peak heap\t%s (%.0f B per client, garbage included)\n", bytesText(int64(r.PeakHeapBytes)), r.HeapPerClientB)
 	if r.RSSMeasured {

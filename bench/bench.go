@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/natsim/natsim/nat"
+	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
 )
 
@@ -139,3 +140,18 @@ func peakRSS() (uint64, bool) {
 // both ways, TCP keepalive, a 40 ms RTT) costs no more than twice the
 // reference per packet.
 const Busy = "scenarios/aws-nat-gateway-grpc.yaml"
+
+// BusyConfig is Busy's configuration, from the copy built into the
+// binary.
+func BusyConfig() (*sim.Config, error) {
+	name := strings.TrimPrefix(Busy, "scenarios/")
+	data, err := scenarios.Examples.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := scenarios.Parse(Busy, data, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &sc.Config, nil
+}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/natsim/natsim/batch"
-	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
 )
 
@@ -16,11 +15,11 @@ var update = flag.Bool("update", false, "rewrite the golden reference result")
 
 // busy loads the busy scenario, one replication.
 func busy(t testing.TB) *sim.Config {
-	sc, err := scenarios.Load("../"+Busy, nil)
+	cfg, err := BusyConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &sc.Config
+	return cfg
 }
 
 // TestResultsUnchanged runs the full reference workload (100,000 clients,

@@ -24,8 +24,11 @@ type Problem struct {
 
 func (p Problem) String() string {
 	where := fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
-	if p.Flag != "" {
+	switch {
+	case p.Flag != "":
 		where = p.Flag
+	case p.Line == 0:
+		where = p.File // a problem with the file as a whole
 	}
 	var b strings.Builder
 	b.WriteString(where)
