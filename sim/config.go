@@ -302,3 +302,28 @@ func (c *Config) horizon() time.Duration {
 	}
 	return h + h/4
 }
+
+// timers is about how many events wait in the queue at once: one per
+// recurring timer of every client (its keepalive or ping timer, a server
+// ping's watchdog, its up and down messages, its session's end), which
+// sizes the queue's calendar at about one event per bucket.
+func (c *Config) timers() int {
+	n := 0
+	for _, g := range c.Groups {
+		per := 1
+		if g.Keepalive.Type == KeepaliveServerApp {
+			per++
+		}
+		if !g.Up.Interval.IsZero() {
+			per++
+		}
+		if !g.Down.Interval.IsZero() {
+			per++
+		}
+		if g.Session != nil {
+			per++
+		}
+		n += g.Count * per
+	}
+	return n
+}

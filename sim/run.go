@@ -188,7 +188,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	s.clients = make([]client, total)
 	s.ports = make([]uint32, total*(len(s.boxes)-1))
 	s.retries = make(map[uint32]retry)
-	s.q = newQueue(cfg.horizon(), total)
+	s.q = newQueue(cfg.horizon(), cfg.timers())
 	s.q.warm = s.warm
 	for i := range s.boxes {
 		s.boxes[i].t.Reserve(total)
