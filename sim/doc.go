@@ -6,9 +6,10 @@
 // # Engine
 //
 // Simulated time is a time.Duration since the start of the run. One run
-// is one goroutine with one event queue (a 4-ary heap of pointer-free
-// events ordered by time, then by scheduling order, so events at the
-// same instant run first-come first-served). Clients are state machines
+// is one goroutine with one event queue (a calendar of pointer-free
+// events, with a 4-ary heap for those beyond its horizon, ordered by
+// time, then by scheduling order, so events at the same instant run
+// first-come first-served). Clients are state machines
 // whose methods are the events' handlers; there is no goroutine per
 // client. An event carries the connection stamp it was scheduled for and
 // is ignored when it comes up for a connection that has been replaced
@@ -19,6 +20,10 @@
 // from its own PCG stream seeded from (seed, replication, group name,
 // index in group), so adding a client or a group leaves the others'
 // draws unchanged.
+//
+// A large run waits on memory more than it computes: a client's state is
+// one 64-byte line, and the queue prefetches the items and client states
+// of the events a few calendar buckets ahead (PERFORMANCE.md).
 //
 // # Choices where MODEL.md is silent
 //
