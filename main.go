@@ -635,12 +635,13 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", "bench [--clients N] [--duration D] [--busy] [--json]", stdout)
+	fs := newFlags("bench", "bench [--clients N] [--duration D] [--busy] [--json] [--quiet]", stdout)
 	clients := fs.Int("clients", 100000, "clients in the reference workload (capacity is 80% of them)")
 	duration := fs.Duration("duration", time.Hour, "simulated time")
 	busy := fs.Bool("busy", false, "measure the busy example ("+bench.Busy+") instead")
 	asJSON := fs.Bool("json", false, "print the measurement as JSON")
 	maxMemory := fs.String("max-memory", "", "refuse runs estimated to need more than this (default 75% of this machine)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -662,7 +663,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	batch.TuneGC(limit, 1)
-	r, _, err := bench.Measure(cfg)
+	prog := newProgress(stderr, *quiet, []time.Duration{cfg.Duration})
+	r, _, err := bench.Measure(cfg, func(at time.Duration) { prog.Reached(0, at) })
+	prog.done()
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,9 @@ type Report struct {
 
 // Measure runs cfg once and measures it. Heartbeats are app keepalive
 // exchanges (a ping and its pong), counted from the keepalive packets.
-func Measure(cfg *sim.Config) (Report, *sim.RunResult, error) {
+// reached, if not nil, is told the simulated time now and then, for a
+// progress display.
+func Measure(cfg *sim.Config, reached func(time.Duration)) (Report, *sim.RunResult, error) {
 	clients := 0
 	for _, g := range cfg.Groups {
 		clients += g.Count
@@ -86,6 +88,9 @@ func Measure(cfg *sim.Config) (Report, *sim.RunResult, error) {
 		}
 		metrics.Read(sample)
 		peakHeap = max(peakHeap, sample[0].Value.Uint64())
+		if reached != nil {
+			reached(at)
+		}
 		return true
 	}
 	start := time.Now()
@@ -94,7 +99,8 @@ func Measure(cfg *sim.Config) (Report, *sim.RunResult, error) {
 	if err != nil {
 		return Report{}, nil, err
 	}
-	progress(0)
+	metrics.Read(sample)
+	peakHeap = max(peakHeap, sample[0].Value.Uint64())
 	runtime.ReadMemStats(&ms)
 	rss, ok := peakRSS()
 	var ka float64

@@ -61,7 +61,7 @@ func check(t *testing.T, cfg *sim.Config, golden string) {
 func BenchmarkReference(b *testing.B) {
 	batch.TuneGC(0, 1)
 	for range b.N {
-		r, _, err := Measure(Reference(100000, time.Hour))
+		r, _, err := Measure(Reference(100000, time.Hour), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func BenchmarkBusy(b *testing.B) {
 	batch.TuneGC(0, 1)
 	cfg := busy(b)
 	for range b.N {
-		r, _, err := Measure(cfg)
+		r, _, err := Measure(cfg, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
