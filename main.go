@@ -321,7 +321,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	for rep := range batchJobs {
 		batchJobs[rep] = batch.Job{Config: &sc.Config, Replication: rep}
 	}
-	batch.TuneGC(lf.limit, min(*jobs, len(batchJobs)))
+	batch.TuneGC(lf.limit, len(batchJobs), *jobs)
 	prog := newProgress(stderr, *quiet, jobSpans(batchJobs))
 	runs, err := batch.Run(batchJobs, *jobs, prog, nil)
 	prog.done()
@@ -440,12 +440,12 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if *jobs < 1 {
 		return usagef("--jobs must be at least 1")
 	}
-	limit, _ := memoryLimit("")
-	batch.TuneGC(limit, *jobs)
 	size := validate.Short
 	if *full {
 		size = validate.Full
 	}
+	limit, _ := memoryLimit("")
+	batch.TuneGC(limit, len(validate.Jobs(size)), *jobs)
 	prog := newProgress(stderr, *quiet, jobSpans(validate.Jobs(size)))
 	checks, err := validate.Run(size, *jobs, prog)
 	prog.done()
@@ -554,7 +554,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 			jobPoint = append(jobPoint, pi)
 		}
 	}
-	batch.TuneGC(lf.limit, min(*jobs, len(jobSpans)))
+	batch.TuneGC(lf.limit, len(jobSpans), *jobs)
 	prog := newProgress(stderr, *quiet, jobSpans)
 	prog.countPoints(jobPoint, labels, *quiet)
 	stop, release := interrupts(stderr)
@@ -662,7 +662,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if err := fits(cfg.Name, cfg, limit, stderr, true); err != nil {
 		return err
 	}
-	batch.TuneGC(limit, 1)
+	batch.TuneGC(limit, 1, 1)
 	prog := newProgress(stderr, *quiet, []time.Duration{cfg.Duration})
 	r, _, err := bench.Measure(cfg, func(at time.Duration) { prog.Reached(0, at) })
 	prog.done()

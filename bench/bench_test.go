@@ -59,7 +59,7 @@ func check(t *testing.T, cfg *sim.Config, golden string) {
 // BenchmarkReference is the reference workload (100,000 clients, one
 // simulated hour) in heartbeats per second of wall time.
 func BenchmarkReference(b *testing.B) {
-	batch.TuneGC(0, 1)
+	batch.TuneGC(0, 1, 1)
 	for range b.N {
 		r, _, err := Measure(Reference(100000, time.Hour), nil)
 		if err != nil {
@@ -74,7 +74,7 @@ func BenchmarkReference(b *testing.B) {
 // BenchmarkBusy is the busy scenario, in nanoseconds per packet (to
 // compare with BenchmarkReference's).
 func BenchmarkBusy(b *testing.B) {
-	batch.TuneGC(0, 1)
+	batch.TuneGC(0, 1, 1)
 	cfg := busy(b)
 	for range b.N {
 		r, _, err := Measure(cfg, nil)

@@ -129,7 +129,7 @@ func BenchmarkSweepTwoJobs(b *testing.B) {
 	for range b.N {
 		var took [2]time.Duration
 		for i, jobs := range []int{1, 2} {
-			batch.TuneGC(0, jobs) // as natsim sweep --jobs N does
+			batch.TuneGC(0, len(pts), jobs) // as natsim sweep --jobs N does
 			start := time.Now()
 			if _, err := Run(pts, keys, jobs, nil, nil); err != nil {
 				b.Fatal(err)
