@@ -305,8 +305,7 @@ func (c *Config) horizon() time.Duration {
 
 // timers is about how many events wait in the queue at once: one per
 // recurring timer of every client (its keepalive or ping timer, a server
-// ping's watchdog, its up and down messages, its session's end), which
-// sizes the queue's calendar at about one event per bucket.
+// ping's watchdog, its up and down messages, its session's end).
 func (c *Config) timers() int {
 	n := 0
 	for _, g := range c.Groups {
@@ -326,4 +325,36 @@ func (c *Config) timers() int {
 		n += g.Count * per
 	}
 	return n
+}
+
+// firings is about how many of the clients' recurring timers fire per
+// second: each keepalive, ping, message and session timer once per mean
+// period. The queue's calendar has a bucket for about every firing over
+// its horizon, so that a bucket holds a few events (a firing brings a
+// packet or two with it) and is sorted cheaply.
+func (c *Config) firings() float64 {
+	var rate float64
+	per := func(d time.Duration) float64 {
+		if d <= 0 {
+			return 0
+		}
+		return 1 / d.Seconds()
+	}
+	for _, g := range c.Groups {
+		k := g.Keepalive
+		r := per(k.Interval)
+		if k.Type == KeepaliveTCP {
+			r = per(k.Idle)
+		}
+		for _, d := range []Dist{g.Up.Interval, g.Down.Interval} {
+			if !d.IsZero() {
+				r += per(time.Duration(d.Mean()))
+			}
+		}
+		if g.Session != nil {
+			r += per(time.Duration(g.Session.Lifetime.Mean() + g.Session.Think.Mean()))
+		}
+		rate += r * float64(g.Count)
+	}
+	return rate
 }

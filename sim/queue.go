@@ -136,12 +136,13 @@ const ahead = 4
 
 const noNode int32 = -1
 
-// newQueue makes a queue whose calendar has a bucket for about every
-// event of size and covers horizon ahead (the longest period that recurs
-// for every client).
-func newQueue(horizon time.Duration, size int) *queue {
+// newQueue makes a queue whose calendar covers horizon ahead (the longest
+// period that recurs for every client) in about buckets buckets (a power
+// of two at most, between 2^12 and 2^21), and whose pool starts with room
+// for size events.
+func newQueue(horizon time.Duration, buckets float64, size int) *queue {
 	nb := int64(1) << 12
-	for nb < int64(size) && nb < 1<<21 {
+	for float64(2*nb) <= buckets && nb < 1<<21 {
 		nb <<= 1
 	}
 	shift := uint(0)

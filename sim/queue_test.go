@@ -31,7 +31,7 @@ func TestHeapInvariant(t *testing.T) {
 }
 
 func TestQueueSameInstantIsFIFO(t *testing.T) {
-	q := newQueue(time.Second, 10)
+	q := newQueue(time.Second, 10, 10)
 	for i := range 100 {
 		q.push(event{At: time.Duration(i % 3), Arg: uint32(i)})
 	}
@@ -61,7 +61,7 @@ func TestQueueSameInstantIsFIFO(t *testing.T) {
 func TestQueueMatchesSort(t *testing.T) {
 	for _, horizon := range []time.Duration{time.Microsecond, time.Millisecond, time.Second} {
 		r := rand.New(rand.NewPCG(1, uint64(horizon)))
-		q := newQueue(horizon, 1)
+		q := newQueue(horizon, 1, 1)
 		type queued struct {
 			ev  event
 			seq uint64
@@ -106,7 +106,7 @@ func TestQueueMatchesSort(t *testing.T) {
 }
 
 func TestRunUntilIsExclusive(t *testing.T) {
-	q := newQueue(time.Second, 1)
+	q := newQueue(time.Second, 1, 1)
 	var ran []time.Duration
 	q.push(event{At: 5})
 	q.push(event{At: 10})
@@ -126,7 +126,7 @@ func TestRunUntilIsExclusive(t *testing.T) {
 // client has moved on (the flag is checked when the event comes up, as in
 // ns-3).
 func TestCancelByStamp(t *testing.T) {
-	q := newQueue(time.Second, 1)
+	q := newQueue(time.Second, 1, 1)
 	stamp := uint32(1)
 	q.push(event{At: 10, Conn: stamp})
 	stamp++ // the connection was replaced: the pending event is cancelled
@@ -145,7 +145,7 @@ func TestCancelByStamp(t *testing.T) {
 // BenchmarkQueue is a population of 100,000 periodic timers: each pop
 // schedules the same timer one period (about 60 s) later.
 func BenchmarkQueue(b *testing.B) {
-	q := newQueue(75*time.Second, 100000)
+	q := newQueue(75*time.Second, 100000, 100000)
 	r := rand.New(rand.NewPCG(1, 1))
 	for i := range 100000 {
 		q.push(event{At: time.Duration(r.Int64N(int64(time.Minute))), Client: uint32(i)})

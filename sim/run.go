@@ -188,7 +188,8 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	s.clients = make([]client, total)
 	s.ports = make([]uint32, total*(len(s.boxes)-1))
 	s.retries = make(map[uint32]retry)
-	s.q = newQueue(cfg.horizon(), cfg.timers())
+	horizon := cfg.horizon()
+	s.q = newQueue(horizon, horizon.Seconds()*cfg.firings(), cfg.timers())
 	s.q.warm = s.warm
 	for i := range s.boxes {
 		s.boxes[i].t.Reserve(total)
