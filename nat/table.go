@@ -184,7 +184,9 @@ type Table struct {
 	// room, or a free one, is moved to the front under the same key for
 	// the new entry, so that the table allocates nothing and changes no
 	// map once it has grown. Free slots may sit anywhere in the order,
-	// but the table evicts only when full, when there are none.
+	// but the table evicts only when full, when there are none. Only a
+	// capacity-limited LRU table keeps one (nil otherwise): no other
+	// policy ever asks for the least recently used entry.
 	lru  *simplelru.LRU[int32, struct{}]
 	slab []entry
 	free []int32
@@ -222,15 +224,14 @@ func New(cfg Config, onRemove func(Removal)) (*Table, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	size := cfg.Capacity
-	if size == 0 {
-		size = math.MaxInt
+	t := &Table{cfg: cfg, onRemove: onRemove, mru: none, quiet: math.MaxInt64}
+	if cfg.WhenFull == LRU && cfg.Capacity > 0 {
+		lru, err := simplelru.NewLRU[int32, struct{}](cfg.Capacity, nil)
+		if err != nil {
+			return nil, fmt.Errorf("nat: %w", err)
+		}
+		t.lru = lru
 	}
-	lru, err := simplelru.NewLRU[int32, struct{}](size, nil)
-	if err != nil {
-		return nil, fmt.Errorf("nat: %w", err)
-	}
-	t := &Table{cfg: cfg, onRemove: onRemove, lru: lru, mru: none, quiet: math.MaxInt64}
 	for c := range numClasses {
 		t.timeout[c] = cfg.Timeouts.of(c)
 	}
@@ -295,7 +296,7 @@ func (t *Table) Packet(now time.Duration, key Key, p Packet) Outcome {
 		// A reply to the packet just seen: the entry is already at the front.
 		slot, ok = t.mru, true
 	} else if slot, ok = t.lookup(key); ok && refresh {
-		t.lru.Get(slot) // to the front
+		t.toFront(slot)
 		t.mru = slot
 	}
 	if ok {
@@ -485,20 +486,30 @@ func (t *Table) makeRoom(now time.Duration) (slot int32, ok bool) {
 	}
 }
 
+// toFront makes slot the most recently used, in a table that keeps the
+// order.
+func (t *Table) toFront(slot int32) {
+	if t.lru != nil {
+		t.lru.Get(slot)
+	}
+}
+
 // insert makes key's entry in slot reuse, just evicted, or (none) in a
 // free or new slot.
 func (t *Table) insert(now time.Duration, key Key, p Packet, reuse int32) Outcome {
 	slot := reuse
 	switch n := len(t.free); {
 	case slot != none:
-		t.lru.Get(slot) // to the front
+		t.toFront(slot)
 	case n > 0:
 		slot, t.free = t.free[n-1], t.free[:n-1]
-		t.lru.Get(slot)
+		t.toFront(slot)
 	default:
 		t.slab = append(t.slab, entry{})
 		slot = int32(len(t.slab) - 1)
-		t.lru.Add(slot, struct{}{})
+		if t.lru != nil {
+			t.lru.Add(slot, struct{}{})
+		}
 	}
 	if int(key.Client) >= len(t.byClient) {
 		t.growClients(max(int(key.Client)+1, 2*len(t.byClient)))

@@ -348,8 +348,8 @@ func checkInvariants(t *testing.T, tab *Table) {
 			t.Fatalf("list %d tail %d, want %d", l, tab.lists[l].tail, prev)
 		}
 	}
-	if n != tab.Len() || tab.lru.Len() != len(tab.slab) {
-		t.Fatalf("lists hold %d, len %d; lru %d slots, slab %d", n, tab.Len(), tab.lru.Len(), len(tab.slab))
+	if n != tab.Len() {
+		t.Fatalf("lists hold %d, len %d", n, tab.Len())
 	}
 	chained := 0
 	for _, s := range tab.byClient {
@@ -360,7 +360,16 @@ func checkInvariants(t *testing.T, tab *Table) {
 	if chained != n {
 		t.Fatalf("client chains hold %d, lists %d", chained, n)
 	}
+	if tab.lru == nil {
+		if tab.cfg.WhenFull == LRU && tab.cfg.Capacity > 0 {
+			t.Fatal("a capacity-limited LRU table without its LRU")
+		}
+		return
+	}
 	// The LRU holds every slot; the used ones in refresh order.
+	if tab.lru.Len() != len(tab.slab) {
+		t.Fatalf("lru %d slots, slab %d", tab.lru.Len(), len(tab.slab))
+	}
 	free := make(map[int32]bool)
 	for _, s := range tab.free {
 		free[s] = true
