@@ -51,10 +51,11 @@
 //
 // # Cost
 //
-// Recency order is golang-lru/v2's simplelru (a map plus a doubly linked
-// list) over the slots of a slab of entries; a slot evicted from a full
-// table is moved to the front and reused for the new entry, so a miss
-// allocates nothing. A flow's entry is found through the chain of its
+// Recency order, which only a capacity-limited LRU table needs, is
+// golang-lru/v2's simplelru (a map plus a doubly linked list) over the
+// slots of a slab of entries; a slot evicted from a full table is moved
+// to the front and reused for the new entry, so a miss allocates
+// nothing. A flow's entry is found through the chain of its
 // client's entries (Key.Client indexes a dense array: clients are
 // numbered from 0). Expiry order is kept in one intrusive list per
 // (timeout class, assured) pair over the slab: within a class every entry
