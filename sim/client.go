@@ -113,6 +113,13 @@ func (s *sim) decideBreak(ci uint32, c *client) {
 	}
 }
 
+// editRetry changes a client's retry state, making it if need be.
+func (s *sim) editRetry(ci uint32, edit func(*retry)) {
+	r := s.retries[ci]
+	edit(&r)
+	s.retries[ci] = r
+}
+
 // setRetry stores a client's retry state, or drops it when there is
 // nothing left to hold.
 func (s *sim) setRetry(ci uint32, c *client, r retry) {
@@ -307,17 +314,13 @@ func (s *sim) upMessage(ci uint32, c *client) {
 	switch {
 	case !s.inWindow():
 	case pending:
-		r := s.retries[ci]
-		r.stuckUp++ // delivered if a later packet remaps, else lost
-		s.retries[ci] = r
+		s.editRetry(ci, func(r *retry) { r.stuckUp++ }) // delivered if a later packet remaps, else lost
 	case res != passed:
 		g.m.lostUp++
 	}
 	if (res == dropped || res == refused) && g.Proto == nat.TCP && !c.is(fCliRetrying) {
 		c.on(fCliRetrying)
-		r := s.retries[ci]
-		r.cliSince = s.now
-		s.retries[ci] = r
+		s.editRetry(ci, func(r *retry) { r.cliSince = s.now })
 		s.at(s.now+g.RetransmitTimeout, event{Kind: evClientRTO, Client: ci, Conn: c.conn})
 	}
 	s.toServer(ci, c, res, pData)
@@ -404,18 +407,15 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 		switch {
 		case arg&pCounted == 0:
 		case c.is(fOrphan):
-			r := s.retries[ci]
-			r.stuckDown++ // delivered if the client remaps in time, else lost
-			s.retries[ci] = r
+			s.editRetry(ci, func(r *retry) { r.stuckDown++ }) // delivered if the client remaps in time, else lost
 		default:
 			g.m.lostDown++
 		}
 		if retransmits && !c.is(fSrvRetrying) && c.is(fSrvOpen) {
 			c.on(fSrvRetrying)
-			r := s.retries[ci]
-			r.srvSince = s.now - s.down
-			s.retries[ci] = r
-			s.at(r.srvSince+g.RetransmitTimeout, event{Kind: evServerRTO, Client: ci, Conn: c.conn})
+			since := s.now - s.down
+			s.editRetry(ci, func(r *retry) { r.srvSince = since })
+			s.at(since+g.RetransmitTimeout, event{Kind: evServerRTO, Client: ci, Conn: c.conn})
 		}
 		return
 	}
