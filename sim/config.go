@@ -303,37 +303,15 @@ func (c *Config) horizon() time.Duration {
 	return h + h/4
 }
 
-// timers is about how many events wait in the queue at once: one per
-// recurring timer of every client (its keepalive or ping timer, a server
-// ping's watchdog, its up and down messages, its session's end).
-func (c *Config) timers() int {
-	n := 0
-	for _, g := range c.Groups {
-		per := 1
-		if g.Keepalive.Type == KeepaliveServerApp {
-			per++
-		}
-		if !g.Up.Interval.IsZero() {
-			per++
-		}
-		if !g.Down.Interval.IsZero() {
-			per++
-		}
-		if g.Session != nil {
-			per++
-		}
-		n += g.Count * per
-	}
-	return n
-}
-
-// firings is about how many of the clients' recurring timers fire per
-// second: each keepalive, ping, message and session timer once per mean
-// period. The queue's calendar has a bucket for about every firing over
-// its horizon, so that a bucket holds a few events (a firing brings a
-// packet or two with it) and is sorted cheaply.
-func (c *Config) firings() float64 {
-	var rate float64
+// timers describes the clients' recurring timers (a keepalive or ping
+// timer, a server ping's watchdog, up and down messages, a session's
+// end): how many wait in the queue at once, one per timer of every
+// client, and about how many fire per second, each once per mean period
+// (the watchdog, pushed back by every ping, hardly ever). The queue's
+// calendar has a bucket for about every firing over its horizon, so that
+// a bucket holds a few events (a firing brings a packet or two with it)
+// and is sorted cheaply.
+func (c *Config) timers() (waiting int, firings float64) {
 	per := func(d time.Duration) float64 {
 		if d <= 0 {
 			return 0
@@ -342,19 +320,25 @@ func (c *Config) firings() float64 {
 	}
 	for _, g := range c.Groups {
 		k := g.Keepalive
-		r := per(k.Interval)
-		if k.Type == KeepaliveTCP {
-			r = per(k.Idle)
+		n, rate := 1, per(k.Interval)
+		switch k.Type {
+		case KeepaliveTCP:
+			rate = per(k.Idle)
+		case KeepaliveServerApp:
+			n++
 		}
 		for _, d := range []Dist{g.Up.Interval, g.Down.Interval} {
 			if !d.IsZero() {
-				r += per(time.Duration(d.Mean()))
+				n++
+				rate += per(time.Duration(d.Mean()))
 			}
 		}
 		if g.Session != nil {
-			r += per(time.Duration(g.Session.Lifetime.Mean() + g.Session.Think.Mean()))
+			n++
+			rate += per(time.Duration(g.Session.Lifetime.Mean() + g.Session.Think.Mean()))
 		}
-		rate += r * float64(g.Count)
+		waiting += g.Count * n
+		firings += rate * float64(g.Count)
 	}
-	return rate
+	return waiting, firings
 }

@@ -189,7 +189,8 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	s.ports = make([]uint32, total*(len(s.boxes)-1))
 	s.retries = make(map[uint32]retry)
 	horizon := cfg.horizon()
-	s.q = newQueue(horizon, horizon.Seconds()*cfg.firings(), cfg.timers())
+	waiting, firings := cfg.timers()
+	s.q = newQueue(horizon, horizon.Seconds()*firings, waiting)
 	s.q.warm = s.warm
 	for i := range s.boxes {
 		s.boxes[i].t.Reserve(total)
