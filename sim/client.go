@@ -303,11 +303,7 @@ func (s *sim) upMessage(ci uint32, c *client) {
 		return
 	}
 	g := s.group(c)
-	s.at(s.now+g.Up.Interval.sample(&c.rng), event{Kind: evUp, Client: ci, Conn: c.conn})
-	s.sawData(c)
-	if s.inWindow() {
-		g.m.sentUp++
-	}
+	s.message(ci, c, evUp, g.Up.Interval, &g.m.sentUp)
 	res := s.crossOut(ci, c, nat.Data)
 	pending := c.is(fOrphan) && res == refused
 	s.settleOut(ci, c, res)
@@ -331,12 +327,19 @@ func (s *sim) downMessage(ci uint32, c *client) {
 		return
 	}
 	g := s.group(c)
-	s.at(s.now+g.Down.Interval.sample(&c.rng), event{Kind: evDown, Client: ci, Conn: c.conn})
+	s.message(ci, c, evDown, g.Down.Interval, &g.m.sentDown)
+	s.toClient(ci, c, pData)
+}
+
+// message is the common part of sending an up or down message: the next
+// one of its direction is scheduled a gap later, the data is noted for
+// idle_only, and it is counted as sent inside the window.
+func (s *sim) message(ci uint32, c *client, kind evKind, gap Dist, sent *uint64) {
+	s.at(s.now+gap.sample(&c.rng), event{Kind: kind, Client: ci, Conn: c.conn})
 	s.sawData(c)
 	if s.inWindow() {
-		g.m.sentDown++
+		*sent++
 	}
-	s.toClient(ci, c, pData)
 }
 
 // atServer is a client packet reaching the server.
