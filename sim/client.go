@@ -418,7 +418,9 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 			c.on(fSrvRetrying)
 			since := s.now - s.down
 			s.editRetry(ci, func(r *retry) { r.srvSince = since })
-			s.at(since+g.RetransmitTimeout, event{Kind: evServerRTO, Client: ci, Conn: c.conn})
+			// A timeout shorter than the one-way delay has run out already:
+			// the server gives up now, never in the past.
+			s.at(max(since+g.RetransmitTimeout, s.now), event{Kind: evServerRTO, Client: ci, Conn: c.conn})
 		}
 		return
 	}

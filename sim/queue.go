@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -124,6 +125,7 @@ type queue struct {
 	inCal  int  // items in the buckets' lists (not in cb)
 	over   eventHeap
 	seq    uint64
+	now    time.Duration // instant of the last event popped
 	// warm, if not nil, is given the client of the first events a few
 	// buckets ahead whenever a bucket is loaded, to prefetch their state.
 	warm func(client uint32)
@@ -174,7 +176,13 @@ func (q *queue) link(it item) {
 }
 
 // push schedules ev; events at the same instant pop in push order.
+// An instant before the last event popped is a programming error (the
+// calendar would file it a whole cycle late and time would go backwards),
+// so push panics on it, as ns-3's Simulator::Schedule does.
 func (q *queue) push(ev event) {
+	if ev.At < q.now {
+		panic(fmt.Sprintf("sim: event %d scheduled at %v, before the current instant %v", ev.Kind, ev.At, q.now))
+	}
 	q.seq++
 	it := item{at: ev.At, order: q.seq<<8 | uint64(ev.Kind), client: ev.Client, conn: ev.Conn, arg: ev.Arg}
 	abs := int64(ev.At) >> q.shift
@@ -192,6 +200,7 @@ func (q *queue) push(ev event) {
 	}
 }
 
+// len returns the number of events queued.
 func (q *queue) len() int { return q.inCal + len(q.cb) - q.pos + q.over.len() }
 
 // ready positions the queue at its next event and reports whether there
@@ -278,6 +287,7 @@ func (q *queue) pop() event {
 	q.ready()
 	ev := q.cb[q.pos].event()
 	q.pos++
+	q.now = ev.At
 	return ev
 }
 
