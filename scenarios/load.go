@@ -508,6 +508,9 @@ func (r *resolver) keepalive(path string, k *KeepaliveSpec, proto nat.Proto) sim
 		out.Idle = r.positive(path+".idle", k.Idle, linuxKeepaliveIdle)
 		out.Interval = r.positive(path+".interval", k.Interval, linuxKeepaliveInterval)
 		out.Count = r.count(path+".count", k.Count, linuxKeepaliveCount, 1)
+		if out.Count > sim.MaxKeepaliveCount {
+			r.bad(path+".count", fmt.Sprintf("must be at most %d (Linux refuses a larger TCP_KEEPCNT)", sim.MaxKeepaliveCount), strconv.Itoa(out.Count))
+		}
 	case sim.KeepaliveApp, sim.KeepaliveServerApp:
 		if r.required(path+".interval", k.Interval != nil, " for an app keepalive") {
 			out.Interval = r.positive(path+".interval", k.Interval, 0)
@@ -522,6 +525,9 @@ func (r *resolver) keepalive(path string, k *KeepaliveSpec, proto nat.Proto) sim
 			}
 		}
 		out.Misses = r.count(path+".misses", k.Misses, 1, 1)
+		if out.Misses > sim.MaxMisses {
+			r.bad(path+".misses", fmt.Sprintf("must be at most %d", sim.MaxMisses), strconv.Itoa(out.Misses))
+		}
 		if r.required(path+".request_bytes", k.RequestBytes != nil, " for an app keepalive") {
 			out.RequestBytes = r.count(path+".request_bytes", k.RequestBytes, 0, 1)
 		}

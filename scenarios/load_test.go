@@ -185,3 +185,23 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestCountersARealStackWouldRefuse(t *testing.T) {
+	// Linux caps TCP_KEEPCNT at 127; a client counts missed pongs in a byte.
+	for _, tc := range []struct {
+		file string
+		set  []string
+		want string
+	}{
+		{"aws-nat-gateway-grpc.yaml", []string{"clients.grpc.keepalive.count=128"}, `clients.grpc.keepalive.count: must be at most 127`},
+		{"aws-nat-gateway-grpc.yaml", []string{"clients.grpc.keepalive.count=300"}, `(got 300)`},
+		{"cellular-cgnat-push.yaml", []string{"clients.phones.keepalive.misses=256"}, `clients.phones.keepalive.misses: must be at most 255`},
+	} {
+		if _, err := Load(tc.file, tc.set); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want %q", tc.set, err, tc.want)
+		}
+	}
+	if _, err := Load("aws-nat-gateway-grpc.yaml", []string{"clients.grpc.keepalive.count=127"}); err != nil {
+		t.Errorf("count 127: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"time"
 
 	"github.com/natsim/natsim/nat"
@@ -168,7 +169,9 @@ func (s *sim) retryLater(ci uint32, c *client) {
 	if c.attempt < 40 && rc.Backoff<<c.attempt < ceil && rc.Backoff<<c.attempt > 0 {
 		ceil = rc.Backoff << c.attempt
 	}
-	c.attempt++
+	if c.attempt < math.MaxUint8 {
+		c.attempt++ // saturates: the wait is capped long before
+	}
 	s.at(s.now+uniformDur(&c.rng, 0, ceil), event{Kind: evConnect, Client: ci, Conn: c.conn})
 }
 

@@ -64,10 +64,10 @@ type Keepalive struct {
 	Type          KeepaliveType
 	Idle          time.Duration // TCP: idle time before the first probe
 	Interval      time.Duration // TCP: between unanswered probes; app: between pings
-	Count         int           // TCP: unanswered probes before the connection is dead
+	Count         int           // TCP: unanswered probes before the connection is dead, 1 to MaxKeepaliveCount
 	Jitter        time.Duration // app: each interval is drawn uniform in Interval±Jitter
 	Timeout       time.Duration // app: a pong later than this is a miss
-	Misses        int           // app: misses in a row before the connection is dead
+	Misses        int           // app: misses in a row before the connection is dead, 1 to MaxMisses
 	RequestBytes  int           // app: size of a ping, bytes
 	ResponseBytes int           // app: size of a pong, bytes
 	IdleOnly      bool          // app: ping only when no data flowed during the interval
@@ -221,11 +221,11 @@ func (c *Config) Validate() error {
 		if g.Keepalive.Type == KeepaliveTCP && g.Proto != nat.TCP {
 			add("group %s: TCP keepalive needs protocol tcp", g.Name)
 		}
-		if k := g.Keepalive; k.Type >= KeepaliveApp && (k.Interval <= 0 || k.Jitter < 0 || k.Jitter >= k.Interval || k.Timeout <= 0 || k.Misses <= 0) {
-			add("group %s: app keepalive needs interval > jitter >= 0, timeout > 0, misses > 0", g.Name)
+		if k := g.Keepalive; k.Type >= KeepaliveApp && (k.Interval <= 0 || k.Jitter < 0 || k.Jitter >= k.Interval || k.Timeout <= 0 || k.Misses <= 0 || k.Misses > MaxMisses) {
+			add("group %s: app keepalive needs interval > jitter >= 0, timeout > 0, misses in 1..%d", g.Name, MaxMisses)
 		}
-		if k := g.Keepalive; k.Type == KeepaliveTCP && (k.Idle <= 0 || k.Interval <= 0 || k.Count <= 0) {
-			add("group %s: TCP keepalive needs idle, interval and count > 0", g.Name)
+		if k := g.Keepalive; k.Type == KeepaliveTCP && (k.Idle <= 0 || k.Interval <= 0 || k.Count <= 0 || k.Count > MaxKeepaliveCount) {
+			add("group %s: TCP keepalive needs idle and interval > 0, count in 1..%d", g.Name, MaxKeepaliveCount)
 		}
 		if g.Reconnect.Backoff <= 0 || g.Reconnect.MaxBackoff < g.Reconnect.Backoff {
 			add("group %s: reconnect needs 0 < backoff <= max_backoff", g.Name)
@@ -245,6 +245,15 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// MaxKeepaliveCount is the most TCP keepalive probes a connection may
+// leave unanswered before it is dead: Linux refuses a larger TCP_KEEPCNT
+// (MAX_TCP_KEEPCNT, 127).
+const MaxKeepaliveCount = 127
+
+// MaxMisses is the most app pongs a connection may miss in a row before it
+// is dead: a client counts them in one byte.
+const MaxMisses = 255
 
 // maxPath bounds the number of middleboxes on a path.
 const maxPath = 16

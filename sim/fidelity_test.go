@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -43,4 +44,24 @@ func TestRetransmitTimeoutShorterThanOneWayDelay(t *testing.T) {
 	if r.Breaks.Total != 10 || r.Detection.Undetected != 10 || r.LostDown != 10 || r.SentDown != 10 {
 		t.Fatalf("breaks %v undetected %v lost down %v of %v; want 10 of each", r.Breaks.Total, r.Detection.Undetected, r.LostDown, r.SentDown)
 	}
+}
+
+func TestBackoffExponentSaturates(t *testing.T) {
+	// One client holds the only entry of a refusing table for the whole
+	// run (its timeout outlasts it); 20 others are refused at every
+	// attempt. Attempt k waits U[0, min(max, backoff 2^k)); with backoff
+	// 1 ms and max 1 s the first ten retries wait 0.5115 s on average in
+	// all (sum of 2^k ms / 2, k = 0..9) and every later one 0.5 s, so in
+	// one hour a refused client makes 1 + 10 + (3600 - 0.5115) / 0.5
+	// attempts on average. The count of a renewal process has variance
+	// t sigma^2 / mu^3 (sigma^2 = 1/12 s^2, mu = 0.5 s): 2400 per client.
+	// A wrapping exponent would make ten quick retries every 256: +3.6%.
+	const refused = 20
+	b := testBox(10*hour, nat.Create, nat.Drop, true)
+	b.Capacity, b.WhenFull = 1, nat.Refuse
+	g := testGroup(refused + 1)
+	g.Reconnect.Backoff, g.Reconnect.MaxBackoff = time.Millisecond, sec
+	r := mustRun(t, testConfig(hour, b, g)).Groups[0]
+	want := refused * (11 + (3600-0.5115)/0.5)
+	within(t, "refused opens", r.Refused, want, 4*math.Sqrt(refused*2400), "4 sigma of a renewal count")
 }
