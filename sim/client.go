@@ -525,10 +525,9 @@ func (s *sim) pingTimer(ci uint32, c *client) {
 }
 
 func (s *sim) pingDeadline(ci uint32, c *client, seq uint32) {
-	if c.state != stOpen || c.pongSeq >= seq {
+	if c.state != stOpen || !s.missed(c, seq) {
 		return
 	}
-	c.unanswered++
 	if int(c.unanswered) >= s.group(c).Keepalive.Misses {
 		s.learnDead(ci, c, HowMissedPongs)
 	}
@@ -554,13 +553,24 @@ func (s *sim) srvPingTimer(ci uint32, c *client) {
 }
 
 func (s *sim) srvDeadline(ci uint32, c *client, seq uint32) {
-	if !c.is(fSrvOpen) || c.pongSeq >= seq {
+	if !c.is(fSrvOpen) || !s.missed(c, seq) {
 		return
 	}
-	c.unanswered++
 	if int(c.unanswered) >= s.group(c).Keepalive.Misses {
 		s.serverGivesUp(ci, c)
 	}
+}
+
+// missed is ping seq's deadline: unless its pong (or a later one) is back,
+// it is a miss, and seq counts as answered from now on, so that its pong
+// arriving late cannot reset the count of misses in a row.
+func (s *sim) missed(c *client, seq uint32) bool {
+	if c.pongSeq >= seq {
+		return false
+	}
+	c.pongSeq = seq
+	c.unanswered++
+	return true
 }
 
 // serverGivesUp is the server's own detection: it closes its side, and a

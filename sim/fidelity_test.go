@@ -65,3 +65,32 @@ func TestBackoffExponentSaturates(t *testing.T) {
 	want := refused * (11 + (3600-0.5115)/0.5)
 	within(t, "refused opens", r.Refused, want, 4*math.Sqrt(refused*2400), "4 sigma of a renewal count")
 }
+
+// appKeepalive sets an app (or server-app) heartbeat on g.
+func appKeepalive(g Group, typ KeepaliveType, interval, jitter, timeout time.Duration, misses int) Group {
+	g.Keepalive = Keepalive{Type: typ, Interval: interval, Jitter: jitter, Timeout: timeout, Misses: misses, RequestBytes: 40, ResponseBytes: 40}
+	return g
+}
+
+func TestLatePongsDoNotCancelMisses(t *testing.T) {
+	// rtt 3 s, timeout 2 s: every pong is late, every ping a miss.
+	cfg := func(typ KeepaliveType) *Config {
+		g := appKeepalive(testGroup(10), typ, 10*sec, 0, 2*sec, 2)
+		c := testConfig(hour, testBox(10*hour, nat.Create, nat.Drop, true), g)
+		c.Network.RTT = 3 * sec
+		return c
+	}
+	// app: open at 3 s (one RTT); pings at +10 s and +20 s miss at +12 s
+	// and +22 s: dead 22 s after each open, open again 3 s (and a backoff
+	// under 1 ms) later. Deaths at 25 s, 50 s, ...: 143 in the hour.
+	if r := mustRun(t, cfg(KeepaliveApp)).Groups[0]; r.SpuriousDisconnects != 10*143 || r.Breaks.Total != 0 {
+		t.Errorf("app: spurious disconnects %v breaks %v, want 1430 and 0", r.SpuriousDisconnects, r.Breaks.Total)
+	}
+	// server-app: the server's pings at +10 s and +20 s miss at +12 s and
+	// +22 s, and it gives up and closes; the client's late pong to the
+	// second ping reaches it at +23 s and is answered with RST, which
+	// reaches the client at +24.5 s. Deaths at 27.5 n s: 130 in the hour.
+	if r := mustRun(t, cfg(KeepaliveServerApp)).Groups[0]; r.SpuriousDisconnects != 10*130 || r.Breaks.Total != 0 {
+		t.Errorf("server-app: spurious disconnects %v breaks %v, want 1300 and 0", r.SpuriousDisconnects, r.Breaks.Total)
+	}
+}
