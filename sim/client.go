@@ -131,12 +131,12 @@ func (s *sim) setRetry(ci uint32, c *client, r retry) {
 	s.retries[ci] = r
 }
 
-// sawData notes a data message for idle_only: only data after the
-// previous ping timer's instant counts against the next one.
+// sawData notes a data message for idle_only: the next ping is due an
+// interval after the last data (as MQTT's keep-alive and XMPP's
+// whitespace pings run: the timer restarts with each message).
 func (s *sim) sawData(c *client) {
-	if s.now > c.tick {
-		c.on(fDataSeen)
-	}
+	c.tick = s.now
+	c.on(fDataSeen)
 }
 
 // learnDead is the client finding out, by how, that its connection is
@@ -286,13 +286,23 @@ func (s *sim) handshake(ci uint32, c *client) {
 	}
 }
 
-// tick is a ping timer's instant, for idle_only: it reports whether
-// data flowed since the previous one.
-func (s *sim) tick(c *client) (busy bool) {
-	busy = c.is(fDataSeen)
-	c.tick = s.now
-	c.off(fDataSeen)
-	return busy
+// pingDue is a ping timer (of kind) coming up: it schedules the next one
+// an interval later and reports true, or, with idle_only when data has
+// flowed since the timer was set, moves this one to an interval after
+// the last data and reports whether that is already past. The timer is
+// kept lazily, like due's: it is not moved at every message.
+func (s *sim) pingDue(ci uint32, c *client, kind evKind) bool {
+	next := s.pingInterval(c)
+	ev := event{Kind: kind, Client: ci, Conn: c.conn}
+	if s.group(c).Keepalive.IdleOnly && c.is(fDataSeen) {
+		c.off(fDataSeen)
+		if at := c.tick + next; at > s.now {
+			s.at(at, ev)
+			return false
+		}
+	}
+	s.at(s.now+next, ev)
+	return true
 }
 
 // pingInterval draws one app keepalive interval: Interval ± Jitter.
@@ -306,7 +316,10 @@ func (s *sim) upMessage(ci uint32, c *client) {
 		return
 	}
 	g := s.group(c)
-	s.message(ci, c, evUp, g.Up.Interval, &g.m.sentUp)
+	// A server-app server puts off its ping for data it sent or
+	// acknowledged; UDP data from the client has no answer that the
+	// client would hear.
+	s.message(ci, c, evUp, g.Up.Interval, &g.m.sentUp, g.Proto == nat.TCP || g.Keepalive.Type != KeepaliveServerApp)
 	res := s.crossOut(ci, c, nat.Data)
 	pending := c.is(fOrphan) && res == refused
 	s.settleOut(ci, c, res)
@@ -330,16 +343,19 @@ func (s *sim) downMessage(ci uint32, c *client) {
 		return
 	}
 	g := s.group(c)
-	s.message(ci, c, evDown, g.Down.Interval, &g.m.sentDown)
+	s.message(ci, c, evDown, g.Down.Interval, &g.m.sentDown, true)
 	s.toClient(ci, c, pData)
 }
 
 // message is the common part of sending an up or down message: the next
 // one of its direction is scheduled a gap later, the data is noted for
-// idle_only, and it is counted as sent inside the window.
-func (s *sim) message(ci uint32, c *client, kind evKind, gap Dist, sent *uint64) {
+// idle_only (if it counts there), and it is counted as sent inside the
+// window.
+func (s *sim) message(ci uint32, c *client, kind evKind, gap Dist, sent *uint64, idles bool) {
 	s.at(s.now+gap.sample(&c.rng), event{Kind: kind, Client: ci, Conn: c.conn})
-	s.sawData(c)
+	if idles {
+		s.sawData(c)
+	}
 	if s.inWindow() {
 		*sent++
 	}
@@ -437,9 +453,7 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 		}
 		return
 	}
-	if g.Keepalive.Type == KeepaliveTCP {
-		c.heard = s.now
-	}
+	c.heard = s.now // any packet shows the server alive (TCP keepalive's idle wait, server-app's watchdog)
 	switch typ {
 	case pRST:
 		s.learnDead(ci, c, HowReset)
@@ -455,7 +469,6 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 			s.settleOut(ci, c, s.crossOut(ci, c, nat.Data)) // the ACK
 		}
 	case pPing:
-		c.heard = s.now
 		s.keepaliveCost(g, g.Keepalive.ResponseBytes)
 		res := s.crossOut(ci, c, nat.Data)
 		s.settleOut(ci, c, res)
@@ -507,12 +520,11 @@ func (s *sim) pingTimer(ci uint32, c *client) {
 	if c.state != stOpen {
 		return
 	}
+	if !s.pingDue(ci, c, evPing) {
+		return // other traffic flowed: the ping is due later
+	}
 	g := s.group(c)
 	k := g.Keepalive
-	s.at(s.now+s.pingInterval(c), event{Kind: evPing, Client: ci, Conn: c.conn})
-	if s.tick(c) && k.IdleOnly {
-		return // other traffic flowed during the interval
-	}
 	c.pingSeq++
 	seq := c.pingSeq
 	s.keepaliveCost(g, k.RequestBytes)
@@ -537,12 +549,11 @@ func (s *sim) srvPingTimer(ci uint32, c *client) {
 	if !c.is(fSrvOpen) {
 		return
 	}
-	g := s.group(c)
-	k := g.Keepalive
-	s.at(s.now+s.pingInterval(c), event{Kind: evSrvPing, Client: ci, Conn: c.conn})
-	if s.tick(c) && k.IdleOnly {
+	if !s.pingDue(ci, c, evSrvPing) {
 		return
 	}
+	g := s.group(c)
+	k := g.Keepalive
 	c.pingSeq++
 	seq := c.pingSeq
 	s.keepaliveCost(g, k.RequestBytes)

@@ -46,12 +46,20 @@
 //     back in interval, and if something was received since, the idle
 //     wait restarts from then; probes are suspended while data is
 //     unacknowledged (the retransmission timeout is in charge).
-//   - App pings are data: with idle_only a ping is skipped when a data
-//     message flowed either way since the previous ping timer. Over TCP a
-//     pong acknowledges its ping; no separate ACKs are modelled for pings.
-//   - server-app: the client gives up when no ping has arrived for
-//     misses x interval + jitter + timeout (Socket.IO's pingInterval +
-//     pingTimeout when misses is 1).
+//   - App pings are data: with idle_only a ping is due an interval (with
+//     its jitter) after the last data message either way, as MQTT's
+//     keep-alive timer restarts with each message; the timer is put off,
+//     not skipped, so no silence is longer than interval + jitter. For
+//     server-app the server puts its ping off only for data it sent or
+//     acknowledged (UDP data from the client has no answer the client
+//     would hear). Over TCP a pong acknowledges its ping; no separate
+//     ACKs are modelled for pings.
+//   - A pong is a miss if it is not back by its ping's deadline
+//     (timeout): a late pong does not reset the count of misses.
+//   - server-app: the client gives up when nothing has arrived from the
+//     server for misses x interval + jitter + timeout (Socket.IO's
+//     pingInterval + pingTimeout when misses is 1); any packet from the
+//     server shows it alive, not only its pings.
 //   - A server that sees the client arrive from a new external port answers
 //     RST and drops the old connection (as servers do when the same client
 //     shows up again), so nothing more is sent to the old port.

@@ -94,3 +94,48 @@ func TestLatePongsDoNotCancelMisses(t *testing.T) {
 		t.Errorf("server-app: spurious disconnects %v breaks %v, want 1300 and 0", r.SpuriousDisconnects, r.Breaks.Total)
 	}
 }
+
+func TestServerAppIdleOnlyKeepsBusyConnections(t *testing.T) {
+	// A lossless path, an unlimited table that never expires: nothing can
+	// die. With idle_only the server skips its pings while data flows; the
+	// data must feed the client's watchdog instead.
+	for _, tc := range []struct {
+		name  string
+		proto nat.Proto
+		up    bool
+	}{
+		{"tcp, pushes", nat.TCP, false},
+		{"tcp, uploads", nat.TCP, true},
+		{"udp, uploads", nat.UDP, true},
+	} {
+		g := appKeepalive(testGroup(20), KeepaliveServerApp, 25*sec, 5*sec, 10*sec, 1)
+		g.Proto, g.Keepalive.IdleOnly = tc.proto, true
+		traffic := Traffic{Interval: Dist{Kind: Exponential, A: 10 * sec}, Bytes: 200}
+		if tc.up {
+			g.Up = traffic
+		} else {
+			g.Down = traffic
+		}
+		r := mustRun(t, testConfig(hour, testBox(10*hour, nat.Create, nat.Drop, true), g)).Groups[0]
+		if r.SpuriousDisconnects != 0 || r.Reconnects != 0 {
+			t.Errorf("%s: %v spurious disconnects, %v reconnects; want none", tc.name, r.SpuriousDisconnects, r.Reconnects)
+		}
+	}
+}
+
+func TestIdleOnlyPingIsDueAnIntervalAfterTheLastData(t *testing.T) {
+	// idle_only puts a ping off until an interval (25 s ± 5 s) after the
+	// last data, so no outbound silence is longer than 30 s and a 31 s
+	// timeout never expires, however the uploads fall. (Skipping a ping
+	// whenever data flowed during the interval would allow silences of
+	// nearly two intervals.)
+	g := appKeepalive(testGroup(50), KeepaliveApp, 25*sec, 5*sec, 10*sec, 1)
+	g.Keepalive.IdleOnly = true
+	g.Up = Traffic{Interval: Dist{Kind: Exponential, A: 20 * sec}, Bytes: 200}
+	b := testBox(31*sec, nat.Create, nat.Drop, false)
+	b.RefreshInbound = false
+	r := mustRun(t, testConfig(2*hour, b, g)).Groups[0]
+	if r.Breaks.Total != 0 || r.SpuriousDisconnects != 0 || r.Overhead.KeepalivePackets == 0 {
+		t.Errorf("breaks %v, spurious %v, keepalive packets %v; want 0, 0 and some", r.Breaks.Total, r.SpuriousDisconnects, r.Overhead.KeepalivePackets)
+	}
+}

@@ -69,11 +69,11 @@ const (
 type client struct {
 	rng      rand.PCG
 	orphanAt time.Duration // removal instant; the break's instant once broken
-	// heard is, for TCP keepalive, the last packet the client received;
-	// for server-app, the last server ping it received.
+	// heard is the last packet the client received: TCP keepalive's idle
+	// wait and server-app's watchdog run from it.
 	heard time.Duration
-	// tick is, for app and server-app keepalives, the previous ping timer
-	// (idle_only).
+	// tick is, for app and server-app keepalives with idle_only, the
+	// instant of the last data message.
 	tick    time.Duration
 	conn    uint32 // connection stamp: the key's Conn, and the stamp of live events
 	port    uint32 // external port given by the first middlebox (0: none); the others' are in sim.ports
@@ -100,7 +100,7 @@ const (
 	fReconnecting                  // the current attempt follows a death
 	fCliRetrying                   // client has data that no box let through
 	fSrvRetrying                   // server has data that no box let through
-	fDataSeen                      // data flowed since the last ping timer (idle_only)
+	fDataSeen                      // data flowed since the ping timer was set (idle_only)
 )
 
 // is reports whether every fact of f holds.
