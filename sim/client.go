@@ -114,6 +114,17 @@ func (s *sim) decideBreak(ci uint32, c *client) {
 	}
 }
 
+// settle brings every middlebox up to now before a decision that no
+// packet of the connection is crossing them for (a client's or the
+// server's timer running out): expiry is exact, so a removal due by now
+// must count whether or not other clients' packets have made the tables
+// look (a client alone on a box is treated as one among many).
+func (s *sim) settle() {
+	for i := range s.boxes {
+		s.boxes[i].t.Advance(s.now)
+	}
+}
+
 // editRetry changes a client's retry state, making it if need be.
 func (s *sim) editRetry(ci uint32, edit func(*retry)) {
 	r := s.retries[ci]
@@ -144,6 +155,9 @@ func (s *sim) sawData(c *client) {
 func (s *sim) learnDead(ci uint32, c *client, how How) {
 	if c.state != stOpen {
 		return
+	}
+	if s.settle(); c.state != stOpen {
+		return // a box reset the connection at this very instant
 	}
 	if c.is(fOrphan) {
 		s.decideBreak(ci, c)
@@ -587,6 +601,7 @@ func (s *sim) missed(c *client, seq uint32) bool {
 // serverGivesUp is the server's own detection: it closes its side, and a
 // pending orphan is a break (the client learns when it next speaks).
 func (s *sim) serverGivesUp(ci uint32, c *client) {
+	s.settle()
 	c.off(fSrvOpen | fSrvRetrying)
 	s.setRetry(ci, c, s.retries[ci])
 	if c.is(fOrphan) {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +138,35 @@ func TestIdleOnlyPingIsDueAnIntervalAfterTheLastData(t *testing.T) {
 	r := mustRun(t, testConfig(2*hour, b, g)).Groups[0]
 	if r.Breaks.Total != 0 || r.SpuriousDisconnects != 0 || r.Overhead.KeepalivePackets == 0 {
 		t.Errorf("breaks %v, spurious %v, keepalive packets %v; want 0, 0 and some", r.Breaks.Total, r.SpuriousDisconnects, r.Overhead.KeepalivePackets)
+	}
+}
+
+func TestExpiryDoesNotWaitForOtherClients(t *testing.T) {
+	// Server pings every 60 s are lost (30%) before they reach the box,
+	// whose 65 s timeout runs out before the client's 70 s watchdog: each
+	// lost ping is a break (idle timeout), never a spurious disconnect,
+	// whether or not other clients' packets cross the box meanwhile. The
+	// first client draws the same numbers alone and among 300, so its
+	// story must be the same in both.
+	story := func(n int) []TraceEvent {
+		g := appKeepalive(testGroup(n), KeepaliveServerApp, 60*sec, 0, 10*sec, 1)
+		g.Reconnect.Backoff, g.Reconnect.MaxBackoff = sec, sec
+		cfg := testConfig(5*hour, testBox(65*sec, nat.Create, nat.Drop, true), g)
+		cfg.Network.Loss, cfg.Trace = 0.3, true
+		run := mustRun(t, cfg)
+		if r := run.Groups[0]; r.SpuriousDisconnects != 0 || r.Breaks.Total == 0 {
+			t.Errorf("%d clients: %v spurious disconnects, %v breaks; want none and some", n, r.SpuriousDisconnects, r.Breaks.Total)
+		}
+		var first []TraceEvent
+		for _, ev := range run.Trace {
+			if ev.Client == 0 {
+				first = append(first, ev)
+			}
+		}
+		return first
+	}
+	alone, among := story(1), story(300)
+	if !slices.Equal(alone, among) {
+		t.Errorf("the first client's story differs alone (%d events) and among 300 (%d events)", len(alone), len(among))
 	}
 }
