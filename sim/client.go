@@ -652,7 +652,9 @@ func (s *sim) closeSession(ci uint32, c *client) {
 		s.settleOut(ci, c, res)
 		s.toServer(ci, c, res, pRST)
 	} else {
-		c.off(fSrvOpen)
+		// A UDP session ends silently: no packet decides a pending
+		// orphan, and the connection it would have decided is gone.
+		c.off(fSrvOpen | fOrphan)
 	}
 	if c.is(fOrphan) {
 		s.decideBreak(ci, c)

@@ -170,3 +170,26 @@ func TestExpiryDoesNotWaitForOtherClients(t *testing.T) {
 		t.Errorf("the first client's story differs alone (%d events) and among 300 (%d events)", len(alone), len(among))
 	}
 }
+
+func TestUDPSessionEndsSilently(t *testing.T) {
+	// Sessions of 100 s with 10 s of thinking, no traffic, behind a 30 s
+	// box that keeps ports: every session's entry expires at 30 s and
+	// the client sends nothing until its close at 100 s. Its 31 or 32
+	// closes in an hour (at start + 100 + 110 k s, start uniform over the
+	// first 110 s; 32 if it starts by 90 s) decide the orphan for TCP (the FIN re-creates the entry
+	// with its port: a remap); a UDP session sends nothing, so nothing is
+	// decided and nothing broke.
+	for _, proto := range []nat.Proto{nat.TCP, nat.UDP} {
+		g := testGroup(10)
+		g.Proto, g.StartSpread = proto, 110*sec // others' opens make the box look
+		g.Session = &Session{Lifetime: Dist{Kind: Constant, A: 100 * sec}, Think: Dist{Kind: Constant, A: 10 * sec}}
+		r := mustRun(t, testConfig(hour, testBox(30*sec, nat.Create, nat.Drop, true), g)).Groups[0]
+		lo, hi := 0.0, 0.0
+		if proto == nat.TCP {
+			lo, hi = 10*31, 10*32
+		}
+		if r.Breaks.Total != 0 || r.DowntimeFraction != 0 || r.Remaps < lo || r.Remaps > hi {
+			t.Errorf("proto %d: breaks %v downtime %v remaps %v; want 0, 0 and %v to %v", proto, r.Breaks.Total, r.DowntimeFraction, r.Remaps, lo, hi)
+		}
+	}
+}
