@@ -15,6 +15,10 @@ const probeBytes = 52
 // retransmission timeout).
 const dataRTO = time.Second
 
+// rtoMax is the longest a TCP sender waits between retransmissions
+// (Linux's TCP_RTO_MAX).
+const rtoMax = 120 * time.Second
+
 func (s *sim) group(c *client) *groupRun { return &s.groups[c.group] }
 
 func (s *sim) inWindow() bool { return s.now >= s.cfg.Warmup }
@@ -54,6 +58,7 @@ func (s *sim) toClient(ci uint32, c *client, arg uint32) {
 			return
 		}
 		delay += dataRTO
+		arg |= pResent
 	}
 	s.after(delay, event{Kind: evAtClient, Client: ci, Conn: c.conn, Arg: arg})
 }
@@ -93,8 +98,23 @@ func (s *sim) remap(ci uint32, c *client) {
 		s.group(c).m.remaps++
 	}
 	// Held-up messages get through on the next retransmission.
+	for _, sent := range s.retries[ci].stuckDown {
+		s.group(c).m.push.addOther(s.redelivery(sent) - sent)
+	}
 	c.off(fCliRetrying | fSrvRetrying)
 	delete(s.retries, ci)
+}
+
+// redelivery is when a TCP segment that the server first sent at sent,
+// and has been retransmitting since with exponential backoff (from one
+// RTO, doubling up to rtoMax), first reaches the boxes now or later: its
+// delivery once the path has opened again now.
+func (s *sim) redelivery(sent time.Duration) time.Duration {
+	t, rto := sent+s.down, dataRTO
+	for t < s.now {
+		t, rto = t+rto, min(2*rto, rtoMax)
+	}
+	return t
 }
 
 func (s *sim) decideBreak(ci uint32, c *client) {
@@ -108,8 +128,8 @@ func (s *sim) decideBreak(ci uint32, c *client) {
 	}
 	if r, ok := s.retries[ci]; ok {
 		m.lostUp += uint64(r.stuckUp) // held-up messages of the window only
-		m.lostDown += uint64(r.stuckDown)
-		r.stuckUp, r.stuckDown = 0, 0
+		m.lostDown += uint64(len(r.stuckDown))
+		r.stuckUp, r.stuckDown = 0, nil
 		s.setRetry(ci, c, r)
 	}
 }
@@ -135,7 +155,7 @@ func (s *sim) editRetry(ci uint32, edit func(*retry)) {
 // setRetry stores a client's retry state, or drops it when there is
 // nothing left to hold.
 func (s *sim) setRetry(ci uint32, c *client, r retry) {
-	if !c.is(fCliRetrying) && !c.is(fSrvRetrying) && r.stuckUp == 0 && r.stuckDown == 0 {
+	if !c.is(fCliRetrying) && !c.is(fSrvRetrying) && r.stuckUp == 0 && len(r.stuckDown) == 0 {
 		delete(s.retries, ci)
 		return
 	}
@@ -335,7 +355,9 @@ func (s *sim) upMessage(ci uint32, c *client) {
 	// client would hear.
 	s.message(ci, c, evUp, g.Up.Interval, &g.m.sentUp, g.Proto == nat.TCP || g.Keepalive.Type != KeepaliveServerApp)
 	res := s.crossOut(ci, c, nat.Data)
-	pending := c.is(fOrphan) && res == refused
+	// TCP retransmits a segment that a full table refused; a datagram is
+	// gone.
+	pending := c.is(fOrphan) && res == refused && g.Proto == nat.TCP
 	s.settleOut(ci, c, res)
 	switch {
 	case !s.inWindow():
@@ -442,10 +464,12 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 		retransmits := g.Proto == nat.TCP && (typ == pData || typ == pPing || typ == pPong)
 		switch {
 		case arg&pCounted == 0:
-		case c.is(fOrphan):
-			s.editRetry(ci, func(r *retry) { r.stuckDown++ }) // delivered if the client remaps in time, else lost
+		case c.is(fOrphan) && retransmits && typ == pData:
+			// Delivered if the client remaps in time, else lost.
+			sent := s.sentAt(arg)
+			s.editRetry(ci, func(r *retry) { r.stuckDown = append(r.stuckDown, sent) })
 		default:
-			g.m.lostDown++
+			g.m.lostDown++ // a datagram is never resent
 		}
 		if retransmits && !c.is(fSrvRetrying) && c.is(fSrvOpen) {
 			c.on(fSrvRetrying)
@@ -479,6 +503,9 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 		}
 	case pData:
 		s.sawData(c)
+		if arg&pCounted != 0 {
+			g.m.push.add(s.now-s.sentAt(arg), s.down)
+		}
 		if g.Proto == nat.TCP {
 			s.settleOut(ci, c, s.crossOut(ci, c, nat.Data)) // the ACK
 		}
@@ -488,6 +515,14 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 		s.settleOut(ci, c, res)
 		s.toServer(ci, c, res, pPong|arg&^pTypeMask)
 	}
+}
+
+// sentAt is when the server sent a data message reaching the boxes now.
+func (s *sim) sentAt(arg uint32) time.Duration {
+	if arg&pResent != 0 {
+		return s.now - s.down - dataRTO
+	}
+	return s.now - s.down
 }
 
 func (s *sim) keepaliveCost(g *groupRun, bytes int) {

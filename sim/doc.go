@@ -66,9 +66,18 @@
 //   - Server to client with unknown_inbound drop: the server keeps
 //     retransmitting data (and pings and pongs over TCP); the orphan stays
 //     undecided until the client re-creates the entry with the same port
-//     (a remap: held-up messages are delivered) or the server gives up
-//     after retransmit_timeout or its own missed pongs (a break). A client
-//     packet refused by a full table leaves the orphan undecided likewise.
+//     (a remap: each held-up message is delivered by the server's first
+//     retransmission to reach the box after it, the retransmissions
+//     coming 1 s after the first sending, then at doubling gaps up to
+//     Linux's 120 s) or the server gives up after retransmit_timeout or
+//     its own missed pongs (a break: they are lost). A client packet
+//     refused by a full table leaves the orphan undecided likewise.
+//     Messages still held up at the end are held_at_end, neither lost nor
+//     delivered. A UDP datagram that meets no entry, or a full table, is
+//     lost: UDP never retransmits.
+//   - push_delay_s is the delivery delay of the down messages delivered
+//     in the window: the one-way delay, one RTO (1 s) more for a packet
+//     lost once, or the wait of a held-up message.
 //   - A UDP server that sees a new port rejects the stranger the way a TCP
 //     server answers RST (the application's error reply); UDP data is not
 //     retransmitted.

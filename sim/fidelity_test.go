@@ -193,3 +193,61 @@ func TestUDPSessionEndsSilently(t *testing.T) {
 		}
 	}
 }
+
+// pushes sets constant or exponential down messages on g.
+func pushes(g Group, kind DistKind, every time.Duration) Group {
+	g.Down = Traffic{Interval: Dist{Kind: kind, A: every}, Bytes: 100}
+	return g
+}
+
+func TestUDPDatagramsMeetingNoEntryAreLost(t *testing.T) {
+	// Pings every 120 s re-create a 30 s binding that inbound packets do
+	// not refresh: it exists a quarter of the time. Poisson pushes see the
+	// time average (PASTA): each is lost with probability 3/4, and the
+	// lost count is binomial.
+	g := appKeepalive(testGroup(100), KeepaliveApp, 120*sec, 0, 10*sec, 3)
+	g.Proto = nat.UDP
+	g = pushes(g, Exponential, 10*sec)
+	b := testBox(30*sec, nat.Create, nat.Drop, true)
+	b.RefreshInbound = false
+	r := mustRun(t, testConfig(hour, b, g)).Groups[0]
+	n := r.SentDown
+	within(t, "lost down", r.LostDown, 0.75*n, 4*math.Sqrt(n*0.75*0.25), "4 sigma of a binomial count")
+	if r.HeldAtEnd != 0 {
+		t.Errorf("held at end %v: a datagram is never held", r.HeldAtEnd)
+	}
+}
+
+func TestHeldTCPMessagesAreOnTheBooksAtTheEnd(t *testing.T) {
+	// A 60 s box that drops inbound strangers; pushes every 100 s to a
+	// client that never speaks. Each push (at 100, 200, 300 and 400 s)
+	// meets no entry and waits for the orphan's outcome; the server keeps
+	// retransmitting past the end (retransmit_timeout 924.6 s): all four
+	// are held at the end, none lost or delivered.
+	g := pushes(testGroup(10), Constant, 100*sec)
+	r := mustRun(t, testConfig(500*sec, testBox(60*sec, nat.Create, nat.Drop, true), g)).Groups[0]
+	if r.SentDown != 40 || r.HeldAtEnd != 40 || r.LostDown != 0 || r.PushDelay.Max != 0 {
+		t.Errorf("sent %v held %v lost %v push delay max %v; want 40, 40, 0, 0", r.SentDown, r.HeldAtEnd, r.LostDown, r.PushDelay.Max)
+	}
+}
+
+func TestPushDelay(t *testing.T) {
+	// A push at 100 s meets the 60 s box's missing entry and is held; the
+	// client's upload at 150 s re-creates the entry with its port (a
+	// remap). The server retransmitted at 101, 103, 107, 115 and 131 s
+	// (RTO 1 s, doubling) and next at 163 s, which gets through: 63 s.
+	g := pushes(testGroup(1), Constant, 100*sec)
+	g.Up = Traffic{Interval: Dist{Kind: Constant, A: 150 * sec}, Bytes: 100}
+	r := mustRun(t, testConfig(160*sec, testBox(60*sec, nat.Create, nat.Drop, true), g)).Groups[0]
+	if r.Remaps != 1 || r.PushDelay != (Delay{63, 63, 63}) {
+		t.Errorf("remaps %v push delay %+v; want 1 and 63 s throughout", r.Remaps, r.PushDelay)
+	}
+	// An open path: the one-way delay (40 ms), or one RTO more for the 5%
+	// lost once and resent.
+	g = pushes(testGroup(100), Exponential, 10*sec)
+	cfg := testConfig(hour, testBox(10*hour, nat.Create, nat.Drop, true), g)
+	cfg.Network.RTT, cfg.Network.Loss = 80*time.Millisecond, 0.05
+	if d := mustRun(t, cfg).Groups[0].PushDelay; d != (Delay{0.04, 1.04, 1.04}) {
+		t.Errorf("push delay %+v; want p50 0.04 s, p99 and max 1.04 s", d)
+	}
+}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -42,6 +43,61 @@ type groupMetrics struct {
 	kaPackets, kaBytes          uint64
 	rcPackets, rcBytes          uint64
 	orphanedAtEnd, undetected   uint64
+	heldAtEnd                   uint64 // messages held up by an orphan still undecided at the end
+	push                        delays // delivery delays of down messages
+}
+
+// delays is a sample of delivery delays in which almost every value is
+// the one-way delay, or that plus one RTO (a lost packet resent): those
+// are kept as counts, and the others (messages held up by an orphan) as
+// values, so that a busy run's sample costs no memory per message.
+type delays struct {
+	base   time.Duration // the one-way delay
+	onTime uint64        // delivered after the one-way delay
+	resent uint64        // delivered one RTO later
+	other  []time.Duration
+}
+
+// add records one delivery delay d over a path whose one-way delay is base.
+func (x *delays) add(d, base time.Duration) {
+	x.base = base
+	switch d {
+	case base:
+		x.onTime++
+	case base + dataRTO:
+		x.resent++
+	default:
+		x.addOther(d)
+	}
+}
+
+// addOther records a delay that is neither of the common two.
+func (x *delays) addOther(d time.Duration) { x.other = append(x.other, d) }
+
+// quantile returns the nearest-rank q-quantile in seconds (0 if empty).
+func (x *delays) quantile(q float64) float64 {
+	n := x.onTime + x.resent + uint64(len(x.other))
+	if n == 0 {
+		return 0
+	}
+	rank := uint64(max(1, math.Ceil(q*float64(n)))) // 1-based
+	// Walk the sample in order, the two counts as runs of equal values.
+	type run struct {
+		at time.Duration
+		n  uint64
+	}
+	runs := []run{{x.base, x.onTime}, {x.base + dataRTO, x.resent}}
+	for _, d := range x.other {
+		runs = append(runs, run{d, 1})
+	}
+	slices.SortStableFunc(runs, func(a, b run) int { return cmp.Compare(a.at, b.at) })
+	for _, r := range runs {
+		if rank <= r.n {
+			return r.at.Seconds()
+		}
+		rank -= r.n
+	}
+	return runs[len(runs)-1].at.Seconds()
 }
 
 // Sample is one time-series point of one middlebox.
@@ -73,6 +129,9 @@ func (s *sim) finish(rep int) *RunResult {
 		m := &s.group(c).m
 		if c.is(fOrphan) && c.orphanAt >= s.cfg.Warmup {
 			m.orphanedAtEnd++
+		}
+		if r, ok := s.retries[uint32(i)]; ok {
+			m.heldAtEnd += uint64(r.stuckUp) + uint64(len(r.stuckDown))
 		}
 		if c.is(fBroken) {
 			if c.state == stOpen && c.orphanAt >= s.cfg.Warmup {
@@ -131,8 +190,9 @@ func (g *groupRun) result(windowHours float64) GroupResult {
 			P99: quantile(m.latencies, 0.99), Max: quantile(m.latencies, 1),
 			Undetected: float64(m.undetected),
 		},
-		LostDown: float64(m.lostDown), LostUp: float64(m.lostUp),
-		SentUp: float64(m.sentUp), SentDown: float64(m.sentDown),
+		LostDown: float64(m.lostDown), LostUp: float64(m.lostUp), HeldAtEnd: float64(m.heldAtEnd),
+		PushDelay: Delay{P50: m.push.quantile(0.50), P99: m.push.quantile(0.99), Max: m.push.quantile(1)},
+		SentUp:    float64(m.sentUp), SentDown: float64(m.sentDown),
 		DowntimeFraction: m.downtime.Hours() / hours,
 		Overhead: Overhead{
 			KeepalivePackets: float64(m.kaPackets), KeepaliveBytes: float64(m.kaBytes),

@@ -36,24 +36,31 @@ type Result struct {
 
 // GroupResult holds one client group's metrics (MODEL.md section 7).
 type GroupResult struct {
-	Name                     string   `json:"name"`
-	Clients                  float64  `json:"clients"`
-	ClientHours              float64  `json:"client_hours"`
-	Breaks                   Breaks   `json:"breaks"`
-	BreaksPer1000ClientHours float64  `json:"breaks_per_1000_client_hours"`
-	Remaps                   float64  `json:"remaps"`
-	OrphanedAtEnd            float64  `json:"orphaned_at_end"`
-	Refused                  float64  `json:"refused"`
-	Reconnects               float64  `json:"reconnects"`
-	SpuriousDisconnects      float64  `json:"spurious_disconnects"`
-	Detection                Latency  `json:"detection_latency_s"`
-	LostDown                 float64  `json:"lost_down"`
-	LostUp                   float64  `json:"lost_up"`
-	SentDown                 float64  `json:"sent_down"`
-	SentUp                   float64  `json:"sent_up"`
-	DowntimeFraction         float64  `json:"downtime_fraction"`
-	Overhead                 Overhead `json:"overhead"`
-	CI95                     *CI95    `json:"ci95,omitempty"`
+	Name                     string  `json:"name"`
+	Clients                  float64 `json:"clients"`
+	ClientHours              float64 `json:"client_hours"`
+	Breaks                   Breaks  `json:"breaks"`
+	BreaksPer1000ClientHours float64 `json:"breaks_per_1000_client_hours"`
+	Remaps                   float64 `json:"remaps"`
+	OrphanedAtEnd            float64 `json:"orphaned_at_end"`
+	Refused                  float64 `json:"refused"`
+	Reconnects               float64 `json:"reconnects"`
+	SpuriousDisconnects      float64 `json:"spurious_disconnects"`
+	Detection                Latency `json:"detection_latency_s"`
+	LostDown                 float64 `json:"lost_down"`
+	LostUp                   float64 `json:"lost_up"`
+	// HeldAtEnd counts TCP messages (either way) still held up at the end
+	// by an orphan that no packet had decided: neither lost nor delivered.
+	HeldAtEnd float64 `json:"held_at_end"`
+	// PushDelay is the delivery delay of the down messages delivered,
+	// seconds: the one-way delay, one RTO more for a lost packet, or as
+	// long as a message was held up by an orphan that turned out a remap.
+	PushDelay        Delay    `json:"push_delay_s"`
+	SentDown         float64  `json:"sent_down"`
+	SentUp           float64  `json:"sent_up"`
+	DowntimeFraction float64  `json:"downtime_fraction"`
+	Overhead         Overhead `json:"overhead"`
+	CI95             *CI95    `json:"ci95,omitempty"`
 }
 
 // Breaks counts breaks by cause.
@@ -72,6 +79,13 @@ type Latency struct {
 	P99        float64 `json:"p99"`
 	Max        float64 `json:"max"`
 	Undetected float64 `json:"undetected"`
+}
+
+// Delay summarises delivery delays, seconds.
+type Delay struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
 }
 
 // Overhead is the traffic that keepalives and reconnects cost.
@@ -272,7 +286,10 @@ func (r *Result) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, "  detection latency\tp50 %s s, p90 %s s, p99 %s s, max %s s; undetected at end %s\n",
 			Num(d.P50), Num(d.P90), Num(d.P99), Num(d.Max), Num(d.Undetected))
 		fmt.Fprintf(tw, "  downtime\t%s of client time\n", pm(g.DowntimeFraction, c.DowntimeFraction))
-		fmt.Fprintf(tw, "  lost messages\tup %s of %s sent, down %s of %s sent\n", Num(g.LostUp), Num(g.SentUp), Num(g.LostDown), Num(g.SentDown))
+		fmt.Fprintf(tw, "  lost messages\tup %s of %s sent, down %s of %s sent; %s held up at the end\n", Num(g.LostUp), Num(g.SentUp), Num(g.LostDown), Num(g.SentDown), Num(g.HeldAtEnd))
+		if g.SentDown > 0 {
+			fmt.Fprintf(tw, "  push delay\tp50 %s s, p99 %s s, max %s s\n", Num(g.PushDelay.P50), Num(g.PushDelay.P99), Num(g.PushDelay.Max))
+		}
 		fmt.Fprintf(tw, "  remaps\t%s (entries re-created with the same port: survived)\n", Num(g.Remaps))
 		fmt.Fprintf(tw, "  connections\t%s reconnects, %s refused opens, %s spurious disconnects, %s orphaned at end\n",
 			Num(g.Reconnects), Num(g.Refused), Num(g.SpuriousDisconnects), Num(g.OrphanedAtEnd))

@@ -48,7 +48,8 @@ const (
 	pTypeMask = 7
 	pStranger = 8  // reached the server from a new external port
 	pCounted  = 16 // a data message sent inside the measured window: its loss counts
-	pSeqShift = 5
+	pResent   = 32 // a data message lost once and resent one RTO later
+	pSeqShift = 6
 )
 
 // cstate is where a client is in its connection's life.
@@ -112,10 +113,10 @@ func (c *client) off(f flag)     { c.flags &^= f }
 // messages held up by a pending orphan: rare, so kept in a map (by client
 // index) rather than in every client.
 type retry struct {
-	cliSince  time.Duration // client retrying since
-	srvSince  time.Duration // server retrying since
-	stuckUp   uint32        // up messages waiting for a pending orphan's outcome
-	stuckDown uint32        // down messages waiting likewise
+	cliSince  time.Duration   // client retrying since
+	srvSince  time.Duration   // server retrying since
+	stuckUp   uint32          // up messages waiting for a pending orphan's outcome
+	stuckDown []time.Duration // down messages waiting likewise: the instants the server sent them
 }
 
 // box is one middlebox on the path.
