@@ -84,7 +84,7 @@ func (s *sim) settleOut(ci uint32, c *client, res pathResult) {
 	case passed:
 		s.remap(ci, c)
 	case stranger, dropped:
-		s.decideBreak(ci, c)
+		s.decideBreak(ci, c, s.decider)
 	}
 }
 
@@ -93,6 +93,7 @@ func (s *sim) settleOut(ci uint32, c *client, res pathResult) {
 // removal: unlike a break it costs nothing from the removal on.
 func (s *sim) remap(ci uint32, c *client) {
 	c.off(fOrphan)
+	s.forgetRemovals(ci)
 	s.trace(ci, TraceRemap, 0)
 	if s.inWindow() {
 		s.group(c).m.remaps++
@@ -103,6 +104,17 @@ func (s *sim) remap(ci uint32, c *client) {
 	}
 	c.off(fCliRetrying | fSrvRetrying)
 	delete(s.retries, ci)
+}
+
+// forgetRemovals clears the removals of a client's flow at every box
+// once they have decided something (or the connection is replaced).
+func (s *sim) forgetRemovals(ci uint32) {
+	if s.gone != nil {
+		g := s.gone[int(ci)*len(s.boxes):][:len(s.boxes)]
+		for i := range g {
+			g[i].at = -1
+		}
+	}
 }
 
 // redelivery is when a TCP segment that the server first sent at sent,
@@ -117,7 +129,17 @@ func (s *sim) redelivery(sent time.Duration) time.Duration {
 	return t
 }
 
-func (s *sim) decideBreak(ci uint32, c *client) {
+// decideBreak makes a pending orphan a break. It dates from the removal
+// at box decider, the box whose loss turned into the break (on a path of
+// several boxes; decider < 0: none known, the earliest removal), and
+// keeps its cause.
+func (s *sim) decideBreak(ci uint32, c *client, decider int) {
+	if s.gone != nil && decider >= 0 {
+		if g := s.gone[int(ci)*len(s.boxes)+decider]; g.at >= 0 {
+			c.orphanAt, c.cause, c.box = g.at, g.cause, uint8(decider)
+		}
+	}
+	s.forgetRemovals(ci)
 	c.off(fOrphan)
 	c.on(fBroken)
 	s.trace(ci, TraceBreak, 0)
@@ -180,7 +202,7 @@ func (s *sim) learnDead(ci uint32, c *client, how How) {
 		return // a box reset the connection at this very instant
 	}
 	if c.is(fOrphan) {
-		s.decideBreak(ci, c)
+		s.decideBreak(ci, c, -1)
 	}
 	s.trace(ci, TraceLearned, how)
 	m := &s.group(c).m
@@ -236,6 +258,7 @@ func (s *sim) connect(ci uint32, c *client) {
 	c.off(fSrvOpen | fOrphan | fCliRetrying | fSrvRetrying)
 	c.unanswered, c.pingSeq, c.pongSeq = 0, 0, 0
 	delete(s.retries, ci)
+	s.forgetRemovals(ci)
 	for i := range s.boxes {
 		*s.port(ci, c, i) = 0
 	}
@@ -451,7 +474,7 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	switch s.crossIn(ci, c, kind) {
 	case reset:
 		if c.is(fOrphan) {
-			s.decideBreak(ci, c)
+			s.decideBreak(ci, c, s.decider)
 		}
 		if arg&pCounted != 0 {
 			g.m.lostDown++
@@ -640,7 +663,7 @@ func (s *sim) serverGivesUp(ci uint32, c *client) {
 	c.off(fSrvOpen | fSrvRetrying)
 	s.setRetry(ci, c, s.retries[ci])
 	if c.is(fOrphan) {
-		s.decideBreak(ci, c)
+		s.decideBreak(ci, c, -1)
 	}
 }
 
@@ -692,7 +715,7 @@ func (s *sim) closeSession(ci uint32, c *client) {
 		c.off(fSrvOpen | fOrphan)
 	}
 	if c.is(fOrphan) {
-		s.decideBreak(ci, c)
+		s.decideBreak(ci, c, -1)
 	}
 	if c.is(fBroken) && c.orphanAt >= s.cfg.Warmup {
 		g.m.latencies = append(g.m.latencies, (s.now - c.orphanAt).Seconds())

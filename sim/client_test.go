@@ -274,10 +274,11 @@ func TestTraceTellsOneClientsStory(t *testing.T) {
 // hide the earlier removal of the live connection's (a single deferred
 // record per client once let it).
 func TestStaleRemovalKeepsOrphan(t *testing.T) {
-	s := &sim{clients: make([]client, 1), boxes: make([]box, 2)}
+	s := &sim{clients: make([]client, 1), boxes: make([]box, 2), ports: make([]uint32, 1)}
 	c := &s.clients[0]
-	c.state, c.conn = stOpen, 2
-	s.removed(1, nat.Removal{Key: nat.Key{Client: 0, Conn: 2}, At: 10, Reason: nat.Expired})
+	c.state, c.conn, c.port = stOpen, 2, 7
+	// At the second box the flow is known by the first box's port, 7.
+	s.removed(1, nat.Removal{Key: nat.Key{Client: 0, Conn: 7}, At: 10, Reason: nat.Expired})
 	s.removed(0, nat.Removal{Key: nat.Key{Client: 0, Conn: 1}, At: 12, Reason: nat.Evicted})
 	s.removed(0, nat.Removal{Key: nat.Key{Client: 0, Conn: 2}, At: 11, Reason: nat.Evicted})
 	if !c.is(fOrphan) || c.orphanAt != 10 || c.cause != causeIdleTimeout || c.box != 1 {

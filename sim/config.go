@@ -269,10 +269,13 @@ func (c *Config) EstimateBytes() int64 {
 	// A queued event is a 32-byte item; a table entry is a 48-byte slab
 	// entry, a 64-byte simplelru entry and its map slot (16 B at a load
 	// of one half). A client has its state, a port and a chain head per
-	// middlebox, up to three queued events and a
-	// share of the latency samples.
+	// middlebox (and, on a path of several, a removal record per box),
+	// up to three queued events and a share of the latency samples.
 	const perEvent, perEntry = 32, 48 + 64 + 32
 	perClient := int64(unsafe.Sizeof(client{})) + 8*int64(len(c.Path)) + 3*perEvent + 16
+	if len(c.Path) > 1 {
+		perClient += int64(unsafe.Sizeof(removal{})) * int64(len(c.Path))
+	}
 	var entries int64
 	for _, m := range c.Path {
 		n := 2 * clients // a closing connection keeps its entry while the next one opens

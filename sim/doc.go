@@ -60,6 +60,15 @@
 //     server for misses x interval + jitter + timeout (Socket.IO's
 //     pingInterval + pingTimeout when misses is 1); any packet from the
 //     server shows it alive, not only its pings.
+//   - On a path of several boxes a flow is known at each box after the
+//     first by the external port the box before gave it: a flow that a
+//     box renumbers is a new flow at every box beyond (which gives it a
+//     fresh port, and counts no remap). The box that decides a break is
+//     the one whose loss turned into it: the first to renumber the flow,
+//     drop it or refuse it on the way out, or the one that dropped or
+//     reset a server packet on the way in. The break dates from that
+//     box's removal and keeps its cause; a break that no crossing decided
+//     (a timer ran out) dates from the earliest removal.
 //   - A server that sees the client arrive from a new external port answers
 //     RST and drops the old connection (as servers do when the same client
 //     shows up again), so nothing more is sent to the old port.

@@ -251,3 +251,38 @@ func TestPushDelay(t *testing.T) {
 		t.Errorf("push delay %+v; want p50 0.04 s, p99 and max 1.04 s", d)
 	}
 }
+
+func TestTwoBoxesTheDecidingBoxTakesTheBreak(t *testing.T) {
+	// A home router that gives new ports (45 s) in front of a CGNAT that
+	// keeps them (35 s); app pings every P s, rtt 0, 10 clients, one hour.
+	run := func(P time.Duration) *RunResult {
+		router := testBox(45*sec, nat.Create, nat.Drop, false)
+		router.Name = "router"
+		cgnat := testBox(35*sec, nat.Create, nat.Drop, true)
+		cgnat.Name = "cgnat"
+		g := appKeepalive(testGroup(10), KeepaliveApp, P, 0, 10*sec, 1)
+		cfg := testConfig(hour, router, g)
+		cfg.Path = append(cfg.Path, cgnat)
+		return mustRun(t, cfg)
+	}
+	// Every 40 s: only the CGNAT has forgotten the flow, and it re-creates
+	// it with its port: a remap at each ping (pings at 40 k s: 89 in the
+	// hour per client), no break.
+	r := run(40 * sec)
+	if g := r.Groups[0]; g.Breaks.Total != 0 || g.Remaps != 890 || r.Middleboxes[1].Remaps != 890 || r.Middleboxes[0].Remaps != 0 {
+		t.Errorf("every 40 s: breaks %v, remaps %v (router %v, cgnat %v); want 0 and 890 at the CGNAT", g.Breaks.Total, g.Remaps, r.Middleboxes[0].Remaps, r.Middleboxes[1].Remaps)
+	}
+	// Every 50 s: the router has forgotten it too and gives it a new port,
+	// so it is a new flow at the CGNAT (no remap there) and the server
+	// answers RST: a break dated at the router's expiry, 45 s after the
+	// last ping, learned 5 s later. The client reconnects at once, so
+	// pings come at 50 s + (50 s + under 1 ms) k: 71 breaks per client.
+	r = run(50 * sec)
+	g := r.Groups[0]
+	if g.Breaks.IdleTimeout != 710 || r.Middleboxes[0].Breaks != 710 || r.Middleboxes[1].Breaks != 0 {
+		t.Errorf("every 50 s: breaks %+v (router %v, cgnat %v); want 710, all the router's", g.Breaks, r.Middleboxes[0].Breaks, r.Middleboxes[1].Breaks)
+	}
+	if g.Detection.P50 != 5 || g.Detection.Max != 5 || r.Middleboxes[1].Remaps != 0 || g.Remaps != 0 {
+		t.Errorf("every 50 s: detection %+v, remaps %v (cgnat %v); want 5 s and none", g.Detection, g.Remaps, r.Middleboxes[1].Remaps)
+	}
+}

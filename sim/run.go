@@ -119,6 +119,12 @@ type retry struct {
 	stuckDown []time.Duration // down messages waiting likewise: the instants the server sent them
 }
 
+// removal is a box's removal of a flow's entry: when, and why.
+type removal struct {
+	at    time.Duration
+	cause cause
+}
+
 // box is one middlebox on the path.
 type box struct {
 	t        *nat.Table
@@ -141,6 +147,14 @@ type sim struct {
 	groups  []groupRun
 	boxes   []box
 	ports   []uint32 // external port per (client, box) for boxes after the first, client-major
+	// gone is, on a path of several boxes, each box's removal of the
+	// current flow's entry per (client, box), client-major (at < 0: none),
+	// so that a break can be dated and attributed by the box whose loss
+	// decided it.
+	gone []removal
+	// decider is the box at which the last crossing departed from the
+	// flow's state: the first to give it a new port, drop it or refuse it.
+	decider int
 	retries map[uint32]retry
 	up      time.Duration // one-way delay client to server
 	down    time.Duration // one-way delay server to client
@@ -188,6 +202,12 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	}
 	s.clients = make([]client, total)
 	s.ports = make([]uint32, total*(len(s.boxes)-1))
+	if len(s.boxes) > 1 {
+		s.gone = make([]removal, total*len(s.boxes))
+		for i := range s.gone {
+			s.gone[i].at = -1
+		}
+	}
 	s.retries = make(map[uint32]retry)
 	horizon := cfg.horizon()
 	waiting, firings := cfg.timers()
@@ -327,12 +347,27 @@ func (s *sim) port(ci uint32, c *client, i int) *uint32 {
 	return &s.ports[int(ci)*(len(s.boxes)-1)+i-1]
 }
 
-// crossOut sends a client packet through the middleboxes in path order.
+// flow is the key of client c's current flow at box i: the client's
+// connection at the first box; at a later box, the external port the
+// box before gave it (a flow renumbered there is a new flow here).
+func (s *sim) flow(ci uint32, c *client, i int) nat.Key {
+	if i == 0 {
+		return nat.Key{Client: ci, Conn: c.conn}
+	}
+	return nat.Key{Client: ci, Conn: *s.port(ci, c, i-1)}
+}
+
+// crossOut sends a client packet through the middleboxes in path order,
+// noting in s.decider the first box that departed from the flow's state.
+// A flow that a box gives a new port is new to every box beyond it, so
+// their ports are forgotten (they give fresh ones); once renumbered, a
+// flow cannot come back, so a later drop or refusal makes the crossing
+// final (dropped).
 func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 	s.packets++
-	key := nat.Key{Client: ci, Conn: c.conn}
 	res := passed
 	proto := s.groups[c.group].Proto
+	key := nat.Key{Client: ci, Conn: c.conn}
 	for i := range s.boxes {
 		b := &s.boxes[i]
 		port := s.port(ci, c, i)
@@ -343,41 +378,50 @@ func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 		switch out.Verdict {
 		case nat.Created:
 			if *port != 0 && out.Port != *port {
-				res = stranger
+				if res == passed {
+					res, s.decider = stranger, i
+				}
+				for j := i + 1; j < len(s.boxes); j++ {
+					*s.port(ci, c, j) = 0
+				}
 			}
 			*port = out.Port
-		case nat.Dropped:
-			res = dropped
-		case nat.Refused:
-			res = refused
+		case nat.Dropped, nat.Refused:
+			if res != passed {
+				return dropped
+			}
+			s.decider = i
+			if out.Verdict == nat.Dropped {
+				return dropped
+			}
+			return refused
 		}
-		if res == dropped || res == refused {
-			break
-		}
+		key.Conn = *port
 	}
 	return res
 }
 
-// crossIn sends a server packet through the middleboxes in reverse order.
+// crossIn sends a server packet through the middleboxes in reverse order,
+// noting in s.decider the box that dropped or reset it.
 func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 	s.packets++
-	key := nat.Key{Client: ci, Conn: c.conn}
 	proto := s.groups[c.group].Proto
-	res := passed
-	for i := len(s.boxes) - 1; i >= 0 && res == passed; i-- {
+	for i := len(s.boxes) - 1; i >= 0; i-- {
 		b := &s.boxes[i]
-		out := b.t.Packet(s.now, key, nat.Packet{Dir: nat.Inbound, Proto: proto, Kind: kind})
+		out := b.t.Packet(s.now, s.flow(ci, c, i), nat.Packet{Dir: nat.Inbound, Proto: proto, Kind: kind})
 		if b.reset {
 			s.armWake(i)
 		}
 		switch out.Verdict {
 		case nat.Dropped:
-			res = dropped
+			s.decider = i
+			return dropped
 		case nat.Reset:
-			res = reset
+			s.decider = i
+			return reset
 		}
 	}
-	return res
+	return passed
 }
 
 // warm prefetches the state of a client whose event is coming up, or
@@ -398,8 +442,11 @@ func (s *sim) removed(bi int, r nat.Removal) {
 		return
 	}
 	c := &s.clients[r.Key.Client]
-	if r.Key.Conn != c.conn || c.state != stOpen || c.is(fBroken) {
+	if s.stale(r, c, bi) {
 		return // an entry of a closed, dead or already broken connection
+	}
+	if s.gone != nil {
+		s.gone[int(r.Key.Client)*len(s.boxes)+bi] = removal{r.At, causeOf(r.Reason)}
 	}
 	if !c.is(fOrphan) || r.At < c.orphanAt {
 		c.on(fOrphan)
@@ -407,16 +454,23 @@ func (s *sim) removed(bi int, r nat.Removal) {
 	}
 }
 
+// stale reports whether a removal at box bi is of no consequence: the
+// entry of an earlier flow, or of a connection that is not open or has
+// broken already.
+func (s *sim) stale(r nat.Removal, c *client, bi int) bool {
+	return r.Key != s.flow(r.Key.Client, c, bi) || c.state != stOpen || c.is(fBroken)
+}
+
 // resetOnExpire handles an expiry at a box that resets both ends: the
 // client learns at the expiry instant (wake-ups make it the current time).
 func (s *sim) resetOnExpire(bi int, r nat.Removal) {
 	c := &s.clients[r.Key.Client]
-	if r.Key.Conn != c.conn || c.state != stOpen || c.is(fBroken) {
+	if s.stale(r, c, bi) {
 		return
 	}
 	c.on(fOrphan)
 	c.orphanAt, c.cause, c.box = r.At, causeResetOnExpire, uint8(bi)
-	s.decideBreak(r.Key.Client, c)
+	s.decideBreak(r.Key.Client, c, -1)
 	s.learnDead(r.Key.Client, c, HowReset)
 	s.at(r.At+s.up, event{Kind: evAtServer, Client: r.Key.Client, Conn: c.conn, Arg: pRST})
 }
