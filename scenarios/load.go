@@ -404,6 +404,13 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 		}
 	}
 	out.RetransmitTimeout = r.positive(path+".retransmit_timeout", g.RetransmitTimeout, DefaultRetransmitTimeout)
+	if g.UDPRebinding != nil {
+		if out.Proto != nat.UDP {
+			r.bad(path+".udp_rebinding", "applies to protocol udp only", strconv.Quote(*g.UDPRebinding))
+		} else {
+			out.UDPRebinding = enum(r, path+".udp_rebinding", g.UDPRebinding, "", sim.Rebindings)
+		}
+	}
 	return out
 }
 

@@ -205,3 +205,21 @@ func TestCountersARealStackWouldRefuse(t *testing.T) {
 		t.Errorf("count 127: %v", err)
 	}
 }
+
+func TestUDPRebinding(t *testing.T) {
+	sc, err := Load("home-gateway-udp-voip.yaml", []string{"clients.phones.udp_rebinding=reject"})
+	if err != nil || sc.Config.Groups[0].UDPRebinding != sim.RebindReject {
+		t.Fatalf("reject: %v, %v", err, sc)
+	}
+	if sc, _ := Load("home-gateway-udp-voip.yaml", nil); sc.Config.Groups[0].UDPRebinding != sim.RebindFollow {
+		t.Errorf("the default is %v, want follow", sc.Config.Groups[0].UDPRebinding)
+	}
+	for _, tc := range []struct{ file, set, want string }{
+		{"home-gateway-udp-voip.yaml", "clients.phones.udp_rebinding=ignore", `clients.phones.udp_rebinding: must be one of follow, reject (got "ignore")`},
+		{"aws-nat-gateway-grpc.yaml", "clients.grpc.udp_rebinding=follow", `clients.grpc.udp_rebinding: applies to protocol udp only`},
+	} {
+		if _, err := Load(tc.file, []string{tc.set}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.set, err, tc.want)
+		}
+	}
+}

@@ -58,6 +58,7 @@ type GroupSpec struct {
 	Reconnect         ReconnectSpec `yaml:"reconnect,omitempty"`
 	Session           *SessionSpec  `yaml:"session,omitempty"`
 	RetransmitTimeout *Duration     `yaml:"retransmit_timeout,omitempty"`
+	UDPRebinding      *string       `yaml:"udp_rebinding,omitempty"`
 }
 
 // TrafficSpec holds the two directions' messages.

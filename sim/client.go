@@ -80,6 +80,14 @@ func (s *sim) settleOut(ci uint32, c *client, res pathResult) {
 	if !c.is(fOrphan) {
 		return
 	}
+	g := s.group(c)
+	if res == stranger && g.Proto == nat.UDP {
+		s.newAddress(ci)
+		if g.UDPRebinding == RebindFollow {
+			s.rebind(ci, c)
+			return
+		}
+	}
 	switch res {
 	case passed:
 		s.remap(ci, c)
@@ -104,6 +112,62 @@ func (s *sim) remap(ci uint32, c *client) {
 	}
 	c.off(fCliRetrying | fSrvRetrying)
 	delete(s.retries, ci)
+}
+
+// newAddress notes that a box has just given UDP client ci's flow a new
+// external port: what the server sends before it takes the new address
+// is lost (toOldAddress), and with udp_rebinding reject it never does.
+func (s *sim) newAddress(ci uint32) {
+	rb, ok := s.rebound[ci]
+	if !ok {
+		rb.learned = -1
+	}
+	rb.changed = s.now
+	s.rebound[ci] = rb
+}
+
+// rebind is a pending orphan of a UDP flow resolved by a new external
+// port that the server will follow (udp_rebinding follow): the flow
+// survives.
+func (s *sim) rebind(ci uint32, c *client) {
+	c.off(fOrphan)
+	s.forgetRemovals(ci)
+	s.trace(ci, TraceRebinding, 0)
+	if s.inWindow() {
+		s.group(c).m.rebindings++
+	}
+}
+
+// serverTakes is a UDP server receiving a datagram of client ci now. A
+// datagram sent from a new address (one a box gave the flow since the
+// server last took the client's address) is followed (the server's
+// replies go there from now on) or, with udp_rebinding reject, dropped.
+func (s *sim) serverTakes(ci uint32, g *groupRun) bool {
+	rb, ok := s.rebound[ci]
+	if !ok || rb.learned >= rb.changed || s.now-s.up < rb.changed {
+		return true // from the address the server knows
+	}
+	if g.UDPRebinding == RebindReject {
+		return false
+	}
+	rb.learned = s.now
+	s.rebound[ci] = rb
+	return true
+}
+
+// toOldAddress reports whether a server datagram reaching the boxes now
+// was sent to an address that the flow no longer has: before the server
+// took the newest one. The boxes drop it.
+func (s *sim) toOldAddress(ci uint32) bool {
+	rb, ok := s.rebound[ci]
+	if !ok {
+		return false
+	}
+	if sent := s.now - s.down; rb.learned < rb.changed || sent < rb.learned {
+		return true
+	}
+	delete(s.rebound, ci) // everything still on its way goes to the new address
+	return false
 }
 
 // forgetRemovals clears the removals of a client's flow at every box
@@ -258,6 +322,7 @@ func (s *sim) connect(ci uint32, c *client) {
 	c.off(fSrvOpen | fOrphan | fCliRetrying | fSrvRetrying)
 	c.unanswered, c.pingSeq, c.pongSeq = 0, 0, 0
 	delete(s.retries, ci)
+	delete(s.rebound, ci)
 	s.forgetRemovals(ci)
 	for i := range s.boxes {
 		*s.port(ci, c, i) = 0
@@ -428,7 +493,12 @@ func (s *sim) atServer(ci uint32, c *client, arg uint32) {
 	case typ == pRST:
 		c.off(fSrvOpen)
 		return
-	case arg&pStranger != 0:
+	case g.Proto == nat.UDP && !s.serverTakes(ci, g):
+		if arg&pCounted != 0 {
+			g.m.lostUp++
+		}
+		return
+	case arg&pStranger != 0 && g.Proto == nat.TCP:
 		// An unknown 4-tuple: the server answers RST. It also drops the
 		// old connection, as a server does when the same client shows up
 		// again (session takeover).
@@ -471,7 +541,17 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	case pRST:
 		kind = nat.Close
 	}
-	switch s.crossIn(ci, c, kind) {
+	if g.Proto == nat.UDP && s.toOldAddress(ci) {
+		if arg&pCounted != 0 {
+			g.m.lostDown++
+		}
+		return
+	}
+	res := s.crossIn(ci, c, kind)
+	if res == reset && g.Proto == nat.UDP && g.UDPRebinding == RebindFollow {
+		res = dropped // an unconnected socket ignores ICMP errors
+	}
+	switch res {
 	case reset:
 		if c.is(fOrphan) {
 			s.decideBreak(ci, c, s.decider)

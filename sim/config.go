@@ -57,6 +57,34 @@ func (k KeepaliveType) String() string {
 	return fmt.Sprintf("invalid(%d)", k)
 }
 
+// Rebinding is what a UDP server does when a client's datagrams come
+// from a new external address (a box gave the flow a new port).
+type Rebinding uint8
+
+const (
+	// RebindFollow answers and pushes to the newest source address (an
+	// unconnected socket, QUIC connection migration, WireGuard roaming):
+	// the flow survives, and what the server sent to the old address
+	// before it saw the new one is lost.
+	RebindFollow Rebinding = iota
+	// RebindReject drops datagrams from an unknown address (a connected
+	// socket): the connection is broken and the client learns only from
+	// its own timers.
+	RebindReject
+)
+
+var rebindingNames = [...]string{"follow", "reject"}
+
+func (r Rebinding) String() string {
+	if int(r) < len(rebindingNames) {
+		return rebindingNames[r]
+	}
+	return fmt.Sprintf("invalid(%d)", r)
+}
+
+// Rebindings lists the values of Rebinding.
+var Rebindings = []Rebinding{RebindFollow, RebindReject}
+
 // Keepalive configures a group's keepalive. Which fields matter depends
 // on Type: Idle, Interval and Count for TCP; Interval, Jitter, Timeout,
 // Misses, RequestBytes, ResponseBytes and IdleOnly for app and server-app.
@@ -106,6 +134,7 @@ type Group struct {
 	Reconnect         Reconnect
 	Session           *Session      // nil: a connection lives until it breaks
 	RetransmitTimeout time.Duration // TCP gives up on unacknowledged data after this
+	UDPRebinding      Rebinding     // UDP: the server's answer to a new source address
 }
 
 // DistKind is the family of a Dist.
@@ -229,6 +258,9 @@ func (c *Config) Validate() error {
 		}
 		if g.Reconnect.Backoff <= 0 || g.Reconnect.MaxBackoff < g.Reconnect.Backoff {
 			add("group %s: reconnect needs 0 < backoff <= max_backoff", g.Name)
+		}
+		if g.UDPRebinding > RebindReject || (g.UDPRebinding != RebindFollow && g.Proto != nat.UDP) {
+			add("group %s: udp_rebinding %v needs protocol udp", g.Name, g.UDPRebinding)
 		}
 		if g.RetransmitTimeout <= 0 {
 			add("group %s: retransmit_timeout must be > 0", g.Name)

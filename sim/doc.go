@@ -87,9 +87,19 @@
 //   - push_delay_s is the delivery delay of the down messages delivered
 //     in the window: the one-way delay, one RTO (1 s) more for a packet
 //     lost once, or the wait of a held-up message.
-//   - A UDP server that sees a new port rejects the stranger the way a TCP
-//     server answers RST (the application's error reply); UDP data is not
-//     retransmitted.
+//   - UDP has no reset. A UDP flow that a box gives a new port is a
+//     rebinding or a break by the group's udp_rebinding. follow (the
+//     default: an unconnected server socket, QUIC connection migration,
+//     WireGuard roaming): the server takes the address of each datagram
+//     sent from the new port as the client's, so the flow survives (a
+//     rebinding, neither a remap nor a break), and the datagrams it sent
+//     to the old address before it took the new one are lost at the box;
+//     ICMP errors from a box that resets unknown inbound packets are
+//     ignored (an unconnected socket does not see them). reject (a
+//     connected socket): datagrams from the new port are dropped, so it is
+//     a break that the client learns of only from its own timers, and the
+//     server's datagrams keep going to the old address, which is gone; an
+//     ICMP error closes the server's side. UDP data is not retransmitted.
 //   - Traffic generators run only while their sender believes the
 //     connection is up; messages are not generated while a client knows
 //     it is disconnected, so lost_up and lost_down count messages sent into

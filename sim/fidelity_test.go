@@ -286,3 +286,52 @@ func TestTwoBoxesTheDecidingBoxTakesTheBreak(t *testing.T) {
 		t.Errorf("every 50 s: detection %+v, remaps %v (cgnat %v); want 5 s and none", g.Detection, g.Remaps, r.Middleboxes[1].Remaps)
 	}
 }
+
+// udpPings is 100 UDP clients pinging every 60 s (10 s timeout, one
+// miss) through a 30 s box that gives a re-created flow a new port, with
+// the server's rebinding rule.
+func udpPings(rule Rebinding) (*Config, Group) {
+	g := appKeepalive(testGroup(100), KeepaliveApp, 60*sec, 0, 10*sec, 1)
+	g.Proto, g.UDPRebinding = nat.UDP, rule
+	return testConfig(hour, testBox(30*sec, nat.Create, nat.Drop, false), g), g
+}
+
+func TestUDPRebindingFollow(t *testing.T) {
+	// Every ping (at 60 k s: 59 in the hour) finds the binding gone and
+	// gets a new port; the server follows it. Nothing breaks.
+	cfg, _ := udpPings(RebindFollow)
+	r := mustRun(t, cfg).Groups[0]
+	if r.Rebindings != 100*59 || r.Breaks.Total != 0 || r.Reconnects != 0 || r.SpuriousDisconnects != 0 {
+		t.Errorf("rebindings %v breaks %v reconnects %v spurious %v; want 5900, 0, 0, 0", r.Rebindings, r.Breaks.Total, r.Reconnects, r.SpuriousDisconnects)
+	}
+	// With rtt 4 s and a binding that inbound packets do not refresh, a
+	// ping at P gives the new port at P, the server takes it at P + 2 s,
+	// and what it sent before that to the old address is lost at the box
+	// until P + 4 s; the binding is gone again from P + 30 s. Poisson
+	// pushes are delivered in [P + 4, P + 30): 26 s of each 60 s. With a
+	// warmup ending at a ping, the messages sent in the window arrive over
+	// whole cycles but for 2 s in which they are lost either way.
+	cfg, g := udpPings(RebindFollow)
+	g = pushes(g, Exponential, 5*sec)
+	cfg.Groups[0] = g
+	cfg.Network.RTT, cfg.Path[0].RefreshInbound = 4*sec, false
+	cfg.Warmup, cfg.Duration = 64*sec, 64*sec+hour
+	r = mustRun(t, cfg).Groups[0]
+	n := r.SentDown
+	within(t, "lost down", r.LostDown, n*34/60, 4*math.Sqrt(n*34/60*26/60), "4 sigma of a binomial count")
+	if r.Breaks.Total != 0 {
+		t.Errorf("breaks %v, want none", r.Breaks.Total)
+	}
+}
+
+func TestUDPRebindingReject(t *testing.T) {
+	// The server drops datagrams from the new port: the ping at 60 s after
+	// each open is a break (dated at the expiry, 30 s after the open), and
+	// its missed pong tells the client 10 s later. Opens at 70 k s: 51
+	// pings in the hour, each a break learned 40 s after it.
+	cfg, _ := udpPings(RebindReject)
+	r := mustRun(t, cfg).Groups[0]
+	if r.Breaks.IdleTimeout != 100*51 || r.Rebindings != 0 || r.Detection.P50 != 40 || r.Detection.Max != 40 {
+		t.Errorf("breaks %+v rebindings %v detection %+v; want 5100 idle-timeout breaks, none, 40 s", r.Breaks, r.Rebindings, r.Detection)
+	}
+}

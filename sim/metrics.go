@@ -35,6 +35,7 @@ func causeOf(r nat.Reason) cause {
 type groupMetrics struct {
 	breaks                      [numCauses]uint64
 	remaps, refused, reconnects uint64
+	rebindings                  uint64
 	spurious                    uint64
 	lostUp, lostDown            uint64
 	sentUp, sentDown            uint64
@@ -182,7 +183,7 @@ func (g *groupRun) result(windowHours float64) GroupResult {
 			ResetOnExpire: float64(m.breaks[causeResetOnExpire]),
 		},
 		BreaksPer1000ClientHours: 1000 * perHour(total),
-		Remaps:                   float64(m.remaps), OrphanedAtEnd: float64(m.orphanedAtEnd),
+		Remaps:                   float64(m.remaps), Rebindings: float64(m.rebindings), OrphanedAtEnd: float64(m.orphanedAtEnd),
 		Refused: float64(m.refused), Reconnects: float64(m.reconnects),
 		SpuriousDisconnects: float64(m.spurious),
 		Detection: Latency{

@@ -42,13 +42,17 @@ type GroupResult struct {
 	Breaks                   Breaks  `json:"breaks"`
 	BreaksPer1000ClientHours float64 `json:"breaks_per_1000_client_hours"`
 	Remaps                   float64 `json:"remaps"`
-	OrphanedAtEnd            float64 `json:"orphaned_at_end"`
-	Refused                  float64 `json:"refused"`
-	Reconnects               float64 `json:"reconnects"`
-	SpuriousDisconnects      float64 `json:"spurious_disconnects"`
-	Detection                Latency `json:"detection_latency_s"`
-	LostDown                 float64 `json:"lost_down"`
-	LostUp                   float64 `json:"lost_up"`
+	// Rebindings counts UDP flows that a box gave a new port and whose
+	// server followed the new address (udp_rebinding follow): they
+	// survived, though not as remaps.
+	Rebindings          float64 `json:"rebindings"`
+	OrphanedAtEnd       float64 `json:"orphaned_at_end"`
+	Refused             float64 `json:"refused"`
+	Reconnects          float64 `json:"reconnects"`
+	SpuriousDisconnects float64 `json:"spurious_disconnects"`
+	Detection           Latency `json:"detection_latency_s"`
+	LostDown            float64 `json:"lost_down"`
+	LostUp              float64 `json:"lost_up"`
 	// HeldAtEnd counts TCP messages (either way) still held up at the end
 	// by an orphan that no packet had decided: neither lost nor delivered.
 	HeldAtEnd float64 `json:"held_at_end"`
@@ -291,6 +295,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 			fmt.Fprintf(tw, "  push delay\tp50 %s s, p99 %s s, max %s s\n", Num(g.PushDelay.P50), Num(g.PushDelay.P99), Num(g.PushDelay.Max))
 		}
 		fmt.Fprintf(tw, "  remaps\t%s (entries re-created with the same port: survived)\n", Num(g.Remaps))
+		if g.Rebindings > 0 {
+			fmt.Fprintf(tw, "  rebindings\t%s (UDP flows given a new port that the server followed: survived)\n", Num(g.Rebindings))
+		}
 		fmt.Fprintf(tw, "  connections\t%s reconnects, %s refused opens, %s spurious disconnects, %s orphaned at end\n",
 			Num(g.Reconnects), Num(g.Refused), Num(g.SpuriousDisconnects), Num(g.OrphanedAtEnd))
 		fmt.Fprintf(tw, "  keepalive traffic\t%s B per client-hour (%s packets, %s B)\n",

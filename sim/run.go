@@ -119,6 +119,13 @@ type retry struct {
 	stuckDown []time.Duration // down messages waiting likewise: the instants the server sent them
 }
 
+// rebinding is a UDP flow's latest new external address: changed is
+// when a box gave it, learned when the server last took the client's
+// address from a datagram (before changed: it has not seen the new one).
+type rebinding struct {
+	changed, learned time.Duration
+}
+
 // removal is a box's removal of a flow's entry: when, and why.
 type removal struct {
 	at    time.Duration
@@ -156,6 +163,10 @@ type sim struct {
 	// flow's state: the first to give it a new port, drop it or refuse it.
 	decider int
 	retries map[uint32]retry
+	// rebound holds, for UDP clients whose flow a box gave a new port,
+	// when that happened and when the server last learned the client's
+	// address: rare, so kept in a map by client index.
+	rebound map[uint32]rebinding
 	up      time.Duration // one-way delay client to server
 	down    time.Duration // one-way delay server to client
 	events  uint64
@@ -209,6 +220,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		}
 	}
 	s.retries = make(map[uint32]retry)
+	s.rebound = make(map[uint32]rebinding)
 	horizon := cfg.horizon()
 	waiting, firings := cfg.timers()
 	s.q = newQueue(horizon, horizon.Seconds()*firings, waiting)

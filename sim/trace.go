@@ -11,9 +11,10 @@ const (
 	TraceLearned                    // the client learned its connection was dead
 	TraceRemap                      // an entry was re-created with the same port
 	TraceRefused                    // a connection attempt met a full table
+	TraceRebinding                  // a UDP flow came back on a new port and the server followed it
 )
 
-var traceNames = [...]string{"connected", "break", "learned", "remap", "refused"}
+var traceNames = [...]string{"connected", "break", "learned", "remap", "refused", "rebinding"}
 
 func (k TraceKind) String() string { return traceNames[k] }
 
