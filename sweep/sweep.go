@@ -299,7 +299,7 @@ func (res *Result) writeSeries(w io.Writer) error {
 // DefaultDir is where a sweep writes when no --out is given:
 // natsim-out/NAME-TIMESTAMP.
 func DefaultDir(name string, now time.Time) string {
-	return filepath.Join("natsim-out", name+"-"+now.Format("20060102-150405"))
+	return filepath.Join("natsim-out", scenarios.SafeName(name)+"-"+now.Format("20060102-150405"))
 }
 
 // SeriesRow is one time-series sample of one point and middlebox.

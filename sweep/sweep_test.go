@@ -141,3 +141,15 @@ func BenchmarkSweepTwoJobs(b *testing.B) {
 	slices.Sort(ratios)
 	b.ReportMetric(ratios[len(ratios)/2], "speedup(2jobs/1job)")
 }
+
+// TestDefaultDirStaysInside: whatever the name, the default folder is one
+// plain folder inside natsim-out.
+func TestDefaultDirStaysInside(t *testing.T) {
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, name := range []string{"../../../../escape", "a/b", "/abs", "a\x00b", "x\ny", "..", ""} {
+		dir := DefaultDir(name, now)
+		if filepath.Dir(dir) != "natsim-out" || strings.HasPrefix(filepath.Base(dir), ".") || strings.ContainsAny(dir, "\x00\n") {
+			t.Errorf("DefaultDir(%q) = %q", name, dir)
+		}
+	}
+}
