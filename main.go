@@ -103,8 +103,18 @@ Run 'natsim COMMAND --help' for a command's flags. Scenario format:
 README.md and shared/SCENARIO.md.
 `
 
-// run is natsim with its arguments and output streams; tests call it.
+// run is natsim with its arguments and output streams; tests call it. A
+// write to stdout that fails (a full disk, say) fails the command.
 func run(args []string, stdout, stderr io.Writer) error {
+	out := &checkedWriter{w: stdout}
+	err := dispatch(args, out, stderr)
+	if (err == nil || errors.Is(err, errShown)) && out.err != nil {
+		err = fmt.Errorf("writing the output: %w", out.err)
+	}
+	return err
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, topHelp)
 		return usageError{"no command given"}
