@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/natsim/natsim/batch"
+	"github.com/natsim/natsim/outdir"
 	"github.com/natsim/natsim/scenarios"
 )
 
@@ -103,8 +104,18 @@ func TestInterruptedSweepWritesFinishedPoints(t *testing.T) {
 	if !res.Partial || res.PointsDone == 0 || res.PointsDone >= len(pts) {
 		t.Fatalf("partial %v, %d of %d points", res.Partial, res.PointsDone, len(pts))
 	}
-	dir := t.TempDir()
-	if err := res.Write(dir, []byte("x")); err != nil {
+	dir := filepath.Join(t.TempDir(), "out")
+	out, err := outdir.Create(dir, outdir.Options{Scenario: res.Scenario})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Write(out.Dir(), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Load(out.Dir()); err == nil {
+		t.Fatal("a folder without its manifest loads")
+	}
+	if err := out.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	back, series, err := Load(dir)
