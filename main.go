@@ -367,22 +367,21 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 // writeOutputs writes result.json (and timeseries.csv, and the charts)
 // into out as one set.
 func writeOutputs(out *outdir.Writer, res *sim.Result, sc *scenarios.Scenario, runs []*sim.RunResult, series, charts bool, stderr io.Writer) error {
-	dir, cfg, first := out.Dir(), &sc.Config, runs[0]
 	var written []review.Written
-	err := outfile.Write(filepath.Join(dir, "result.json"), res.WriteJSON)
-	if err == nil && series {
-		err = outfile.Write(filepath.Join(dir, "timeseries.csv"), func(w io.Writer) error {
-			return sim.WriteSeriesCSV(w, cfg, first)
-		})
-	}
-	if err == nil && charts {
-		one := sweep.Assemble([]scenarios.Point{{Scenario: sc}}, nil, [][]*sim.RunResult{runs})
-		written, _, err = review.WriteAll(dir, one, one.Series(), "png")
-	}
-	if err != nil {
+	err := out.Write(func(dir string) error {
+		err := outfile.Write(filepath.Join(dir, "result.json"), res.WriteJSON)
+		if err == nil && series {
+			err = outfile.Write(filepath.Join(dir, "timeseries.csv"), func(w io.Writer) error {
+				return sim.WriteSeriesCSV(w, &sc.Config, runs[0])
+			})
+		}
+		if err == nil && charts {
+			one := sweep.Assemble([]scenarios.Point{{Scenario: sc}}, nil, [][]*sim.RunResult{runs})
+			written, _, err = review.WriteAll(dir, one, one.Series(), "png")
+		}
 		return err
-	}
-	if err := out.Commit(); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	for _, c := range written {
@@ -599,26 +598,20 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := res.Write(out.Dir(), resolved); err != nil {
-		return err
-	}
 	var written []review.Written
-	if *charts || *report {
-		var skipped []string
-		written, skipped, err = review.WriteAll(out.Dir(), res, res.Series(), *format)
-		if err != nil {
+	err = out.Write(func(dir string) error {
+		if err := res.Write(dir, resolved); err != nil || !*charts && !*report {
 			return err
 		}
-		if *report {
-			err := outfile.Write(filepath.Join(out.Dir(), "report.md"), func(w io.Writer) error {
-				return review.Report(w, res, &points[0].Scenario.Config, written, skipped)
-			})
-			if err != nil {
-				return err
-			}
+		var skipped []string
+		if written, skipped, err = review.WriteAll(dir, res, res.Series(), *format); err != nil || !*report {
+			return err
 		}
-	}
-	if err := out.Commit(); err != nil {
+		return outfile.Write(filepath.Join(dir, "report.md"), func(w io.Writer) error {
+			return review.Report(w, res, &points[0].Scenario.Config, written, skipped)
+		})
+	})
+	if err != nil {
 		return err
 	}
 	for _, c := range written {
@@ -667,11 +660,8 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer w.Abort()
-		if err := review.Save(c, filepath.Join(w.Dir(), *chart+".png")); err != nil {
-			return err
-		}
-		if err := w.Commit(); err != nil {
+		err = w.Write(func(dir string) error { return review.Save(c, filepath.Join(dir, *chart+".png")) })
+		if err != nil {
 			return err
 		}
 		path = filepath.Join(dir, *chart+".png")

@@ -226,6 +226,17 @@ func copyFile(from, to string) error {
 // Dir is the folder to write the files into.
 func (w *Writer) Dir() string { return w.tmp }
 
+// Write calls fill with the folder to write the files into, then
+// commits them. On an error (a full disk, say) the old folder, if any, is
+// left as it was, and the error says so.
+func (w *Writer) Write(fill func(dir string) error) error {
+	if err := fill(w.tmp); err != nil {
+		w.Abort()
+		return fmt.Errorf("writing %s: %w (the folder is left as it was)", w.Path, err)
+	}
+	return w.Commit()
+}
+
 // Commit writes the manifest and puts the folder in place (see the
 // package comment). On an error the old folder, if any, is left as it
 // was and the temporary one is removed.
