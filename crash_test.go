@@ -175,3 +175,32 @@ func TestPlotRefusesAFolderThatIsNotWhole(t *testing.T) {
 		t.Fatalf("plot from a changed folder: exit %d %s", code, msg)
 	}
 }
+
+// TestCtrlCWritesACompletePartialSet: Ctrl-C (SIGINT) while a sweep runs
+// writes the points done, marked partial, as a whole folder; exit 130.
+func TestCtrlCWritesACompletePartialSet(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	// Enough points, and clients, that some are left when the signal lands.
+	cmd := natsimChild(tinySweep(dir, "--report", "--set", "clients.app.count=400", "--param", "path.small-nat.capacity=60,70,80,90,100,110,120,130,140,150,160,170")...)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	if lines.Scan() { // the first point is done
+		cmd.Process.Signal(os.Interrupt)
+	}
+	for lines.Scan() {
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit %d, want 130", code)
+	}
+	if _, err := outdir.Verify(dir); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "sweep.json"))
+	if !strings.Contains(string(data), `"partial": true`) {
+		t.Fatalf("sweep.json does not say partial: %.200s", data)
+	}
+}
