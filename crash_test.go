@@ -104,15 +104,18 @@ func TestKilledSweepLeavesOldOrNew(t *testing.T) {
 	}
 }
 
-// names lists a folder, hidden entries included.
+// names lists a folder, hidden entries included, sorted; nil if it is
+// not there.
 func names(t *testing.T, dir string) []string {
 	t.Helper()
-	des, _ := os.ReadDir(dir)
-	var out []string
-	for _, de := range des {
-		out = append(out, de.Name())
+	list, _ := filepath.Glob(filepath.Join(dir, "*"))
+	hidden, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	list = append(list, hidden...)
+	for i := range list {
+		list[i] = filepath.Base(list[i])
 	}
-	return out
+	slices.Sort(list)
+	return list
 }
 
 // TestFullDiskLeavesNothingHalfWritten fills a small tmpfs: the sweep
