@@ -332,7 +332,11 @@ func (res *Result) Series() []SeriesRow {
 // output (outdir.Verify): a half-written or mixed folder is refused.
 func Load(path string) (*Result, []SeriesRow, error) {
 	file := path
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.IsDir() {
 		file = filepath.Join(path, "sweep.json")
 	}
 	if _, err := outdir.Verify(filepath.Dir(file)); err != nil {
