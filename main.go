@@ -30,6 +30,7 @@ import (
 	"github.com/natsim/natsim/batch"
 	"github.com/natsim/natsim/bench"
 	"github.com/natsim/natsim/kernel"
+	"github.com/natsim/natsim/outdir"
 	"github.com/natsim/natsim/outfile"
 	"github.com/natsim/natsim/plots"
 	"github.com/natsim/natsim/review"
@@ -72,10 +73,11 @@ func exitCode(err error) int {
 	var ue usageError
 	var ps scenarios.Problems
 	var missing *kernel.MissingError
+	var badOut *outdir.BadError
 	switch {
 	case err == nil || errors.Is(err, errShown):
 		return 0
-	case errors.As(err, &ue), errors.As(err, &ps), errors.Is(err, errTooBig), errors.As(err, &missing):
+	case errors.As(err, &ue), errors.As(err, &ps), errors.Is(err, errTooBig), errors.As(err, &missing), errors.As(err, &badOut):
 		return 2
 	case errors.Is(err, errInterrupted):
 		return 130
@@ -103,8 +105,18 @@ Run 'natsim COMMAND --help' for a command's flags. Scenario format:
 README.md and shared/SCENARIO.md.
 `
 
-// run is natsim with its arguments and output streams; tests call it.
+// run is natsim with its arguments and output streams; tests call it. A
+// write to stdout that fails (a full disk, say) fails the command.
 func run(args []string, stdout, stderr io.Writer) error {
+	out := &checkedWriter{w: stdout}
+	err := dispatch(args, out, stderr)
+	if (err == nil || errors.Is(err, errShown)) && out.err != nil {
+		err = fmt.Errorf("writing the output: %w", out.err)
+	}
+	return err
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, topHelp)
 		return usageError{"no command given"}
@@ -300,6 +312,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	timing := fs.Bool("timing", false, "include wall-clock seconds (wall_s) in the result; results then differ run to run")
 	jobs := fs.Int("jobs", runtime.NumCPU(), "replications run in parallel on this many workers (results do not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	force := fs.Bool("force", false, "replace --out even if it is not natsim's output of this scenario")
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
 	}
@@ -312,6 +325,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	sc, err := lf.load(fs, fs.Arg(0))
 	if err != nil {
 		return err
+	}
+	var out *outdir.Writer
+	if *outDir != "" {
+		if out, err = outdir.Create(*outDir, outdir.Options{Scenario: sc.Config.Name, Force: *force}); err != nil {
+			return err
+		}
+		defer out.Abort()
 	}
 	if len(sc.Sweep) > 0 && !*quiet {
 		fmt.Fprintf(stderr, "natsim: %s has a sweep: block; run uses the values as written (natsim sweep runs the sweep)\n", sc.File)
@@ -333,40 +353,39 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		wall := time.Since(start).Seconds()
 		res.WallS = &wall
 	}
-	if *outDir != "" {
-		if err := writeOutputs(*outDir, res, &sc.Config, runs[0], *series); err != nil {
-			return err
-		}
+	var outErr error
+	if out != nil {
+		outErr = writeOutputs(out, res, sc, runs, *series, *charts, stderr)
 	}
-	if *charts {
-		one := sweep.Assemble([]scenarios.Point{{Scenario: sc}}, nil, [][]*sim.RunResult{runs})
-		written, _, err := review.WriteAll(*outDir, one, one.Series(), "png")
-		if err != nil {
-			return err
-		}
-		for _, c := range written {
-			fmt.Fprintf(stderr, "natsim: wrote %s: %s\n", filepath.Join(*outDir, c.File), c.Finding)
-		}
-	}
+	write := res.WriteTable
 	if *asJSON {
-		return res.WriteJSON(stdout)
+		write = res.WriteJSON
 	}
-	return res.WriteTable(stdout)
+	return errors.Join(outErr, write(stdout)) // the table even if the folder failed
 }
 
-// writeOutputs writes result.json (and timeseries.csv) into dir, each
-// through a temporary file and a rename, so that nothing is half-written.
-func writeOutputs(dir string, res *sim.Result, cfg *sim.Config, first *sim.RunResult, series bool) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// writeOutputs writes result.json (and timeseries.csv, and the charts)
+// into out as one set.
+func writeOutputs(out *outdir.Writer, res *sim.Result, sc *scenarios.Scenario, runs []*sim.RunResult, series, charts bool, stderr io.Writer) error {
+	var written []review.Written
+	err := out.Write(func(dir string) error {
+		err := outfile.Write(filepath.Join(dir, "result.json"), res.WriteJSON)
+		if err == nil && series {
+			err = outfile.Write(filepath.Join(dir, "timeseries.csv"), func(w io.Writer) error {
+				return sim.WriteSeriesCSV(w, &sc.Config, runs[0])
+			})
+		}
+		if err == nil && charts {
+			one := sweep.Assemble([]scenarios.Point{{Scenario: sc}}, nil, [][]*sim.RunResult{runs})
+			written, _, err = review.WriteAll(dir, one, one.Series(), "png")
+		}
+		return err
+	})
+	if err != nil {
 		return err
 	}
-	if err := outfile.Write(filepath.Join(dir, "result.json"), res.WriteJSON); err != nil {
-		return err
-	}
-	if series {
-		return outfile.Write(filepath.Join(dir, "timeseries.csv"), func(w io.Writer) error {
-			return sim.WriteSeriesCSV(w, cfg, first)
-		})
+	for _, c := range written {
+		fmt.Fprintf(stderr, "natsim: wrote %s: %s\n", filepath.Join(out.Path, c.File), c.Finding)
 	}
 	return nil
 }
@@ -486,6 +505,7 @@ func interrupts(stderr io.Writer) (<-chan struct{}, func()) {
 		}
 		select {
 		case <-sig:
+			outdir.AbortAll() // leave no half-built output folder behind
 			os.Exit(130)
 		case <-done:
 		}
@@ -505,6 +525,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "png", "chart format with --charts: png, svg or pdf")
 	report := fs.Bool("report", false, "write report.md with the setup, results, charts and findings (implies --charts)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	force := fs.Bool("force", false, "replace --out even if it is not natsim's output of this scenario")
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
 	}
@@ -544,6 +565,12 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if dir == "" {
 		dir = sweep.DefaultDir(sc.Config.Name, time.Now())
 	}
+	out, err := outdir.Create(dir, outdir.Options{Scenario: sc.Config.Name, Force: *force, Unique: *outDir == ""})
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	dir = out.Path
 	var jobSpans []time.Duration
 	var jobPoint []int
 	var labels []string
@@ -558,8 +585,8 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	prog := newProgress(stderr, *quiet, jobSpans)
 	prog.countPoints(jobPoint, labels, *quiet)
 	stop, release := interrupts(stderr)
+	defer release() // a Ctrl-C while writing lets the writing finish
 	res, err := sweep.Run(points, names, *jobs, prog, stop)
-	release()
 	prog.done()
 	if err != nil {
 		return err
@@ -571,25 +598,24 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := res.Write(dir, resolved); err != nil {
-		return err
-	}
-	if *charts || *report {
-		written, skipped, err := review.WriteAll(dir, res, res.Series(), *format)
-		if err != nil {
+	var written []review.Written
+	err = out.Write(func(dir string) error {
+		if err := res.Write(dir, resolved); err != nil || !*charts && !*report {
 			return err
 		}
-		if *report {
-			err := outfile.Write(filepath.Join(dir, "report.md"), func(w io.Writer) error {
-				return review.Report(w, res, &points[0].Scenario.Config, written, skipped)
-			})
-			if err != nil {
-				return err
-			}
+		var skipped []string
+		if written, skipped, err = review.WriteAll(dir, res, res.Series(), *format); err != nil || !*report {
+			return err
 		}
-		for _, c := range written {
-			fmt.Fprintf(stdout, "%s: %s\n", c.Name, c.Finding)
-		}
+		return outfile.Write(filepath.Join(dir, "report.md"), func(w io.Writer) error {
+			return review.Report(w, res, &points[0].Scenario.Config, written, skipped)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range written {
+		fmt.Fprintf(stdout, "%s: %s\n", c.Name, c.Finding)
 	}
 	fmt.Fprintf(stdout, "wrote %d of %d points to %s\n", res.PointsDone, res.PointsTotal, dir)
 	if res.Partial {
@@ -601,12 +627,24 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plot", "plot DIR|sweep.json --chart NAME [--out FILE.png|.svg|.pdf]", stdout)
 	chart := fs.String("chart", "", "the chart: "+strings.Join(review.Names, ", "))
-	out := fs.String("out", "", "the image to write (default DIR/NAME.png); its data goes beside it as .csv")
+	out := fs.String("out", "", "the image to write (default DIR/NAME.png, added to DIR's manifest); its data goes beside it as .csv")
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
 	}
 	if !slices.Contains(review.Names, *chart) {
 		return usagef("--chart must be one of %s (got %q)", strings.Join(review.Names, ", "), *chart)
+	}
+	dir := fs.Arg(0)
+	if filepath.Ext(dir) == ".json" {
+		dir = filepath.Dir(dir)
+	}
+	if *out != "" { // check where the chart goes before drawing it
+		if _, err := plots.FormatOf(*out); err != nil {
+			return usageError{err.Error()}
+		}
+		if err := outdir.Writable(filepath.Dir(*out)); err != nil {
+			return err
+		}
 	}
 	res, series, err := sweep.Load(fs.Arg(0))
 	if err != nil {
@@ -617,17 +655,17 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 		return usageError{err.Error()}
 	}
 	path := *out
-	if path == "" {
-		dir := fs.Arg(0)
-		if filepath.Ext(dir) == ".json" {
-			dir = filepath.Dir(dir)
+	if path == "" { // a new member of the sweep's folder: rebuild it with the chart
+		w, err := outdir.Create(dir, outdir.Options{Scenario: res.Scenario, Keep: true})
+		if err != nil {
+			return err
+		}
+		err = w.Write(func(dir string) error { return review.Save(c, filepath.Join(dir, *chart+".png")) })
+		if err != nil {
+			return err
 		}
 		path = filepath.Join(dir, *chart+".png")
-	}
-	if _, err := plots.FormatOf(path); err != nil {
-		return usageError{err.Error()}
-	}
-	if err := review.Save(c, path); err != nil {
+	} else if err := review.Save(c, path); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %s\n", path, c.Finding)
@@ -703,6 +741,11 @@ func cmdKernelCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	if *flows < 1 || *scale < 0 {
 		return usagef("--flows must be at least 1 and --time-scale positive")
+	}
+	if *keepLogs != "" {
+		if err := outdir.Writable(*keepLogs); err != nil {
+			return err
+		}
 	}
 	if m := kernel.Missing(); len(m) > 0 {
 		return &kernel.MissingError{Missing: m}

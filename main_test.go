@@ -64,6 +64,9 @@ func TestBadInputs(t *testing.T) {
 		{"sweep of an unknown key", "duration: 1h", "duration: 1h\nsweep: {path.nat.capacty: [1, 2]}", `:3:9: sweep.path.nat.capacty: unknown key: path.nat has no field "capacty" (did you mean "capacity"?)`},
 		{"sweep of a bad value", "duration: 1h", "duration: 1h\nsweep: {path.nat.capacity: [1, -2]}", `:3:32: path.nat.capacity: must be >= 0 (0 means unlimited) (got -2)`},
 		{"empty file", goodScenario, "", `:1:1: the file is empty`},
+		{"name that is a path", "name: t", "name: ../../../../escape", `:1:7: name: must not start with '.' (got "../../../../escape")`},
+		{"name with a folder", "name: t", "name: a/b", `:1:7: name: may hold only letters, digits, '.', '_' and '-' ('/' at byte 1) (got "a/b")`},
+		{"name with a newline", "name: t", `name: "a\nb"`, `:1:7: name: may hold only letters, digits, '.', '_' and '-' ('\n' at byte 1) (got "a\nb")`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text := strings.Replace(goodScenario, tc.old, tc.new, 1)
@@ -168,7 +171,7 @@ func TestRunWritesOutputsAtomically(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, " ") != "result.json timeseries.csv" {
+	if strings.Join(names, " ") != "manifest.json result.json timeseries.csv" {
 		t.Fatalf("files %v", names)
 	}
 	csv, _ := os.ReadFile(filepath.Join(dir, "timeseries.csv"))

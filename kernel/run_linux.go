@@ -50,8 +50,10 @@ func RunLab(ctx context.Context, p *Plan, logDir string) ([]Seen, error) {
 		}
 	}
 	if logDir != "" {
-		os.MkdirAll(logDir, 0o755)
-		os.WriteFile(filepath.Join(logDir, "lab-"+id+".log"), []byte(l.Log()+"\n# conntrack -L at the end\n"+l.Conntrack()), 0o644)
+		err := os.WriteFile(filepath.Join(logDir, "lab-"+id+".log"), []byte(l.Log()+"\n# conntrack -L at the end\n"+l.Conntrack()), 0o644)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--keep-logs: %w", err))
+		}
 	}
 	for _, err := range errs {
 		if err != nil {

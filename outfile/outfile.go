@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/natsim/natsim/internal/crashpoint"
 )
 
 // Write creates or replaces path with what write produces.
@@ -19,6 +21,7 @@ func Write(path string, write func(io.Writer) error) error {
 	if err == nil {
 		err = bw.Flush()
 	}
+	crashpoint.Here("outfile.written")
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -62,8 +62,14 @@ const (
 	dpi    = 150
 )
 
-// Render draws f in format ("png", "svg" or "pdf") to w.
-func Render(w io.Writer, f Figure, format string) error {
+// Render draws f in format ("png", "svg" or "pdf") to w. A panic inside
+// gonum/plot (which panics on data it cannot draw) becomes an error.
+func Render(w io.Writer, f Figure, format string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("plots: cannot draw the chart: %v", r)
+		}
+	}()
 	switch format {
 	case "png":
 		c := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(dpi), vgimg.UseBackgroundColor(color.White))
@@ -236,6 +242,10 @@ func (c Chart) Plot() (*plot.Plot, error) {
 	if math.IsInf(ylo, 1) {
 		ylo, yhi = 0, 1
 	}
+	if c.LogY { // the marks' vertical lines span [ylo, yhi]: keep both on the axis
+		ylo = clamp(ylo, yFloor, "y")
+		yhi = math.Max(yhi, ylo)
+	}
 	for j, m := range c.Marks {
 		x := clamp(m.X, xFloor, "x")
 		line, err := plotter.NewLine(plotter.XYs{{X: x, Y: ylo}, {X: x, Y: yhi}})
@@ -258,7 +268,31 @@ func (c Chart) Plot() (*plot.Plot, error) {
 	} else {
 		p.Y.Max = yhi + (yhi-math.Min(ylo, 0))*0.08*(entries+1)
 	}
+	if c.LogX {
+		logRange(&p.X, xFloor)
+	}
+	if c.LogY {
+		logRange(&p.Y, yFloor)
+	}
 	return p, nil
+}
+
+// logRange makes a log axis's range positive and not empty. gonum/plot
+// panics when a log axis meets a value <= 0, and it widens an empty or
+// flat range by 1 on each side before drawing, so that a range of [1, 1]
+// (every value equal, or all zero and floored) would reach 0.
+func logRange(a *plot.Axis, floor float64) {
+	lo, hi := a.Min, a.Max
+	if !(lo > 0) || math.IsInf(lo, 1) {
+		lo = floor
+	}
+	if !(hi >= lo) || math.IsInf(hi, 1) {
+		hi = lo
+	}
+	if hi == lo {
+		lo, hi = lo/2, hi*2
+	}
+	a.Min, a.Max = lo, hi
 }
 
 // cellText writes a heat-map value compactly without exponents.

@@ -22,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite the golden chart data")
 // set: the image must decode (PNG) or parse (SVG), and the data behind it
 // must match the golden CSV (regenerate with go test -update).
 func TestChartsFromFixedResults(t *testing.T) {
-	res, series, err := sweep.Load("testdata")
+	res, series, err := sweep.Load(filepath.Join("testdata", "sweep"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestChartsFromFixedResults(t *testing.T) {
 }
 
 func TestFindingsSayTheAnswer(t *testing.T) {
-	res, series, _ := sweep.Load("testdata")
+	res, series, _ := sweep.Load(filepath.Join("testdata", "sweep"))
 	want := map[string]string{
 		"tradeoff":  "app (path.nat.capacity=2000): the cheapest point without breaks is clients.app.keepalive.idle=300s, at 960 bytes per client-hour",
 		"breaks-vs": "app (path.nat.capacity=1000) has no breaks up to clients.app.keepalive.idle=60s, at a cost of 4800 bytes per client-hour; at 300s it has 120 per 1000 client-hours",
@@ -88,7 +88,7 @@ func TestFindingsSayTheAnswer(t *testing.T) {
 }
 
 func TestNotApplicable(t *testing.T) {
-	res, _, _ := sweep.Load("testdata")
+	res, _, _ := sweep.Load(filepath.Join("testdata", "sweep"))
 	res.Keys = res.Keys[:1]
 	for i := range res.Rows {
 		res.Rows[i].Params = res.Rows[i].Params[:1]
@@ -102,7 +102,7 @@ func TestNotApplicable(t *testing.T) {
 }
 
 func TestReportMentionsEverything(t *testing.T) {
-	res, series, _ := sweep.Load("testdata")
+	res, series, _ := sweep.Load(filepath.Join("testdata", "sweep"))
 	dir := t.TempDir()
 	written, skipped, err := WriteAll(dir, res, series, "png")
 	if err != nil || len(written) != len(Names) || len(skipped) != 0 {

@@ -197,7 +197,13 @@ func (r *resolver) resolve(f *File) *Scenario {
 	sc := &Scenario{Description: strings.TrimSpace(f.Description), Sweep: f.Sweep, Replications: 1}
 	cfg := &sc.Config
 	cfg.Name = f.Name
-	r.required("name", f.Name != "", "")
+	if msg := NameProblem(f.Name); msg != "" {
+		value := quotedName(f.Name)
+		if f.Name == "" {
+			value = ""
+		}
+		r.bad("name", msg, value)
+	}
 	cfg.Seed = DefaultSeed
 	if f.Seed != nil {
 		cfg.Seed = *f.Seed

@@ -14,6 +14,7 @@ import (
 
 	"github.com/natsim/natsim/batch"
 	"github.com/natsim/natsim/nat"
+	"github.com/natsim/natsim/outdir"
 	"github.com/natsim/natsim/outfile"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
@@ -299,7 +300,7 @@ func (res *Result) writeSeries(w io.Writer) error {
 // DefaultDir is where a sweep writes when no --out is given:
 // natsim-out/NAME-TIMESTAMP.
 func DefaultDir(name string, now time.Time) string {
-	return filepath.Join("natsim-out", name+"-"+now.Format("20060102-150405"))
+	return filepath.Join("natsim-out", scenarios.SafeName(name)+"-"+now.Format("20060102-150405"))
 }
 
 // SeriesRow is one time-series sample of one point and middlebox.
@@ -327,11 +328,19 @@ func (res *Result) Series() []SeriesRow {
 }
 
 // Load reads sweep.json from dir (or the file itself), and the time series
-// beside it when there is one.
+// beside it when there is one. The folder must hold a complete natsim
+// output (outdir.Verify): a half-written or mixed folder is refused.
 func Load(path string) (*Result, []SeriesRow, error) {
 	file := path
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.IsDir() {
 		file = filepath.Join(path, "sweep.json")
+	}
+	if _, err := outdir.Verify(filepath.Dir(file)); err != nil {
+		return nil, nil, err
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {

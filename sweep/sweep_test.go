@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/natsim/natsim/batch"
+	"github.com/natsim/natsim/outdir"
 	"github.com/natsim/natsim/scenarios"
 )
 
@@ -103,8 +104,18 @@ func TestInterruptedSweepWritesFinishedPoints(t *testing.T) {
 	if !res.Partial || res.PointsDone == 0 || res.PointsDone >= len(pts) {
 		t.Fatalf("partial %v, %d of %d points", res.Partial, res.PointsDone, len(pts))
 	}
-	dir := t.TempDir()
-	if err := res.Write(dir, []byte("x")); err != nil {
+	dir := filepath.Join(t.TempDir(), "out")
+	out, err := outdir.Create(dir, outdir.Options{Scenario: res.Scenario})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Write(out.Dir(), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Load(out.Dir()); err == nil {
+		t.Fatal("a folder without its manifest loads")
+	}
+	if err := out.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	back, series, err := Load(dir)
@@ -140,4 +151,16 @@ func BenchmarkSweepTwoJobs(b *testing.B) {
 	}
 	slices.Sort(ratios)
 	b.ReportMetric(ratios[len(ratios)/2], "speedup(2jobs/1job)")
+}
+
+// TestDefaultDirStaysInside: whatever the name, the default folder is one
+// plain folder inside natsim-out.
+func TestDefaultDirStaysInside(t *testing.T) {
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, name := range []string{"../../../../escape", "a/b", "/abs", "a\x00b", "x\ny", "..", ""} {
+		dir := DefaultDir(name, now)
+		if filepath.Dir(dir) != "natsim-out" || strings.HasPrefix(filepath.Base(dir), ".") || strings.ContainsAny(dir, "\x00\n") {
+			t.Errorf("DefaultDir(%q) = %q", name, dir)
+		}
+	}
 }

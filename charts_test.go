@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// withoutKeepalive rewrites a scenario so that every client group has
+// keepalive type none and its sweep block (which may sweep keepalive
+// fields) is gone; it returns the new file and a --set per group that
+// shrinks it to a few clients.
+func withoutKeepalive(t *testing.T, file string) (string, []string) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keepalive := regexp.MustCompile(`^(\s*)keepalive:`)
+	group := regexp.MustCompile(`^  - name: (\S+)`)
+	var out, sets []string
+	section := ""
+	skipDeeper := -1 // skip the lines indented more than this
+	for _, line := range strings.Split(string(data), "\n") {
+		indent := len(line) - len(strings.TrimLeft(line, " "))
+		if skipDeeper >= 0 && (indent > skipDeeper || strings.TrimSpace(line) == "") {
+			continue
+		}
+		skipDeeper = -1
+		if indent == 0 && strings.TrimSpace(line) != "" && !strings.HasPrefix(line, "#") {
+			section, _, _ = strings.Cut(line, ":")
+		}
+		switch m := keepalive.FindStringSubmatch(line); {
+		case section == "sweep":
+			continue
+		case m != nil:
+			out = append(out, m[1]+"keepalive: {type: none}")
+			skipDeeper = len(m[1])
+			continue
+		}
+		if m := group.FindStringSubmatch(line); m != nil && section == "clients" {
+			sets = append(sets, "--set", "clients."+m[1]+".count=20")
+		}
+		out = append(out, line)
+	}
+	if len(sets) == 0 {
+		t.Fatalf("%s: no client groups found", file)
+	}
+	path := filepath.Join(t.TempDir(), filepath.Base(file))
+	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, sets
+}
+
+// TestExamplesReportWithoutKeepalive sweeps every example with its
+// keepalive set to none and --report: with no keepalive and no break in a
+// short run there is no keepalive or reconnect traffic at all, and the
+// charts' log axes must still draw.
+func TestExamplesReportWithoutKeepalive(t *testing.T) {
+	files, _ := filepath.Glob("scenarios/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no examples")
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			path, sets := withoutKeepalive(t, file)
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"sweep", path, "--report", "--quiet", "--out", out, "--jobs", "2",
+				"--set", "duration=2m", "--set", "warmup=10s", "--set", "replications=1",
+				"--param", "network.rtt=10ms,20ms", "--param", "network.loss=0,0.01"}, sets...)
+			stdout, msg, code := natsim(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s\n%s", code, msg, stdout)
+			}
+			for _, f := range []string{"report.md", "tradeoff.png", "heatmap.png"} {
+				if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+					t.Errorf("missing %s", f)
+				}
+			}
+		})
+	}
+}
