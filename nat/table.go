@@ -104,14 +104,18 @@ type Removal struct {
 
 // Stats counts what a table did since New or the last ResetStats.
 type Stats struct {
-	Inserts       uint64
-	Evictions     uint64 // capacity evictions (LRU)
-	Expiries      uint64
-	EarlyDrops    uint64
-	Refusals      uint64
-	Remaps        uint64  // entries re-created mid-flow with their old port
-	MaxOccupancy  int     // most entries held at once
-	MeanOccupancy float64 // time-weighted mean number of entries
+	Inserts    uint64
+	Evictions  uint64 // capacity evictions (LRU)
+	Expiries   uint64
+	EarlyDrops uint64
+	// RefusedOpens and RefusedPackets count the packets that a full
+	// table had no room for: connection set-ups (SYNs, first datagrams),
+	// and others (a packet of a flow whose entry was removed).
+	RefusedOpens   uint64
+	RefusedPackets uint64
+	Remaps         uint64  // entries re-created mid-flow with their old port
+	MaxOccupancy   int     // most entries held at once
+	MeanOccupancy  float64 // time-weighted mean number of entries
 	// StartOccupancy is the number of entries held when the window began.
 	StartOccupancy int
 	// Removed counts entries removed for any reason, and LifetimeSum adds
@@ -324,7 +328,11 @@ func (t *Table) Packet(now time.Duration, key Key, p Packet) Outcome {
 	slot = none
 	if t.cfg.Capacity > 0 && t.n >= t.cfg.Capacity {
 		if slot, ok = t.makeRoom(now); !ok {
-			t.stats.Refusals++
+			if p.Kind == Open {
+				t.stats.RefusedOpens++
+			} else {
+				t.stats.RefusedPackets++
+			}
 			return Outcome{Verdict: Refused}
 		}
 	}

@@ -205,7 +205,7 @@ func TestRefuse(t *testing.T) {
 		{At: 120 * s, Key: k(2), P: synOut, Want: Created, Len: 1,
 			Removed: []Removal{{Key: k(1), At: 120 * s, Reason: Expired}}},
 	})
-	if st := tab.Stats(120 * s); st.Refusals != 1 || st.Expiries != 1 || st.Inserts != 2 {
+	if st := tab.Stats(120 * s); st.RefusedOpens != 1 || st.Expiries != 1 || st.Inserts != 2 {
 		t.Errorf("stats %+v", st)
 	}
 }

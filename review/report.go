@@ -110,7 +110,7 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 			sim.Num(m[overheadKey].Mean),
 			sim.Num(m["detection_latency_s.p50"].Mean)+" / "+sim.Num(m["detection_latency_s.p99"].Mean),
 			fmt.Sprintf("%.2g%%", 100*m["downtime_fraction"].Mean),
-			sim.Num(m["refused"].Mean),
+			sim.Num(m["refused_opens"].Mean),
 			sim.Num(m["lost_up"].Mean)+" / "+sim.Num(m["lost_down"].Mean))
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}

@@ -135,8 +135,8 @@ func TestRefuseCountsRefusedOpens(t *testing.T) {
 	// 5 connect, 3 are refused and retry about once a second (full jitter
 	// in [0, 1 s)): at least 3 refusals, all recorded by the box too.
 	r := res.Groups[0]
-	if r.Refused < 3 || res.Middleboxes[0].Refusals != r.Refused || res.Middleboxes[0].MaxOccupancy != 5 {
-		t.Fatalf("refused %v, box %+v", r.Refused, res.Middleboxes[0])
+	if r.RefusedOpens < 3 || res.Middleboxes[0].RefusedOpens != r.RefusedOpens || res.Middleboxes[0].MaxOccupancy != 5 {
+		t.Fatalf("refused %v, box %+v", r.RefusedOpens, res.Middleboxes[0])
 	}
 }
 

@@ -64,7 +64,7 @@ func TestBackoffExponentSaturates(t *testing.T) {
 	g.Reconnect.Backoff, g.Reconnect.MaxBackoff = time.Millisecond, sec
 	r := mustRun(t, testConfig(hour, b, g)).Groups[0]
 	want := refused * (11 + (3600-0.5115)/0.5)
-	within(t, "refused opens", r.Refused, want, 4*math.Sqrt(refused*2400), "4 sigma of a renewal count")
+	within(t, "refused opens", r.RefusedOpens, want, 4*math.Sqrt(refused*2400), "4 sigma of a renewal count")
 }
 
 // appKeepalive sets an app (or server-app) heartbeat on g.
@@ -333,5 +333,47 @@ func TestUDPRebindingReject(t *testing.T) {
 	r := mustRun(t, cfg).Groups[0]
 	if r.Breaks.IdleTimeout != 100*51 || r.Rebindings != 0 || r.Detection.P50 != 40 || r.Detection.Max != 40 {
 		t.Errorf("breaks %+v rebindings %v detection %+v; want 5100 idle-timeout breaks, none, 40 s", r.Breaks, r.Rebindings, r.Detection)
+	}
+}
+
+func TestClientHoursCountTheTimeClientsExist(t *testing.T) {
+	// 100 clients that start 30 min into a 1 h run exist for half of it.
+	g := testGroup(100)
+	g.StartDelay = 30 * time.Minute
+	r := mustRun(t, testConfig(hour, testBox(10*hour, nat.Create, nat.Drop, true), g)).Groups[0]
+	if r.ClientHours != 50 {
+		t.Errorf("client-hours %v, want 50", r.ClientHours)
+	}
+	// Starts uniform over [10 min, 50 min] of a run with 20 min of warmup:
+	// a client starting at u exists in the window for 60 - max(u, 20) min.
+	// The mean over u is (1/40) (10 x 40 + integral from 20 to 50 of
+	// (60 - u) du) min = (400 + 750) / 40 = 28.75 min, the spread that of
+	// a clipped uniform: below (50 - 10) / sqrt(12) min per client.
+	g.StartDelay, g.StartSpread = 10*time.Minute, 40*time.Minute
+	cfg := testConfig(hour, testBox(10*hour, nat.Create, nat.Drop, true), g)
+	cfg.Warmup = 20 * time.Minute
+	r = mustRun(t, cfg).Groups[0]
+	within(t, "client-hours", r.ClientHours, 100*28.75/60, 4*10*(40/math.Sqrt(12))/60, "4 sigma of a sum of 100 clipped uniforms")
+}
+
+func TestRefusedOpensAndPacketsAreCountedApart(t *testing.T) {
+	// A one-entry table that refuses. The pinger opens at 0; its entry
+	// expires at 60 s, and the holder, pinging every 30 s, takes the only
+	// entry at 70 s for good. The pinger's ping at 100 s is refused (a
+	// packet of a flow that lost its entry); its deadline tells it 10 s
+	// later, and from then on every reconnect is a refused open.
+	b := testBox(60*sec, nat.Create, nat.Drop, true)
+	b.Capacity, b.WhenFull = 1, nat.Refuse
+	pinger := appKeepalive(testGroup(1), KeepaliveApp, 100*sec, 0, 10*sec, 1)
+	pinger.Name = "pinger"
+	holder := appKeepalive(testGroup(1), KeepaliveApp, 30*sec, 0, 10*sec, 1)
+	holder.Name, holder.StartDelay = "holder", 70*sec
+	cfg := testConfig(hour, b, pinger)
+	cfg.Groups = append(cfg.Groups, holder)
+	r := mustRun(t, cfg)
+	box, p := r.Middleboxes[0], r.Groups[0]
+	if box.RefusedPackets != 1 || box.RefusedOpens == 0 || box.RefusedOpens != p.RefusedOpens || p.Breaks.Total != 1 {
+		t.Errorf("box refused %v opens and %v packets, pinger %v refused opens and %v breaks; want 1 packet, 1 break and the same opens",
+			box.RefusedOpens, box.RefusedPackets, p.RefusedOpens, p.Breaks.Total)
 	}
 }

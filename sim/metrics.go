@@ -153,7 +153,7 @@ func (s *sim) finish(rep int) *RunResult {
 			Name: b.name, Capacity: float64(b.capacity), MeanOccupancy: st.MeanOccupancy,
 			MaxOccupancy: float64(st.MaxOccupancy), Inserts: float64(st.Inserts),
 			Evictions: float64(st.Evictions), Expiries: float64(st.Expiries),
-			EarlyDrops: float64(st.EarlyDrops), Refusals: float64(st.Refusals),
+			EarlyDrops: float64(st.EarlyDrops), RefusedOpens: float64(st.RefusedOpens), RefusedPackets: float64(st.RefusedPackets),
 			Remaps: float64(st.Remaps), Breaks: float64(b.breaks),
 			StartOccupancy: float64(st.StartOccupancy), EndOccupancy: float64(b.t.Len()),
 			MeanEntryLifetimeS: st.LifetimeSum.Seconds() / float64(max(st.Removed, 1)),
@@ -168,12 +168,12 @@ func (s *sim) finish(rep int) *RunResult {
 
 func (g *groupRun) result(windowHours float64) GroupResult {
 	m := &g.m
-	hours := float64(g.Count) * windowHours
+	hours := float64(g.whole)*windowHours + g.partHours
 	var total uint64
 	for _, n := range m.breaks {
 		total += n
 	}
-	perHour := func(x uint64) float64 { return float64(x) / hours }
+	perHour := func(x uint64) float64 { return float64(x) / max(hours, math.SmallestNonzeroFloat64) } // 0 for a group that never started
 	slices.Sort(m.latencies)
 	return GroupResult{
 		Name: g.Name, Clients: float64(g.Count), ClientHours: hours,
@@ -184,7 +184,7 @@ func (g *groupRun) result(windowHours float64) GroupResult {
 		},
 		BreaksPer1000ClientHours: 1000 * perHour(total),
 		Remaps:                   float64(m.remaps), Rebindings: float64(m.rebindings), OrphanedAtEnd: float64(m.orphanedAtEnd),
-		Refused: float64(m.refused), Reconnects: float64(m.reconnects),
+		RefusedOpens: float64(m.refused), Reconnects: float64(m.reconnects),
 		SpuriousDisconnects: float64(m.spurious),
 		Detection: Latency{
 			P50: quantile(m.latencies, 0.50), P90: quantile(m.latencies, 0.90),
@@ -194,7 +194,7 @@ func (g *groupRun) result(windowHours float64) GroupResult {
 		LostDown: float64(m.lostDown), LostUp: float64(m.lostUp), HeldAtEnd: float64(m.heldAtEnd),
 		PushDelay: Delay{P50: m.push.quantile(0.50), P99: m.push.quantile(0.99), Max: m.push.quantile(1)},
 		SentUp:    float64(m.sentUp), SentDown: float64(m.sentDown),
-		DowntimeFraction: m.downtime.Hours() / hours,
+		DowntimeFraction: m.downtime.Hours() / max(hours, math.SmallestNonzeroFloat64),
 		Overhead: Overhead{
 			KeepalivePackets: float64(m.kaPackets), KeepaliveBytes: float64(m.kaBytes),
 			ReconnectPackets: float64(m.rcPackets), ReconnectBytes: float64(m.rcBytes),

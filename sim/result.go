@@ -47,7 +47,7 @@ type GroupResult struct {
 	// survived, though not as remaps.
 	Rebindings          float64 `json:"rebindings"`
 	OrphanedAtEnd       float64 `json:"orphaned_at_end"`
-	Refused             float64 `json:"refused"`
+	RefusedOpens        float64 `json:"refused_opens"` // connection attempts that met a full table
 	Reconnects          float64 `json:"reconnects"`
 	SpuriousDisconnects float64 `json:"spurious_disconnects"`
 	Detection           Latency `json:"detection_latency_s"`
@@ -121,9 +121,13 @@ type BoxResult struct {
 	Evictions     float64 `json:"evictions"`
 	Expiries      float64 `json:"expiries"`
 	EarlyDrops    float64 `json:"early_drops"`
-	Refusals      float64 `json:"refusals"`
-	Remaps        float64 `json:"remaps"`
-	Breaks        float64 `json:"breaks"`
+	// RefusedOpens counts connection set-ups the full table had no room
+	// for; RefusedPackets, other packets it had no room for (those of
+	// flows whose entries had been removed).
+	RefusedOpens   float64 `json:"refused_opens"`
+	RefusedPackets float64 `json:"refused_packets"`
+	Remaps         float64 `json:"remaps"`
+	Breaks         float64 `json:"breaks"`
 	// StartOccupancy and EndOccupancy are the entries held at the edges of
 	// the window; MeanEntryLifetimeS is the mean creation-to-removal time
 	// of the entries removed in it (Little's law: mean occupancy = inserts
@@ -299,22 +303,22 @@ func (r *Result) WriteTable(w io.Writer) error {
 			fmt.Fprintf(tw, "  rebindings\t%s (UDP flows given a new port that the server followed: survived)\n", Num(g.Rebindings))
 		}
 		fmt.Fprintf(tw, "  connections\t%s reconnects, %s refused opens, %s spurious disconnects, %s orphaned at end\n",
-			Num(g.Reconnects), Num(g.Refused), Num(g.SpuriousDisconnects), Num(g.OrphanedAtEnd))
+			Num(g.Reconnects), Num(g.RefusedOpens), Num(g.SpuriousDisconnects), Num(g.OrphanedAtEnd))
 		fmt.Fprintf(tw, "  keepalive traffic\t%s B per client-hour (%s packets, %s B)\n",
 			pm(o.KeepaliveBytesPerClientHour, c.KeepaliveBytesPerClientHour), Num(o.KeepalivePackets), Num(o.KeepaliveBytes))
 		fmt.Fprintf(tw, "  reconnect traffic\t%s packets, %s B\n", Num(o.ReconnectPackets), Num(o.ReconnectBytes))
 		fmt.Fprintf(tw, "  overhead in all\t%s B per client-hour\n", pm(o.OverheadBytesPerClientHour, c.OverheadBytesPerClientHour))
 	}
 	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "middlebox\tcapacity\tmean occupancy\tmax\tinserts\tevictions\texpiries\tearly drops\trefusals\tremaps\tbreaks caused")
+	fmt.Fprintln(tw, "middlebox\tcapacity\tmean occupancy\tmax\tinserts\tevictions\texpiries\tearly drops\trefused opens\trefused packets\tremaps\tbreaks caused")
 	for _, b := range r.Middleboxes {
 		capacity := Num(b.Capacity)
 		if b.Capacity == 0 {
 			capacity = "unlimited"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Name, capacity, Num(b.MeanOccupancy),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Name, capacity, Num(b.MeanOccupancy),
 			Num(b.MaxOccupancy), Num(b.Inserts), Num(b.Evictions), Num(b.Expiries), Num(b.EarlyDrops),
-			Num(b.Refusals), Num(b.Remaps), Num(b.Breaks))
+			Num(b.RefusedOpens), Num(b.RefusedPackets), Num(b.Remaps), Num(b.Breaks))
 	}
 	fmt.Fprintf(tw, "\n%s events per run", Num(r.Events))
 	if r.WallS != nil {

@@ -178,7 +178,12 @@ type sim struct {
 type groupRun struct {
 	*Group
 	watchdog time.Duration // server-app: silence after which the client gives up
-	m        groupMetrics
+	// The time the group's clients existed in the window, each from its
+	// first connection attempt on: whole is how many existed for all of
+	// it, partHours the hours of the others.
+	whole     int
+	partHours float64
+	m         groupMetrics
 }
 
 // Run simulates replication rep of cfg and returns its metrics. It is a
@@ -239,7 +244,13 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			c := &s.clients[ci]
 			c.group = uint16(gi)
 			c.rng.Seed(seed1, mix(gseed^mix(uint64(j))))
-			s.q.push(event{At: g.StartDelay + uniformDur(&c.rng, 0, g.StartSpread), Kind: evConnect, Client: uint32(ci)})
+			start := g.StartDelay + uniformDur(&c.rng, 0, g.StartSpread)
+			if start <= cfg.Warmup {
+				s.groups[gi].whole++
+			} else {
+				s.groups[gi].partHours += overlap(start, cfg.Duration, cfg.Warmup, cfg.Duration).Hours()
+			}
+			s.q.push(event{At: start, Kind: evConnect, Client: uint32(ci)})
 			ci++
 		}
 	}

@@ -296,7 +296,7 @@ func erlangCases(sz Size) []*experiment {
 		cfg := config(fmt.Sprintf("erlang-%.1f", load), 8*Z, sz.Hours, b, g)
 		exps = append(exps, &experiment{cfg: cfg, judge: func(e *experiment) []Check {
 			window := (e.cfg.Duration - e.cfg.Warmup).Seconds()
-			attempts := func(r *sim.RunResult) float64 { return r.Middleboxes[0].Inserts + r.Middleboxes[0].Refusals }
+			attempts := func(r *sim.RunResult) float64 { return r.Middleboxes[0].Inserts + r.Middleboxes[0].RefusedOpens }
 			erlang := func(r *sim.RunResult) float64 { return ErlangB(capacity, attempts(r)/window*hold) }
 			// A finite population offers less while many of its members are
 			// busy: the gap to Engset's formula at the same attempt rate
@@ -309,7 +309,7 @@ func erlangCases(sz Size) []*experiment {
 				Quantity: fmt.Sprintf("share of opens refused, C=%d, offered %.1f erlangs (%d clients)", capacity, offered, n),
 				Formula:  "B(C, A) = (A^C/C!) / sum_k A^k/k!, A = opens/s x (lifetime + tcp_transitory)",
 				Source:   "Erlang 1917; insensitive to the holding-time distribution"}, erlang,
-				func(r *sim.RunResult) float64 { return r.Middleboxes[0].Refusals / attempts(r) },
+				func(r *sim.RunResult) float64 { return r.Middleboxes[0].RefusedOpens / attempts(r) },
 				gap+countFloor(erlang(e.runs[0]), attempts(e.runs[0])*float64(len(e.runs))),
 				"finite population (Erlang minus Engset) + counting floor")}
 		}})
