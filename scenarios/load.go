@@ -383,6 +383,7 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 			}
 		}
 	}
+	r.spanSum(path+".start_spread", "start_delay + start_spread", quoteDur(out.StartSpread), float64(out.StartDelay), float64(out.StartSpread))
 	out.Up = r.traffic(path+".traffic.up", g.Traffic.Up)
 	out.Down = r.traffic(path+".traffic.down", g.Traffic.Down)
 	out.Keepalive = r.keepalive(path+".keepalive", &g.Keepalive, out.Proto)
@@ -405,6 +406,14 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 	}
 	out.RetransmitTimeout = r.positive(path+".retransmit_timeout", g.RetransmitTimeout, DefaultRetransmitTimeout)
 	return out
+}
+
+// spanSum refuses a sum of spans (terms in nanoseconds) beyond
+// sim.MaxSpan, so that no instant the engine forms from them overflows.
+func (r *resolver) spanSum(path, what, value string, terms ...float64) {
+	if !sim.SpansFit(terms...) {
+		r.bad(path, what+" "+tooLongMsg, value)
+	}
 }
 
 // count returns an optional whole number that must be >= lo.
@@ -508,6 +517,7 @@ func (r *resolver) keepalive(path string, k *KeepaliveSpec, proto nat.Proto) sim
 		out.Idle = r.positive(path+".idle", k.Idle, linuxKeepaliveIdle)
 		out.Interval = r.positive(path+".interval", k.Interval, linuxKeepaliveInterval)
 		out.Count = r.count(path+".count", k.Count, linuxKeepaliveCount, 1)
+		r.spanSum(path+".count", "idle + count x interval", strconv.Itoa(out.Count), float64(out.Idle), float64(out.Count)*float64(out.Interval))
 	case sim.KeepaliveApp, sim.KeepaliveServerApp:
 		if r.required(path+".interval", k.Interval != nil, " for an app keepalive") {
 			out.Interval = r.positive(path+".interval", k.Interval, 0)
@@ -522,6 +532,8 @@ func (r *resolver) keepalive(path string, k *KeepaliveSpec, proto nat.Proto) sim
 			}
 		}
 		out.Misses = r.count(path+".misses", k.Misses, 1, 1)
+		r.spanSum(path+".misses", "misses x interval + jitter + timeout", strconv.Itoa(out.Misses),
+			float64(out.Misses)*float64(out.Interval), float64(out.Jitter), float64(out.Timeout))
 		if r.required(path+".request_bytes", k.RequestBytes != nil, " for an app keepalive") {
 			out.RequestBytes = r.count(path+".request_bytes", k.RequestBytes, 0, 1)
 		}

@@ -192,8 +192,8 @@ func uniformDur(r *rand.PCG, lo, hi time.Duration) time.Duration {
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf("sim: "+format, args...)) }
-	if c.Duration <= 0 {
-		add("duration must be > 0 (got %v)", c.Duration)
+	if c.Duration <= 0 || c.Duration > MaxSpan {
+		add("duration must be in (0, %v] (got %v)", MaxSpan, c.Duration)
 	}
 	if c.Warmup < 0 || c.Warmup >= c.Duration {
 		add("warmup must be in [0, duration) (got %v)", c.Warmup)
@@ -207,6 +207,9 @@ func (c *Config) Validate() error {
 	for _, m := range c.Path {
 		if err := m.Config.Validate(); err != nil {
 			add("middlebox %s: %w", m.Name, err)
+		}
+		if t := m.Timeouts; max(t.TCPEstablished, t.TCPTransitory, t.UDP, t.UDPStream) > MaxSpan {
+			add("middlebox %s: a timeout exceeds %v", m.Name, MaxSpan)
 		}
 	}
 	if len(c.Groups) == 0 {
@@ -233,6 +236,13 @@ func (c *Config) Validate() error {
 		if g.RetransmitTimeout <= 0 {
 			add("group %s: retransmit_timeout must be > 0", g.Name)
 		}
+		k := g.Keepalive
+		if !SpansFit(float64(g.StartDelay), float64(g.StartSpread)) ||
+			!SpansFit(float64(k.Idle), float64(k.Count)*float64(k.Interval)) ||
+			!SpansFit(float64(k.Misses)*float64(k.Interval), float64(k.Jitter), float64(k.Timeout)) ||
+			!SpansFit(float64(g.RetransmitTimeout)) || !SpansFit(float64(g.Reconnect.MaxBackoff)) {
+			add("group %s: a span or sum of spans exceeds %v", g.Name, MaxSpan)
+		}
 	}
 	if total > math.MaxUint32/2 {
 		add("too many clients (%d)", total)
@@ -248,6 +258,24 @@ func (c *Config) Validate() error {
 
 // maxPath bounds the number of middleboxes on a path.
 const maxPath = 16
+
+// MaxSpan bounds every span of a configuration and every sum of spans
+// that the engine forms from one (start delay plus spread, a keepalive's
+// probes, the run's duration): 100 years of simulated time. An instant
+// is now plus such a span, so it stays below 200 years, well within
+// time.Duration's 292.
+const MaxSpan = 100 * 365 * 24 * time.Hour
+
+// SpansFit reports whether a sum of spans (terms in nanoseconds, such as
+// n x d) is within [0, MaxSpan]; it is computed in floating point so
+// that it cannot overflow.
+func SpansFit(terms ...float64) bool {
+	sum := 0.0
+	for _, t := range terms {
+		sum += t
+	}
+	return sum >= 0 && sum <= float64(MaxSpan)
+}
 
 // EstimateBytes is a rough upper estimate of the memory one run of c
 // needs, so that a scenario that cannot fit is refused before anything is
