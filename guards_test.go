@@ -71,3 +71,19 @@ func TestDurationsThatOverflowAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestResourceGuardsAtTheCommandLine: check holds every point of a sweep
+// (a point of 50 million clients passed and was killed by the kernel),
+// a 1 ns traffic interval is refused for its events, and sizes that
+// overflowed to a negative limit (which disabled it) are refused.
+func TestResourceGuardsAtTheCommandLine(t *testing.T) {
+	file := scenarioFile(t, goodScenario+"sweep: {clients.app.count: [10, 50000000]}\n")
+	wantRefused(t, "sweep.clients.app.count: at the point clients.app.count=50000000: scenario too large", "check", file, "--max-memory", "8GiB")
+	fast := scenarioFile(t, strings.Replace(goodScenario, "    keepalive:", "    traffic: {up: {interval: 1ns}}\n    keepalive:", 1))
+	wantRefused(t, "duration: about 1.44e+14 events per run", "run", fast, "--quiet")
+	for _, size := range []string{"1e30B", "infB", "-1GiB", "NaN"} {
+		if _, msg, code := natsim(t, "check", file, "--max-memory", size); code != 2 || !strings.Contains(msg, "--max-memory") {
+			t.Errorf("--max-memory %s: exit %d, %s", size, code, msg)
+		}
+	}
+}

@@ -24,8 +24,9 @@ type Scenario struct {
 	Replications int
 	Config       sim.Config // the resolved run: presets applied, defaults filled
 	Sweep        Sweep
-	root         *yaml.Node // the document after --set, for expanding sweeps
-	file         *File      // as decoded, presets applied, for ResolvedYAML
+	root         *yaml.Node            // the document after --set, for expanding sweeps
+	file         *File                 // as decoded, presets applied, for ResolvedYAML
+	nodes        map[string]*yaml.Node // field path -> its node, for Refuse
 }
 
 // Defaults for fields a scenario may leave out.
@@ -140,8 +141,33 @@ func build(file string, root *yaml.Node, origin map[*yaml.Node]string) (*Scenari
 		})
 		return nil, d.probs
 	}
-	sc.File, sc.root, sc.file = file, root, &f
+	sc.File, sc.root, sc.file, sc.nodes = file, root, &f, d.nodes
 	return sc, nil
+}
+
+// Refuse places a problem that lies not in one value but in what a run
+// would take (memory, time): for a point of a sweep at its first swept
+// key, naming the point; otherwise at field (or its nearest ancestor the
+// file has), with value.
+func (sc *Scenario) Refuse(p Point, field, msg, value string) Problem {
+	if len(p.Values) > 0 && len(p.keys) > 0 {
+		pr := p.keys[0].problem(sc, "at the point "+p.Label()+": "+msg)
+		pr.Value = p.Values[0].Value
+		return pr
+	}
+	pr := Problem{File: sc.File, Line: 1, Col: 1, Field: field, Msg: msg, Value: value}
+	for path := field; ; {
+		if n, ok := sc.nodes[path]; ok {
+			pr.Line, pr.Col = n.Line, n.Column
+			break
+		}
+		i := strings.LastIndexByte(path, '.')
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return pr
 }
 
 // resolver applies defaults and presets and checks what the decoder

@@ -25,6 +25,7 @@ type Value struct {
 type Point struct {
 	Values   []Value
 	Scenario *Scenario
+	keys     Sweep // the swept keys, for Refuse
 }
 
 // Label is the point's values as key=value, comma separated.
@@ -198,7 +199,7 @@ func (sc *Scenario) expand(keys Sweep) ([]Point, error) {
 	for range total {
 		tree := cloneNode(base)
 		origin := map[*yaml.Node]string{}
-		p := Point{}
+		p := Point{keys: keys}
 		bad := false
 		for ki, k := range keys {
 			text := k.Values[idx[ki]]
@@ -222,7 +223,7 @@ func (sc *Scenario) expand(keys Sweep) ([]Point, error) {
 			probs = append(probs, ps...) // the same problem at many points is reported once, below
 			if s != nil {
 				s.Description = sc.Description
-				s.root, s.file = nil, nil // only the base scenario expands and resolves
+				s.root, s.file, s.nodes = nil, nil, nil // only the base scenario expands, resolves and refuses
 				p.Scenario = s
 			}
 		}

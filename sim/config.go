@@ -300,7 +300,72 @@ func (c *Config) EstimateBytes() int64 {
 		}
 		entries += n
 	}
-	return 64<<20 + clients*perClient + entries*perEntry
+	return saturate(float64(64<<20+clients*perClient+entries*perEntry) + float64(c.SeriesBytes()) + float64(c.latencyBytes()))
+}
+
+// SeriesBytes estimates the time series a run keeps (and a sweep keeps
+// for every run): a sample per middlebox every SampleEvery, in a slice
+// that grows by doubling.
+func (c *Config) SeriesBytes() int64 {
+	if c.SampleEvery <= 0 {
+		return 0
+	}
+	samples := float64(c.Duration)/float64(c.SampleEvery) + 2
+	return saturate(2 * samples * float64(len(c.Path)) * float64(unsafe.Sizeof(Sample{})))
+}
+
+// latencyBytes estimates the detection latencies a run collects, one per
+// detected break, in a slice that grows by doubling. A connection breaks
+// at most once per reconnect wait (half the backoff on average, full
+// jitter) plus, unless a table is smaller than its clients and can evict
+// it, the shortest idle timeout of the path; and a break takes at least
+// four events.
+func (c *Config) latencyBytes() int64 {
+	var clients int64
+	for _, g := range c.Groups {
+		clients += int64(g.Count)
+	}
+	shortest, limited := time.Duration(math.MaxInt64), false
+	for _, m := range c.Path {
+		t := m.Timeouts
+		shortest = min(shortest, t.TCPEstablished, t.TCPTransitory, t.UDP, t.UDPStream)
+		limited = limited || (m.Capacity > 0 && int64(m.Capacity) < 2*clients)
+	}
+	breaks := 0.0
+	for _, g := range c.Groups {
+		gap := float64(g.Reconnect.Backoff) / 2
+		if !limited {
+			gap += float64(shortest)
+		}
+		breaks += float64(g.Count) * float64(c.Duration) / max(gap, 1)
+	}
+	return saturate(16 * min(breaks, c.EstimateEvents()/4))
+}
+
+// EstimateEvents is about how many events a run processes: four per
+// firing of a recurring timer (the firing and the packets it brings;
+// the shipped examples take 1.4 to 4), four per client for its first
+// connection, and the time-series samples.
+func (c *Config) EstimateEvents() float64 {
+	_, firings := c.timers()
+	clients := 0.0
+	for _, g := range c.Groups {
+		clients += float64(g.Count)
+	}
+	events := 4*firings*c.Duration.Seconds() + 4*clients
+	if c.SampleEvery > 0 {
+		events += float64(c.Duration) / float64(c.SampleEvery)
+	}
+	return events
+}
+
+// saturate converts a byte count to int64, saturating rather than
+// overflowing.
+func saturate(x float64) int64 {
+	if !(x < math.MaxInt64/2) {
+		return math.MaxInt64 / 2
+	}
+	return int64(x)
 }
 
 // horizon is how far ahead the event queue's calendar reaches: past the
