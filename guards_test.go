@@ -87,3 +87,16 @@ func TestResourceGuardsAtTheCommandLine(t *testing.T) {
 		}
 	}
 }
+
+// TestInputSizeIsBounded: check /dev/zero read until memory ran out; a
+// file over 1 MiB and a string over 4096 bytes are refused where they are.
+func TestInputSizeIsBounded(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		wantRefused(t, "/dev/zero:1:1: scenario: larger than 1 MiB", "check", "/dev/zero")
+	}
+	big := scenarioFile(t, goodScenario+"description: "+strings.Repeat("x", 1<<20)+"\n")
+	wantRefused(t, ":1:1: scenario: larger than 1 MiB, the most natsim reads (got more than 1048576 bytes)", "check", big)
+	long := scenarioFile(t, strings.Replace(goodScenario, "name: t", "name: "+strings.Repeat("n", 5000), 1))
+	wantRefused(t, ":1:7: name: longer than 4096 bytes, the most natsim takes for one value (got 5000 bytes)", "check", long)
+	wantRefused(t, "description: longer than 4096 bytes", "check", scenarioFile(t, goodScenario), "--set", "description="+strings.Repeat("d", 4097))
+}

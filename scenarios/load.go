@@ -3,6 +3,7 @@ package scenarios
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -52,11 +53,28 @@ const (
 // Load reads, checks and resolves a scenario file, after applying sets
 // (KEY=VALUE, in the addressing syntax). A bad file gives Problems.
 func Load(file string, sets []string) (*Scenario, error) {
-	data, err := os.ReadFile(file)
+	data, err := readAtMost(file, MaxFileBytes)
 	if err != nil {
 		return nil, Problems{{File: file, Msg: "cannot read the scenario: " + unwrapPathError(err)}}
 	}
 	return Parse(file, data, sets)
+}
+
+// Limits of a scenario file, so that a hostile or mistaken one (such as
+// /dev/zero) is refused before it takes the memory.
+const (
+	MaxFileBytes   = 1 << 20 // a scenario file
+	MaxStringBytes = 4096    // any one key or value in it, or in --set
+)
+
+// readAtMost reads a file, or its first limit+1 bytes when it is longer.
+func readAtMost(file string, limit int64) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
 }
 
 func unwrapPathError(err error) string {
@@ -70,6 +88,10 @@ var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 
 // Parse is Load for data already read; file names it in messages.
 func Parse(file string, data []byte, sets []string) (*Scenario, error) {
+	if len(data) > MaxFileBytes {
+		return nil, Problems{{File: file, Line: 1, Col: 1, Field: "scenario", Msg: "larger than 1 MiB, the most natsim reads",
+			Value: fmt.Sprintf("more than %d bytes", MaxFileBytes)}}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		p := Problem{File: file, Line: 1, Col: 1, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
@@ -105,6 +127,7 @@ func Parse(file string, data []byte, sets []string) (*Scenario, error) {
 			probs = append(probs, Problem{Flag: flag, Field: key, Msg: err.Error()})
 		}
 	}
+	probs = append(probs, longStrings(file, root, "", origin)...)
 	if len(probs) > 0 {
 		return nil, probs
 	}
@@ -123,6 +146,31 @@ func Parse(file string, data []byte, sets []string) (*Scenario, error) {
 		return nil, dedupe(probs)
 	}
 	return sc, nil
+}
+
+// longStrings reports every key or value longer than MaxStringBytes in
+// the document (after --set), at its place.
+func longStrings(file string, n *yaml.Node, path string, origin map[*yaml.Node]string) Problems {
+	var probs Problems
+	if len(n.Value) > MaxStringBytes {
+		p := Problem{File: file, Line: n.Line, Col: n.Column, Field: cmp.Or(path, "scenario"),
+			Msg: fmt.Sprintf("longer than %d bytes, the most natsim takes for one value", MaxStringBytes), Value: fmt.Sprintf("%d bytes", len(n.Value))}
+		if f, ok := origin[n]; ok {
+			p.Line, p.Col, p.Flag = 0, 0, f
+		}
+		probs = append(probs, p)
+	}
+	for i, c := range n.Content {
+		sub := path
+		if n.Kind == yaml.MappingNode && i%2 == 1 {
+			sub = join(path, n.Content[i-1].Value)
+		}
+		if len(sub) > MaxStringBytes {
+			sub = path
+		}
+		probs = append(probs, longStrings(file, c, sub, origin)...)
+	}
+	return probs
 }
 
 // build decodes a document and resolves it into a Scenario.
