@@ -648,16 +648,21 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 var errMismatch = errors.New("kernel and natsim disagree")
 
 func cmdKernelCheck(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("kernel-check", "kernel-check FILE... [--middlebox NAME] [--time-scale F] [--flows N] [--keep-logs DIR]", stdout)
+	fs := newFlags("kernel-check", "kernel-check FILE... [--middlebox NAME] [--time-scale F] [--flows N] [--keep-logs DIR] | kernel-check --cleanup", stdout)
 	middlebox := fs.String("middlebox", "", "the middlebox of the scenario to build (default: the first)")
 	scale := fs.Float64("time-scale", 0, "lab seconds per scenario second (default: the longest timeout becomes 5 s)")
-	flows := fs.Int("flows", 6, "real flows per scenario, shared among its client groups")
+	flows := fs.Int("flows", 6, fmt.Sprintf("real flows per scenario, shared among its client groups (at most %d)", kernel.MaxFlows))
 	keepLogs := fs.String("keep-logs", "", "write each lab's commands and final conntrack table into this directory")
-	if err := parseFlags(fs, args, oneOrMore); err != nil {
+	cleanup := fs.Bool("cleanup", false, "only remove the namespaces left by natsim kernel-checks that were killed")
+	nargs := oneOrMore
+	if slices.Contains(args, "--cleanup") {
+		nargs = 0
+	}
+	if err := parseFlags(fs, args, nargs); err != nil {
 		return err
 	}
-	if *flows < 1 || *scale < 0 {
-		return usagef("--flows must be at least 1 and --time-scale positive")
+	if *flows < 1 || *flows > kernel.MaxFlows || *scale < 0 {
+		return usagef("--flows must be from 1 to %d and --time-scale positive", kernel.MaxFlows)
 	}
 	if m := kernel.Missing(); len(m) > 0 {
 		return &kernel.MissingError{Missing: m}
@@ -668,6 +673,9 @@ func cmdKernelCheck(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return exitStatus(code)
+	}
+	if _, err := kernel.Cleanup(stderr); err != nil || *cleanup {
+		return err
 	}
 	type check struct {
 		plan *kernel.Plan
@@ -691,11 +699,11 @@ func cmdKernelCheck(args []string, stdout, stderr io.Writer) error {
 		}
 		checks[i] = check{plan: p, sim: simulated}
 	}
-	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stopSignals()
 	longest := time.Duration(0)
 	for _, c := range checks {
-		longest = max(longest, c.plan.Window)
+		longest = max(longest, c.plan.LabTime())
 	}
 	fmt.Fprintf(stderr, "natsim: running %d lab(s) at once for up to %v...\n", len(checks), longest)
 	var wg sync.WaitGroup
