@@ -29,7 +29,7 @@ const (
 // Lab is three network namespaces (client, nat, server) joined by two veth
 // pairs, with nftables masquerade in nat. Close removes it all.
 type Lab struct {
-	Client, NAT, Server string // namespace names
+	Client, NAT, Server string   // namespace names
 	made                []string // the namespaces this lab created: the only ones Close deletes
 	log                 *bytes.Buffer
 }
