@@ -7,7 +7,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,6 +28,8 @@ import (
 
 	"github.com/natsim/natsim/batch"
 	"github.com/natsim/natsim/bench"
+	"github.com/natsim/natsim/internal/guard"
+	"github.com/natsim/natsim/internal/sysres"
 	"github.com/natsim/natsim/kernel"
 	"github.com/natsim/natsim/outdir"
 	"github.com/natsim/natsim/outfile"
@@ -77,7 +78,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil || errors.Is(err, errShown):
 		return 0
-	case errors.As(err, &ue), errors.As(err, &ps), errors.Is(err, errTooBig), errors.As(err, &missing), errors.As(err, &badOut):
+	case errors.As(err, &ue), errors.As(err, &ps), errors.As(err, &missing), errors.As(err, &badOut):
 		return 2
 	case errors.Is(err, errInterrupted):
 		return 130
@@ -183,17 +184,14 @@ func parseFlags(fs *pflag.FlagSet, args []string, nargs int) error {
 	return nil
 }
 
-// largeRun is the memory estimate above which natsim says what it
-// expects a run to need before starting it.
-const largeRun = 1 << 30
-
 // loadFlags are the flags that shape which scenario is loaded.
 type loadFlags struct {
 	sets         []string
 	seed         uint64
 	replications int
 	maxMemory    string
-	stderr       io.Writer // where the memory estimate of a large run goes
+	maxEvents    float64
+	stderr       io.Writer // where the estimates of a large run go
 	limit        int64     // the memory limit in force, once loaded
 }
 
@@ -201,7 +199,8 @@ func (l *loadFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&l.sets, "set", nil, "override a field: KEY=VALUE, e.g. path.natgw.capacity=40000 (repeatable)")
 	fs.Uint64Var(&l.seed, "seed", 0, "random seed (overrides the scenario's)")
 	fs.IntVar(&l.replications, "replications", 0, "independent replications (overrides the scenario's)")
-	fs.StringVar(&l.maxMemory, "max-memory", "", "refuse scenarios estimated to need more memory than this, e.g. 8GiB (default 75% of this machine)")
+	fs.StringVar(&l.maxMemory, "max-memory", "", "refuse scenarios estimated to need more memory than this, e.g. 8GiB (default 75% of this machine or its cgroup)")
+	fs.Float64Var(&l.maxEvents, "max-events", guard.DefaultMaxEvents, "refuse runs estimated to process more events than this (about an hour each at 1e11)")
 }
 
 // load reads the scenario with the flags' overrides applied and checks
@@ -218,87 +217,32 @@ func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, e
 	if err != nil {
 		return nil, err
 	}
-	limit, err := memoryLimit(l.maxMemory)
-	if err != nil {
+	if l.limit, err = memoryLimit(l.maxMemory); err != nil {
 		return nil, err
 	}
-	l.limit = limit
-	if err := fits(file, &sc.Config, limit, l.stderr, false); err != nil {
-		return nil, err
+	if !(l.maxEvents > 0) {
+		return nil, usagef("--max-events must be positive (got %v)", l.maxEvents)
 	}
 	return sc, nil
 }
 
-// fits refuses a run whose memory estimate exceeds limit (before anything
-// is allocated) and says what it expects of a large run, or of any with
-// always.
-func fits(what string, cfg *sim.Config, limit int64, stderr io.Writer, always bool) error {
-	est := cfg.EstimateBytes()
-	if limit > 0 && est > limit {
-		return fmt.Errorf("%w: %s: estimated %s, more than --max-memory %s; use fewer clients or a larger --max-memory",
-			errTooBig, what, bytesText(est), bytesText(limit))
-	}
-	if always || est > largeRun {
-		clients := 0
-		for _, g := range cfg.Groups {
-			clients += g.Count
-		}
-		fmt.Fprintf(stderr, "natsim: memory estimate %s per run, %.0f B per client (limit %s)\n",
-			bytesText(est), float64(est)/float64(clients), bytesText(limit))
-	}
-	return nil
+// plan holds every point of sc against the memory limit and --max-events
+// on up to jobs workers, and returns the workers to use (see guard.Plan).
+func (l *loadFlags) plan(sc *scenarios.Scenario, points []scenarios.Point, jobs int) (int, error) {
+	return guard.Plan(sc, points, jobs, guard.Limits{Memory: l.limit, MaxEvents: l.maxEvents}, l.stderr, false)
 }
 
-var errTooBig = errors.New("scenario too large")
-
-// memoryLimit parses --max-memory, or returns 75% of the machine's memory.
+// memoryLimit parses --max-memory, or returns 75% of the memory of this
+// machine or its cgroup.
 func memoryLimit(text string) (int64, error) {
 	if text == "" {
-		return totalMemory() * 3 / 4, nil
+		return sysres.MemoryLimit() * 3 / 4, nil
 	}
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
-	for _, u := range units {
-		if num, ok := strings.CutSuffix(text, u.suffix); ok {
-			if v, err := strconv.ParseFloat(strings.TrimSpace(num), 64); err == nil && v > 0 {
-				return int64(v * float64(u.mult)), nil
-			}
-		}
-	}
-	if v, err := strconv.ParseInt(text, 10, 64); err == nil && v > 0 {
-		return v, nil
-	}
-	return 0, usagef("--max-memory: not a size such as 8GiB or 500MB (got %q)", text)
-}
-
-// totalMemory reads MemTotal from /proc/meminfo; 0 (no limit) elsewhere.
-func totalMemory() int64 {
-	f, err := os.Open("/proc/meminfo")
+	n, err := sysres.ParseSize(text)
 	if err != nil {
-		return 0
+		return 0, usagef("--max-memory: %v", err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
-func bytesText(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	}
-	return fmt.Sprintf("%d B", n)
+	return n, nil
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
@@ -335,6 +279,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(sc.Sweep) > 0 && !*quiet {
 		fmt.Fprintf(stderr, "natsim: %s has a sweep: block; run uses the values as written (natsim sweep runs the sweep)\n", sc.File)
+	}
+	if *jobs, err = lf.plan(sc, []scenarios.Point{{Scenario: sc}}, *jobs); err != nil {
+		return err
 	}
 	start := time.Now()
 	batchJobs := make([]batch.Job, sc.Replications)
@@ -401,21 +348,25 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	all, err := sc.Points(nil)
+	if err != nil {
+		return err
+	}
+	if _, err := lf.plan(sc, all, 1); err != nil {
+		return err
+	}
 	cfg := &sc.Config
 	clients := 0
 	for _, g := range cfg.Groups {
 		clients += g.Count
 	}
-	points := 1
-	for _, k := range sc.Sweep {
-		points *= len(k.Values)
-	}
+	points := len(all)
 	fmt.Fprintf(stdout, "%s: ok: scenario %s, %d middlebox(es), %d group(s), %d clients, %v simulated x %d replication(s)",
 		sc.File, cfg.Name, len(cfg.Path), len(cfg.Groups), clients, cfg.Duration, sc.Replications)
 	if len(sc.Sweep) > 0 {
 		fmt.Fprintf(stdout, ", sweep of %d points", points)
 	}
-	fmt.Fprintf(stdout, "; memory estimate %s per run\n", bytesText(cfg.EstimateBytes()))
+	fmt.Fprintf(stdout, "; memory estimate %s, about %.3g events per run\n", sysres.Text(cfg.EstimateBytes()), cfg.EstimateEvents())
 	return nil
 }
 
@@ -463,7 +414,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if *full {
 		size = validate.Full
 	}
-	limit, _ := memoryLimit("")
+	limit := sysres.MemoryLimit() * 3 / 4
 	batch.TuneGC(limit, len(validate.Jobs(size)), *jobs)
 	prog := newProgress(stderr, *quiet, jobSpans(validate.Jobs(size)))
 	checks, err := validate.Run(size, *jobs, prog)
@@ -554,6 +505,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	}
 	points, err := sc.Points(keys)
 	if err != nil {
+		return err
+	}
+	if *jobs, err = lf.plan(sc, points, *jobs); err != nil {
 		return err
 	}
 	swept := sc.Keys(keys)
@@ -697,7 +651,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := fits(cfg.Name, cfg, limit, stderr, true); err != nil {
+	one := &scenarios.Scenario{File: "bench " + cfg.Name, Config: *cfg, Replications: 1}
+	if _, err := guard.Plan(one, []scenarios.Point{{Scenario: one}}, 1, guard.Limits{Memory: limit}, stderr, true); err != nil {
 		return err
 	}
 	batch.TuneGC(limit, 1, 1)
@@ -718,10 +673,10 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(tw, "heartbeats\t%d (%.2f million per second)\n", r.Heartbeats, r.HeartbeatsPerS/1e6)
 	fmt.Fprintf(tw, "events\t%d (%.2f million per second)\n", r.Events, r.EventsPerS/1e6)
 	fmt.Fprintf(tw, "packets\t%d (%.2f million per second, %.0f ns each)\n", r.Packets, r.PacketsPerS/1e6, r.NsPerPacket)
-	fmt.Fprintf(tw, "live heap\t%s (%.0f B per client, after a collection half-way through)\n", bytesText(int64(r.LiveHeapBytes)), r.LivePerClientB)
-	fmt.Fprintf(tw, "peak heap\t%s (%.0f B per client, garbage included)\n", bytesText(int64(r.PeakHeapBytes)), r.HeapPerClientB)
+	fmt.Fprintf(tw, "live heap\t%s (%.0f B per client, after a collection half-way through)\n", sysres.Text(int64(r.LiveHeapBytes)), r.LivePerClientB)
+	fmt.Fprintf(tw, "peak heap\t%s (%.0f B per client, garbage included)\n", sysres.Text(int64(r.PeakHeapBytes)), r.HeapPerClientB)
 	if r.RSSMeasured {
-		fmt.Fprintf(tw, "peak RSS\t%s (%.0f B per client, the whole process)\n", bytesText(int64(r.PeakRSSBytes)), r.RSSPerClientB)
+		fmt.Fprintf(tw, "peak RSS\t%s (%.0f B per client, the whole process)\n", sysres.Text(int64(r.PeakRSSBytes)), r.RSSPerClientB)
 	}
 	fmt.Fprintf(tw, "GC cycles\t%d\n", r.GCCycles)
 	return tw.Flush()
@@ -731,16 +686,21 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 var errMismatch = errors.New("kernel and natsim disagree")
 
 func cmdKernelCheck(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("kernel-check", "kernel-check FILE... [--middlebox NAME] [--time-scale F] [--flows N] [--keep-logs DIR]", stdout)
+	fs := newFlags("kernel-check", "kernel-check FILE... [--middlebox NAME] [--time-scale F] [--flows N] [--keep-logs DIR] | kernel-check --cleanup", stdout)
 	middlebox := fs.String("middlebox", "", "the middlebox of the scenario to build (default: the first)")
 	scale := fs.Float64("time-scale", 0, "lab seconds per scenario second (default: the longest timeout becomes 5 s)")
-	flows := fs.Int("flows", 6, "real flows per scenario, shared among its client groups")
+	flows := fs.Int("flows", 6, fmt.Sprintf("real flows per scenario, shared among its client groups (at most %d)", kernel.MaxFlows))
 	keepLogs := fs.String("keep-logs", "", "write each lab's commands and final conntrack table into this directory")
-	if err := parseFlags(fs, args, oneOrMore); err != nil {
+	cleanup := fs.Bool("cleanup", false, "only remove the namespaces left by natsim kernel-checks that were killed")
+	nargs := oneOrMore
+	if slices.Contains(args, "--cleanup") {
+		nargs = 0
+	}
+	if err := parseFlags(fs, args, nargs); err != nil {
 		return err
 	}
-	if *flows < 1 || *scale < 0 {
-		return usagef("--flows must be at least 1 and --time-scale positive")
+	if *flows < 1 || *flows > kernel.MaxFlows || *scale < 0 {
+		return usagef("--flows must be from 1 to %d and --time-scale positive", kernel.MaxFlows)
 	}
 	if *keepLogs != "" {
 		if err := outdir.Writable(*keepLogs); err != nil {
@@ -756,6 +716,9 @@ func cmdKernelCheck(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return exitStatus(code)
+	}
+	if _, err := kernel.Cleanup(stderr); err != nil || *cleanup {
+		return err
 	}
 	type check struct {
 		plan *kernel.Plan
@@ -779,11 +742,11 @@ func cmdKernelCheck(args []string, stdout, stderr io.Writer) error {
 		}
 		checks[i] = check{plan: p, sim: simulated}
 	}
-	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stopSignals()
 	longest := time.Duration(0)
 	for _, c := range checks {
-		longest = max(longest, c.plan.Window)
+		longest = max(longest, c.plan.LabTime())
 	}
 	fmt.Fprintf(stderr, "natsim: running %d lab(s) at once for up to %v...\n", len(checks), longest)
 	var wg sync.WaitGroup

@@ -11,12 +11,15 @@ import (
 )
 
 // progress shows how far long runs have got on stderr: a line redrawn in
-// place when stderr is a terminal, nothing otherwise (logs stay clean)
-// and nothing with --quiet. It is safe for concurrent use by workers.
+// place when stderr is a terminal; otherwise (in logs and CI) a line every
+// lineEvery of wall time, so that a long run is seen to be alive; nothing
+// with --quiet. It is safe for concurrent use by workers.
 type progress struct {
 	w            io.Writer
 	on           bool // draw a line in place (a terminal)
+	ticks        bool // print a line every lineEvery (not a terminal)
 	lines        bool // print a line per finished point (not a terminal)
+	now          func() time.Time
 	mu           sync.Mutex
 	start        time.Time
 	last         time.Time
@@ -33,10 +36,20 @@ type progress struct {
 	doneCount int
 }
 
+// lineEvery is how often progress prints a line off a terminal.
+const lineEvery = 10 * time.Second
+
 // newProgress shows progress over runs of the given simulated lengths.
 func newProgress(w io.Writer, quiet bool, spans []time.Duration) *progress {
-	p := &progress{w: w, on: !quiet && isTerminal(w), start: time.Now(),
+	return newProgressAt(w, quiet, spans, time.Now)
+}
+
+// newProgressAt is newProgress reading the wall clock through now.
+func newProgressAt(w io.Writer, quiet bool, spans []time.Duration, now func() time.Time) *progress {
+	on := !quiet && isTerminal(w)
+	p := &progress{w: w, on: on, ticks: !quiet && !on, now: now, start: now(),
 		reached: make([]time.Duration, len(spans)), spans: spans}
+	p.last = p.start
 	for _, s := range spans {
 		p.total += s
 	}
@@ -74,14 +87,18 @@ func isTerminal(w io.Writer) bool {
 
 // Reached implements batch.Observer.
 func (p *progress) Reached(run int, t time.Duration) {
-	if !p.on {
+	if !p.on && !p.ticks {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.reached[run] = t
-	if time.Since(p.last) > 200*time.Millisecond {
+	switch since := p.now().Sub(p.last); {
+	case p.on && since > 200*time.Millisecond:
 		p.draw()
+	case p.ticks && since >= lineEvery:
+		p.last = p.now()
+		fmt.Fprintf(p.w, "natsim: %s\n", p.status())
 	}
 }
 
@@ -100,7 +117,7 @@ func (p *progress) Finished(run int) {
 			p.doneCount++
 			if p.lines {
 				fmt.Fprintf(p.w, "point %d/%d done after %v: %s\n", p.doneCount, len(p.labels),
-					time.Since(p.start).Round(100*time.Millisecond), p.labels[pt])
+					p.now().Sub(p.start).Round(100*time.Millisecond), p.labels[pt])
 			}
 		}
 	}
@@ -109,16 +126,21 @@ func (p *progress) Finished(run int) {
 	}
 }
 
-// draw prints runs done, the share of simulated time covered, elapsed time
-// and an estimate of the time left.
+// draw redraws the status line in place.
 func (p *progress) draw() {
-	p.last = time.Now()
+	p.last = p.now()
+	fmt.Fprintf(p.w, "\r\033[K%s", p.status())
+}
+
+// status is runs done, the share of simulated time covered, elapsed time
+// and an estimate of the time left.
+func (p *progress) status() string {
 	var sum time.Duration
 	for _, r := range p.reached {
 		sum += r
 	}
 	frac := float64(sum) / float64(p.total)
-	elapsed := time.Since(p.start)
+	elapsed := p.now().Sub(p.start)
 	eta := "?"
 	if frac > 0.01 {
 		eta = (time.Duration(float64(elapsed)/frac) - elapsed).Round(time.Second).String()
@@ -127,7 +149,7 @@ func (p *progress) draw() {
 	if p.jobPoint != nil {
 		points = fmt.Sprintf("points %d/%d  ", p.doneCount, len(p.labels))
 	}
-	fmt.Fprintf(p.w, "\r\033[K%sruns %d/%d  %3.0f%%  elapsed %v  left ~%s", points, p.finishedRuns, len(p.spans), 100*frac,
+	return fmt.Sprintf("%sruns %d/%d  %3.0f%%  elapsed %v  left ~%s", points, p.finishedRuns, len(p.spans), 100*frac,
 		elapsed.Round(time.Second), eta)
 }
 

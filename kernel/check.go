@@ -27,10 +27,22 @@ type Plan struct {
 // labWindow caps how long a check runs.
 const labWindow = 30 * time.Second
 
+// MaxFlows bounds the real flows of one lab: each is a socket pair, a
+// conntrack entry and a port from 7000, and they open one stagger apart,
+// so 100 flows add 10 s to the lab's time.
+const MaxFlows = 100
+
+// LabTime is how long the lab runs its flows: the window after the last
+// flow has opened.
+func (p *Plan) LabTime() time.Duration { return p.Window + time.Duration(len(p.Flows))*stagger }
+
 // NewPlan maps one middlebox of cfg (by name; "" for the first) and its
 // client groups onto the lab. scale 0 picks one that makes the longest
 // timeout 5 s. flows is the number of real flows in all.
 func NewPlan(cfg *sim.Config, middlebox string, scale float64, flows int) (*Plan, error) {
+	if flows < 1 || flows > MaxFlows {
+		return nil, fmt.Errorf("kernel: --flows must be from 1 to %d (got %d)", MaxFlows, flows)
+	}
 	bi := 0
 	if middlebox != "" {
 		bi = -1
@@ -111,6 +123,9 @@ func NewPlan(cfg *sim.Config, middlebox string, scale float64, flows int) (*Plan
 			p.Groups = append(p.Groups, sg)
 		}
 	}
+	if len(p.Flows) > MaxFlows {
+		return nil, fmt.Errorf("kernel: %d client groups need a flow each, more than %d", len(cfg.Groups), MaxFlows)
+	}
 	return p, nil
 }
 
@@ -185,7 +200,7 @@ func (p *Plan) Simulate() ([]Seen, error) {
 	}}
 	// All flows in one run, each its own one-client group, so that they
 	// share the table as the real flows share the kernel's.
-	cfg := &sim.Config{Name: "kernel-check", Seed: 1, Duration: p.Window + time.Duration(len(p.Flows))*stagger,
+	cfg := &sim.Config{Name: "kernel-check", Seed: 1, Duration: p.LabTime(),
 		Path: []sim.Middlebox{box}, Groups: p.Groups, Trace: true}
 	r, err := sim.Run(cfg, 0, nil)
 	if err != nil {

@@ -29,8 +29,78 @@ const (
 // Lab is three network namespaces (client, nat, server) joined by two veth
 // pairs, with nftables masquerade in nat. Close removes it all.
 type Lab struct {
-	Client, NAT, Server string // namespace names
+	Client, NAT, Server string   // namespace names
+	made                []string // the namespaces this lab created: the only ones Close deletes
 	log                 *bytes.Buffer
+}
+
+// Namespaces are named natsim-{c,n,s}-PID-N: PID is the process that owns
+// them, so that leftovers of a process that was killed (SIGKILL cannot be
+// caught) can be told from a live one's and removed (Cleanup).
+const nsPrefix = "natsim-"
+
+// LabID is a lab name's suffix for the n-th lab of this process.
+func LabID(n int) string { return strconv.Itoa(os.Getpid()) + "-" + strconv.Itoa(n) }
+
+// Cleanup removes the namespaces left by natsim processes that are gone
+// (killed before they could remove their labs), saying which on w, and
+// returns how many it removed. Namespaces of live processes are left.
+func Cleanup(w io.Writer) (int, error) {
+	entries, err := os.ReadDir("/run/netns")
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	var errs []error
+	for _, e := range entries {
+		pid, ok := ownerOf(e.Name())
+		if !ok || alive(pid) {
+			continue
+		}
+		if out, err := exec.Command("ip", "netns", "del", e.Name()).CombinedOutput(); err != nil {
+			errs = append(errs, fmt.Errorf("kernel: ip netns del %s: %v: %s", e.Name(), err, strings.TrimSpace(string(out))))
+			continue
+		}
+		fmt.Fprintf(w, "natsim: removed namespace %s, left by process %d, which is gone\n", e.Name(), pid)
+		removed++
+	}
+	return removed, errors.Join(errs...)
+}
+
+// ownerOf reads the owning PID from a namespace name natsim-X-PID-N.
+func ownerOf(name string) (int, bool) {
+	parts := strings.Split(name, "-")
+	if len(parts) != 4 || parts[0]+"-" != nsPrefix || len(parts[1]) != 1 {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(parts[2])
+	if _, errN := strconv.Atoi(parts[3]); err != nil || errN != nil || pid <= 0 {
+		return 0, false
+	}
+	return pid, true
+}
+
+// alive reports whether process pid exists and is not a zombie (killed,
+// not yet reaped: its namespaces are already orphans).
+func alive(pid int) bool {
+	if err := unix.Kill(pid, 0); err != nil && !errors.Is(err, unix.EPERM) {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if i := bytes.LastIndexByte(stat, ')'); err == nil && i > 0 && i+2 < len(stat) {
+		return stat[i+2] != 'Z'
+	}
+	return true
+}
+
+// child makes a command die with natsim (a parent's death signal) and
+// run in its own process group, so that it is never left behind.
+func child(cmd *exec.Cmd) *exec.Cmd {
+	cmd.SysProcAttr = &unix.SysProcAttr{Pdeathsig: unix.SIGKILL, Setpgid: true}
+	return cmd
 }
 
 // Unprivileged reports whether a user who is not root can build the lab
@@ -99,7 +169,7 @@ func NewLab(id string, box Box) (*Lab, error) {
 	if err := prepareUserns(); err != nil {
 		return nil, fmt.Errorf("kernel: a private /run in the user namespace: %w", err)
 	}
-	l := &Lab{Client: "natsim-c-" + id, NAT: "natsim-n-" + id, Server: "natsim-s-" + id, log: new(bytes.Buffer)}
+	l := &Lab{Client: nsPrefix + "c-" + id, NAT: nsPrefix + "n-" + id, Server: nsPrefix + "s-" + id, log: new(bytes.Buffer)}
 	vc, vn, vm, vs := "vc"+id, "vn"+id, "vm"+id, "vs"+id
 	masq := "masquerade"
 	if box.FullyRandom {
@@ -155,16 +225,25 @@ func NewLab(id string, box Box) (*Lab, error) {
 		if st[len(st)-1] == "-" {
 			stdin = nft
 		}
-		if err := l.run(stdin, st...); err != nil {
+		err := l.run(stdin, st...)
+		if err != nil && st[1] == "netns" && strings.Contains(err.Error(), "File exists") {
+			l.Close()
+			return nil, &MissingError{Missing: []string{fmt.Sprintf("namespace %s already exists and is not this run's: it was left alone "+
+				"(natsim kernel-check --cleanup removes those of natsim processes that are gone)", st[3])}}
+		}
+		if err != nil {
 			l.Close()
 			return nil, err
+		}
+		if st[1] == "netns" && st[2] == "add" {
+			l.made = append(l.made, st[3])
 		}
 	}
 	return l, nil
 }
 
 func (l *Lab) run(stdin string, args ...string) error {
-	cmd := exec.Command(args[0], args[1:]...)
+	cmd := child(exec.Command(args[0], args[1:]...))
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	fmt.Fprintf(l.log, "$ %s\n%s", strings.Join(args, " "), out)
@@ -176,7 +255,7 @@ func (l *Lab) run(stdin string, args ...string) error {
 
 // Conntrack lists the nat namespace's connection table (for the logs).
 func (l *Lab) Conntrack() string {
-	out, _ := exec.Command("ip", "netns", "exec", l.NAT, "conntrack", "-L").CombinedOutput()
+	out, _ := child(exec.Command("ip", "netns", "exec", l.NAT, "conntrack", "-L")).CombinedOutput()
 	return string(out)
 }
 
@@ -189,7 +268,7 @@ type newEvents struct {
 
 // WatchNew starts counting the entries conntrack creates, per server port.
 func (l *Lab) WatchNew(ctx context.Context) (*newEvents, error) {
-	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", l.NAT, "conntrack", "-E", "-e", "NEW")
+	cmd := child(exec.CommandContext(ctx, "ip", "netns", "exec", l.NAT, "conntrack", "-E", "-e", "NEW"))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -228,11 +307,13 @@ func (w *newEvents) stop() map[int]int {
 // Log is every command the lab ran, with its output.
 func (l *Lab) Log() string { return l.log.String() }
 
-// Close deletes the namespaces; their veth pairs go with them.
+// Close deletes the namespaces this lab created; their veth pairs and the
+// nft table go with them.
 func (l *Lab) Close() {
-	for _, ns := range []string{l.Client, l.NAT, l.Server} {
-		exec.Command("ip", "netns", "del", ns).Run()
+	for _, ns := range l.made {
+		child(exec.Command("ip", "netns", "del", ns)).Run()
 	}
+	l.made = nil
 }
 
 // In runs fn on an OS thread switched into namespace ns: sockets fn

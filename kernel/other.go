@@ -32,3 +32,6 @@ func NeedsUserns() bool { return false }
 func RunInUserns(args []string, stdout, stderr io.Writer) (int, error) {
 	return 0, &MissingError{Missing: Missing()}
 }
+
+// Cleanup has nothing to remove off Linux.
+func Cleanup(w io.Writer) (int, error) { return 0, nil }

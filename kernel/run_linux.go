@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 )
 
@@ -20,7 +19,7 @@ func RunLab(ctx context.Context, p *Plan, logDir string) ([]Seen, error) {
 	if NeedsUserns() {
 		return nil, &MissingError{Missing: []string{"root in this process: run natsim kernel-check, which enters a user namespace by itself, or run as root"}}
 	}
-	id := strconv.Itoa(os.Getpid()%100000) + strconv.Itoa(labCount.next())
+	id := LabID(labCount.next())
 	l, err := NewLab(id, p.Box)
 	if err != nil {
 		return nil, err

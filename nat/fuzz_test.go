@@ -133,17 +133,29 @@ func (r *refTable) packet(now time.Duration, key Key, p Packet) Outcome {
 // reason) and the length, and checks the invariants after each packet.
 // Each input byte pair is one packet: flow, direction/kind/protocol, and a
 // time step.
+// maxInstant is the latest instant a run forms: 100 years of run plus a
+// span of at most 100 years.
+const maxInstant = 2 * 100 * 365 * 24 * time.Hour
+
 func FuzzTableAgainstReference(f *testing.F) {
 	f.Add([]byte{0, 0, 1, 1, 0, 5, 2, 0, 9, 3, 1, 200, 0, 4, 255})
 	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18})
 	f.Add([]byte{0, 16, 0, 32, 0, 48, 0, 64, 0, 80, 0, 96, 0, 112})
+	for _, scale := range []byte{1 << 3, 2 << 3, 3 << 3} { // nanoseconds, hours, decades
+		f.Add([]byte{scale, 0, 1, 1, 0, 5, 2, 0, 9, 3, 1, 200, 0, 4, 255, 255, 255, 255})
+		f.Add([]byte{scale | 2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18})
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) < 3 {
 			return
 		}
+		// The first byte's high bits scale every span, so that
+		// nanosecond timeouts and decades between packets are tried as
+		// well as seconds.
+		unit := []time.Duration{s, time.Nanosecond, time.Hour, 1000 * time.Hour}[data[0]>>3&3]
 		cfg := Config{
 			Capacity:           int(data[0] % 5),
-			Timeouts:           Timeouts{TCPEstablished: 40 * s, TCPTransitory: 9 * s, UDP: 5 * s, UDPStream: 20 * s},
+			Timeouts:           Timeouts{TCPEstablished: 40 * unit, TCPTransitory: 9 * unit, UDP: 5 * unit, UDPStream: 20 * unit},
 			WhenFull:           WhenFull(data[1] % 3),
 			RefreshInbound:     data[1]&4 != 0,
 			RefreshOnKeepalive: data[1]&8 != 0,
@@ -166,7 +178,11 @@ func FuzzTableAgainstReference(f *testing.F) {
 			if p.Proto == UDP && (p.Kind == Probe || p.Kind == Close) {
 				p.Kind = Data
 			}
-			now += time.Duration(b) * s / 8
+			step := time.Duration(b) * unit / 8
+			if now > maxInstant-step {
+				break // beyond any instant a run of at most 100 years forms
+			}
+			now += step
 			got, want := tab.Packet(now, key, p), ref.packet(now, key, p)
 			if got.Verdict == Created {
 				ports[key] = got.Port

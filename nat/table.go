@@ -3,6 +3,7 @@ package nat
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
@@ -121,12 +122,33 @@ type Stats struct {
 	// Removed counts entries removed for any reason, and LifetimeSum adds
 	// up their lifetimes (creation to removal), for Little's law.
 	Removed     uint64
-	LifetimeSum time.Duration
+	LifetimeSum SpanSum
 	// StartAgeSum and EndAgeSum add up the ages of the entries held at the
 	// window's start and end. With them Little's law holds exactly on the
 	// window: MeanOccupancy x span = LifetimeSum + EndAgeSum - StartAgeSum.
-	StartAgeSum time.Duration
-	EndAgeSum   time.Duration
+	StartAgeSum SpanSum
+	EndAgeSum   SpanSum
+}
+
+// SpanSum adds up non-negative spans without overflowing: in 128 bits of
+// nanoseconds, where time.Duration's 63 hold 292 years, which a few
+// thousand entries living a century each exceed.
+type SpanSum struct{ hi, lo uint64 }
+
+// Add adds a span d >= 0.
+func (s *SpanSum) Add(d time.Duration) {
+	var carry uint64
+	s.lo, carry = bits.Add64(s.lo, uint64(d), 0)
+	s.hi += carry
+}
+
+// Seconds is the sum in seconds; below 292 years exactly as
+// time.Duration.Seconds gives it.
+func (s SpanSum) Seconds() float64 {
+	if s.hi == 0 && s.lo <= math.MaxInt64 {
+		return time.Duration(s.lo).Seconds()
+	}
+	return (float64(s.hi)*(1<<64) + float64(s.lo)) / 1e9
 }
 
 type class uint8
@@ -394,11 +416,11 @@ func (t *Table) ResetStats(now time.Duration) {
 }
 
 // ageSum adds up the ages of the entries held (O(n): for window edges).
-func (t *Table) ageSum(now time.Duration) time.Duration {
-	var sum time.Duration
+func (t *Table) ageSum(now time.Duration) SpanSum {
+	var sum SpanSum
 	for _, l := range t.lists {
 		for i := l.head; i != none; i = t.slab[i].next {
-			sum += now - t.slab[i].created
+			sum.Add(now - t.slab[i].created)
 		}
 	}
 	return sum
@@ -574,7 +596,7 @@ func (t *Table) forget(slot int32, at time.Duration, r Reason) {
 		t.mru = none
 	}
 	t.stats.Removed++
-	t.stats.LifetimeSum += at - e.created
+	t.stats.LifetimeSum.Add(at - e.created)
 	t.unlink(slot)
 	t.unchain(slot)
 	t.n--

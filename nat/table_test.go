@@ -2,6 +2,7 @@ package nat
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -278,8 +279,8 @@ func TestOccupancyStats(t *testing.T) {
 	}
 	// Little's law on the window: lifetimes 30 s and 30 s, ages at the
 	// start 20 s and 10 s, none at the end: (60 - 30) / 40 = 0.75.
-	if st.LifetimeSum != 60*s || st.StartAgeSum != 30*s || st.EndAgeSum != 0 ||
-		float64(st.LifetimeSum+st.EndAgeSum-st.StartAgeSum)/float64(40*s) != st.MeanOccupancy {
+	if st.LifetimeSum.Seconds() != 60 || st.StartAgeSum.Seconds() != 30 || st.EndAgeSum.Seconds() != 0 ||
+		(st.LifetimeSum.Seconds()+st.EndAgeSum.Seconds()-st.StartAgeSum.Seconds())/40 != st.MeanOccupancy {
 		t.Errorf("little: %+v", st)
 	}
 }
@@ -393,5 +394,25 @@ func checkInvariants(t *testing.T, tab *Table) {
 	}
 	if tab.mru != none && used[n-1] != tab.mru {
 		t.Fatalf("mru %v is not the LRU's newest", tab.slab[tab.mru].key)
+	}
+}
+
+// TestSpanSumDoesNotOverflow: a few thousand entries living a century
+// add up to more than time.Duration holds; the sum stays right.
+func TestSpanSumDoesNotOverflow(t *testing.T) {
+	const century = 100 * 365 * 24 * time.Hour
+	var sum SpanSum
+	for range 3000 {
+		sum.Add(century)
+	}
+	want := 3000 * century.Seconds()
+	if got := sum.Seconds(); math.Abs(got-want) > want*1e-12 {
+		t.Fatalf("sum %v s, want %v s", got, want)
+	}
+	var small SpanSum
+	small.Add(1500 * time.Millisecond)
+	small.Add(7 * time.Nanosecond)
+	if got, want := small.Seconds(), (1500*time.Millisecond + 7).Seconds(); got != want {
+		t.Fatalf("small sum %v, want exactly %v", got, want)
 	}
 }

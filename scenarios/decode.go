@@ -3,12 +3,15 @@ package scenarios
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/natsim/natsim/sim"
 )
 
 // Problem is one thing wrong with a scenario, located where it was written.
@@ -318,11 +321,29 @@ func (d *decoder) duration(n *yaml.Node, path string) (time.Duration, bool) {
 	dur, err := time.ParseDuration(n.Value)
 	if err != nil {
 		msg := "not a duration (write it with a unit, such as 300s, 4m or 2h4m)"
+		if strings.Contains(err.Error(), "invalid duration") && validDurationSyntax(n.Value) {
+			msg = tooLongMsg
+		}
 		d.fail(n, path, msg, shown(n))
+		return 0, false
+	}
+	if dur > sim.MaxSpan || dur < -sim.MaxSpan {
+		d.fail(n, path, tooLongMsg, shown(n))
 		return 0, false
 	}
 	return dur, true
 }
+
+// tooLongMsg refuses a duration beyond sim.MaxSpan.
+var tooLongMsg = "must be at most " + sim.MaxSpan.String() + " (100 years of simulated time)"
+
+// validDurationSyntax tells a duration too long for time.ParseDuration
+// (which says "invalid duration" for both) from a malformed one.
+func validDurationSyntax(s string) bool {
+	return durationSyntax.MatchString(s)
+}
+
+var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$`)
 
 // dist decodes a distribution: a duration, or a one-key mapping.
 func (d *decoder) dist(n *yaml.Node, path string, out *Dist) {

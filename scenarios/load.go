@@ -3,6 +3,7 @@ package scenarios
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -24,8 +25,9 @@ type Scenario struct {
 	Replications int
 	Config       sim.Config // the resolved run: presets applied, defaults filled
 	Sweep        Sweep
-	root         *yaml.Node // the document after --set, for expanding sweeps
-	file         *File      // as decoded, presets applied, for ResolvedYAML
+	root         *yaml.Node            // the document after --set, for expanding sweeps
+	file         *File                 // as decoded, presets applied, for ResolvedYAML
+	nodes        map[string]*yaml.Node // field path -> its node, for Refuse
 }
 
 // Defaults for fields a scenario may leave out.
@@ -51,11 +53,28 @@ const (
 // Load reads, checks and resolves a scenario file, after applying sets
 // (KEY=VALUE, in the addressing syntax). A bad file gives Problems.
 func Load(file string, sets []string) (*Scenario, error) {
-	data, err := os.ReadFile(file)
+	data, err := readAtMost(file, MaxFileBytes)
 	if err != nil {
 		return nil, Problems{{File: file, Msg: "cannot read the scenario: " + unwrapPathError(err)}}
 	}
 	return Parse(file, data, sets)
+}
+
+// Limits of a scenario file, so that a hostile or mistaken one (such as
+// /dev/zero) is refused before it takes the memory.
+const (
+	MaxFileBytes   = 1 << 20 // a scenario file
+	MaxStringBytes = 4096    // any one key or value in it, or in --set
+)
+
+// readAtMost reads a file, or its first limit+1 bytes when it is longer.
+func readAtMost(file string, limit int64) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
 }
 
 func unwrapPathError(err error) string {
@@ -69,6 +88,10 @@ var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 
 // Parse is Load for data already read; file names it in messages.
 func Parse(file string, data []byte, sets []string) (*Scenario, error) {
+	if len(data) > MaxFileBytes {
+		return nil, Problems{{File: file, Line: 1, Col: 1, Field: "scenario", Msg: "larger than 1 MiB, the most natsim reads",
+			Value: fmt.Sprintf("more than %d bytes", MaxFileBytes)}}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		p := Problem{File: file, Line: 1, Col: 1, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
@@ -104,6 +127,7 @@ func Parse(file string, data []byte, sets []string) (*Scenario, error) {
 			probs = append(probs, Problem{Flag: flag, Field: key, Msg: err.Error()})
 		}
 	}
+	probs = append(probs, longStrings(file, root, "", origin)...)
 	if len(probs) > 0 {
 		return nil, probs
 	}
@@ -124,6 +148,31 @@ func Parse(file string, data []byte, sets []string) (*Scenario, error) {
 	return sc, nil
 }
 
+// longStrings reports every key or value longer than MaxStringBytes in
+// the document (after --set), at its place.
+func longStrings(file string, n *yaml.Node, path string, origin map[*yaml.Node]string) Problems {
+	var probs Problems
+	if len(n.Value) > MaxStringBytes {
+		p := Problem{File: file, Line: n.Line, Col: n.Column, Field: cmp.Or(path, "scenario"),
+			Msg: fmt.Sprintf("longer than %d bytes, the most natsim takes for one value", MaxStringBytes), Value: fmt.Sprintf("%d bytes", len(n.Value))}
+		if f, ok := origin[n]; ok {
+			p.Line, p.Col, p.Flag = 0, 0, f
+		}
+		probs = append(probs, p)
+	}
+	for i, c := range n.Content {
+		sub := path
+		if n.Kind == yaml.MappingNode && i%2 == 1 {
+			sub = join(path, n.Content[i-1].Value)
+		}
+		if len(sub) > MaxStringBytes {
+			sub = path
+		}
+		probs = append(probs, longStrings(file, c, sub, origin)...)
+	}
+	return probs
+}
+
 // build decodes a document and resolves it into a Scenario.
 func build(file string, root *yaml.Node, origin map[*yaml.Node]string) (*Scenario, Problems) {
 	d := &decoder{file: file, origin: origin, nodes: map[string]*yaml.Node{"": root}}
@@ -140,8 +189,33 @@ func build(file string, root *yaml.Node, origin map[*yaml.Node]string) (*Scenari
 		})
 		return nil, d.probs
 	}
-	sc.File, sc.root, sc.file = file, root, &f
+	sc.File, sc.root, sc.file, sc.nodes = file, root, &f, d.nodes
 	return sc, nil
+}
+
+// Refuse places a problem that lies not in one value but in what a run
+// would take (memory, time): for a point of a sweep at its first swept
+// key, naming the point; otherwise at field (or its nearest ancestor the
+// file has), with value.
+func (sc *Scenario) Refuse(p Point, field, msg, value string) Problem {
+	if len(p.Values) > 0 && len(p.keys) > 0 {
+		pr := p.keys[0].problem(sc, "at the point "+p.Label()+": "+msg)
+		pr.Value = p.Values[0].Value
+		return pr
+	}
+	pr := Problem{File: sc.File, Line: 1, Col: 1, Field: field, Msg: msg, Value: value}
+	for path := field; ; {
+		if n, ok := sc.nodes[path]; ok {
+			pr.Line, pr.Col = n.Line, n.Column
+			break
+		}
+		i := strings.LastIndexByte(path, '.')
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return pr
 }
 
 // resolver applies defaults and presets and checks what the decoder
@@ -389,6 +463,7 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 			}
 		}
 	}
+	r.spanSum(path+".start_spread", "start_delay + start_spread", quoteDur(out.StartSpread), float64(out.StartDelay), float64(out.StartSpread))
 	out.Up = r.traffic(path+".traffic.up", g.Traffic.Up)
 	out.Down = r.traffic(path+".traffic.down", g.Traffic.Down)
 	out.Keepalive = r.keepalive(path+".keepalive", &g.Keepalive, out.Proto)
@@ -418,6 +493,14 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 		}
 	}
 	return out
+}
+
+// spanSum refuses a sum of spans (terms in nanoseconds) beyond
+// sim.MaxSpan, so that no instant the engine forms from them overflows.
+func (r *resolver) spanSum(path, what, value string, terms ...float64) {
+	if !sim.SpansFit(terms...) {
+		r.bad(path, what+" "+tooLongMsg, value)
+	}
 }
 
 // count returns an optional whole number that must be >= lo.
@@ -524,6 +607,7 @@ func (r *resolver) keepalive(path string, k *KeepaliveSpec, proto nat.Proto) sim
 		if out.Count > sim.MaxKeepaliveCount {
 			r.bad(path+".count", fmt.Sprintf("must be at most %d (Linux refuses a larger TCP_KEEPCNT)", sim.MaxKeepaliveCount), strconv.Itoa(out.Count))
 		}
+		r.spanSum(path+".count", "idle + count x interval", strconv.Itoa(out.Count), float64(out.Idle), float64(out.Count)*float64(out.Interval))
 	case sim.KeepaliveApp, sim.KeepaliveServerApp:
 		if r.required(path+".interval", k.Interval != nil, " for an app keepalive") {
 			out.Interval = r.positive(path+".interval", k.Interval, 0)
@@ -541,6 +625,8 @@ func (r *resolver) keepalive(path string, k *KeepaliveSpec, proto nat.Proto) sim
 		if out.Misses > sim.MaxMisses {
 			r.bad(path+".misses", fmt.Sprintf("must be at most %d", sim.MaxMisses), strconv.Itoa(out.Misses))
 		}
+		r.spanSum(path+".misses", "misses x interval + jitter + timeout", strconv.Itoa(out.Misses),
+			float64(out.Misses)*float64(out.Interval), float64(out.Jitter), float64(out.Timeout))
 		if r.required(path+".request_bytes", k.RequestBytes != nil, " for an app keepalive") {
 			out.RequestBytes = r.count(path+".request_bytes", k.RequestBytes, 0, 1)
 		}

@@ -172,6 +172,9 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte("name: x\nduration: 1h\npath: [{name: b, preset: rfc-minimum}]\nclients: [{name: c, count: 1, keepalive: {type: app}}]\n"))
+	for _, e := range extremes {
+		f.Add([]byte(e))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := Parse("fuzz.yaml", data, nil)
 		if err != nil {

@@ -11,8 +11,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// maxPoints bounds the size of a sweep's cartesian product.
-const maxPoints = 100000
+// MaxPoints bounds the size of a sweep's cartesian product.
+const MaxPoints = 100000
 
 // Value is one swept key's value at a point of a sweep.
 type Value struct {
@@ -25,6 +25,7 @@ type Value struct {
 type Point struct {
 	Values   []Value
 	Scenario *Scenario
+	keys     Sweep // the swept keys, for Refuse
 }
 
 // Label is the point's values as key=value, comma separated.
@@ -161,21 +162,44 @@ func (sc *Scenario) Points(params []SweepKey) ([]Point, error) {
 	return sc.expand(sc.Keys(params))
 }
 
-func (sc *Scenario) expand(keys Sweep) ([]Point, error) {
+// CountPoints is the number of points of the sweep keys' cartesian
+// product, counted before any is built; beyond MaxPoints it is refused at
+// the key that crosses the limit.
+func (sc *Scenario) CountPoints(keys Sweep) (int, error) {
 	total := 1
 	for _, k := range keys {
 		total *= len(k.Values)
-		if total > maxPoints {
-			return nil, Problems{{File: sc.File, Msg: fmt.Sprintf("the sweep has more than %d points", maxPoints)}}
+		if total > MaxPoints {
+			p := k.problem(sc, fmt.Sprintf("the sweep has more than %d points (the most natsim runs)", MaxPoints))
+			p.Value = fmt.Sprintf("%d values, %d points so far", len(k.Values), total)
+			return 0, Problems{p}
 		}
 	}
-	var points []Point
+	return total, nil
+}
+
+func (sc *Scenario) expand(keys Sweep) ([]Point, error) {
+	total, err := sc.CountPoints(keys)
+	if err != nil {
+		return nil, err
+	}
+	// Each point is built from a copy of the document without its sweep
+	// block, so that the work and memory grow with the points and not with
+	// the points times the values listed.
+	base := cloneNode(sc.root)
+	for i := 0; i+1 < len(base.Content); i += 2 {
+		if base.Content[i].Value == "sweep" {
+			base.Content = slices.Delete(base.Content, i, i+2)
+			break
+		}
+	}
+	points := make([]Point, 0, total)
 	var probs Problems
 	idx := make([]int, len(keys))
 	for range total {
-		tree := cloneNode(sc.root)
+		tree := cloneNode(base)
 		origin := map[*yaml.Node]string{}
-		p := Point{}
+		p := Point{keys: keys}
 		bad := false
 		for ki, k := range keys {
 			text := k.Values[idx[ki]]
@@ -199,6 +223,7 @@ func (sc *Scenario) expand(keys Sweep) ([]Point, error) {
 			probs = append(probs, ps...) // the same problem at many points is reported once, below
 			if s != nil {
 				s.Description = sc.Description
+				s.root, s.file, s.nodes = nil, nil, nil // only the base scenario expands, resolves and refuses
 				p.Scenario = s
 			}
 		}

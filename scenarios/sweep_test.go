@@ -1,7 +1,9 @@
 package scenarios
 
 import (
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -87,5 +89,61 @@ func TestResolvedYAMLReproduces(t *testing.T) {
 	if a.Path[0].Config != b.Path[0].Config || a.Groups[0].Keepalive != b.Groups[0].Keepalive || a.Duration != b.Duration ||
 		a.Groups[0].Up != b.Groups[0].Up || b.Path[0].Capacity != 123 || len(again.Sweep) != 3 || again.Sweep[2].Key != "network.rtt" {
 		t.Fatalf("resolved scenario differs:\n%s", data)
+	}
+}
+
+// sweepOf is a small scenario sweeping the client count over n values.
+func sweepOf(n int) []byte {
+	vals := make([]string, n)
+	for i := range vals {
+		vals[i] = strconv.Itoa(i + 1)
+	}
+	return []byte("name: x\nduration: 1h\npath: [{name: b, preset: linux-conntrack}]\nclients: [{name: c, count: 1}]\n" +
+		"sweep:\n  clients.c.count: [" + strings.Join(vals, ", ") + "]\n")
+}
+
+// TestSweepExpansionIsLinear: every point used to be built from a copy of
+// the whole document, sweep block included, so a 20 KB file listing
+// 3,000 values took memory in the square of the values (check ran out of
+// memory). Loading and expanding it now allocates a few kilobytes a point.
+func TestSweepExpansionIsLinear(t *testing.T) {
+	data := sweepOf(3000)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	sc, err := Parse("big.yaml", data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := sc.Points(nil)
+	if err != nil || len(points) != 3000 {
+		t.Fatalf("%d points, %v", len(points), err)
+	}
+	runtime.ReadMemStats(&after)
+	if perPoint := (after.TotalAlloc - before.TotalAlloc) / 3000; perPoint > 64<<10 {
+		t.Fatalf("%d bytes allocated per point of a %d-byte file: more than 64 KiB", perPoint, len(data))
+	}
+}
+
+// TestTooManyPointsAreRefusedBeforeBuilding: the product is counted
+// first, and the key that crosses MaxPoints is named where it is written.
+func TestTooManyPointsAreRefusedBeforeBuilding(t *testing.T) {
+	sc, err := Parse("big.yaml", sweepOf(1000), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := ParseParam("network.rtt=1ms..1s:lin200")
+	_, err = sc.Points([]SweepKey{p})
+	want := "--param network.rtt=1ms..1s:lin200: network.rtt: the sweep has more than 100000 points (the most natsim runs) (got 200 values, 200000 points so far)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+	data := append(sweepOf(1000), "  network.rtt: [1ms, 2ms, 3ms, 4ms, 5ms, 6ms, 7ms, 8ms, 9ms, 10ms, 11ms, 12ms, 13ms, 14ms, 15ms, 16ms, 17ms, 18ms, 19ms, 20ms, 21ms, 22ms, 23ms, 24ms, 25ms, 26ms, 27ms, 28ms, 29ms, 30ms, 31ms, 32ms, 33ms, 34ms, 35ms, 36ms, 37ms, 38ms, 39ms, 40ms, 41ms, 42ms, 43ms, 44ms, 45ms, 46ms, 47ms, 48ms, 49ms, 50ms, 51ms, 52ms, 53ms, 54ms, 55ms, 56ms, 57ms, 58ms, 59ms, 60ms, 61ms, 62ms, 63ms, 64ms, 65ms, 66ms, 67ms, 68ms, 69ms, 70ms, 71ms, 72ms, 73ms, 74ms, 75ms, 76ms, 77ms, 78ms, 79ms, 80ms, 81ms, 82ms, 83ms, 84ms, 85ms, 86ms, 87ms, 88ms, 89ms, 90ms, 91ms, 92ms, 93ms, 94ms, 95ms, 96ms, 97ms, 98ms, 99ms, 100ms, 101ms]\n"...)
+	sc, err = Parse("big.yaml", data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sc.Points(nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "big.yaml:7:3: sweep.network.rtt: the sweep has more than 100000 points") {
+		t.Fatalf("got %v", err)
 	}
 }

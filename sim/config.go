@@ -221,8 +221,8 @@ func uniformDur(r *rand.PCG, lo, hi time.Duration) time.Duration {
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf("sim: "+format, args...)) }
-	if c.Duration <= 0 {
-		add("duration must be > 0 (got %v)", c.Duration)
+	if c.Duration <= 0 || c.Duration > MaxSpan {
+		add("duration must be in (0, %v] (got %v)", MaxSpan, c.Duration)
 	}
 	if c.Warmup < 0 || c.Warmup >= c.Duration {
 		add("warmup must be in [0, duration) (got %v)", c.Warmup)
@@ -236,6 +236,9 @@ func (c *Config) Validate() error {
 	for _, m := range c.Path {
 		if err := m.Config.Validate(); err != nil {
 			add("middlebox %s: %w", m.Name, err)
+		}
+		if t := m.Timeouts; max(t.TCPEstablished, t.TCPTransitory, t.UDP, t.UDPStream) > MaxSpan {
+			add("middlebox %s: a timeout exceeds %v", m.Name, MaxSpan)
 		}
 	}
 	if len(c.Groups) == 0 {
@@ -265,6 +268,13 @@ func (c *Config) Validate() error {
 		if g.RetransmitTimeout <= 0 {
 			add("group %s: retransmit_timeout must be > 0", g.Name)
 		}
+		k := g.Keepalive
+		if !SpansFit(float64(g.StartDelay), float64(g.StartSpread)) ||
+			!SpansFit(float64(k.Idle), float64(k.Count)*float64(k.Interval)) ||
+			!SpansFit(float64(k.Misses)*float64(k.Interval), float64(k.Jitter), float64(k.Timeout)) ||
+			!SpansFit(float64(g.RetransmitTimeout)) || !SpansFit(float64(g.Reconnect.MaxBackoff)) {
+			add("group %s: a span or sum of spans exceeds %v", g.Name, MaxSpan)
+		}
 	}
 	if total > math.MaxUint32/2 {
 		add("too many clients (%d)", total)
@@ -289,6 +299,24 @@ const MaxMisses = 255
 
 // maxPath bounds the number of middleboxes on a path.
 const maxPath = 16
+
+// MaxSpan bounds every span of a configuration and every sum of spans
+// that the engine forms from one (start delay plus spread, a keepalive's
+// probes, the run's duration): 100 years of simulated time. An instant
+// is now plus such a span, so it stays below 200 years, well within
+// time.Duration's 292.
+const MaxSpan = 100 * 365 * 24 * time.Hour
+
+// SpansFit reports whether a sum of spans (terms in nanoseconds, such as
+// n x d) is within [0, MaxSpan]; it is computed in floating point so
+// that it cannot overflow.
+func SpansFit(terms ...float64) bool {
+	sum := 0.0
+	for _, t := range terms {
+		sum += t
+	}
+	return sum >= 0 && sum <= float64(MaxSpan)
+}
 
 // EstimateBytes is a rough upper estimate of the memory one run of c
 // needs, so that a scenario that cannot fit is refused before anything is
@@ -316,7 +344,72 @@ func (c *Config) EstimateBytes() int64 {
 		}
 		entries += n
 	}
-	return 64<<20 + clients*perClient + entries*perEntry
+	return saturate(float64(64<<20+clients*perClient+entries*perEntry) + float64(c.SeriesBytes()) + float64(c.latencyBytes()))
+}
+
+// SeriesBytes estimates the time series a run keeps (and a sweep keeps
+// for every run): a sample per middlebox every SampleEvery, in a slice
+// that grows by doubling.
+func (c *Config) SeriesBytes() int64 {
+	if c.SampleEvery <= 0 {
+		return 0
+	}
+	samples := float64(c.Duration)/float64(c.SampleEvery) + 2
+	return saturate(2 * samples * float64(len(c.Path)) * float64(unsafe.Sizeof(Sample{})))
+}
+
+// latencyBytes estimates the detection latencies a run collects, one per
+// detected break, in a slice that grows by doubling. A connection breaks
+// at most once per reconnect wait (half the backoff on average, full
+// jitter) plus, unless a table is smaller than its clients and can evict
+// it, the shortest idle timeout of the path; and a break takes at least
+// four events.
+func (c *Config) latencyBytes() int64 {
+	var clients int64
+	for _, g := range c.Groups {
+		clients += int64(g.Count)
+	}
+	shortest, limited := time.Duration(math.MaxInt64), false
+	for _, m := range c.Path {
+		t := m.Timeouts
+		shortest = min(shortest, t.TCPEstablished, t.TCPTransitory, t.UDP, t.UDPStream)
+		limited = limited || (m.Capacity > 0 && int64(m.Capacity) < 2*clients)
+	}
+	breaks := 0.0
+	for _, g := range c.Groups {
+		gap := float64(g.Reconnect.Backoff) / 2
+		if !limited {
+			gap += float64(shortest)
+		}
+		breaks += float64(g.Count) * float64(c.Duration) / max(gap, 1)
+	}
+	return saturate(16 * min(breaks, c.EstimateEvents()/4))
+}
+
+// EstimateEvents is about how many events a run processes: four per
+// firing of a recurring timer (the firing and the packets it brings;
+// the shipped examples take 1.4 to 4), four per client for its first
+// connection, and the time-series samples.
+func (c *Config) EstimateEvents() float64 {
+	_, firings := c.timers()
+	clients := 0.0
+	for _, g := range c.Groups {
+		clients += float64(g.Count)
+	}
+	events := 4*firings*c.Duration.Seconds() + 4*clients
+	if c.SampleEvery > 0 {
+		events += float64(c.Duration) / float64(c.SampleEvery)
+	}
+	return events
+}
+
+// saturate converts a byte count to int64, saturating rather than
+// overflowing.
+func saturate(x float64) int64 {
+	if !(x < math.MaxInt64/2) {
+		return math.MaxInt64 / 2
+	}
+	return int64(x)
 }
 
 // horizon is how far ahead the event queue's calendar reaches: past the

@@ -16,12 +16,22 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
 	f.Add([]byte{255, 0, 128, 64, 32, 16, 8, 4, 2, 1, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7})
+	for unit := range byte(5) { // nanoseconds to a century
+		f.Add([]byte{2, 3, 200, 9, 250, 60, 7, 1, 11, 0, 29, 99, 19, 0, 3, 255, unit})
+		f.Add([]byte{255, 0, 128, 64, 32, 16, 8, 4, 2, 1, 0, 0, 0, 0, 0, 0, unit})
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) < 16 {
 			return
 		}
 		b := func(i int) int { return int(data[i]) }
-		sec := func(i, lo, span int) time.Duration { return time.Duration(lo+b(i)%span) * time.Second }
+		// A 17th byte scales every span, so that nanosecond and
+		// decade-long timers are tried as well as second-sized ones.
+		unit := time.Second
+		if len(data) > 16 {
+			unit = []time.Duration{time.Second, time.Nanosecond, time.Microsecond, time.Hour, 100 * time.Hour}[b(16)%5]
+		}
+		sec := func(i, lo, span int) time.Duration { return time.Duration(lo+b(i)%span) * unit }
 		var path []Middlebox
 		for i := range 1 + b(0)%3 {
 			x := b(1 + i)
@@ -35,7 +45,7 @@ func FuzzRun(f *testing.F) {
 		}
 		g := Group{Name: "g", Count: 1 + b(8)%12, Proto: nat.Proto(b(9) % 2), StartSpread: sec(10, 0, 30),
 			RetransmitTimeout: sec(11, 5, 100),
-			Reconnect:         Reconnect{Backoff: time.Second, MaxBackoff: sec(12, 1, 20), HandshakePackets: 3, HandshakeBytes: 172}}
+			Reconnect:         Reconnect{Backoff: unit, MaxBackoff: sec(12, 1, 20), HandshakePackets: 3, HandshakeBytes: 172}}
 		if b(13)%2 == 0 {
 			g.Up = Traffic{Interval: Dist{Kind: Exponential, A: sec(14, 1, 120)}, Bytes: 10}
 		}
@@ -51,10 +61,10 @@ func FuzzRun(f *testing.F) {
 				RequestBytes: 40, ResponseBytes: 40, IdleOnly: b(11)%2 == 0}
 		}
 		if b(10)%3 == 0 {
-			g.Session = &Session{Lifetime: Dist{Kind: Exponential, A: sec(4, 5, 100)}, Think: Dist{Kind: Uniform, A: time.Second, B: sec(5, 2, 30)}}
+			g.Session = &Session{Lifetime: Dist{Kind: Exponential, A: sec(4, 5, 100)}, Think: Dist{Kind: Uniform, A: unit, B: sec(5, 2, 30)}}
 		}
-		cfg := &Config{Name: "fuzz", Seed: uint64(b(3)), Duration: 20 * time.Minute, Warmup: sec(6, 0, 120),
-			SampleEvery: time.Minute, Path: path, Groups: []Group{g},
+		cfg := &Config{Name: "fuzz", Seed: uint64(b(3)), Duration: 20 * 60 * unit, Warmup: sec(6, 0, 120),
+			SampleEvery: 60 * unit, Path: path, Groups: []Group{g},
 			Network: Network{RTT: time.Duration(b(7)%3) * 20 * time.Millisecond, Loss: float64(b(2)%4) * 0.05}}
 		r, err := Run(cfg, 0, nil)
 		if err != nil {

@@ -1,0 +1,137 @@
+// Package guard refuses runs that would not fit before any is started:
+// every point of a sweep is held against the memory limit, times the
+// runs that are under way at once, and against a ceiling on the events
+// one run processes (simulated work, which is wall time).
+package guard
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/natsim/natsim/internal/sysres"
+	"github.com/natsim/natsim/scenarios"
+	"github.com/natsim/natsim/sim"
+)
+
+// DefaultMaxEvents is the default ceiling on the events of one run: about
+// an hour of wall time at 30 million events a second.
+const DefaultMaxEvents = 1e11
+
+// Speed is the events a second a run processes, roughly, for the wall
+// times guard prints.
+const Speed = 30e6
+
+// Large are the estimates above which guard says what it expects of a
+// run before starting it.
+const (
+	LargeBytes  = 1 << 30
+	LargeEvents = 1e9
+)
+
+// Limits are the ceilings runs are held against; 0 is none.
+type Limits struct {
+	Memory    int64   // bytes, of all runs under way at once and what they keep
+	MaxEvents float64 // events of one run
+}
+
+// Plan holds the points of sc (one point without a sweep) against lim
+// when run on up to workers workers. It returns the workers to use: fewer
+// when that many runs at once would not fit (it says so on stderr). A
+// point that cannot fit even alone is refused with scenarios.Problems,
+// each located in the scenario. Large runs are announced on stderr, or
+// every run with always.
+func Plan(sc *scenarios.Scenario, points []scenarios.Point, workers int, lim Limits, stderr io.Writer, always bool) (int, error) {
+	var probs scenarios.Problems
+	var runs []int64 // the estimate of every run, point by point
+	var kept int64   // the time series every finished run keeps
+	var most, mostEvents float64
+	for _, p := range points {
+		cfg := &p.Scenario.Config
+		est, events := cfg.EstimateBytes(), cfg.EstimateEvents()
+		most, mostEvents = max(most, float64(est)), max(mostEvents, events)
+		if lim.MaxEvents > 0 && events > lim.MaxEvents {
+			probs = append(probs, sc.Refuse(p, "duration", fmt.Sprintf(
+				"about %.3g events per run (%.3g per simulated hour, ~%s at %.0f million a second), more than --max-events %.3g; "+
+					"simulate less time, fewer clients or slower timers, or raise --max-events",
+				events, events/cfg.Duration.Hours(), wall(events), Speed/1e6, lim.MaxEvents), strconv.Quote(cfg.Duration.String())))
+		}
+		if lim.Memory > 0 && est > lim.Memory {
+			field, value := biggestGroup(cfg)
+			if series := cfg.SeriesBytes(); series > est/2 {
+				field, value = "sample_every", strconv.Quote(cfg.SampleEvery.String())
+			}
+			probs = append(probs, sc.Refuse(p, field, fmt.Sprintf(
+				"scenario too large: estimated %s per run, more than --max-memory %s; use fewer clients, a longer sample_every or a larger --max-memory",
+				sysres.Text(est), sysres.Text(lim.Memory)), value))
+		}
+		for range p.Scenario.Replications {
+			runs = append(runs, est)
+			kept += cfg.SeriesBytes()
+		}
+	}
+	if len(probs) > 0 {
+		return 0, probs
+	}
+	slices.Sort(runs)
+	slices.Reverse(runs)
+	at := func(w int) int64 { // the largest w runs at once, and what all keep
+		sum := kept
+		for _, r := range runs[:w] {
+			sum += r
+		}
+		return sum
+	}
+	use := max(1, min(workers, len(runs)))
+	for use > 1 && lim.Memory > 0 && at(use) > lim.Memory {
+		use--
+	}
+	if lim.Memory > 0 && at(use) > lim.Memory {
+		return 0, scenarios.Problems{sc.Refuse(scenarios.Point{}, "sweep", fmt.Sprintf(
+			"scenario too large: its %d runs keep time series of %s and one run takes up to %s, more than --max-memory %s; "+
+				"use fewer points or replications, a longer sample_every or a larger --max-memory",
+			len(runs), sysres.Text(kept), sysres.Text(runs[0]), sysres.Text(lim.Memory)), strconv.Itoa(len(points))+" points")}
+	}
+	if use < min(workers, len(runs)) {
+		fmt.Fprintf(stderr, "natsim: running %d run(s) at once instead of %d, so that they fit in the memory limit %s (estimate %s)\n",
+			use, min(workers, len(runs)), sysres.Text(lim.Memory), sysres.Text(at(use)))
+	}
+	if always || most > LargeBytes || mostEvents > LargeEvents {
+		fmt.Fprintf(stderr, "natsim: estimate per run: memory up to %s, about %.3g events (~%s); %d run(s), %d at once, %s in all (limit %s)\n",
+			sysres.Text(int64(most)), mostEvents, wall(mostEvents), len(runs), use, sysres.Text(at(use)), limitText(lim.Memory))
+	}
+	return use, nil
+}
+
+// biggestGroup names the count of the group with the most clients.
+func biggestGroup(cfg *sim.Config) (field, value string) {
+	best := cfg.Groups[0]
+	for _, g := range cfg.Groups {
+		if g.Count > best.Count {
+			best = g
+		}
+	}
+	return "clients." + best.Name + ".count", strconv.Itoa(best.Count)
+}
+
+// wall is the wall time of so many events at Speed.
+func wall(events float64) string {
+	s := events / Speed
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%.0f s", s)
+	case s < 3600:
+		return fmt.Sprintf("%.0f min", s/60)
+	case s < 48*3600:
+		return fmt.Sprintf("%.1f h", s/3600)
+	}
+	return fmt.Sprintf("%.0f days", s/86400)
+}
+
+func limitText(n int64) string {
+	if n <= 0 {
+		return "none"
+	}
+	return sysres.Text(n)
+}
