@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/natsim/natsim/outdir"
+	"github.com/natsim/natsim/internal/outdir"
 )
 
 // tinySweep is a two-point sweep that writes every kind of file (CSV,

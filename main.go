@@ -26,19 +26,19 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/natsim/natsim/batch"
-	"github.com/natsim/natsim/bench"
+	"github.com/natsim/natsim/internal/batch"
+	"github.com/natsim/natsim/internal/bench"
 	"github.com/natsim/natsim/internal/guard"
+	"github.com/natsim/natsim/internal/kernel"
+	"github.com/natsim/natsim/internal/outdir"
+	"github.com/natsim/natsim/internal/outfile"
+	"github.com/natsim/natsim/internal/review"
+	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/internal/sysres"
-	"github.com/natsim/natsim/kernel"
-	"github.com/natsim/natsim/outdir"
-	"github.com/natsim/natsim/outfile"
+	"github.com/natsim/natsim/internal/validate"
 	"github.com/natsim/natsim/plots"
-	"github.com/natsim/natsim/review"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
-	"github.com/natsim/natsim/sweep"
-	"github.com/natsim/natsim/validate"
 )
 
 func main() {

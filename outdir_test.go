@@ -57,9 +57,9 @@ func TestBadOutIsBadInput(t *testing.T) {
 		{"sweep: a dangling link", append(sweepArgs, "--out", dangling), "is a symbolic link to nothing"},
 		{"sweep: read-only", append(sweepArgs, "--out", filepath.Join(ro, "out")), "cannot write in"},
 		{"sweep: someone else's folder", append(sweepArgs, "--out", other), "add --force to replace it"},
-		{"plot: a file as the folder", []string{"plot", "review/testdata/sweep", "--chart", "tradeoff", "--out", filepath.Join(file, "x.png")}, "cannot create it"},
-		{"plot: read-only", []string{"plot", "review/testdata/sweep", "--chart", "tradeoff", "--out", filepath.Join(ro, "x.png")}, "is not writable"},
-		{"plot: bad extension", []string{"plot", "review/testdata/sweep", "--chart", "tradeoff", "--out", filepath.Join(tmp, "x.gif")}, "must end in .png"},
+		{"plot: a file as the folder", []string{"plot", "internal/review/testdata/sweep", "--chart", "tradeoff", "--out", filepath.Join(file, "x.png")}, "cannot create it"},
+		{"plot: read-only", []string{"plot", "internal/review/testdata/sweep", "--chart", "tradeoff", "--out", filepath.Join(ro, "x.png")}, "is not writable"},
+		{"plot: bad extension", []string{"plot", "internal/review/testdata/sweep", "--chart", "tradeoff", "--out", filepath.Join(tmp, "x.gif")}, "must end in .png"},
 		{"kernel-check: logs into a file", []string{"kernel-check", "scenarios/kernel/app-heartbeat.yaml", "--keep-logs", file}, "cannot create it"},
 		{"kernel-check: logs read-only", []string{"kernel-check", "scenarios/kernel/app-heartbeat.yaml", "--keep-logs", ro}, "is not writable"},
 	} {

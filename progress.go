@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/natsim/natsim/batch"
+	"github.com/natsim/natsim/internal/batch"
 )
 
 // progress shows how far long runs have got on stderr: a line redrawn in

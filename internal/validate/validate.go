@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/natsim/natsim/batch"
+	"github.com/natsim/natsim/internal/batch"
 )
 
 // Jobs lists the runs of a suite, in the order Run makes them.

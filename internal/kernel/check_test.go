@@ -16,7 +16,7 @@ import (
 // the reason, where a lab cannot be built (not root, tools missing, not
 // Linux); .ci/run installs the tools.
 func TestKernelScenarios(t *testing.T) {
-	files, err := filepath.Glob("../scenarios/kernel/*.yaml")
+	files, err := filepath.Glob("../../scenarios/kernel/*.yaml")
 	if err != nil || len(files) < 6 {
 		t.Fatalf("kernel scenarios: %v %v", files, err)
 	}
@@ -68,7 +68,7 @@ func TestKernelScenarios(t *testing.T) {
 }
 
 func TestPlanScalesAndSaysWhatItLeavesOut(t *testing.T) {
-	sc, err := scenarios.Load("../scenarios/aws-nat-gateway-grpc.yaml", nil)
+	sc, err := scenarios.Load("../../scenarios/aws-nat-gateway-grpc.yaml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/natsim/natsim/outfile"
+	"github.com/natsim/natsim/internal/outfile"
+	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/plots"
 	"github.com/natsim/natsim/sim"
-	"github.com/natsim/natsim/sweep"
 )
 
 // Written is a chart written to disk.

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/plots"
-	"github.com/natsim/natsim/sweep"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden chart data")

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/natsim/natsim/batch"
-	"github.com/natsim/natsim/outdir"
+	"github.com/natsim/natsim/internal/batch"
+	"github.com/natsim/natsim/internal/outdir"
 	"github.com/natsim/natsim/scenarios"
 )
 
@@ -20,7 +20,7 @@ import (
 // capacities.
 func points(t testing.TB, clients int, capacities string) ([]scenarios.Point, []string) {
 	t.Helper()
-	sc, err := scenarios.Load("../scenarios/lru-cyclic-collapse.yaml", []string{
+	sc, err := scenarios.Load("../../scenarios/lru-cyclic-collapse.yaml", []string{
 		"duration=15m", "warmup=2m", "clients.app.count=" + strconv.Itoa(clients), "replications=2"})
 	if err != nil {
 		t.Fatal(err)

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/plots"
-	"github.com/natsim/natsim/sweep"
 )
 
 // Names lists the standard charts in report order.

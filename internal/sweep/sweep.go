@@ -12,10 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/natsim/natsim/batch"
+	"github.com/natsim/natsim/internal/batch"
+	"github.com/natsim/natsim/internal/outdir"
+	"github.com/natsim/natsim/internal/outfile"
 	"github.com/natsim/natsim/nat"
-	"github.com/natsim/natsim/outdir"
-	"github.com/natsim/natsim/outfile"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
 )

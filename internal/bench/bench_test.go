@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/natsim/natsim/batch"
+	"github.com/natsim/natsim/internal/batch"
 	"github.com/natsim/natsim/sim"
 )
 
