@@ -21,8 +21,6 @@ const rtoMax = 120 * time.Second
 
 func (s *sim) group(c *client) *groupRun { return &s.groups[c.group] }
 
-func (s *sim) inWindow() bool { return s.now >= s.cfg.Warmup }
-
 // isLost draws the network's per-packet loss.
 func (s *sim) isLost(c *client) bool {
 	return s.cfg.Network.Loss > 0 && float64(c.rng.Uint64()>>11)/(1<<53) < s.cfg.Network.Loss
@@ -64,10 +62,9 @@ func (s *sim) toClient(ci uint32, c *client, arg uint32) {
 }
 
 // counted marks a data message sent inside the measured window, so that
-// its loss, wherever and whenever it is found, counts exactly when its
-// sending did (sent_up, sent_down).
+// its loss counts exactly when its sending did.
 func (s *sim) counted(arg uint32) uint32 {
-	if arg&pTypeMask == pData && s.inWindow() {
+	if arg&pTypeMask == pData && s.rec.inWindow() {
 		return pCounted
 	}
 	return 0
@@ -102,13 +99,10 @@ func (s *sim) settleOut(ci uint32, c *client, res pathResult) {
 func (s *sim) remap(ci uint32, c *client) {
 	c.off(fOrphan)
 	s.forgetRemovals(ci)
-	s.trace(ci, TraceRemap, 0)
-	if s.inWindow() {
-		s.group(c).m.remaps++
-	}
+	s.rec.remap(ci, c)
 	// Held-up messages get through on the next retransmission.
 	for _, sent := range s.retries[ci].stuckDown {
-		s.group(c).m.push.addOther(s.redelivery(sent) - sent)
+		s.rec.redelivered(c, s.redelivery(sent)-sent)
 	}
 	c.off(fCliRetrying | fSrvRetrying)
 	delete(s.retries, ci)
@@ -132,10 +126,7 @@ func (s *sim) newAddress(ci uint32) {
 func (s *sim) rebind(ci uint32, c *client) {
 	c.off(fOrphan)
 	s.forgetRemovals(ci)
-	s.trace(ci, TraceRebinding, 0)
-	if s.inWindow() {
-		s.group(c).m.rebindings++
-	}
+	s.rec.rebinding(ci, c)
 }
 
 // serverTakes is a UDP server receiving a datagram of client ci now. A
@@ -206,15 +197,9 @@ func (s *sim) decideBreak(ci uint32, c *client, decider int) {
 	s.forgetRemovals(ci)
 	c.off(fOrphan)
 	c.on(fBroken)
-	s.trace(ci, TraceBreak, 0)
-	m := &s.group(c).m
-	if c.orphanAt >= s.cfg.Warmup {
-		m.breaks[c.cause]++
-		s.boxes[c.box].breaks++
-	}
+	s.rec.broke(ci, c)
 	if r, ok := s.retries[ci]; ok {
-		m.lostUp += uint64(r.stuckUp) // held-up messages of the window only
-		m.lostDown += uint64(len(r.stuckDown))
+		s.rec.lostHeld(c, int(r.stuckUp), len(r.stuckDown))
 		r.stuckUp, r.stuckDown = 0, nil
 		s.setRetry(ci, c, r)
 	}
@@ -268,14 +253,7 @@ func (s *sim) learnDead(ci uint32, c *client, how How) {
 	if c.is(fOrphan) {
 		s.decideBreak(ci, c, -1)
 	}
-	s.trace(ci, TraceLearned, how)
-	m := &s.group(c).m
-	switch {
-	case c.is(fBroken) && c.orphanAt >= s.cfg.Warmup:
-		m.latencies = append(m.latencies, (s.now - c.orphanAt).Seconds())
-	case !c.is(fBroken) && s.inWindow():
-		m.spurious++
-	}
+	s.rec.learned(ci, c, how)
 	c.state = stDown
 	c.on(fReconnecting)
 	s.retryLater(ci, c)
@@ -302,7 +280,7 @@ func (s *sim) endBroken(c *client) {
 		return
 	}
 	c.off(fBroken)
-	s.group(c).m.downtime += overlap(c.orphanAt, s.now, s.cfg.Warmup, s.cfg.Duration)
+	s.rec.downtime(c, s.cfg.Duration)
 }
 
 func overlap(a, b, lo, hi time.Duration) time.Duration {
@@ -338,15 +316,7 @@ func (s *sim) connect(ci uint32, c *client) {
 // refused, or the entry it made was evicted before the answer came back.
 // A reconnect attempt has still paid for its SYN.
 func (s *sim) openFailed(ci uint32, c *client) {
-	g := s.group(c)
-	s.trace(ci, TraceRefused, 0)
-	if s.inWindow() {
-		g.m.refused++
-		if c.is(fReconnecting) {
-			g.m.rcPackets++
-			g.m.rcBytes += uint64(g.Reconnect.HandshakeBytes / max(g.Reconnect.HandshakePackets, 1))
-		}
-	}
+	s.rec.refused(ci, c, s.group(c).Reconnect)
 	c.state = stDown
 	s.retryLater(ci, c)
 }
@@ -368,16 +338,9 @@ func (s *sim) handshake(ci uint32, c *client) {
 	c.state, c.attempt = stOpen, 0
 	c.on(fSrvOpen)
 	c.off(fDataSeen)
-	s.trace(ci, TraceConnected, 0)
+	s.rec.connected(ci, c, g.Reconnect)
 	c.heard, c.tick = s.now, s.now
-	if c.is(fReconnecting) {
-		c.off(fReconnecting)
-		if s.inWindow() {
-			g.m.reconnects++
-			g.m.rcPackets += uint64(g.Reconnect.HandshakePackets)
-			g.m.rcBytes += uint64(g.Reconnect.HandshakeBytes)
-		}
-	}
+	c.off(fReconnecting)
 	s.endBroken(c)
 	ev := event{Client: ci, Conn: c.conn}
 	if !g.Up.Interval.IsZero() {
@@ -441,18 +404,18 @@ func (s *sim) upMessage(ci uint32, c *client) {
 	// A server-app server puts off its ping for data it sent or
 	// acknowledged; UDP data from the client has no answer that the
 	// client would hear.
-	s.message(ci, c, evUp, g.Up.Interval, &g.m.sentUp, g.Proto == nat.TCP || g.Keepalive.Type != KeepaliveServerApp)
+	counted := s.message(ci, c, evUp, g.Up.Interval, g.Proto == nat.TCP || g.Keepalive.Type != KeepaliveServerApp)
 	res := s.crossOut(ci, c, nat.Data)
 	// TCP retransmits a segment that a full table refused; a datagram is
 	// gone.
 	pending := c.is(fOrphan) && res == refused && g.Proto == nat.TCP
 	s.settleOut(ci, c, res)
 	switch {
-	case !s.inWindow():
+	case !counted:
 	case pending:
 		s.editRetry(ci, func(r *retry) { r.stuckUp++ }) // delivered if a later packet remaps, else lost
 	case res != passed:
-		g.m.lostUp++
+		s.rec.lost(c, true)
 	}
 	if (res == dropped || res == refused) && g.Proto == nat.TCP && !c.is(fCliRetrying) {
 		c.on(fCliRetrying)
@@ -467,22 +430,20 @@ func (s *sim) downMessage(ci uint32, c *client) {
 		return
 	}
 	g := s.group(c)
-	s.message(ci, c, evDown, g.Down.Interval, &g.m.sentDown, true)
+	s.message(ci, c, evDown, g.Down.Interval, true)
 	s.toClient(ci, c, pData)
 }
 
 // message is the common part of sending an up or down message: the next
 // one of its direction is scheduled a gap later, the data is noted for
-// idle_only (if it counts there), and it is counted as sent inside the
-// window.
-func (s *sim) message(ci uint32, c *client, kind evKind, gap Dist, sent *uint64, idles bool) {
+// idle_only (if it counts there), and it is recorded as sent; message
+// reports whether it counts.
+func (s *sim) message(ci uint32, c *client, kind evKind, gap Dist, idles bool) bool {
 	s.at(s.now+gap.sample(&c.rng), event{Kind: kind, Client: ci, Conn: c.conn})
 	if idles {
 		s.sawData(c)
 	}
-	if s.inWindow() {
-		*sent++
-	}
+	return s.rec.sent(c, kind == evUp)
 }
 
 // atServer is a client packet reaching the server.
@@ -495,7 +456,7 @@ func (s *sim) atServer(ci uint32, c *client, arg uint32) {
 		return
 	case g.Proto == nat.UDP && !s.serverTakes(ci, g):
 		if arg&pCounted != 0 {
-			g.m.lostUp++
+			s.rec.lost(c, true)
 		}
 		return
 	case arg&pStranger != 0 && g.Proto == nat.TCP:
@@ -507,7 +468,7 @@ func (s *sim) atServer(ci uint32, c *client, arg uint32) {
 		return
 	case !c.is(fSrvOpen):
 		if arg&pCounted != 0 {
-			g.m.lostUp++
+			s.rec.lost(c, true)
 		}
 		s.toClient(ci, c, pRST)
 		return
@@ -518,10 +479,10 @@ func (s *sim) atServer(ci uint32, c *client, arg uint32) {
 			s.toClient(ci, c, pAck)
 		}
 	case pProbe:
-		s.keepaliveCost(g, probeBytes)
+		s.rec.keepalive(c, probeBytes)
 		s.toClient(ci, c, pProbeAck)
 	case pPing:
-		s.keepaliveCost(g, g.Keepalive.ResponseBytes)
+		s.rec.keepalive(c, g.Keepalive.ResponseBytes)
 		s.toClient(ci, c, pPong|arg&^pTypeMask)
 	case pPong:
 		if seq := arg >> pSeqShift; seq > c.pongSeq {
@@ -543,7 +504,7 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	}
 	if g.Proto == nat.UDP && s.toOldAddress(ci) {
 		if arg&pCounted != 0 {
-			g.m.lostDown++
+			s.rec.lost(c, false)
 		}
 		return
 	}
@@ -557,7 +518,7 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 			s.decideBreak(ci, c, s.decider)
 		}
 		if arg&pCounted != 0 {
-			g.m.lostDown++
+			s.rec.lost(c, false)
 		}
 		if typ != pRST { // the box answers the server with RST; never an RST with RST
 			s.after(s.up, event{Kind: evAtServer, Client: ci, Conn: c.conn, Arg: pRST})
@@ -572,7 +533,7 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 			sent := s.sentAt(arg)
 			s.editRetry(ci, func(r *retry) { r.stuckDown = append(r.stuckDown, sent) })
 		default:
-			g.m.lostDown++ // a datagram is never resent
+			s.rec.lost(c, false) // a datagram is never resent
 		}
 		if retransmits && !c.is(fSrvRetrying) && c.is(fSrvOpen) {
 			c.on(fSrvRetrying)
@@ -588,7 +549,7 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 		// The client's socket is gone: its stack answers RST.
 		if typ != pRST {
 			if arg&pCounted != 0 {
-				g.m.lostDown++
+				s.rec.lost(c, false)
 			}
 			s.toServer(ci, c, s.crossOut(ci, c, nat.Close), pRST)
 		}
@@ -607,13 +568,13 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	case pData:
 		s.sawData(c)
 		if arg&pCounted != 0 {
-			g.m.push.add(s.now-s.sentAt(arg), s.down)
+			s.rec.delivered(c, s.now-s.sentAt(arg), s.down)
 		}
 		if g.Proto == nat.TCP {
 			s.settleOut(ci, c, s.crossOut(ci, c, nat.Data)) // the ACK
 		}
 	case pPing:
-		s.keepaliveCost(g, g.Keepalive.ResponseBytes)
+		s.rec.keepalive(c, g.Keepalive.ResponseBytes)
 		res := s.crossOut(ci, c, nat.Data)
 		s.settleOut(ci, c, res)
 		s.toServer(ci, c, res, pPong|arg&^pTypeMask)
@@ -626,13 +587,6 @@ func (s *sim) sentAt(arg uint32) time.Duration {
 		return s.now - s.down - dataRTO
 	}
 	return s.now - s.down
-}
-
-func (s *sim) keepaliveCost(g *groupRun, bytes int) {
-	if s.inWindow() {
-		g.m.kaPackets++
-		g.m.kaBytes += uint64(bytes)
-	}
 }
 
 // keepaliveTimer is Linux's tcp_keepalive_timer: probes start after Idle
@@ -659,7 +613,7 @@ func (s *sim) keepaliveTimer(ci uint32, c *client) {
 		return
 	}
 	c.unanswered++
-	s.keepaliveCost(g, probeBytes)
+	s.rec.keepalive(c, probeBytes)
 	res := s.crossOut(ci, c, nat.Probe)
 	s.settleOut(ci, c, res)
 	s.toServer(ci, c, res, pProbe)
@@ -679,7 +633,7 @@ func (s *sim) pingTimer(ci uint32, c *client) {
 	k := g.Keepalive
 	c.pingSeq++
 	seq := c.pingSeq
-	s.keepaliveCost(g, k.RequestBytes)
+	s.rec.keepalive(c, k.RequestBytes)
 	res := s.crossOut(ci, c, nat.Data)
 	s.settleOut(ci, c, res)
 	s.toServer(ci, c, res, pPing|seq<<pSeqShift)
@@ -708,7 +662,7 @@ func (s *sim) srvPingTimer(ci uint32, c *client) {
 	k := g.Keepalive
 	c.pingSeq++
 	seq := c.pingSeq
-	s.keepaliveCost(g, k.RequestBytes)
+	s.rec.keepalive(c, k.RequestBytes)
 	s.toClient(ci, c, pPing|seq<<pSeqShift)
 	if c.is(fSrvOpen) && c.pongSeq < seq {
 		s.at(s.now+k.Timeout, event{Kind: evSrvDeadline, Client: ci, Conn: c.conn, Arg: seq})
@@ -797,8 +751,8 @@ func (s *sim) closeSession(ci uint32, c *client) {
 	if c.is(fOrphan) {
 		s.decideBreak(ci, c, -1)
 	}
-	if c.is(fBroken) && c.orphanAt >= s.cfg.Warmup {
-		g.m.latencies = append(g.m.latencies, (s.now - c.orphanAt).Seconds())
+	if c.is(fBroken) {
+		s.rec.closedBroken(c)
 	}
 	s.endBroken(c)
 	c.state = stIdle

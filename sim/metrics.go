@@ -127,24 +127,16 @@ func (s *sim) finish(rep int) *RunResult {
 	}
 	for i := range s.clients {
 		c := &s.clients[i]
-		m := &s.group(c).m
-		if c.is(fOrphan) && c.orphanAt >= s.cfg.Warmup {
-			m.orphanedAtEnd++
-		}
+		s.rec.atEnd(c)
 		if r, ok := s.retries[uint32(i)]; ok {
-			m.heldAtEnd += uint64(r.stuckUp) + uint64(len(r.stuckDown))
+			s.rec.heldAtEnd(c, int(r.stuckUp)+len(r.stuckDown))
 		}
-		if c.is(fBroken) {
-			if c.state == stOpen && c.orphanAt >= s.cfg.Warmup {
-				m.undetected++
-			}
-			s.endBroken(c)
-		}
+		s.endBroken(c)
 	}
-	r := &RunResult{Replication: rep, Events: s.events, Packets: s.packets, Trace: s.traced}
+	r := &RunResult{Replication: rep, Events: s.events, Packets: s.packets, Trace: s.rec.traced}
 	window := (end - s.cfg.Warmup).Hours()
 	for gi := range s.groups {
-		r.Groups = append(r.Groups, s.groups[gi].result(window))
+		r.Groups = append(r.Groups, s.groups[gi].result(&s.rec.groups[gi], window))
 	}
 	for i := range s.boxes {
 		b := &s.boxes[i]
@@ -154,20 +146,19 @@ func (s *sim) finish(rep int) *RunResult {
 			MaxOccupancy: float64(st.MaxOccupancy), Inserts: float64(st.Inserts),
 			Evictions: float64(st.Evictions), Expiries: float64(st.Expiries),
 			EarlyDrops: float64(st.EarlyDrops), RefusedOpens: float64(st.RefusedOpens), RefusedPackets: float64(st.RefusedPackets),
-			Remaps: float64(st.Remaps), Breaks: float64(b.breaks),
+			Remaps: float64(st.Remaps), Breaks: float64(s.rec.boxBreaks[i]),
 			StartOccupancy: float64(st.StartOccupancy), EndOccupancy: float64(b.t.Len()),
 			MeanEntryLifetimeS: st.LifetimeSum.Seconds() / float64(max(st.Removed, 1)),
 			LifetimeSumS:       st.LifetimeSum.Seconds(), StartAgeSumS: st.StartAgeSum.Seconds(), EndAgeSumS: st.EndAgeSum.Seconds(),
 		})
 		if s.cfg.SampleEvery > 0 {
-			r.Series = append(r.Series, append(b.samples, Sample{At: end, Occupancy: b.t.Len(), Breaks: b.breaks}))
+			r.Series = append(r.Series, append(b.samples, Sample{At: end, Occupancy: b.t.Len(), Breaks: s.rec.boxBreaks[i]}))
 		}
 	}
 	return r
 }
 
-func (g *groupRun) result(windowHours float64) GroupResult {
-	m := &g.m
+func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 	hours := float64(g.whole)*windowHours + g.partHours
 	var total uint64
 	for _, n := range m.breaks {

@@ -139,7 +139,6 @@ type box struct {
 	wakeGen  uint32
 	wakeAt   time.Duration
 	waking   bool
-	breaks   uint64 // breaks caused by this box, in the window
 	samples  []Sample
 	name     string
 	capacity int
@@ -171,7 +170,7 @@ type sim struct {
 	down    time.Duration // one-way delay server to client
 	events  uint64
 	packets uint64
-	traced  []TraceEvent
+	rec     recorder
 }
 
 // groupRun is a group's configuration and its counters.
@@ -183,7 +182,6 @@ type groupRun struct {
 	// it, partHours the hours of the others.
 	whole     int
 	partHours float64
-	m         groupMetrics
 }
 
 // Run simulates replication rep of cfg and returns its metrics. It is a
@@ -216,6 +214,8 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			watchdog: time.Duration(k.Misses)*k.Interval + k.Jitter + k.Timeout})
 		total += g.Count
 	}
+	s.rec = recorder{now: &s.now, warmup: cfg.Warmup, trace: cfg.Trace,
+		groups: make([]groupMetrics, len(cfg.Groups)), boxBreaks: make([]uint64, len(s.boxes))}
 	s.clients = make([]client, total)
 	s.ports = make([]uint32, total*(len(s.boxes)-1))
 	if len(s.boxes) > 1 {
@@ -525,7 +525,7 @@ func (s *sim) sample() {
 	for i := range s.boxes {
 		b := &s.boxes[i]
 		b.t.Advance(s.now)
-		b.samples = append(b.samples, Sample{At: s.now, Occupancy: b.t.Len(), Breaks: b.breaks})
+		b.samples = append(b.samples, Sample{At: s.now, Occupancy: b.t.Len(), Breaks: s.rec.boxBreaks[i]})
 	}
 	if next := s.now + s.cfg.SampleEvery; next < s.cfg.Duration {
 		s.at(next, event{Kind: evSample})

@@ -44,16 +44,3 @@ type TraceEvent struct {
 }
 
 var causeNames = [...]string{"idle_timeout", "lru_eviction", "early_drop", "reset_on_expire"}
-
-// trace records an event of client ci when tracing is on.
-func (s *sim) trace(ci uint32, kind TraceKind, how How) {
-	if !s.cfg.Trace {
-		return
-	}
-	ev := TraceEvent{At: s.now, Client: ci, Kind: kind, How: how}
-	if kind == TraceBreak {
-		c := &s.clients[ci]
-		ev.At, ev.Cause = c.orphanAt, causeNames[c.cause]
-	}
-	s.traced = append(s.traced, ev)
-}
