@@ -42,14 +42,6 @@ const (
 	maxReplications          = 10000
 )
 
-// Linux's TCP keepalive defaults (include/net/tcp.h), used for any of
-// idle, interval, count that a tcp keepalive leaves out.
-const (
-	linuxKeepaliveIdle     = 7200 * time.Second
-	linuxKeepaliveInterval = 75 * time.Second
-	linuxKeepaliveCount    = 9
-)
-
 // Load reads, checks and resolves a scenario file, after applying sets
 // (KEY=VALUE, in the addressing syntax). A bad file gives Problems.
 func Load(file string, sets []string) (*Scenario, error) {
@@ -561,79 +553,74 @@ func (r *resolver) dist(path string, d *Dist, need bool) sim.Dist {
 	return out
 }
 
-// keepaliveFields says which keepalive fields each type takes.
-var keepaliveFields = map[string][]string{
-	"none":       {"type"},
-	"tcp":        {"type", "idle", "interval", "count"},
-	"app":        {"type", "interval", "jitter", "timeout", "misses", "request_bytes", "response_bytes", "idle_only"},
-	"server-app": {"type", "interval", "jitter", "timeout", "misses", "request_bytes", "response_bytes", "idle_only"},
-}
-
+// keepalive resolves a group's keepalive through sim's registry of
+// keepalive types: the fields a type takes, their defaults, and its
+// checks. A field that does not apply to the type is a mistake, not a
+// silent no-op.
 func (r *resolver) keepalive(path string, k *KeepaliveSpec, proto nat.Proto) sim.Keepalive {
 	typ := "none"
 	if k.Type != nil {
 		typ = *k.Type
 	}
-	var out sim.Keepalive
-	switch typ {
-	case "none":
-	case "tcp":
-		out.Type = sim.KeepaliveTCP
-		if proto != nat.TCP {
-			r.bad(path+".type", "tcp keepalive needs protocol: tcp", strconv.Quote(typ))
+	kind, ok := sim.KeepaliveKindNamed(typ)
+	if !ok {
+		var names []string
+		for _, k := range sim.KeepaliveKinds() {
+			names = append(names, k.Name)
 		}
-	case "app":
-		out.Type = sim.KeepaliveApp
-	case "server-app":
-		out.Type = sim.KeepaliveServerApp
-	default:
-		r.bad(path+".type", "must be one of none, tcp, app, server-app", strconv.Quote(typ))
-		return out
+		r.bad(path+".type", "must be one of "+strings.Join(names, ", "), strconv.Quote(typ))
+		return sim.Keepalive{}
 	}
-	// Fields that do not apply to the type are mistakes, not silent no-ops.
-	allowed := keepaliveFields[typ]
-	v := reflect.ValueOf(*k)
+	out := sim.Keepalive{Type: kind.Type}
+	if kind.TCPOnly && proto != nat.TCP {
+		r.bad(path+".type", typ+" keepalive needs protocol: tcp", strconv.Quote(typ))
+	}
+	allowed := []string{"type"}
+	for _, f := range kind.Fields {
+		allowed = append(allowed, f.Name)
+	}
+	v := reflect.ValueOf(k).Elem()
 	names, index := fieldsOf(v.Type())
 	for _, n := range names {
 		if !v.Field(index[n]).IsNil() && !slices.Contains(allowed, n) {
 			r.bad(path+"."+n, fmt.Sprintf("does not apply to keepalive type %s (it takes: %s)", typ, strings.Join(allowed, ", ")), "")
 		}
 	}
-	switch out.Type {
-	case sim.KeepaliveTCP:
-		out.Idle = r.positive(path+".idle", k.Idle, linuxKeepaliveIdle)
-		out.Interval = r.positive(path+".interval", k.Interval, linuxKeepaliveInterval)
-		out.Count = r.count(path+".count", k.Count, linuxKeepaliveCount, 1)
-		if out.Count > sim.MaxKeepaliveCount {
-			r.bad(path+".count", fmt.Sprintf("must be at most %d (Linux refuses a larger TCP_KEEPCNT)", sim.MaxKeepaliveCount), strconv.Itoa(out.Count))
+	for _, f := range kind.Fields {
+		given := v.Field(index[f.Name])
+		if f.Required && !r.required(path+"."+f.Name, !given.IsNil(), " for "+article(typ)+" keepalive") {
+			continue
 		}
-		r.spanSum(path+".count", "idle + count x interval", strconv.Itoa(out.Count), float64(out.Idle), float64(out.Count)*float64(out.Interval))
-	case sim.KeepaliveApp, sim.KeepaliveServerApp:
-		if r.required(path+".interval", k.Interval != nil, " for an app keepalive") {
-			out.Interval = r.positive(path+".interval", k.Interval, 0)
-		}
-		if r.required(path+".timeout", k.Timeout != nil, " for an app keepalive") {
-			out.Timeout = r.positive(path+".timeout", k.Timeout, 0)
-		}
-		if k.Jitter != nil {
-			out.Jitter = dur(k.Jitter)
-			if out.Jitter < 0 || (out.Interval > 0 && out.Jitter >= out.Interval) {
-				r.bad(path+".jitter", "must be >= 0 and smaller than the interval ("+out.Interval.String()+")", quoteDur(out.Jitter))
+		switch {
+		case f.Duration != nil:
+			*f.Duration(&out) = time.Duration(f.Default)
+			if !given.IsNil() {
+				*f.Duration(&out) = dur(given.Interface().(*Duration))
+			}
+		case f.Count != nil:
+			*f.Count(&out) = int(f.Default)
+			if !given.IsNil() {
+				*f.Count(&out) = *given.Interface().(*int)
+			}
+		case f.Flag != nil:
+			*f.Flag(&out) = f.Default != 0
+			if !given.IsNil() {
+				*f.Flag(&out) = *given.Interface().(*bool)
 			}
 		}
-		out.Misses = r.count(path+".misses", k.Misses, 1, 1)
-		if out.Misses > sim.MaxMisses {
-			r.bad(path+".misses", fmt.Sprintf("must be at most %d", sim.MaxMisses), strconv.Itoa(out.Misses))
+	}
+	for _, p := range kind.Check(out) {
+		if !r.d.failed[path+"."+p.Field] {
+			r.bad(path+"."+p.Field, p.Msg, p.Value)
 		}
-		r.spanSum(path+".misses", "misses x interval + jitter + timeout", strconv.Itoa(out.Misses),
-			float64(out.Misses)*float64(out.Interval), float64(out.Jitter), float64(out.Timeout))
-		if r.required(path+".request_bytes", k.RequestBytes != nil, " for an app keepalive") {
-			out.RequestBytes = r.count(path+".request_bytes", k.RequestBytes, 0, 1)
-		}
-		if r.required(path+".response_bytes", k.ResponseBytes != nil, " for an app keepalive") {
-			out.ResponseBytes = r.count(path+".response_bytes", k.ResponseBytes, 0, 1)
-		}
-		out.IdleOnly = k.IdleOnly != nil && *k.IdleOnly
 	}
 	return out
+}
+
+// article is "a" or "an" before a name.
+func article(name string) string {
+	if strings.ContainsRune("aeiou", rune(name[0])) {
+		return "an " + name
+	}
+	return "a " + name
 }

@@ -7,10 +7,6 @@ import (
 	"github.com/natsim/natsim/nat"
 )
 
-// probeBytes is the size of a TCP keepalive probe and of its ACK (IPv4,
-// timestamps).
-const probeBytes = 52
-
 // dataRTO is how much later a lost TCP data packet is delivered (one
 // retransmission timeout).
 const dataRTO = time.Second
@@ -237,7 +233,7 @@ func (s *sim) setRetry(ci uint32, c *client, r retry) {
 // interval after the last data (as MQTT's keep-alive and XMPP's
 // whitespace pings run: the timer restarts with each message).
 func (s *sim) sawData(c *client) {
-	c.tick = s.now
+	c.lastData = s.now
 	c.on(fDataSeen)
 }
 
@@ -298,7 +294,7 @@ func (s *sim) connect(ci uint32, c *client) {
 	c.conn++
 	c.state = stConnecting
 	c.off(fSrvOpen | fOrphan | fCliRetrying | fSrvRetrying)
-	c.unanswered, c.pingSeq, c.pongSeq = 0, 0, 0
+	c.unanswered, c.ka = 0, kaState{}
 	delete(s.retries, ci)
 	delete(s.rebound, ci)
 	s.forgetRemovals(ci)
@@ -339,7 +335,7 @@ func (s *sim) handshake(ci uint32, c *client) {
 	c.on(fSrvOpen)
 	c.off(fDataSeen)
 	s.rec.connected(ci, c, g.Reconnect)
-	c.heard, c.tick = s.now, s.now
+	c.heard, c.lastData = s.now, s.now
 	c.off(fReconnecting)
 	s.endBroken(c)
 	ev := event{Client: ci, Conn: c.conn}
@@ -351,49 +347,11 @@ func (s *sim) handshake(ci uint32, c *client) {
 		ev.Kind = evDown
 		s.at(s.now+g.Down.Interval.sample(&c.rng), ev)
 	}
-	k := g.Keepalive
-	switch k.Type {
-	case KeepaliveTCP:
-		ev.Kind = evKeepalive
-		s.at(s.now+k.Idle, ev)
-	case KeepaliveApp:
-		ev.Kind = evPing
-		s.at(s.now+s.pingInterval(c), ev)
-	case KeepaliveServerApp:
-		ev.Kind = evSrvPing
-		s.at(s.now+s.pingInterval(c), ev)
-		ev.Kind = evWatchdog
-		s.at(s.now+g.watchdog, ev)
-	}
+	g.ka.start(s, ci, c)
 	if g.Session != nil {
 		ev.Kind = evClose
 		s.at(s.now+g.Session.Lifetime.sample(&c.rng), ev)
 	}
-}
-
-// pingDue is a ping timer (of kind) coming up: it schedules the next one
-// an interval later and reports true, or, with idle_only when data has
-// flowed since the timer was set, moves this one to an interval after
-// the last data and reports whether that is already past. The timer is
-// kept lazily, like due's: it is not moved at every message.
-func (s *sim) pingDue(ci uint32, c *client, kind evKind) bool {
-	next := s.pingInterval(c)
-	ev := event{Kind: kind, Client: ci, Conn: c.conn}
-	if s.group(c).Keepalive.IdleOnly && c.is(fDataSeen) {
-		c.off(fDataSeen)
-		if at := c.tick + next; at > s.now {
-			s.at(at, ev)
-			return false
-		}
-	}
-	s.at(s.now+next, ev)
-	return true
-}
-
-// pingInterval draws one app keepalive interval: Interval ± Jitter.
-func (s *sim) pingInterval(c *client) time.Duration {
-	k := s.group(c).Keepalive
-	return uniformDur(&c.rng, k.Interval-k.Jitter, k.Interval+k.Jitter+1)
 }
 
 func (s *sim) upMessage(ci uint32, c *client) {
@@ -404,7 +362,7 @@ func (s *sim) upMessage(ci uint32, c *client) {
 	// A server-app server puts off its ping for data it sent or
 	// acknowledged; UDP data from the client has no answer that the
 	// client would hear.
-	counted := s.message(ci, c, evUp, g.Up.Interval, g.Proto == nat.TCP || g.Keepalive.Type != KeepaliveServerApp)
+	counted := s.message(ci, c, evUp, g.Up.Interval, g.Proto == nat.TCP || !g.kind.ServerSends)
 	res := s.crossOut(ci, c, nat.Data)
 	// TCP retransmits a segment that a full table refused; a datagram is
 	// gone.
@@ -473,21 +431,10 @@ func (s *sim) atServer(ci uint32, c *client, arg uint32) {
 		s.toClient(ci, c, pRST)
 		return
 	}
-	switch typ {
-	case pData:
-		if g.Proto == nat.TCP {
-			s.toClient(ci, c, pAck)
-		}
-	case pProbe:
-		s.rec.keepalive(c, probeBytes)
-		s.toClient(ci, c, pProbeAck)
-	case pPing:
-		s.rec.keepalive(c, g.Keepalive.ResponseBytes)
-		s.toClient(ci, c, pPong|arg&^pTypeMask)
-	case pPong:
-		if seq := arg >> pSeqShift; seq > c.pongSeq {
-			c.pongSeq, c.unanswered = seq, 0
-		}
+	if typ != pData {
+		g.ka.atServer(s, ci, c, arg)
+	} else if g.Proto == nat.TCP {
+		s.toClient(ci, c, pAck)
 	}
 }
 
@@ -559,12 +506,6 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	switch typ {
 	case pRST:
 		s.learnDead(ci, c, HowReset)
-	case pProbeAck:
-		c.unanswered = 0
-	case pPong:
-		if seq := arg >> pSeqShift; seq > c.pongSeq {
-			c.pongSeq, c.unanswered = seq, 0
-		}
 	case pData:
 		s.sawData(c)
 		if arg&pCounted != 0 {
@@ -573,11 +514,8 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 		if g.Proto == nat.TCP {
 			s.settleOut(ci, c, s.crossOut(ci, c, nat.Data)) // the ACK
 		}
-	case pPing:
-		s.rec.keepalive(c, g.Keepalive.ResponseBytes)
-		res := s.crossOut(ci, c, nat.Data)
-		s.settleOut(ci, c, res)
-		s.toServer(ci, c, res, pPong|arg&^pTypeMask)
+	default:
+		g.ka.atClient(s, ci, c, arg)
 	}
 }
 
@@ -589,107 +527,6 @@ func (s *sim) sentAt(arg uint32) time.Duration {
 	return s.now - s.down
 }
 
-// keepaliveTimer is Linux's tcp_keepalive_timer: probes start after Idle
-// without receiving anything, repeat every Interval while unanswered, and
-// after Count unanswered probes the connection is dead (ETIMEDOUT). While
-// data is unacknowledged the retransmission timer is in charge instead.
-func (s *sim) keepaliveTimer(ci uint32, c *client) {
-	if c.state != stOpen {
-		return
-	}
-	g := s.group(c)
-	k := g.Keepalive
-	ev := event{Kind: evKeepalive, Client: ci, Conn: c.conn}
-	if c.is(fCliRetrying) {
-		s.at(s.now+k.Idle, ev)
-		return
-	}
-	if !s.due(c.heard+k.Idle, ci, c, evKeepalive) {
-		c.unanswered = 0 // something was received: the idle wait restarts
-		return
-	}
-	if int(c.unanswered) >= k.Count {
-		s.learnDead(ci, c, HowKeepalive)
-		return
-	}
-	c.unanswered++
-	s.rec.keepalive(c, probeBytes)
-	res := s.crossOut(ci, c, nat.Probe)
-	s.settleOut(ci, c, res)
-	s.toServer(ci, c, res, pProbe)
-	if c.state == stOpen {
-		s.at(s.now+k.Interval, ev)
-	}
-}
-
-func (s *sim) pingTimer(ci uint32, c *client) {
-	if c.state != stOpen {
-		return
-	}
-	if !s.pingDue(ci, c, evPing) {
-		return // other traffic flowed: the ping is due later
-	}
-	g := s.group(c)
-	k := g.Keepalive
-	c.pingSeq++
-	seq := c.pingSeq
-	s.rec.keepalive(c, k.RequestBytes)
-	res := s.crossOut(ci, c, nat.Data)
-	s.settleOut(ci, c, res)
-	s.toServer(ci, c, res, pPing|seq<<pSeqShift)
-	if c.state == stOpen && c.pongSeq < seq {
-		s.at(s.now+k.Timeout, event{Kind: evPingDeadline, Client: ci, Conn: c.conn, Arg: seq})
-	}
-}
-
-func (s *sim) pingDeadline(ci uint32, c *client, seq uint32) {
-	if c.state != stOpen || !s.missed(c, seq) {
-		return
-	}
-	if int(c.unanswered) >= s.group(c).Keepalive.Misses {
-		s.learnDead(ci, c, HowMissedPongs)
-	}
-}
-
-func (s *sim) srvPingTimer(ci uint32, c *client) {
-	if !c.is(fSrvOpen) {
-		return
-	}
-	if !s.pingDue(ci, c, evSrvPing) {
-		return
-	}
-	g := s.group(c)
-	k := g.Keepalive
-	c.pingSeq++
-	seq := c.pingSeq
-	s.rec.keepalive(c, k.RequestBytes)
-	s.toClient(ci, c, pPing|seq<<pSeqShift)
-	if c.is(fSrvOpen) && c.pongSeq < seq {
-		s.at(s.now+k.Timeout, event{Kind: evSrvDeadline, Client: ci, Conn: c.conn, Arg: seq})
-	}
-}
-
-func (s *sim) srvDeadline(ci uint32, c *client, seq uint32) {
-	if !c.is(fSrvOpen) || !s.missed(c, seq) {
-		return
-	}
-	if int(c.unanswered) >= s.group(c).Keepalive.Misses {
-		s.serverGivesUp(ci, c)
-	}
-}
-
-// missed is ping seq's deadline: unless its pong (or a later one) is back,
-// it is a miss, and seq counts as answered from now on, so that its pong
-// arriving late cannot reset the count of misses in a row.
-func (s *sim) missed(c *client, seq uint32) bool {
-	if c.pongSeq >= seq {
-		return false
-	}
-	c.pongSeq = seq
-	c.unanswered++
-	return true
-}
-
 // serverGivesUp is the server's own detection: it closes its side, and a
 // pending orphan is a break (the client learns when it next speaks).
 func (s *sim) serverGivesUp(ci uint32, c *client) {
@@ -698,24 +535,6 @@ func (s *sim) serverGivesUp(ci uint32, c *client) {
 	s.setRetry(ci, c, s.retries[ci])
 	if c.is(fOrphan) {
 		s.decideBreak(ci, c, -1)
-	}
-}
-
-// due handles a timer kept lazily: rather than moving a pending event each
-// time its deadline moves later, the event comes up at the old deadline
-// and, if the deadline is still ahead, schedules itself again for it. due
-// reports whether the deadline has been reached.
-func (s *sim) due(deadline time.Duration, ci uint32, c *client, kind evKind) bool {
-	if s.now < deadline {
-		s.at(deadline, event{Kind: kind, Client: ci, Conn: c.conn})
-		return false
-	}
-	return true
-}
-
-func (s *sim) watchdog(ci uint32, c *client) {
-	if c.state == stOpen && s.due(c.heard+s.group(c).watchdog, ci, c, evWatchdog) {
-		s.learnDead(ci, c, HowWatchdog)
 	}
 }
 

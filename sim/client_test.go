@@ -9,15 +9,15 @@ import (
 	"github.com/natsim/natsim/nat"
 )
 
-// tcpKeepalive sets Linux-style TCP keepalive on g.
-func tcpKeepalive(g Group, idle, interval time.Duration, count int) Group {
+// withTCPKeepalive sets Linux-style TCP keepalive on g.
+func withTCPKeepalive(g Group, idle, interval time.Duration, count int) Group {
 	g.Keepalive = Keepalive{Type: KeepaliveTCP, Idle: idle, Interval: interval, Count: count}
 	return g
 }
 
 func TestTCPKeepaliveBelowTimeoutHolds(t *testing.T) {
 	// Probes every 60 s against a 120 s timeout: nothing ever expires.
-	g := tcpKeepalive(testGroup(100), 60*sec, 10*sec, 3)
+	g := withTCPKeepalive(testGroup(100), 60*sec, 10*sec, 3)
 	cfg := testConfig(6*hour, testBox(120*sec, nat.Create, nat.Drop, false), g)
 	r := mustRun(t, cfg).Groups[0]
 	if r.Breaks.Total != 0 || r.Reconnects != 0 || r.Detection.Undetected != 0 {
@@ -32,7 +32,7 @@ func TestTCPKeepaliveBelowTimeoutHolds(t *testing.T) {
 func TestTCPKeepaliveAboveTimeoutBreaksEachIdlePeriod(t *testing.T) {
 	// Idle 300 s against a 120 s timeout, random ports: every probe meets
 	// a missing entry, gets a new port, and the server answers RST.
-	g := tcpKeepalive(testGroup(50), 300*sec, 75*sec, 9)
+	g := withTCPKeepalive(testGroup(50), 300*sec, 75*sec, 9)
 	cfg := testConfig(5*hour, testBox(120*sec, nat.Create, nat.Drop, false), g)
 	r := mustRun(t, cfg).Groups[0]
 	// Each cycle: 300 s idle, RST back at once (rtt 0), reconnect after a
@@ -52,7 +52,7 @@ func TestTCPKeepaliveBlackholeDetection(t *testing.T) {
 	// unknown_outbound drop: probes vanish; the client learns after
 	// idle + count x interval from its last packet (Linux ETIMEDOUT).
 	idle, intvl, count, T := 300*sec, 75*sec, 9, 120*sec
-	g := tcpKeepalive(testGroup(20), idle, intvl, count)
+	g := withTCPKeepalive(testGroup(20), idle, intvl, count)
 	g.Reconnect.Backoff, g.Reconnect.MaxBackoff = 5*sec, 5*sec
 	cfg := testConfig(10*hour, testBox(T, nat.Drop, nat.Drop, false), g)
 	r := mustRun(t, cfg).Groups[0]
@@ -70,7 +70,7 @@ func TestTCPKeepaliveNewPortLearnsOneRTTAfterProbe(t *testing.T) {
 	// gets a new port, the server answers RST, the client learns one RTT
 	// later: latency = idle - T + rtt.
 	rtt := 40 * time.Millisecond
-	g := tcpKeepalive(testGroup(20), 300*sec, 75*sec, 9)
+	g := withTCPKeepalive(testGroup(20), 300*sec, 75*sec, 9)
 	cfg := testConfig(2*hour, testBox(120*sec, nat.Create, nat.Drop, false), g)
 	cfg.Network.RTT = rtt
 	r := mustRun(t, cfg).Groups[0]
@@ -81,7 +81,7 @@ func TestTCPKeepaliveNewPortLearnsOneRTTAfterProbe(t *testing.T) {
 }
 
 func TestPortPreservationRemapsInsteadOfBreaking(t *testing.T) {
-	g := tcpKeepalive(testGroup(20), 300*sec, 75*sec, 9)
+	g := withTCPKeepalive(testGroup(20), 300*sec, 75*sec, 9)
 	cfg := testConfig(2*hour, testBox(120*sec, nat.Create, nat.Drop, true), g)
 	res := mustRun(t, cfg)
 	r := res.Groups[0]
@@ -249,7 +249,7 @@ func TestTraceTellsOneClientsStory(t *testing.T) {
 	// One client, TCP keepalive 300 s against a 120 s blackhole table:
 	// connected at 0, break dated 120 s, learned by keepalive timeout at
 	// 300 + 9 x 75 = 975 s.
-	g := tcpKeepalive(testGroup(1), 300*sec, 75*sec, 9)
+	g := withTCPKeepalive(testGroup(1), 300*sec, 75*sec, 9)
 	g.Reconnect.Backoff, g.Reconnect.MaxBackoff = hour, hour
 	cfg := testConfig(30*time.Minute, testBox(120*sec, nat.Drop, nat.Drop, false), g)
 	cfg.Trace = true

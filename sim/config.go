@@ -46,13 +46,13 @@ const (
 	KeepaliveTCP                     // Linux TCP keepalive
 	KeepaliveApp                     // client pings, server answers
 	KeepaliveServerApp               // server pings, client answers (Socket.IO v4)
+	numKeepaliveTypes
 )
 
-var keepaliveNames = [...]string{"none", "tcp", "app", "server-app"}
-
+// String is the type's name in scenario files.
 func (k KeepaliveType) String() string {
-	if int(k) < len(keepaliveNames) {
-		return keepaliveNames[k]
+	if kind := k.Kind(); kind != nil {
+		return kind.Name
 	}
 	return fmt.Sprintf("invalid(%d)", k)
 }
@@ -250,14 +250,15 @@ func (c *Config) Validate() error {
 		if g.Count <= 0 {
 			add("group %s: count must be > 0 (got %d)", g.Name, g.Count)
 		}
-		if g.Keepalive.Type == KeepaliveTCP && g.Proto != nat.TCP {
-			add("group %s: TCP keepalive needs protocol tcp", g.Name)
-		}
-		if k := g.Keepalive; k.Type >= KeepaliveApp && (k.Interval <= 0 || k.Jitter < 0 || k.Jitter >= k.Interval || k.Timeout <= 0 || k.Misses <= 0 || k.Misses > MaxMisses) {
-			add("group %s: app keepalive needs interval > jitter >= 0, timeout > 0, misses in 1..%d", g.Name, MaxMisses)
-		}
-		if k := g.Keepalive; k.Type == KeepaliveTCP && (k.Idle <= 0 || k.Interval <= 0 || k.Count <= 0 || k.Count > MaxKeepaliveCount) {
-			add("group %s: TCP keepalive needs idle and interval > 0, count in 1..%d", g.Name, MaxKeepaliveCount)
+		if kind := g.Keepalive.Type.Kind(); kind == nil {
+			add("group %s: keepalive type %v", g.Name, g.Keepalive.Type)
+		} else {
+			if kind.TCPOnly && g.Proto != nat.TCP {
+				add("group %s: %s keepalive needs protocol tcp", g.Name, kind.Name)
+			}
+			for _, p := range kind.Check(g.Keepalive) {
+				add("group %s: keepalive.%s: %s (got %s)", g.Name, p.Field, p.Msg, p.Value)
+			}
 		}
 		if g.Reconnect.Backoff <= 0 || g.Reconnect.MaxBackoff < g.Reconnect.Backoff {
 			add("group %s: reconnect needs 0 < backoff <= max_backoff", g.Name)
@@ -456,14 +457,7 @@ func (c *Config) timers() (waiting int, firings float64) {
 		return 1 / d.Seconds()
 	}
 	for _, g := range c.Groups {
-		k := g.Keepalive
-		n, rate := 1, per(k.Interval)
-		switch k.Type {
-		case KeepaliveTCP:
-			rate = per(k.Idle)
-		case KeepaliveServerApp:
-			n++
-		}
+		n, rate := g.Keepalive.Type.Kind().timers(g.Keepalive)
 		for _, d := range []Dist{g.Up.Interval, g.Down.Interval} {
 			if !d.IsZero() {
 				n++

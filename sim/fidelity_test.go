@@ -67,8 +67,8 @@ func TestBackoffExponentSaturates(t *testing.T) {
 	within(t, "refused opens", r.RefusedOpens, want, 4*math.Sqrt(refused*2400), "4 sigma of a renewal count")
 }
 
-// appKeepalive sets an app (or server-app) heartbeat on g.
-func appKeepalive(g Group, typ KeepaliveType, interval, jitter, timeout time.Duration, misses int) Group {
+// withAppKeepalive sets an app (or server-app) heartbeat on g.
+func withAppKeepalive(g Group, typ KeepaliveType, interval, jitter, timeout time.Duration, misses int) Group {
 	g.Keepalive = Keepalive{Type: typ, Interval: interval, Jitter: jitter, Timeout: timeout, Misses: misses, RequestBytes: 40, ResponseBytes: 40}
 	return g
 }
@@ -76,7 +76,7 @@ func appKeepalive(g Group, typ KeepaliveType, interval, jitter, timeout time.Dur
 func TestLatePongsDoNotCancelMisses(t *testing.T) {
 	// rtt 3 s, timeout 2 s: every pong is late, every ping a miss.
 	cfg := func(typ KeepaliveType) *Config {
-		g := appKeepalive(testGroup(10), typ, 10*sec, 0, 2*sec, 2)
+		g := withAppKeepalive(testGroup(10), typ, 10*sec, 0, 2*sec, 2)
 		c := testConfig(hour, testBox(10*hour, nat.Create, nat.Drop, true), g)
 		c.Network.RTT = 3 * sec
 		return c
@@ -109,7 +109,7 @@ func TestServerAppIdleOnlyKeepsBusyConnections(t *testing.T) {
 		{"tcp, uploads", nat.TCP, true},
 		{"udp, uploads", nat.UDP, true},
 	} {
-		g := appKeepalive(testGroup(20), KeepaliveServerApp, 25*sec, 5*sec, 10*sec, 1)
+		g := withAppKeepalive(testGroup(20), KeepaliveServerApp, 25*sec, 5*sec, 10*sec, 1)
 		g.Proto, g.Keepalive.IdleOnly = tc.proto, true
 		traffic := Traffic{Interval: Dist{Kind: Exponential, A: 10 * sec}, Bytes: 200}
 		if tc.up {
@@ -130,7 +130,7 @@ func TestIdleOnlyPingIsDueAnIntervalAfterTheLastData(t *testing.T) {
 	// timeout never expires, however the uploads fall. (Skipping a ping
 	// whenever data flowed during the interval would allow silences of
 	// nearly two intervals.)
-	g := appKeepalive(testGroup(50), KeepaliveApp, 25*sec, 5*sec, 10*sec, 1)
+	g := withAppKeepalive(testGroup(50), KeepaliveApp, 25*sec, 5*sec, 10*sec, 1)
 	g.Keepalive.IdleOnly = true
 	g.Up = Traffic{Interval: Dist{Kind: Exponential, A: 20 * sec}, Bytes: 200}
 	b := testBox(31*sec, nat.Create, nat.Drop, false)
@@ -149,7 +149,7 @@ func TestExpiryDoesNotWaitForOtherClients(t *testing.T) {
 	// first client draws the same numbers alone and among 300, so its
 	// story must be the same in both.
 	story := func(n int) []TraceEvent {
-		g := appKeepalive(testGroup(n), KeepaliveServerApp, 60*sec, 0, 10*sec, 1)
+		g := withAppKeepalive(testGroup(n), KeepaliveServerApp, 60*sec, 0, 10*sec, 1)
 		g.Reconnect.Backoff, g.Reconnect.MaxBackoff = sec, sec
 		cfg := testConfig(5*hour, testBox(65*sec, nat.Create, nat.Drop, true), g)
 		cfg.Network.Loss, cfg.Trace = 0.3, true
@@ -205,7 +205,7 @@ func TestUDPDatagramsMeetingNoEntryAreLost(t *testing.T) {
 	// not refresh: it exists a quarter of the time. Poisson pushes see the
 	// time average (PASTA): each is lost with probability 3/4, and the
 	// lost count is binomial.
-	g := appKeepalive(testGroup(100), KeepaliveApp, 120*sec, 0, 10*sec, 3)
+	g := withAppKeepalive(testGroup(100), KeepaliveApp, 120*sec, 0, 10*sec, 3)
 	g.Proto = nat.UDP
 	g = pushes(g, Exponential, 10*sec)
 	b := testBox(30*sec, nat.Create, nat.Drop, true)
@@ -260,7 +260,7 @@ func TestTwoBoxesTheDecidingBoxTakesTheBreak(t *testing.T) {
 		router.Name = "router"
 		cgnat := testBox(35*sec, nat.Create, nat.Drop, true)
 		cgnat.Name = "cgnat"
-		g := appKeepalive(testGroup(10), KeepaliveApp, P, 0, 10*sec, 1)
+		g := withAppKeepalive(testGroup(10), KeepaliveApp, P, 0, 10*sec, 1)
 		cfg := testConfig(hour, router, g)
 		cfg.Path = append(cfg.Path, cgnat)
 		return mustRun(t, cfg)
@@ -291,7 +291,7 @@ func TestTwoBoxesTheDecidingBoxTakesTheBreak(t *testing.T) {
 // miss) through a 30 s box that gives a re-created flow a new port, with
 // the server's rebinding rule.
 func udpPings(rule Rebinding) (*Config, Group) {
-	g := appKeepalive(testGroup(100), KeepaliveApp, 60*sec, 0, 10*sec, 1)
+	g := withAppKeepalive(testGroup(100), KeepaliveApp, 60*sec, 0, 10*sec, 1)
 	g.Proto, g.UDPRebinding = nat.UDP, rule
 	return testConfig(hour, testBox(30*sec, nat.Create, nat.Drop, false), g), g
 }
@@ -364,9 +364,9 @@ func TestRefusedOpensAndPacketsAreCountedApart(t *testing.T) {
 	// later, and from then on every reconnect is a refused open.
 	b := testBox(60*sec, nat.Create, nat.Drop, true)
 	b.Capacity, b.WhenFull = 1, nat.Refuse
-	pinger := appKeepalive(testGroup(1), KeepaliveApp, 100*sec, 0, 10*sec, 1)
+	pinger := withAppKeepalive(testGroup(1), KeepaliveApp, 100*sec, 0, 10*sec, 1)
 	pinger.Name = "pinger"
-	holder := appKeepalive(testGroup(1), KeepaliveApp, 30*sec, 0, 10*sec, 1)
+	holder := withAppKeepalive(testGroup(1), KeepaliveApp, 30*sec, 0, 10*sec, 1)
 	holder.Name, holder.StartDelay = "holder", 70*sec
 	cfg := testConfig(hour, b, pinger)
 	cfg.Groups = append(cfg.Groups, holder)

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"time"
+	"unsafe"
 
 	"github.com/natsim/natsim/internal/prefetch"
 	"github.com/natsim/natsim/nat"
@@ -14,23 +15,21 @@ import (
 type evKind uint8
 
 const (
-	evConnect      evKind = iota // client opens a connection (start, after think, after backoff)
-	evHandshake                  // the SYN's answer reaches the client: set-up completes
-	evUp                         // client's next up message
-	evDown                       // server's next down message
-	evAtServer                   // a client packet reaches the server (Arg: packet)
-	evAtClient                   // a server packet reaches the middleboxes and the client (Arg: packet)
-	evKeepalive                  // client's TCP keepalive timer
-	evPing                       // client's app ping timer
-	evPingDeadline               // a client ping's pong is due (Arg: ping number)
-	evSrvPing                    // server's ping timer (server-app)
-	evSrvDeadline                // a server ping's pong is due (Arg: ping number)
-	evWatchdog                   // client's check that server pings still arrive (server-app)
-	evClientRTO                  // client gives up on unacknowledged data
-	evServerRTO                  // server gives up on unacknowledged data
-	evClose                      // session lifetime over: client closes
-	evWake                       // a reset-on-expire middlebox's next expiry (Client: box)
-	evSample                     // time-series sample
+	evConnect          evKind = iota // client opens a connection (start, after think, after backoff)
+	evHandshake                      // the SYN's answer reaches the client: set-up completes
+	evUp                             // client's next up message
+	evDown                           // server's next down message
+	evAtServer                       // a client packet reaches the server (Arg: packet)
+	evAtClient                       // a server packet reaches the middleboxes and the client (Arg: packet)
+	evKaTimer                        // the keepalive strategy's client timer
+	evKaDeadline                     // the strategy's client deadline (Arg: the strategy's)
+	evKaServerTimer                  // the strategy's server timer
+	evKaServerDeadline               // the strategy's server deadline (Arg: the strategy's)
+	evClientRTO                      // client gives up on unacknowledged data
+	evServerRTO                      // server gives up on unacknowledged data
+	evClose                          // session lifetime over: client closes
+	evWake                           // a reset-on-expire middlebox's next expiry (Client: box)
+	evSample                         // time-series sample
 )
 
 // Packet types carried in an event's Arg (low 3 bits), with a flag for a
@@ -64,32 +63,36 @@ const (
 
 // client holds one client and the server's side of its connection, in
 // one 64-byte cache line: the first touch of an event's client is the
-// largest cost of a big run. Fields that only one keepalive type uses
-// share their place (a group has one type), yes/no facts are bits of
-// flags, and what only a retransmitting client needs lives in sim.retries.
+// largest cost of a big run. The keepalive strategy owns ka (what a group
+// of one type needs), yes/no facts are bits of flags, and what only a
+// retransmitting client needs lives in sim.retries; a feature that needs
+// more per client keeps it in a side array of its own.
 type client struct {
 	rng      rand.PCG
 	orphanAt time.Duration // removal instant; the break's instant once broken
 	// heard is the last packet the client received: TCP keepalive's idle
 	// wait and server-app's watchdog run from it.
 	heard time.Duration
-	// tick is, for app and server-app keepalives with idle_only, the
-	// instant of the last data message.
-	tick    time.Duration
-	conn    uint32 // connection stamp: the key's Conn, and the stamp of live events
-	port    uint32 // external port given by the first middlebox (0: none); the others' are in sim.ports
-	pingSeq uint32 // app or server-app: pings sent on this connection
-	pongSeq uint32 // the latest ping answered
-	group   uint16
-	state   cstate
-	flags   flag
-	cause   cause
-	box     uint8 // middlebox whose removal caused the orphan
-	attempt uint8 // failed attempts since the last open (backoff exponent)
-	// unanswered counts TCP keepalive probes, or app or server-app pongs
-	// missed in a row.
+	// lastData is the instant of the last data message either way
+	// (idle_only puts pings off from it).
+	lastData time.Duration
+	ka       kaState
+	conn     uint32 // connection stamp: the key's Conn, and the stamp of live events
+	port     uint32 // external port given by the first middlebox (0: none); the others' are in sim.ports
+	group    uint16
+	state    cstate
+	flags    flag
+	cause    cause
+	box      uint8 // middlebox whose removal caused the orphan
+	attempt  uint8 // failed attempts since the last open (backoff exponent)
+	// unanswered counts keepalives unanswered in a row (TCP probes, app
+	// pongs missed); the strategy keeps it.
 	unanswered uint8
 }
+
+// A client is one cache line: a field added must take the place of one.
+var _ [64 - unsafe.Sizeof(client{})]struct{}
+var _ [unsafe.Sizeof(client{}) - 64]struct{}
 
 // flag is one of a client's yes/no facts.
 type flag uint8
@@ -176,7 +179,8 @@ type sim struct {
 // groupRun is a group's configuration and its counters.
 type groupRun struct {
 	*Group
-	watchdog time.Duration // server-app: silence after which the client gives up
+	ka   keepaliver     // the keepalive strategy
+	kind *KeepaliveKind // its description
 	// The time the group's clients existed in the window, each from its
 	// first connection attempt on: whole is how many existed for all of
 	// it, partHours the hours of the others.
@@ -210,8 +214,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	for gi := range cfg.Groups {
 		g := &cfg.Groups[gi]
 		k := g.Keepalive
-		s.groups = append(s.groups, groupRun{Group: g,
-			watchdog: time.Duration(k.Misses)*k.Interval + k.Jitter + k.Timeout})
+		s.groups = append(s.groups, groupRun{Group: g, ka: k.Type.Kind().make(k), kind: k.Type.Kind()})
 		total += g.Count
 	}
 	s.rec = recorder{now: &s.now, warmup: cfg.Warmup, trace: cfg.Trace,
@@ -330,18 +333,14 @@ func (s *sim) handle(ev event) {
 		s.atServer(ev.Client, c, ev.Arg)
 	case evAtClient:
 		s.atClient(ev.Client, c, ev.Arg)
-	case evKeepalive:
-		s.keepaliveTimer(ev.Client, c)
-	case evPing:
-		s.pingTimer(ev.Client, c)
-	case evPingDeadline:
-		s.pingDeadline(ev.Client, c, ev.Arg)
-	case evSrvPing:
-		s.srvPingTimer(ev.Client, c)
-	case evSrvDeadline:
-		s.srvDeadline(ev.Client, c, ev.Arg)
-	case evWatchdog:
-		s.watchdog(ev.Client, c)
+	case evKaTimer:
+		s.groups[c.group].ka.timer(s, ev.Client, c)
+	case evKaDeadline:
+		s.groups[c.group].ka.deadline(s, ev.Client, c, ev.Arg)
+	case evKaServerTimer:
+		s.groups[c.group].ka.serverTimer(s, ev.Client, c)
+	case evKaServerDeadline:
+		s.groups[c.group].ka.serverDeadline(s, ev.Client, c, ev.Arg)
 	case evClientRTO:
 		s.clientRTO(ev.Client, c)
 	case evServerRTO:

@@ -1,0 +1,221 @@
+package sim
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/natsim/natsim/nat"
+)
+
+// pinger is what the app and server-app keepalives share: a ping every
+// Interval ± Jitter (drawn fresh each time) of RequestBytes, answered by
+// a pong of ResponseBytes; a pong not back within Timeout is a miss, and
+// Misses in a row declare the connection dead. With IdleOnly a ping is
+// due an interval after the last data message rather than after the last
+// ping. c.ka[0] numbers the pings sent on the connection; c.ka[1] is the
+// latest one answered or missed; c.unanswered counts misses in a row.
+type pinger struct{ Keepalive }
+
+// pingFields are the settings of app and server-app.
+var pingFields = []KeepaliveField{
+	{Name: "interval", Duration: func(k *Keepalive) *time.Duration { return &k.Interval }, Required: true},
+	{Name: "jitter", Duration: func(k *Keepalive) *time.Duration { return &k.Jitter }},
+	{Name: "timeout", Duration: func(k *Keepalive) *time.Duration { return &k.Timeout }, Required: true},
+	{Name: "misses", Count: func(k *Keepalive) *int { return &k.Misses }, Default: 1},
+	{Name: "request_bytes", Count: func(k *Keepalive) *int { return &k.RequestBytes }, Required: true},
+	{Name: "response_bytes", Count: func(k *Keepalive) *int { return &k.ResponseBytes }, Required: true},
+	{Name: "idle_only", Flag: func(k *Keepalive) *bool { return &k.IdleOnly }},
+}
+
+// checkPings reports what is wrong with a ping setting.
+func checkPings(k Keepalive) []FieldProblem {
+	p := append(positive("interval", k.Interval), positive("timeout", k.Timeout)...)
+	if k.Jitter < 0 || (k.Interval > 0 && k.Jitter >= k.Interval) {
+		p = append(p, FieldProblem{"jitter", "must be >= 0 and smaller than the interval (" + k.Interval.String() + ")", strconv.Quote(k.Jitter.String())})
+	}
+	p = append(p, countIn("misses", k.Misses, 1, MaxMisses, "")...)
+	p = append(p, spanSum("misses", "misses x interval + jitter + timeout", strconv.Itoa(k.Misses),
+		float64(k.Misses)*float64(k.Interval), float64(k.Jitter), float64(k.Timeout))...)
+	p = append(p, countIn("request_bytes", k.RequestBytes, 1, int(^uint(0)>>1), "")...)
+	return append(p, countIn("response_bytes", k.ResponseBytes, 1, int(^uint(0)>>1), "")...)
+}
+
+// summarizePings describes a ping setting in one line.
+func summarizePings(k Keepalive) string {
+	s := fmt.Sprintf("%v every %v ± %v, %d+%d B, timeout %v, %d misses", k.Type, k.Interval, k.Jitter, k.RequestBytes, k.ResponseBytes, k.Timeout, k.Misses)
+	if k.IdleOnly {
+		s += ", when idle"
+	}
+	return s
+}
+
+// interval draws one interval: Interval ± Jitter.
+func (p *pinger) interval(c *client) time.Duration {
+	return uniformDur(&c.rng, p.Interval-p.Jitter, p.Interval+p.Jitter+1)
+}
+
+// due is a ping timer (of kind) coming up: it schedules the next one an
+// interval later and reports true, or, with idle_only when data has
+// flowed since the timer was set, moves this one to an interval after
+// the last data and reports whether that is already past. The timer is
+// kept lazily, like sim.due's: it is not moved at every message.
+func (p *pinger) due(s *sim, ci uint32, c *client, kind evKind) bool {
+	next := p.interval(c)
+	ev := event{Kind: kind, Client: ci, Conn: c.conn}
+	if p.IdleOnly && c.is(fDataSeen) {
+		c.off(fDataSeen)
+		if at := c.lastData + next; at > s.now {
+			s.at(at, ev)
+			return false
+		}
+	}
+	s.at(s.now+next, ev)
+	return true
+}
+
+// ping numbers and costs a new ping.
+func (p *pinger) ping(s *sim, c *client) uint32 {
+	c.ka[0]++
+	s.rec.keepalive(c, p.RequestBytes)
+	return c.ka[0]
+}
+
+// answered takes the pong of ping seq.
+func (p *pinger) answered(c *client, seq uint32) {
+	if seq > c.ka[1] {
+		c.ka[1], c.unanswered = seq, 0
+	}
+}
+
+// missed is ping seq's deadline: unless its pong (or a later one) is
+// back, it is a miss, and seq counts as answered from now on, so that its
+// pong arriving late cannot reset the count of misses in a row. It
+// reports whether the misses in a row have reached Misses.
+func (p *pinger) missed(c *client, seq uint32) bool {
+	if c.ka[1] >= seq {
+		return false
+	}
+	c.ka[1] = seq
+	c.unanswered++
+	return int(c.unanswered) >= p.Misses
+}
+
+// appKeepalive is the client's heartbeat: it pings, the server answers.
+type appKeepalive struct{ pinger }
+
+func init() {
+	register(&KeepaliveKind{
+		Type: KeepaliveApp, Name: "app", Fields: pingFields, Driver: DriveClientPing,
+		Summary: summarizePings, check: checkPings,
+		timers: func(k Keepalive) (int, float64) { return 1, perSecond(k.Interval) },
+		make:   func(k Keepalive) keepaliver { return &appKeepalive{pinger{k}} },
+	})
+}
+
+func (a *appKeepalive) start(s *sim, ci uint32, c *client) {
+	s.at(s.now+a.interval(c), event{Kind: evKaTimer, Client: ci, Conn: c.conn})
+}
+
+func (a *appKeepalive) timer(s *sim, ci uint32, c *client) {
+	if c.state != stOpen || !a.due(s, ci, c, evKaTimer) {
+		return // closed, or other traffic flowed: the ping is due later
+	}
+	seq := a.ping(s, c)
+	res := s.crossOut(ci, c, nat.Data)
+	s.settleOut(ci, c, res)
+	s.toServer(ci, c, res, pPing|seq<<pSeqShift)
+	if c.state == stOpen && c.ka[1] < seq {
+		s.at(s.now+a.Timeout, event{Kind: evKaDeadline, Client: ci, Conn: c.conn, Arg: seq})
+	}
+}
+
+func (a *appKeepalive) deadline(s *sim, ci uint32, c *client, seq uint32) {
+	if c.state == stOpen && a.missed(c, seq) {
+		s.learnDead(ci, c, HowMissedPongs)
+	}
+}
+
+// atServer answers a ping with its pong.
+func (a *appKeepalive) atServer(s *sim, ci uint32, c *client, arg uint32) {
+	if arg&pTypeMask == pPing {
+		s.rec.keepalive(c, a.ResponseBytes)
+		s.toClient(ci, c, pPong|arg&^pTypeMask)
+	}
+}
+
+func (a *appKeepalive) atClient(s *sim, ci uint32, c *client, arg uint32) {
+	if arg&pTypeMask == pPong {
+		a.answered(c, arg>>pSeqShift)
+	}
+}
+
+func (a *appKeepalive) serverTimer(*sim, uint32, *client)            {}
+func (a *appKeepalive) serverDeadline(*sim, uint32, *client, uint32) {}
+
+// serverAppKeepalive is the server's heartbeat (Socket.IO v4): it pings,
+// the client answers. The client gives up when nothing has come from the
+// server for watchdog (misses x interval + jitter + timeout, Socket.IO's
+// pingInterval + pingTimeout when misses is 1): its client timer.
+type serverAppKeepalive struct {
+	pinger
+	watchdog time.Duration
+}
+
+func init() {
+	register(&KeepaliveKind{
+		Type: KeepaliveServerApp, Name: "server-app", Fields: pingFields, ServerSends: true, Driver: DriveServerPing,
+		Summary: summarizePings, check: checkPings,
+		timers: func(k Keepalive) (int, float64) { return 2, perSecond(k.Interval) },
+		make: func(k Keepalive) keepaliver {
+			return &serverAppKeepalive{pinger{k}, time.Duration(k.Misses)*k.Interval + k.Jitter + k.Timeout}
+		},
+	})
+}
+
+func (a *serverAppKeepalive) start(s *sim, ci uint32, c *client) {
+	s.at(s.now+a.interval(c), event{Kind: evKaServerTimer, Client: ci, Conn: c.conn})
+	s.at(s.now+a.watchdog, event{Kind: evKaTimer, Client: ci, Conn: c.conn})
+}
+
+// timer is the client's watchdog.
+func (a *serverAppKeepalive) timer(s *sim, ci uint32, c *client) {
+	if c.state == stOpen && s.due(c.heard+a.watchdog, ci, c, evKaTimer) {
+		s.learnDead(ci, c, HowWatchdog)
+	}
+}
+
+func (a *serverAppKeepalive) serverTimer(s *sim, ci uint32, c *client) {
+	if !c.is(fSrvOpen) || !a.due(s, ci, c, evKaServerTimer) {
+		return
+	}
+	seq := a.ping(s, c)
+	s.toClient(ci, c, pPing|seq<<pSeqShift)
+	if c.is(fSrvOpen) && c.ka[1] < seq {
+		s.at(s.now+a.Timeout, event{Kind: evKaServerDeadline, Client: ci, Conn: c.conn, Arg: seq})
+	}
+}
+
+func (a *serverAppKeepalive) serverDeadline(s *sim, ci uint32, c *client, seq uint32) {
+	if c.is(fSrvOpen) && a.missed(c, seq) {
+		s.serverGivesUp(ci, c)
+	}
+}
+
+func (a *serverAppKeepalive) atServer(s *sim, ci uint32, c *client, arg uint32) {
+	if arg&pTypeMask == pPong {
+		a.answered(c, arg>>pSeqShift)
+	}
+}
+
+// atClient answers the server's ping with a pong.
+func (a *serverAppKeepalive) atClient(s *sim, ci uint32, c *client, arg uint32) {
+	if arg&pTypeMask == pPing {
+		s.rec.keepalive(c, a.ResponseBytes)
+		res := s.crossOut(ci, c, nat.Data)
+		s.settleOut(ci, c, res)
+		s.toServer(ci, c, res, pPong|arg&^pTypeMask)
+	}
+}
+
+func (a *serverAppKeepalive) deadline(*sim, uint32, *client, uint32) {}
