@@ -372,8 +372,8 @@ func (s *sim) upMessage(ci uint32, c *client) {
 	case !counted:
 	case pending:
 		s.editRetry(ci, func(r *retry) { r.stuckUp++ }) // delivered if a later packet remaps, else lost
-	case res != passed:
-		s.rec.lost(c, true)
+	case res == dropped, res == refused, res == stranger && g.Proto == nat.TCP:
+		s.rec.lost(c, true) // a UDP server follows a new port or drops what comes from it: its call
 	}
 	if (res == dropped || res == refused) && g.Proto == nat.TCP && !c.is(fCliRetrying) {
 		c.on(fCliRetrying)

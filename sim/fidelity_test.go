@@ -299,11 +299,20 @@ func udpPings(rule Rebinding) (*Config, Group) {
 func TestUDPRebindingFollow(t *testing.T) {
 	// Every ping (at 60 k s: 59 in the hour) finds the binding gone and
 	// gets a new port; the server follows it. Nothing breaks.
-	cfg, _ := udpPings(RebindFollow)
+	cfg, g := udpPings(RebindFollow)
 	r := mustRun(t, cfg).Groups[0]
 	if r.Rebindings != 100*59 || r.Breaks.Total != 0 || r.Reconnects != 0 || r.SpuriousDisconnects != 0 {
 		t.Errorf("rebindings %v breaks %v reconnects %v spurious %v; want 5900, 0, 0, 0", r.Rebindings, r.Breaks.Total, r.Reconnects, r.SpuriousDisconnects)
 	}
+	// Uploads instead of pings, every 60 s: each one brings a new port,
+	// and the server takes it: none is lost.
+	g.Keepalive = Keepalive{}
+	g.Up = Traffic{Interval: Dist{Kind: Constant, A: 60 * sec}, Bytes: 100}
+	cfg.Groups[0] = g
+	if r := mustRun(t, cfg).Groups[0]; r.Rebindings != 100*59 || r.LostUp != 0 || r.SentUp != 100*59 {
+		t.Errorf("uploads: rebindings %v, lost %v of %v; want 5900, none of 5900", r.Rebindings, r.LostUp, r.SentUp)
+	}
+	cfg, g = udpPings(RebindFollow)
 	// With rtt 4 s and a binding that inbound packets do not refresh, a
 	// ping at P gives the new port at P, the server takes it at P + 2 s,
 	// and what it sent before that to the old address is lost at the box
@@ -311,7 +320,6 @@ func TestUDPRebindingFollow(t *testing.T) {
 	// pushes are delivered in [P + 4, P + 30): 26 s of each 60 s. With a
 	// warmup ending at a ping, the messages sent in the window arrive over
 	// whole cycles but for 2 s in which they are lost either way.
-	cfg, g := udpPings(RebindFollow)
 	g = pushes(g, Exponential, 5*sec)
 	cfg.Groups[0] = g
 	cfg.Network.RTT, cfg.Path[0].RefreshInbound = 4*sec, false
@@ -329,10 +337,19 @@ func TestUDPRebindingReject(t *testing.T) {
 	// each open is a break (dated at the expiry, 30 s after the open), and
 	// its missed pong tells the client 10 s later. Opens at 70 k s: 51
 	// pings in the hour, each a break learned 40 s after it.
-	cfg, _ := udpPings(RebindReject)
+	cfg, g := udpPings(RebindReject)
 	r := mustRun(t, cfg).Groups[0]
 	if r.Breaks.IdleTimeout != 100*51 || r.Rebindings != 0 || r.Detection.P50 != 40 || r.Detection.Max != 40 {
 		t.Errorf("breaks %+v rebindings %v detection %+v; want 5100 idle-timeout breaks, none, 40 s", r.Breaks, r.Rebindings, r.Detection)
+	}
+	// Uploads every 60 s instead, and no keepalive: each comes from a new
+	// port and the server drops it; the client never learns. Each of the
+	// 59 per client is lost, and counted once.
+	g.Keepalive = Keepalive{}
+	g.Up = Traffic{Interval: Dist{Kind: Constant, A: 60 * sec}, Bytes: 100}
+	cfg.Groups[0] = g
+	if r := mustRun(t, cfg).Groups[0]; r.LostUp != 100*59 || r.SentUp != 100*59 {
+		t.Errorf("uploads: lost %v of %v; want all 5900, each once", r.LostUp, r.SentUp)
 	}
 }
 
