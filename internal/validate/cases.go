@@ -279,7 +279,7 @@ func erlangCases(sz Size) []*experiment {
 	capacity := 40 * sz.Scale
 	L, Ttr, Z := 60*sec, 30*sec, time.Hour
 	hold := (L + Ttr).Seconds() // a closed entry keeps its slot for the transitory timeout
-	for _, load := range []float64{0.7, 1.0, 1.3} {
+	for _, load := range []float64{0.9, 1.0, 1.3} {
 		n := int(load * float64(capacity) * (Z + L).Seconds() / hold)
 		g := group("g", n)
 		g.StartSpread = Z

@@ -20,13 +20,25 @@ func ErlangB(c int, a float64) float64 {
 // population as Poisson.
 func Engset(n, c int, beta float64) float64 {
 	// Arrivals see the time congestion of a system with n-1 sources.
-	m := n - 1
-	term, sum := 1.0, 1.0 // k = 0
+	full, _ := engsetState(n-1, c, beta)
+	return full
+}
+
+// engsetState returns, for m sources offering beta erlangs each while
+// idle to c servers, the share of time all c are busy and the mean number
+// busy: p_k ~ C(m, k) beta^k, with the terms scaled down as they grow so
+// that a large population does not overflow (C(7320, 200) 90^200 would).
+func engsetState(m, c int, beta float64) (full, busy float64) {
+	term, sum, weighted := 1.0, 1.0, 0.0 // k = 0
 	for k := 1; k <= c; k++ {
 		term *= float64(m-k+1) / float64(k) * beta
 		sum += term
+		weighted += float64(k) * term
+		if term > 1e100 {
+			term, sum, weighted = term/1e100, sum/1e100, weighted/1e100
+		}
 	}
-	return term / sum
+	return term / sum, weighted / sum
 }
 
 // CheTime solves Che's approximation for an LRU cache of capacity c under
@@ -69,14 +81,8 @@ func EngsetAtRate(n, c int, rate, hold float64) float64 {
 	// In Engset's model the time congestion is p_k ~ C(n, k) beta^k with
 	// beta = alpha x hold, and attempts come at alpha (n - E[busy]).
 	attemptRate := func(alpha float64) float64 {
-		beta := alpha * hold
-		term, sum, busy := 1.0, 1.0, 0.0
-		for k := 1; k <= c; k++ {
-			term *= float64(n-k+1) / float64(k) * beta
-			sum += term
-			busy += float64(k) * term
-		}
-		return alpha * (float64(n) - busy/sum)
+		_, busy := engsetState(n, c, alpha*hold)
+		return alpha * (float64(n) - busy)
 	}
 	alpha := solve(attemptRate, rate, 0, rate/float64(n-c)+1)
 	return Engset(n, c, alpha*hold)

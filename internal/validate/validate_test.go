@@ -20,6 +20,20 @@ func TestErlangBKnownValues(t *testing.T) {
 	if d := math.Abs(Engset(1_000_000, 10, 5e-6) - ErlangB(10, 5)); d > 1e-4 {
 		t.Errorf("Engset far from Erlang for a large population: %v", d)
 	}
+	// One server, two sources: an arrival sees the other source busy with
+	// probability beta / (1 + beta).
+	if got := Engset(2, 1, 0.5); math.Abs(got-1.0/3) > 1e-12 {
+		t.Errorf("Engset(2, 1, 0.5) = %v, want 1/3", got)
+	}
+	// A population and a table as large as validate --full's: the terms
+	// (C(7320, 200) beta^200) overflow a float64 unless scaled, and the
+	// finite-population formula must stay close to Erlang's (n >> C).
+	for _, n := range []int{7320, 100000} {
+		b := EngsetAtRate(n, 200, 181.4/90, 90)
+		if d := math.Abs(b - ErlangB(200, 181.4)); math.IsNaN(b) || d > 0.002 {
+			t.Errorf("EngsetAtRate(%d, 200, ...) = %v, Erlang %v", n, b, ErlangB(200, 181.4))
+		}
+	}
 }
 
 func TestCheTime(t *testing.T) {
@@ -46,6 +60,10 @@ func TestShortSuitePasses(t *testing.T) {
 	for _, c := range checks {
 		if !c.Pass {
 			t.Errorf("case %d %s: predicted %v, simulated %v (tolerance %v)", c.Case, c.Quantity, c.Predicted, c.Simulated, c.Tolerance)
+		}
+		// A tolerance that dwarfs its prediction checks nothing.
+		if c.Predicted >= 0.01 && c.Tolerance > c.Predicted/4 {
+			t.Errorf("case %d %s: tolerance %v against a prediction of %v", c.Case, c.Quantity, c.Tolerance, c.Predicted)
 		}
 	}
 	if len(checks) < 20 {
