@@ -180,8 +180,8 @@ func TestRunWritesOutputsAtomically(t *testing.T) {
 	}
 }
 
-// TestDependencyDirection holds the layering of STYLE.md: nat imports
-// only the standard library and simplelru; plots knows nothing of sim or
+// TestDependencyDirection holds the layering the README describes: nat
+// imports only the standard library and simplelru; plots knows nothing of sim or
 // nat; sim never reads files.
 func TestDependencyDirection(t *testing.T) {
 	deps := func(pkg string) []string {

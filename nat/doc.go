@@ -35,10 +35,12 @@
 //     The caller remembers the port it was given and passes it back; the
 //     table never remembers removed flows.
 //
-// Removal reasons (Expired, Evicted, EarlyDropped, Reset by the caller)
-// are recorded by the table itself and reported through the callback
-// given to New; they are never inferred from the LRU's eviction callback,
-// which also fires for Remove and Purge.
+// Removal reasons (Expired, Evicted, EarlyDropped) are recorded by the
+// table itself and reported through the callback given to New; they are
+// never inferred from the LRU's eviction callback, which also fires for
+// Remove and Purge. The table has no removal on the caller's behalf: an
+// expiry at a box with OnExpire ExpireReset is reported as Expired, and
+// the caller (package sim) makes it a reset of both ends.
 //
 // # How it departs from real devices
 //

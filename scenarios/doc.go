@@ -1,9 +1,9 @@
-// Package scenarios reads natsim's scenario files (version 1 of
-// shared/SCENARIO.md): it decodes the YAML strictly, applies --set
+// Package scenarios reads natsim's scenario files (the format of
+// docs/scenario-format.md): it decodes the YAML strictly, applies --set
 // overrides, fills defaults and middlebox presets, validates, and
 // produces a sim.Config. It is the only package that knows file syntax;
 // it also holds the example scenarios and the presets table
-// (presets/middleboxes.yaml, each preset with its source).
+// (presets/middleboxes.yaml, each preset with its source; docs/presets.md).
 //
 // Decoding walks go.yaml.in/yaml/v3's node tree against the File structs
 // by reflection rather than using yaml's own struct decoding, so that

@@ -1,7 +1,7 @@
 // Package sim is natsim's discrete-event engine: populations of clients
 // holding persistent connections through a path of middlebox tables
 // (package nat), with keepalives, traffic, sessions and reconnects, and
-// the metrics of shared/MODEL.md section 7.
+// the metrics that docs/model.md defines (section 9).
 //
 // # Engine
 //
@@ -25,7 +25,10 @@
 // one 64-byte line, and the queue prefetches the items and client states
 // of the events a few calendar buckets ahead (PERFORMANCE.md).
 //
-// # Choices where MODEL.md is silent
+// # Modelling choices
+//
+// These are the choices docs/model.md describes for users; the list
+// here is for readers of the code.
 //
 //   - Where the delay is: every middlebox sits next to the client; the
 //     whole one-way delay RTT/2 lies between the last middlebox and the
@@ -116,15 +119,28 @@
 // Counters cover the window after Warmup: breaks by the instant of the
 // removal that caused them, messages and overhead by the instant they
 // were sent. downtime_fraction is the time from each break to the
-// reconnection that replaced it, clipped to the window, over client
-// time (clients x window). Detection latency quantiles are nearest-rank
-// over the breaks detected in the window. With replications, every
-// number is the mean over runs and CI95 holds Student-t half-widths of
-// the rates and fractions.
+// reconnection that replaced it, clipped to the window, over
+// client_hours: the time each client existed in the window, from its
+// first connection attempt on (not clients x window). Detection latency
+// quantiles are nearest-rank over the breaks detected in the window.
+// With replications, every number is the mean over runs and CI95 holds
+// Student-t half-widths of the rates and fractions. docs/model.md
+// defines every field of the result.
 //
 // # Cost
 //
-// Per event: one heap push and pop (O(log4 n) on pointer-free 32-byte
-// values) and one table operation per middlebox crossed. Per client about
-// 150 bytes of state, plus its events in the queue and its table entries.
+// Per event: one queue push and pop, and one table operation per
+// middlebox crossed. The queue (queue.go) is a calendar of buckets over
+// a horizon a little beyond the longest period that recurs for every
+// client (periods of a day or more excepted): a push appends to its
+// bucket's list and a pop steps through the current bucket, sorted by
+// insertion when its turn comes, so a population of periodic timers
+// costs a small constant per event. Events beyond the horizon wait in a
+// 4-ary heap (O(log4 n)) and move into the calendar before it reaches
+// them. Items are pointer-free 32-byte values in one pool, so the steady
+// state allocates nothing. Per client: one 64-byte line of state (type
+// client in run.go), an external port per middlebox after the first
+// (and, on a path of several boxes, a removal record per box), its
+// events in the queue and its table entries. Measurements are in
+// PERFORMANCE.md.
 package sim

@@ -17,8 +17,8 @@ import (
 // Version is natsim's version, written into every result.
 const Version = "0.1.0"
 
-// Result is the result object of SCENARIO.md: one run, or the mean over
-// replications with 95% confidence half-widths in CI95.
+// Result is the result object (docs/model.md, section 9): one run, or the
+// mean over replications with 95% confidence half-widths in CI95.
 type Result struct {
 	Version      string        `json:"natsim_version"`
 	Scenario     string        `json:"scenario"`
@@ -34,7 +34,7 @@ type Result struct {
 	WallS *float64 `json:"wall_s,omitempty"`
 }
 
-// GroupResult holds one client group's metrics (MODEL.md section 7).
+// GroupResult holds one client group's metrics (docs/model.md, section 9).
 type GroupResult struct {
 	Name                     string  `json:"name"`
 	Clients                  float64 `json:"clients"`

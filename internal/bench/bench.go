@@ -13,10 +13,11 @@ import (
 	"github.com/natsim/natsim/sim"
 )
 
-// Reference is MODEL.md's reference workload with the given number of
-// clients and simulated time: TCP clients with no data, app heartbeats
-// every 60 s ± 6 s of 40 B each way over a zero-RTT path, through one LRU
-// table of capacity 0.8 x clients with a 300 s established timeout that
+// Reference is the reference workload (docs/sources.md, "Performance
+// baselines") with the given number of clients and simulated time: TCP
+// clients with no data, app heartbeats every 60 s ± 6 s of 40 B each
+// way over a zero-RTT path, through one LRU table of capacity
+// 0.8 x clients with a 300 s established timeout that
 // re-creates entries with the same port. At 100,000 clients and one hour
 // it is about 6 million heartbeats, nearly all of which find their entry
 // evicted (the all-miss path of LRU under cyclic access).

@@ -1,6 +1,7 @@
-// Package bench measures natsim on the reference workload of
-// shared/MODEL.md section 8 (or a scaled copy): heartbeats, events and
-// packets per second of wall time, and peak heap and resident memory per
-// client. natsim bench and the go test benchmarks both use it. Unlike sim
-// it reads the wall clock: that is what it measures.
+// Package bench measures natsim on the reference workload
+// (docs/sources.md, "Performance baselines", or a scaled copy):
+// heartbeats, events and packets per second of wall time, and peak heap
+// and resident memory per client. natsim bench and the go test
+// benchmarks both use it. Unlike sim it reads the wall clock: that is
+// what it measures.
 package bench
