@@ -135,7 +135,7 @@ const stagger = 100 * time.Millisecond
 // flowOf scales a group into a lab flow and the simulated group that
 // mirrors it exactly (same rounding, same simplifications).
 func flowOf(g sim.Group, sc func(time.Duration) time.Duration, note func(string, ...any)) (Flow, sim.Group) {
-	f := Flow{UDP: g.Proto == nat.UDP}
+	f := Flow{UDP: g.Proto == nat.UDP, Rebinding: g.UDPRebinding}
 	k := g.Keepalive
 	switch k.Type {
 	case sim.KeepaliveTCP:
@@ -174,7 +174,7 @@ func flowOf(g sim.Group, sc func(time.Duration) time.Duration, note func(string,
 	if g.Session != nil {
 		note("%s: sessions: flows stay open for the whole check", g.Name)
 	}
-	sg := sim.Group{Name: g.Name, Count: 1, Proto: g.Proto, Keepalive: k,
+	sg := sim.Group{Name: g.Name, Count: 1, Proto: g.Proto, Keepalive: k, UDPRebinding: g.UDPRebinding,
 		// Linux gives up on unacknowledged data after tcp_retries2 (about
 		// 924.6 s), which the lab does not scale.
 		RetransmitTimeout: 924600 * time.Millisecond,
@@ -266,11 +266,11 @@ func Compare(flows []Flow, kernel, simulated []Seen) []Row {
 
 func (f Flow) settings() string {
 	var parts []string
-	proto := "tcp"
 	if f.UDP {
-		proto = "udp"
+		parts = append(parts, "udp", "udp_rebinding "+f.Rebinding.String())
+	} else {
+		parts = append(parts, "tcp")
 	}
-	parts = append(parts, proto)
 	k := f.Keepalive
 	switch k.Type {
 	case sim.KeepaliveTCP:

@@ -27,6 +27,7 @@ type Box struct {
 type Flow struct {
 	Name      string // group/index
 	UDP       bool
+	Rebinding sim.Rebinding // UDP: the server follows a new source address or drops it
 	Keepalive sim.Keepalive // scaled; TCP idle, interval in whole seconds
 	Up, Down  time.Duration // constant gaps between messages each way (0: none)
 	Port      int           // server port of this flow
