@@ -224,6 +224,8 @@ func (p *Plan) Simulate() ([]Seen, error) {
 			done[i] = true // past the flow's window, where the real flow stops
 		case ev.Kind == sim.TraceRemap:
 			out[i].Remapped = true
+		case ev.Kind == sim.TraceRebinding:
+			out[i].Rebound = true
 		case ev.Kind == sim.TraceLearned:
 			out[i], done[i] = Seen{At: ev.At - connected[i], How: ev.How}, true
 		}
@@ -254,7 +256,7 @@ func Compare(flows []Flow, kernel, simulated []Seen) []Row {
 		case k.Refused || s.Refused:
 			r.Match = k.Refused == s.Refused
 		case k.Alive || s.Alive:
-			r.Match = k.Alive == s.Alive && k.Remapped == s.Remapped
+			r.Match = k == s // both alive, their entries re-created alike
 		default:
 			d := k.At - s.At
 			r.Match = k.How == s.How && d <= r.Tolerate && -d <= r.Tolerate
@@ -301,6 +303,7 @@ func WriteTable(w io.Writer, p *Plan, rows []Row) error {
 		fmt.Fprintf(tw, "%s\t%s\t%v\t%v\t%s\n", r.Flow.Name, r.Flow.settings(), r.Kernel, r.Sim, v)
 	}
 	fmt.Fprintf(tw, "\nTimes are from the flow's start to its client learning the connection was dead; they match within 0.5 s + 5%% (kernel timer granularity and scheduling) and by the same cause.\n")
+	fmt.Fprintf(tw, "An alive flow whose entry was re-created is remapped (on the same port) or rebound (on a new port, which the UDP server followed): conntrack's NEW events say so in the kernel, the trace in natsim.\n")
 	if len(p.NotChecked) > 0 {
 		fmt.Fprintln(tw, "\nNot checked against the kernel:")
 		for _, n := range p.NotChecked {

@@ -6,8 +6,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/natsim/natsim/scenarios"
+	"github.com/natsim/natsim/sim"
 )
 
 // TestKernelScenarios runs every scenario in scenarios/kernel against a
@@ -87,5 +89,68 @@ func TestPlanScalesAndSaysWhatItLeavesOut(t *testing.T) {
 	}
 	if _, err := NewPlan(&sc.Config, "nope", 0, 4); err == nil {
 		t.Error("an unknown middlebox was accepted")
+	}
+}
+
+func TestNewEntryReadsServerAndExternalPorts(t *testing.T) {
+	for _, tc := range []struct {
+		line             string
+		server, external int
+		ok               bool
+	}{
+		{"    [NEW] udp      17 1 src=198.18.0.2 dst=198.19.0.2 sport=37118 dport=7001 [UNREPLIED] src=198.19.0.2 dst=198.19.0.1 sport=7001 dport=22809", 7001, 22809, true},
+		{"    [NEW] tcp      6 120 SYN_SENT src=198.18.0.2 dst=198.19.0.2 sport=40000 dport=7003 [UNREPLIED] src=198.19.0.2 dst=198.19.0.1 sport=7003 dport=40000", 7003, 40000, true},
+		{"conntrack v1.4.7 (conntrack-tools): 3 flow events have been shown.", 0, 0, false},
+		{"    [NEW] icmp     1 30 src=198.19.0.1 dst=198.19.0.2 type=8 code=0 id=1 [UNREPLIED] src=198.19.0.2 dst=198.19.0.1 type=0 code=0 id=1", 0, 0, false},
+	} {
+		server, external, ok := newEntry(tc.line)
+		if server != tc.server || external != tc.external || ok != tc.ok {
+			t.Errorf("%q: %d %d %v, want %d %d %v", tc.line, server, external, ok, tc.server, tc.external, tc.ok)
+		}
+	}
+}
+
+func TestRecreatedTellsRemapFromRebinding(t *testing.T) {
+	for _, tc := range []struct {
+		external          []int
+		remapped, rebound bool
+	}{
+		{nil, false, false},
+		{[]int{40000}, false, false},              // made once
+		{[]int{40000, 40000, 40000}, true, false}, // port preserved
+		{[]int{22809, 60527, 31002}, false, true}, // fully-random
+		{[]int{40000, 40000, 51234}, true, true},  // the kept port taken
+	} {
+		remapped, rebound := recreated(tc.external)
+		if remapped != tc.remapped || rebound != tc.rebound {
+			t.Errorf("%v: remapped %v rebound %v, want %v %v", tc.external, remapped, rebound, tc.remapped, tc.rebound)
+		}
+	}
+}
+
+// TestCompareRebound: a rebound flow matches only a rebound flow; a
+// rebinding is neither a plain survival nor a remap.
+func TestCompareRebound(t *testing.T) {
+	rebound := Seen{Alive: true, Rebound: true}
+	dead := func(at time.Duration) Seen { return Seen{At: at, How: sim.HowMissedPongs} }
+	for _, tc := range []struct {
+		kernel, natsim Seen
+		match          bool
+	}{
+		{rebound, rebound, true},
+		{rebound, Seen{Alive: true}, false},
+		{rebound, Seen{Alive: true, Remapped: true}, false},
+		{Seen{Alive: true, Remapped: true}, rebound, false},
+		{rebound, dead(13333 * time.Millisecond), false},
+		{dead(13340 * time.Millisecond), dead(13333 * time.Millisecond), true},
+		{dead(13340 * time.Millisecond), dead(7083 * time.Millisecond), false},
+	} {
+		rows := Compare([]Flow{{Name: "f/1", UDP: true}}, []Seen{tc.kernel}, []Seen{tc.natsim})
+		if rows[0].Match != tc.match {
+			t.Errorf("kernel %v, natsim %v: match %v, want %v", tc.kernel, tc.natsim, rows[0].Match, tc.match)
+		}
+	}
+	if got := rebound.String(); got != "alive, rebound" {
+		t.Errorf("a rebound flow prints %q", got)
 	}
 }
