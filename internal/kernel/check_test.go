@@ -19,7 +19,7 @@ import (
 // Linux); .ci/run installs the tools.
 func TestKernelScenarios(t *testing.T) {
 	files, err := filepath.Glob("../../scenarios/kernel/*.yaml")
-	if err != nil || len(files) < 6 {
+	if err != nil || len(files) < 8 {
 		t.Fatalf("kernel scenarios: %v %v", files, err)
 	}
 	var plans []*Plan
@@ -89,6 +89,33 @@ func TestPlanScalesAndSaysWhatItLeavesOut(t *testing.T) {
 	}
 	if _, err := NewPlan(&sc.Config, "nope", 0, 4); err == nil {
 		t.Error("an unknown middlebox was accepted")
+	}
+}
+
+// TestSimulateUDPRebinding: natsim's side of udp-rebinding-fully-random,
+// without a lab. Pings every 150 s outlive the 120 s stream timeout and
+// come back on new ports: follow survives them all as rebindings; reject
+// misses the pongs of the pings at 150 s and 300 s and is dead at the
+// second deadline, 300 s + 20 s, on the lab's clock (5 s / 120 s).
+func TestSimulateUDPRebinding(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/kernel/udp-rebinding-fully-random.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(&sc.Config, "", 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen, err := p.Simulate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Seen{Alive: true, Rebound: true}); seen[0] != want {
+		t.Errorf("%s: %v, want %v", p.Flows[0].Name, seen[0], want)
+	}
+	want := (300 + 20) * time.Second * 5 / 120
+	if d := seen[1].At - want; seen[1].How != sim.HowMissedPongs || d > time.Millisecond || d < -time.Millisecond {
+		t.Errorf("%s: %v, want missed pongs at %v", p.Flows[1].Name, seen[1], want)
 	}
 }
 
