@@ -25,18 +25,7 @@ func TestKernelScenarios(t *testing.T) {
 	var plans []*Plan
 	var simulated [][]Seen
 	for _, f := range files {
-		sc, err := scenarios.Load(f, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := NewPlan(&sc.Config, "", 0, 6)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := p.Simulate()
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, s := simulate(t, f, 6)
 		plans, simulated = append(plans, p), append(simulated, s)
 	}
 	if m := Missing(); len(m) > 0 || NeedsUserns() {
@@ -69,6 +58,25 @@ func TestKernelScenarios(t *testing.T) {
 	}
 }
 
+// simulate plans a scenario file's first middlebox with flows real flows
+// and runs natsim on them.
+func simulate(t *testing.T, file string, flows int) (*Plan, []Seen) {
+	t.Helper()
+	sc, err := scenarios.Load(file, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(&sc.Config, "", 0, flows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen, err := p.Simulate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, seen
+}
+
 func TestPlanScalesAndSaysWhatItLeavesOut(t *testing.T) {
 	sc, err := scenarios.Load("../../scenarios/aws-nat-gateway-grpc.yaml", nil)
 	if err != nil {
@@ -98,18 +106,7 @@ func TestPlanScalesAndSaysWhatItLeavesOut(t *testing.T) {
 // misses the pongs of the pings at 150 s and 300 s and is dead at the
 // second deadline, 300 s + 20 s, on the lab's clock (5 s / 120 s).
 func TestSimulateUDPRebinding(t *testing.T) {
-	sc, err := scenarios.Load("../../scenarios/kernel/udp-rebinding-fully-random.yaml", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := NewPlan(&sc.Config, "", 0, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen, err := p.Simulate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, seen := simulate(t, "../../scenarios/kernel/udp-rebinding-fully-random.yaml", 2)
 	if want := (Seen{Alive: true, Rebound: true}); seen[0] != want {
 		t.Errorf("%s: %v, want %v", p.Flows[0].Name, seen[0], want)
 	}
