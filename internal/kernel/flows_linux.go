@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -234,27 +235,17 @@ func runTCP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 }
 
 // runUDP drives a UDP flow: the client pings (app keepalive) and sends
-// data every f.Up; the server answers pings. A ping not answered in time
-// is a miss. (Server pushes over UDP are not driven.)
+// data every f.Up; the server answers pings as f.Rebinding says. A ping
+// not answered in time is a miss. (Server pushes over UDP are not driven.)
 func runUDP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, error) {
 	addr := net.JoinHostPort(serverAddr, strconv.Itoa(f.Port))
-	var srv net.PacketConn
-	if err := In(l.Server, func() (err error) { srv, err = net.ListenPacket("udp", addr); return }); err != nil {
+	var srv *net.UDPConn
+	at := net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(serverAddr), uint16(f.Port)))
+	if err := In(l.Server, func() (err error) { srv, err = net.ListenUDP("udp", at); return }); err != nil {
 		return Seen{}, err
 	}
 	defer srv.Close()
-	go func() {
-		buf := make([]byte, 64)
-		for {
-			n, from, err := srv.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			if string(buf[:n]) == "ping" {
-				srv.WriteTo([]byte("pong"), from)
-			}
-		}
-	}()
+	go serveUDP(srv, f.Rebinding)
 	var conn net.Conn
 	if err := In(l.Client, func() (err error) { conn, err = net.Dial("udp", addr); return }); err != nil {
 		return Seen{}, err
@@ -300,6 +291,34 @@ func runUDP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 			if pings.dead(now) {
 				return Seen{At: time.Since(start), How: sim.HowMissedPongs}, nil
 			}
+		}
+	}
+}
+
+// serveUDP answers a UDP flow's pings. With udp_rebinding follow it is an
+// unconnected socket: each pong goes to the address its ping came from,
+// so it follows the flow to whatever port the box gives it. With reject
+// it keeps only the first address it heard from, as a connected socket
+// does, and drops, unanswered, datagrams from any other. (A real connected
+// socket alone on its port would make the kernel answer those with ICMP
+// port unreachable; a server that connects per client keeps an unconnected
+// socket for new ones, which takes them silently, as here.)
+func serveUDP(srv *net.UDPConn, rule sim.Rebinding) {
+	var peer netip.AddrPort
+	buf := make([]byte, 64)
+	for {
+		n, from, err := srv.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			return
+		}
+		if !peer.IsValid() {
+			peer = from
+		}
+		if rule == sim.RebindReject && from != peer {
+			continue
+		}
+		if string(buf[:n]) == "ping" {
+			srv.WriteToUDPAddrPort([]byte("pong"), from)
 		}
 	}
 }

@@ -259,14 +259,14 @@ func (l *Lab) Conntrack() string {
 	return string(out)
 }
 
-// newEvents counts conntrack's NEW events in the nat namespace by
-// destination port, while it runs.
+// newEvents lists, by server port, the external port of each entry
+// conntrack creates in the nat namespace, while it runs.
 type newEvents struct {
 	cmd  *exec.Cmd
-	done chan map[int]int
+	done chan map[int][]int
 }
 
-// WatchNew starts counting the entries conntrack creates, per server port.
+// WatchNew starts listing the entries conntrack creates, per server port.
 func (l *Lab) WatchNew(ctx context.Context) (*newEvents, error) {
 	cmd := child(exec.CommandContext(ctx, "ip", "netns", "exec", l.NAT, "conntrack", "-E", "-e", "NEW"))
 	out, err := cmd.StdoutPipe()
@@ -276,32 +276,26 @@ func (l *Lab) WatchNew(ctx context.Context) (*newEvents, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("kernel: conntrack -E: %w", err)
 	}
-	w := &newEvents{cmd: cmd, done: make(chan map[int]int, 1)}
+	w := &newEvents{cmd: cmd, done: make(chan map[int][]int, 1)}
 	go func() {
-		counts := map[int]int{}
+		made := map[int][]int{}
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			// [NEW] tcp 6 120 SYN_SENT src=... dst=198.19.0.2 sport=... dport=7003 ...
-			for _, field := range strings.Fields(sc.Text()) {
-				if v, ok := strings.CutPrefix(field, "dport="); ok {
-					if port, err := strconv.Atoi(v); err == nil {
-						counts[port]++
-					}
-					break
-				}
+			if server, external, ok := newEntry(sc.Text()); ok {
+				made[server] = append(made[server], external)
 			}
 		}
-		w.done <- counts
+		w.done <- made
 	}()
 	return w, nil
 }
 
-// stop ends the watch and returns the counts.
-func (w *newEvents) stop() map[int]int {
+// stop ends the watch and returns the external ports by server port.
+func (w *newEvents) stop() map[int][]int {
 	w.cmd.Process.Signal(os.Interrupt)
-	counts := <-w.done
+	made := <-w.done
 	w.cmd.Wait()
-	return counts
+	return made
 }
 
 // Log is every command the lab ran, with its output.

@@ -41,11 +41,12 @@ func RunLab(ctx context.Context, p *Plan, logDir string) ([]Seen, error) {
 	}
 	wg.Wait()
 	// An entry made more than once for a flow (its own server port) that
-	// survived was re-created on the way: a remap.
-	news := events.stop()
+	// survived was re-created on the way: on the same port a remap, on a
+	// new one (which the server followed) a rebinding.
+	made := events.stop()
 	for i, f := range p.Flows {
-		if seen[i].Alive && news[f.Port] > 1 {
-			seen[i].Remapped = true
+		if seen[i].Alive {
+			seen[i].Remapped, seen[i].Rebound = recreated(made[f.Port])
 		}
 	}
 	if logDir != "" {

@@ -27,6 +27,7 @@ type Box struct {
 type Flow struct {
 	Name      string // group/index
 	UDP       bool
+	Rebinding sim.Rebinding // UDP: the server follows a new source address or drops it
 	Keepalive sim.Keepalive // scaled; TCP idle, interval in whole seconds
 	Up, Down  time.Duration // constant gaps between messages each way (0: none)
 	Port      int           // server port of this flow
@@ -39,6 +40,7 @@ type Seen struct {
 	Refused  bool // the connection could not be opened (a full table)
 	Alive    bool
 	Remapped bool // alive, but its entry was re-created on the way (same port)
+	Rebound  bool // alive, but its UDP entry was re-created on a new port, which the server followed
 	At       time.Duration
 	How      sim.How
 }
@@ -47,11 +49,15 @@ func (s Seen) String() string {
 	if s.Refused {
 		return "refused"
 	}
-	if s.Alive && s.Remapped {
-		return "alive, remapped"
-	}
 	if s.Alive {
-		return "alive"
+		out := "alive"
+		if s.Remapped {
+			out += ", remapped"
+		}
+		if s.Rebound {
+			out += ", rebound"
+		}
+		return out
 	}
 	return fmt.Sprintf("%s at %.2fs", s.How, s.At.Seconds())
 }
