@@ -290,7 +290,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	batch.TuneGC(lf.limit, len(batchJobs), *jobs)
 	prog := newProgress(stderr, *quiet, jobSpans(batchJobs))
-	runs, err := batch.Run(batchJobs, *jobs, prog, nil)
+	runs, err := batch.Run(context.Background(), batchJobs, *jobs, prog)
 	prog.done()
 	if err != nil {
 		return err
@@ -417,7 +417,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	limit := sysres.MemoryLimit() * 3 / 4
 	batch.TuneGC(limit, len(validate.Jobs(size)), *jobs)
 	prog := newProgress(stderr, *quiet, jobSpans(validate.Jobs(size)))
-	checks, err := validate.Run(size, *jobs, prog)
+	checks, err := validate.Run(context.Background(), size, *jobs, prog)
 	prog.done()
 	if err != nil {
 		return err
@@ -540,7 +540,16 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	prog.countPoints(jobPoint, labels, *quiet)
 	stop, release := interrupts(stderr)
 	defer release() // a Ctrl-C while writing lets the writing finish
-	res, err := sweep.Run(points, names, *jobs, prog, stop)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	res, err := sweep.Run(ctx, points, names, *jobs, prog)
 	prog.done()
 	if err != nil {
 		return err
@@ -657,7 +666,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	batch.TuneGC(limit, 1, 1)
 	prog := newProgress(stderr, *quiet, []time.Duration{cfg.Duration})
-	r, _, err := bench.Measure(cfg, func(at time.Duration) { prog.Reached(0, at) })
+	r, _, err := bench.Measure(context.Background(), cfg, func(at time.Duration) { prog.Reached(0, at) })
 	prog.done()
 	if err != nil {
 		return err
