@@ -1,21 +1,49 @@
-package main
+package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/natsim/natsim/internal/outdir"
 )
+
+// TestMain runs the tests from the repository's root, where the example
+// scenarios are. With NATSIM_TEST_MAIN=1 in its environment the test
+// binary is natsim itself (see natsimChild), run where it was started.
+func TestMain(m *testing.M) {
+	if os.Getenv("NATSIM_TEST_MAIN") == "1" {
+		os.Exit(Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
+	if err := os.Chdir(filepath.Join("..", "..")); err != nil {
+		panic(err)
+	}
+	m.Run()
+}
+
+// natsimChild returns a command that runs natsim as a child process.
+func natsimChild(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "NATSIM_TEST_MAIN=1")
+	return cmd
+}
 
 // natsim runs the command line in-process and returns stdout, the error
 // message and the exit status.
 func natsim(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(args, &out, &errOut)
+	err := run(context.Background(), args, &out, &errOut)
 	msg := errOut.String()
 	if err != nil {
 		msg += err.Error()
@@ -255,5 +283,40 @@ func TestSweepCommandWritesEverything(t *testing.T) {
 		if _, msg, code := natsim(t, args...); code != 2 {
 			t.Errorf("natsim %v: exit %d (%s), want 2", args, code, msg)
 		}
+	}
+}
+
+// TestSecondSignalQuitsAtOnce: a first SIGINT cancels the command's
+// context; a second one, while the command is still finishing up, makes
+// Main return 130 at once and removes the output folder being written.
+func TestSecondSignalQuitsAtOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	started, stopped, release := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	defer close(release)
+	saved := commands
+	t.Cleanup(func() { commands = saved })
+	commands = append(slices.Clone(commands), command{name: "slow-to-stop",
+		run: func(ctx context.Context, _ *pflag.FlagSet, _ []string, _, _ io.Writer) error {
+			w, err := outdir.Create(dir, outdir.Options{Scenario: "t"})
+			if err != nil {
+				return err
+			}
+			close(started)
+			<-ctx.Done()
+			close(stopped)
+			<-release // finishing up takes long
+			return w.Commit()
+		}})
+	code := make(chan int)
+	go func() { code <- Main(context.Background(), []string{"slow-to-stop"}, io.Discard, io.Discard) }()
+	<-started
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	<-stopped
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	if c := <-code; c != 130 {
+		t.Fatalf("exit %d, want 130", c)
+	}
+	if got := names(t, filepath.Dir(dir)); len(got) != 0 {
+		t.Fatalf("left behind: %v", got)
 	}
 }
