@@ -33,7 +33,7 @@ type command struct {
 // command is a file with its function and a row here.
 var commands = []command{
 	{name: "run", synopsis: "FILE [flags]", purpose: "run a scenario and print its results",
-		usage: "FILE [--set K=V]... [--seed N] [--replications N] [--json] [--out DIR] [--timeseries]",
+		usage: "FILE [--set K=V]... [--seed N] [--replications N] [--json] [--out DIR] [--timeseries] [--charts]",
 		note:  runNote, run: cmdRun},
 	{name: "sweep", synopsis: "FILE [flags]", purpose: "run a scenario over swept values; CSV, JSON, charts, report",
 		usage: "FILE [--param K=V1,V2,...]... [--set K=V]... [--replications N] [--jobs N] [--out DIR] [--charts] [--report]",

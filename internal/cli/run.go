@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -14,12 +15,16 @@ import (
 	"github.com/natsim/natsim/internal/outdir"
 	"github.com/natsim/natsim/internal/outfile"
 	"github.com/natsim/natsim/internal/review"
-	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
 )
 
-const runNote = ""
+// runNote says which charts run --charts draws (review.RunNames) and why
+// not the others.
+const runNote = `--charts draws tradeoff (each client group's breaks against its keepalive
+traffic) and occupancy (each middlebox's entries over time). breaks-vs,
+detection and heatmap draw against swept values, which one run does not
+have: natsim sweep draws them.`
 
 func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	lf := loadFlags{stderr: stderr}
@@ -27,7 +32,7 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 	asJSON := fs.Bool("json", false, "print the result object as JSON instead of a table")
 	outDir := fs.String("out", "", "also write result.json (and timeseries.csv) into this directory")
 	series := fs.Bool("timeseries", false, "write timeseries.csv (occupancy and breaks per middlebox) into --out")
-	charts := fs.Bool("charts", false, "draw the charts that apply to one run (tradeoff, occupancy) into --out as PNG")
+	charts := fs.Bool("charts", false, "draw the charts of one run ("+strings.Join(review.RunNames, ", ")+") into --out as PNG")
 	timing := fs.Bool("timing", false, "include wall-clock seconds (wall_s) in the result; results then differ run to run")
 	jobs := jobsFlag(fs, "replications run")
 	quiet := quietFlag(fs)
@@ -98,8 +103,7 @@ func writeOutputs(out *outdir.Writer, res *sim.Result, sc *scenarios.Scenario, r
 			})
 		}
 		if err == nil && charts {
-			one := sweep.Assemble([]scenarios.Point{{Scenario: sc}}, nil, [][]*sim.RunResult{runs})
-			written, _, err = review.WriteAll(dir, one, one.Series(), "png")
+			written, err = review.WriteRun(dir, &sc.Config, res, runs[0], "png")
 		}
 		return err
 	})

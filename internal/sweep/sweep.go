@@ -318,11 +318,19 @@ type SeriesRow struct {
 func (res *Result) Series() []SeriesRow {
 	var out []SeriesRow
 	for pi, runs := range res.runs {
-		for bi, series := range runs[0].Series {
-			m := res.cfgs[pi].Path[bi]
-			for _, s := range series {
-				out = append(out, SeriesRow{Params: res.params[pi], At: s.At.Seconds(), Middlebox: m.Name, Capacity: m.Capacity, Occupancy: s.Occupancy})
-			}
+		out = append(out, SeriesOf(res.cfgs[pi], runs[0], res.params[pi])...)
+	}
+	return out
+}
+
+// SeriesOf returns the time series of one run of cfg, each row with the
+// values of the swept keys at its point (nil for a single run).
+func SeriesOf(cfg *sim.Config, run *sim.RunResult, params []string) []SeriesRow {
+	var out []SeriesRow
+	for bi, series := range run.Series {
+		m := cfg.Path[bi]
+		for _, s := range series {
+			out = append(out, SeriesRow{Params: params, At: s.At.Seconds(), Middlebox: m.Name, Capacity: m.Capacity, Occupancy: s.Occupancy})
 		}
 	}
 	return out
