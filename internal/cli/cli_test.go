@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -208,32 +209,53 @@ func TestRunWritesOutputsAtomically(t *testing.T) {
 	}
 }
 
-// TestDependencyDirection holds the layering of STYLE.md: nat imports
-// only the standard library and simplelru; plots knows nothing of sim or
-// nat; sim never reads files.
+// TestDependencyDirection holds the layering of STYLE.md, a ban per row
+// with its reason: main -> internal/cli -> (scenarios, sweep, review, ...)
+// -> sim -> nat, and plots apart.
 func TestDependencyDirection(t *testing.T) {
-	deps := func(pkg string) []string {
-		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
-		if err != nil {
-			t.Fatalf("go list %s: %v", pkg, err)
-		}
-		return strings.Fields(string(out))
+	const mod = "github.com/natsim/natsim/"
+	const anyButStd = "" // as bad: every dependency outside the standard library
+	bans := []struct {
+		from string // the importer, in the module; "" for every package but main and internal/cli
+		bad  string // a dependency it must not have (a prefix)
+		ok   string // a prefix of bad that it may have
+		why  string
+	}{
+		{"nat", anyButStd, "github.com/hashicorp/golang-lru/v2/", "one table: no clock, no I/O, the standard library and simplelru only"},
+		{"sim", mod + "scenarios", "", "sim never reads files: scenarios makes its Config"},
+		{"sim", "go.yaml.in/", "", "sim never reads files"},
+		{"sim", "gonum.org/v1/plot", "", "charts are drawn by plots from plain series"},
+		{"sim", mod + "internal/", mod + "internal/prefetch", "sweeps, reviews and the command line use sim, not the other way"},
+		{"sim", mod + "plots", "", "charts are drawn by plots from plain series"},
+		{"plots", mod, mod + "plots", "plots draws plain series: it knows nothing of sim or nat"},
+		{"", mod + "internal/cli", "", "only main calls the command line"},
 	}
-	for _, d := range deps("./nat") {
-		if strings.Contains(d, ".") && !strings.HasPrefix(d, "github.com/hashicorp/golang-lru/v2") &&
-			d != "github.com/natsim/natsim/nat" && !strings.HasPrefix(d, "golang.org/x/") && !strings.HasPrefix(d, "vendor/") {
-			t.Errorf("nat depends on %s", d)
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Deps}} {{.}}{{end}}", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		deps[f[0]] = f[1:]
+	}
+	for _, b := range bans {
+		for _, pkg := range slices.Sorted(maps.Keys(deps)) {
+			switch {
+			case b.from != "" && pkg != mod+b.from,
+				b.from == "" && (pkg == strings.TrimSuffix(mod, "/") || pkg == mod+"internal/cli"):
+				continue
+			}
+			for _, d := range deps[pkg] {
+				std := !strings.Contains(strings.Split(d, "/")[0], ".")
+				if (b.bad != anyButStd || !std) && strings.HasPrefix(d, b.bad) && (b.ok == "" || !strings.HasPrefix(d, b.ok)) && d != pkg {
+					t.Errorf("%s depends on %s: %s", pkg, d, b.why)
+				}
+			}
 		}
 	}
-	for _, d := range deps("./plots") {
-		if strings.HasPrefix(d, "github.com/natsim/natsim/") && d != "github.com/natsim/natsim/plots" {
-			t.Errorf("plots depends on %s", d)
-		}
-	}
-	for _, d := range deps("./sim") {
-		if strings.HasPrefix(d, "github.com/natsim/natsim/scenarios") || strings.HasPrefix(d, "gonum.org/v1/plot") || strings.Contains(d, "yaml") {
-			t.Errorf("sim depends on %s", d)
-		}
+	if len(deps[mod+"nat"]) == 0 || len(deps[mod+"internal/cli"]) == 0 {
+		t.Fatalf("go list found no nat or internal/cli: %v", deps)
 	}
 }
 
