@@ -342,3 +342,28 @@ func TestSecondSignalQuitsAtOnce(t *testing.T) {
 		t.Fatalf("left behind: %v", got)
 	}
 }
+
+// TestInterruptedCommandsExit130: a command whose context is cancelled
+// (by Ctrl-C in Main) stops, prints no result and exits 130; a sweep
+// stopped before any point finished writes no folder. run, validate and
+// bench used to die with the signal.
+func TestInterruptedCommandsExit130(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, args := range [][]string{
+		append([]string{"run", "--out", dir}, quick...),
+		{"validate", "--quiet"},
+		{"bench", "--quiet", "--clients", "100"},
+		tinySweep(dir, "--quiet"),
+	} {
+		var out, errOut bytes.Buffer
+		err := run(ctx, args, &out, &errOut)
+		if code := exitCode(err); code != 130 || out.Len() > 0 {
+			t.Errorf("natsim %v: exit %d (%v), stdout %q; want 130 and no result", args[:2], code, err, out.String())
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("an interrupted command left %s: %v", dir, names(t, filepath.Dir(dir)))
+	}
+}
