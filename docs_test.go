@@ -35,15 +35,6 @@ var outsideRefs = []string{
 // file of the repository, so a mention points outside it.
 var outsideNames = regexp.MustCompile(`\b(MODEL|SCENARIO|FACTS|STYLE)\.md\b`)
 
-// knownOutside are the lines that still refer outside the repository,
-// by file: they are allowed, and anything else fails.
-//
-// TODO(issue 12, cli restructuring): main.go's help text is moving into
-// internal/cli; the new help must say "docs/scenario-format.md" instead,
-// and then this entry (and the map, if empty) is dropped.
-var knownOutside = map[string][]string{
-	"main.go": {"README.md and shared/SCENARIO" + ".md."},
-}
 
 // trackedFiles lists the repository's files: git's index when git is
 // there, else every file under the root but hidden folders and natsim's
@@ -99,10 +90,6 @@ func textFiles(t *testing.T) map[string][]byte {
 func TestNoReferencesOutsideRepository(t *testing.T) {
 	files := textFiles(t)
 	for name, data := range files {
-		known := map[string]bool{}
-		for _, l := range knownOutside[name] {
-			known[l] = true
-		}
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		sc.Buffer(nil, 1<<20)
 		for n := 1; sc.Scan(); n++ {
@@ -116,14 +103,7 @@ func TestNoReferencesOutsideRepository(t *testing.T) {
 			if bad == "" {
 				continue
 			}
-			if known[strings.TrimSpace(line)] {
-				delete(known, strings.TrimSpace(line))
-				continue
-			}
 			t.Errorf("%s:%d refers to %q, outside the repository; point it into docs/: %s", name, n, bad, strings.TrimSpace(line))
-		}
-		for l := range known {
-			t.Logf("%s no longer has the known line %q: drop it from knownOutside", name, l)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"context"
 	"errors"
 	"os"
 	"runtime/debug"
@@ -25,11 +26,12 @@ type Observer interface {
 	Finished(i int)
 }
 
-// Run runs every job on up to workers goroutines. Once stop is closed
-// (nil: never) it starts no new job and stops the running ones; jobs not
-// done are left nil in the result, are not reported as finished, and do
-// not count as errors.
-func Run(jobs []Job, workers int, obs Observer, stop <-chan struct{}) ([]*sim.RunResult, error) {
+// Run runs every job on up to workers goroutines. Once ctx is done it
+// starts no new job and stops the running ones at their next progress
+// report; jobs not done are left nil in the result, are not reported as
+// finished, and do not count as errors (the caller asks ctx why).
+func Run(ctx context.Context, jobs []Job, workers int, obs Observer) ([]*sim.RunResult, error) {
+	stop := ctx.Done()
 	results := make([]*sim.RunResult, len(jobs))
 	errs := make([]error, len(jobs))
 	next := make(chan int)

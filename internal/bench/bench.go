@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -67,8 +68,8 @@ type Report struct {
 // Measure runs cfg once and measures it. Heartbeats are app keepalive
 // exchanges (a ping and its pong), counted from the keepalive packets.
 // reached, if not nil, is told the simulated time now and then, for a
-// progress display.
-func Measure(cfg *sim.Config, reached func(time.Duration)) (Report, *sim.RunResult, error) {
+// progress display. Once ctx is done the run stops with sim.ErrStopped.
+func Measure(ctx context.Context, cfg *sim.Config, reached func(time.Duration)) (Report, *sim.RunResult, error) {
 	clients := 0
 	for _, g := range cfg.Groups {
 		clients += g.Count
@@ -92,7 +93,7 @@ func Measure(cfg *sim.Config, reached func(time.Duration)) (Report, *sim.RunResu
 		if reached != nil {
 			reached(at)
 		}
-		return true
+		return ctx.Err() == nil
 	}
 	start := time.Now()
 	run, err := sim.Run(cfg, 0, progress)

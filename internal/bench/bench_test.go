@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"os"
 	"testing"
@@ -61,7 +62,7 @@ func check(t *testing.T, cfg *sim.Config, golden string) {
 func BenchmarkReference(b *testing.B) {
 	batch.TuneGC(0, 1, 1)
 	for range b.N {
-		r, _, err := Measure(Reference(100000, time.Hour), nil)
+		r, _, err := Measure(context.Background(), Reference(100000, time.Hour), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -77,7 +78,7 @@ func BenchmarkBusy(b *testing.B) {
 	batch.TuneGC(0, 1, 1)
 	cfg := busy(b)
 	for range b.N {
-		r, _, err := Measure(cfg, nil)
+		r, _, err := Measure(context.Background(), cfg, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

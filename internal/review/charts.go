@@ -161,20 +161,57 @@ const (
 	overheadKey = "overhead.overhead_bytes_per_client_hour"
 )
 
+// tradePoint is a point of the trade-off chart.
+type tradePoint struct {
+	label    string     // beside the point
+	at       string     // what it is, for the finding
+	overhead float64    // keepalive and reconnect bytes per client-hour
+	breaks   sweep.Stat // per 1000 client-hours
+}
+
+// tradeLine is a line of the trade-off chart.
+type tradeLine struct {
+	name   string
+	points []tradePoint
+}
+
 func tradeoff(res *sweep.Result) (*Chart, error) {
-	c := plots.Chart{Title: title(res, "what each unit of keepalive traffic buys"), LogX: true,
+	var ls []tradeLine
+	for _, l := range lines(res) {
+		tl := tradeLine{name: l.name}
+		for _, r := range l.rows {
+			tl.points = append(tl.points, tradePoint{label: l.label(r), at: pointName(res, l, r),
+				overhead: r.Metrics[overheadKey].Mean, breaks: r.Metrics[breaksKey]})
+		}
+		ls = append(ls, tl)
+	}
+	return drawTradeoff(title(res, tradeoffWhat), ls, func(l tradeLine, b tradePoint) string {
+		if b.breaks.Mean == 0 {
+			return fmt.Sprintf("%s: the cheapest point without breaks is %s, at %s bytes per client-hour",
+				l.name, b.at, fmtNum(math.Round(b.overhead)))
+		}
+		return fmt.Sprintf("%s: no point avoids breaks; the fewest, %s per 1000 client-hours, come with %s at %s bytes per client-hour",
+			l.name, fmtNum(b.breaks.Mean), b.at, fmtNum(math.Round(b.overhead)))
+	}), nil
+}
+
+const tradeoffWhat = "what each unit of keepalive traffic buys"
+
+// drawTradeoff draws breaks against keepalive traffic, a line each, and
+// finds what finding says of each line's best point.
+func drawTradeoff(title string, ls []tradeLine, finding func(tradeLine, tradePoint) string) *Chart {
+	c := plots.Chart{Title: title, LogX: true,
 		XLabel: "keepalive + reconnect traffic (bytes per client-hour, log scale)",
 		YLabel: "breaks per 1000 client-hours (± 95% CI)"}
 	data := [][]string{{"line", "point", "overhead_bytes_per_client_hour", "breaks_per_1000_client_hours", "ci95"}}
 	var findings []string
-	for _, l := range lines(res) {
+	for _, l := range ls {
 		s := plots.Series{Name: l.name}
 		best := -1
-		for i, r := range l.rows {
-			x, y := r.Metrics[overheadKey].Mean, r.Metrics[breaksKey]
-			s.Points = append(s.Points, plots.Point{X: x, Y: y.Mean, YErr: y.CI95, Label: l.label(r)})
-			data = append(data, []string{l.name, l.label(r), fmtNum(x), fmtNum(y.Mean), fmtNum(y.CI95)})
-			if best < 0 || better(r, l.rows[best]) {
+		for i, p := range l.points {
+			s.Points = append(s.Points, plots.Point{X: p.overhead, Y: p.breaks.Mean, YErr: p.breaks.CI95, Label: p.label})
+			data = append(data, []string{l.name, p.label, fmtNum(p.overhead), fmtNum(p.breaks.Mean), fmtNum(p.breaks.CI95)})
+			if best < 0 || better(p, l.points[best]) {
 				best = i
 			}
 		}
@@ -182,25 +219,17 @@ func tradeoff(res *sweep.Result) (*Chart, error) {
 		// order, not in the order they were swept.
 		slices.SortStableFunc(s.Points, func(a, b plots.Point) int { return compare(a.X, b.X) })
 		c.Series = append(c.Series, s)
-		b := l.rows[best]
-		if b.Metrics[breaksKey].Mean == 0 {
-			findings = append(findings, fmt.Sprintf("%s: the cheapest point without breaks is %s, at %s bytes per client-hour",
-				l.name, pointName(res, l, b), fmtNum(math.Round(b.Metrics[overheadKey].Mean))))
-		} else {
-			findings = append(findings, fmt.Sprintf("%s: no point avoids breaks; the fewest, %s per 1000 client-hours, come with %s at %s bytes per client-hour",
-				l.name, fmtNum(b.Metrics[breaksKey].Mean), pointName(res, l, b), fmtNum(math.Round(b.Metrics[overheadKey].Mean))))
-		}
+		findings = append(findings, finding(l, l.points[best]))
 	}
-	return &Chart{Name: "tradeoff", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}, nil
+	return &Chart{Name: "tradeoff", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}
 }
 
 // better orders points by breaks, then by traffic.
-func better(a, b sweep.Row) bool {
-	ba, bb := a.Metrics[breaksKey].Mean, b.Metrics[breaksKey].Mean
-	if ba != bb {
-		return ba < bb
+func better(a, b tradePoint) bool {
+	if a.breaks.Mean != b.breaks.Mean {
+		return a.breaks.Mean < b.breaks.Mean
 	}
-	return a.Metrics[overheadKey].Mean < b.Metrics[overheadKey].Mean
+	return a.overhead < b.overhead
 }
 
 func pointName(res *sweep.Result, l line, r sweep.Row) string {
@@ -361,6 +390,14 @@ func detection(res *sweep.Result) (*Chart, error) {
 const maxLines = 8
 
 func occupancy(res *sweep.Result, series []sweep.SeriesRow) (*Chart, error) {
+	return drawOccupancy(title(res, occupancyWhat), res.Keys, res.Middleboxes, series)
+}
+
+const occupancyWhat = "table occupancy over time"
+
+// drawOccupancy draws each middlebox's entries over time, a line per
+// point of the sweep over keys (none: one line per middlebox).
+func drawOccupancy(title string, keys, middleboxes []string, series []sweep.SeriesRow) (*Chart, error) {
 	if len(series) == 0 {
 		return nil, fmt.Errorf("%w: no time series (run with --timeseries, or a sweep)", ErrNotApplicable)
 	}
@@ -368,7 +405,7 @@ func occupancy(res *sweep.Result, series []sweep.SeriesRow) (*Chart, error) {
 	label := func(params []string) string {
 		parts := make([]string, len(params))
 		for i, p := range params {
-			parts[i] = res.Keys[i] + "=" + p
+			parts[i] = keys[i] + "=" + p
 		}
 		return strings.Join(parts, ", ")
 	}
@@ -389,7 +426,7 @@ func occupancy(res *sweep.Result, series []sweep.SeriesRow) (*Chart, error) {
 	if end < 3*3600 {
 		unit, scale = "min", 60
 	}
-	t := title(res, "table occupancy over time")
+	t := title
 	if len(shown) < len(points) {
 		t += fmt.Sprintf(" (%d of %d points)", len(shown), len(points))
 	}
@@ -407,7 +444,7 @@ func occupancy(res *sweep.Result, series []sweep.SeriesRow) (*Chart, error) {
 		}
 		name := s.Middlebox
 		switch {
-		case len(res.Middleboxes) == 1 && pl != "":
+		case len(middleboxes) == 1 && pl != "":
 			name = pl
 		case pl != "":
 			name += ", " + pl
@@ -438,7 +475,7 @@ func occupancy(res *sweep.Result, series []sweep.SeriesRow) (*Chart, error) {
 		c.Series = append(c.Series, plots.Series{Name: name, Dashed: true, Points: []plots.Point{{X: 0, Y: y}, {X: end / scale, Y: y}}})
 	}
 	var findings []string
-	for _, m := range res.Middleboxes {
+	for _, m := range middleboxes {
 		if _, ok := peak[m]; !ok {
 			continue
 		}

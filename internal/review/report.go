@@ -50,13 +50,19 @@ func WriteAll(dir string, res *sweep.Result, series []sweep.SeriesRow, format st
 		if err != nil {
 			return nil, nil, err
 		}
-		file := name + "." + format
-		if err := Save(c, filepath.Join(dir, file)); err != nil {
+		w, err := save(c, dir, format)
+		if err != nil {
 			return nil, nil, err
 		}
-		written = append(written, Written{Chart: c, File: file})
+		written = append(written, w)
 	}
 	return written, skipped, nil
+}
+
+// save saves a chart into dir as NAME.format.
+func save(c *Chart, dir, format string) (Written, error) {
+	file := c.Name + "." + format
+	return Written{Chart: c, File: file}, Save(c, filepath.Join(dir, file))
 }
 
 // Report writes report.md: the question, the setup, the results, the

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -63,10 +64,10 @@ type Result struct {
 	cfgs   []*sim.Config
 }
 
-// Run runs every point with its replications on workers. Closing stop
-// interrupts it: the points whose replications all finished are kept and
+// Run runs every point with its replications on workers. Once ctx is
+// done it stops: the points whose replications all finished are kept and
 // the result is marked partial.
-func Run(points []scenarios.Point, keys []string, workers int, obs batch.Observer, stop <-chan struct{}) (*Result, error) {
+func Run(ctx context.Context, points []scenarios.Point, keys []string, workers int, obs batch.Observer) (*Result, error) {
 	var jobs []batch.Job
 	var first []int // index of each point's first job
 	for _, p := range points {
@@ -75,7 +76,7 @@ func Run(points []scenarios.Point, keys []string, workers int, obs batch.Observe
 			jobs = append(jobs, batch.Job{Config: &p.Scenario.Config, Replication: rep})
 		}
 	}
-	runs, err := batch.Run(jobs, workers, obs, stop)
+	runs, err := batch.Run(ctx, jobs, workers, obs)
 	if err != nil {
 		return nil, err
 	}
@@ -317,11 +318,19 @@ type SeriesRow struct {
 func (res *Result) Series() []SeriesRow {
 	var out []SeriesRow
 	for pi, runs := range res.runs {
-		for bi, series := range runs[0].Series {
-			m := res.cfgs[pi].Path[bi]
-			for _, s := range series {
-				out = append(out, SeriesRow{Params: res.params[pi], At: s.At.Seconds(), Middlebox: m.Name, Capacity: m.Capacity, Occupancy: s.Occupancy})
-			}
+		out = append(out, SeriesOf(res.cfgs[pi], runs[0], res.params[pi])...)
+	}
+	return out
+}
+
+// SeriesOf returns the time series of one run of cfg, each row with the
+// values of the swept keys at its point (nil for a single run).
+func SeriesOf(cfg *sim.Config, run *sim.RunResult, params []string) []SeriesRow {
+	var out []SeriesRow
+	for bi, series := range run.Series {
+		m := cfg.Path[bi]
+		for _, s := range series {
+			out = append(out, SeriesRow{Params: params, At: s.At.Seconds(), Middlebox: m.Name, Capacity: m.Capacity, Occupancy: s.Occupancy})
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"context"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -53,7 +54,7 @@ func TestSameOutputWhateverTheJobs(t *testing.T) {
 	pts, keys := points(t, 400, "200,380,420")
 	var got []map[string]string
 	for _, jobs := range []int{1, 2} {
-		res, err := Run(pts, keys, jobs, nil, nil)
+		res, err := Run(context.Background(), pts, keys, jobs, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,11 +79,11 @@ func TestSameOutputWhateverTheJobs(t *testing.T) {
 	}
 }
 
-// stopAfter closes stop once n runs have finished.
+// stopAfter cancels its context once n runs have finished.
 type stopAfter struct {
 	mu   sync.Mutex
 	n    int
-	stop chan struct{}
+	stop context.CancelFunc
 }
 
 func (s *stopAfter) Reached(int, time.Duration) {}
@@ -90,14 +91,16 @@ func (s *stopAfter) Finished(int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.n--; s.n == 0 {
-		close(s.stop)
+		s.stop()
 	}
 }
 
 func TestInterruptedSweepWritesFinishedPoints(t *testing.T) {
 	pts, keys := points(t, 400, "200,300,380,420,500,600")
-	obs := &stopAfter{n: 2, stop: make(chan struct{})} // one point's two replications
-	res, err := Run(pts, keys, 1, obs, obs.stop)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	obs := &stopAfter{n: 2, stop: cancel} // one point's two replications
+	res, err := Run(ctx, pts, keys, 1, obs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +145,7 @@ func BenchmarkSweepTwoJobs(b *testing.B) {
 		for i, jobs := range []int{1, 2} {
 			batch.TuneGC(0, len(pts), jobs) // as natsim sweep --jobs N does
 			start := time.Now()
-			if _, err := Run(pts, keys, jobs, nil, nil); err != nil {
+			if _, err := Run(context.Background(), pts, keys, jobs, nil); err != nil {
 				b.Fatal(err)
 			}
 			took[i] = time.Since(start)

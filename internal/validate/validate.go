@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -24,10 +25,13 @@ func jobsOf(exps []*experiment, sz Size) []batch.Job {
 }
 
 // Run runs the suite of the given size on workers and returns its checks
-// in case order.
-func Run(sz Size, workers int, obs batch.Observer) ([]Check, error) {
+// in case order; once ctx is done it stops and returns ctx's error.
+func Run(ctx context.Context, sz Size, workers int, obs batch.Observer) ([]Check, error) {
 	exps := suite(sz)
-	runs, err := batch.Run(jobsOf(exps, sz), workers, obs, nil)
+	runs, err := batch.Run(ctx, jobsOf(exps, sz), workers, obs)
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func TestShortSuitePasses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the validation suite takes a few seconds")
 	}
-	checks, err := Run(Short, 2, nil)
+	checks, err := Run(context.Background(), Short, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,10 @@
-package main
+package cli
 
 import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -81,5 +82,29 @@ func TestExamplesReportWithoutKeepalive(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRunChartsFromTheRun: run --charts draws the charts of one run from
+// its own result (it built a one-point sweep, whose findings spoke of
+// "the cheapest point ... the scenario as written"), and only those.
+func TestRunChartsFromTheRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	_, msg, code := natsim(t, append([]string{"run", "--out", dir, "--charts"}, quick...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	got := names(t, dir)
+	want := []string{"manifest.json", "occupancy.csv", "occupancy.png", "result.json", "tradeoff.csv", "tradeoff.png"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("files %v, want %v", got, want)
+	}
+	for _, finding := range []string{"tradeoff.png: app: ", " breaks per 1000 client-hours, at ", "occupancy.png: small-nat holds at most 450 entries"} {
+		if !strings.Contains(msg, finding) {
+			t.Errorf("stderr lacks %q:\n%s", finding, msg)
+		}
+	}
+	if strings.Contains(msg, "point") {
+		t.Errorf("a finding speaks of points:\n%s", msg)
 	}
 }

@@ -1,21 +1,50 @@
-package main
+package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/natsim/natsim/internal/outdir"
 )
+
+// TestMain runs the tests from the repository's root, where the example
+// scenarios are. With NATSIM_TEST_MAIN=1 in its environment the test
+// binary is natsim itself (see natsimChild), run where it was started.
+func TestMain(m *testing.M) {
+	if os.Getenv("NATSIM_TEST_MAIN") == "1" {
+		os.Exit(Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
+	if err := os.Chdir(filepath.Join("..", "..")); err != nil {
+		panic(err)
+	}
+	m.Run()
+}
+
+// natsimChild returns a command that runs natsim as a child process.
+func natsimChild(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "NATSIM_TEST_MAIN=1")
+	return cmd
+}
 
 // natsim runs the command line in-process and returns stdout, the error
 // message and the exit status.
 func natsim(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(args, &out, &errOut)
+	err := run(context.Background(), args, &out, &errOut)
 	msg := errOut.String()
 	if err != nil {
 		msg += err.Error()
@@ -180,32 +209,53 @@ func TestRunWritesOutputsAtomically(t *testing.T) {
 	}
 }
 
-// TestDependencyDirection holds the layering the README describes: nat
-// imports only the standard library and simplelru; plots knows nothing of sim or
-// nat; sim never reads files.
+// TestDependencyDirection holds the layering of the README, a ban per row
+// with its reason: main -> internal/cli -> (scenarios, sweep, review, ...)
+// -> sim -> nat, and plots apart.
 func TestDependencyDirection(t *testing.T) {
-	deps := func(pkg string) []string {
-		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
-		if err != nil {
-			t.Fatalf("go list %s: %v", pkg, err)
-		}
-		return strings.Fields(string(out))
+	const mod = "github.com/natsim/natsim/"
+	const anyButStd = "" // as bad: every dependency outside the standard library
+	bans := []struct {
+		from string // the importer, in the module; "" for every package but main and internal/cli
+		bad  string // a dependency it must not have (a prefix)
+		ok   string // a prefix of bad that it may have
+		why  string
+	}{
+		{"nat", anyButStd, "github.com/hashicorp/golang-lru/v2/", "one table: no clock, no I/O, the standard library and simplelru only"},
+		{"sim", mod + "scenarios", "", "sim never reads files: scenarios makes its Config"},
+		{"sim", "go.yaml.in/", "", "sim never reads files"},
+		{"sim", "gonum.org/v1/plot", "", "charts are drawn by plots from plain series"},
+		{"sim", mod + "internal/", mod + "internal/prefetch", "sweeps, reviews and the command line use sim, not the other way"},
+		{"sim", mod + "plots", "", "charts are drawn by plots from plain series"},
+		{"plots", mod, mod + "plots", "plots draws plain series: it knows nothing of sim or nat"},
+		{"", mod + "internal/cli", "", "only main calls the command line"},
 	}
-	for _, d := range deps("./nat") {
-		if strings.Contains(d, ".") && !strings.HasPrefix(d, "github.com/hashicorp/golang-lru/v2") &&
-			d != "github.com/natsim/natsim/nat" && !strings.HasPrefix(d, "golang.org/x/") && !strings.HasPrefix(d, "vendor/") {
-			t.Errorf("nat depends on %s", d)
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Deps}} {{.}}{{end}}", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		deps[f[0]] = f[1:]
+	}
+	for _, b := range bans {
+		for _, pkg := range slices.Sorted(maps.Keys(deps)) {
+			switch {
+			case b.from != "" && pkg != mod+b.from,
+				b.from == "" && (pkg == strings.TrimSuffix(mod, "/") || pkg == mod+"internal/cli"):
+				continue
+			}
+			for _, d := range deps[pkg] {
+				std := !strings.Contains(strings.Split(d, "/")[0], ".")
+				if (b.bad != anyButStd || !std) && strings.HasPrefix(d, b.bad) && (b.ok == "" || !strings.HasPrefix(d, b.ok)) && d != pkg {
+					t.Errorf("%s depends on %s: %s", pkg, d, b.why)
+				}
+			}
 		}
 	}
-	for _, d := range deps("./plots") {
-		if strings.HasPrefix(d, "github.com/natsim/natsim/") && d != "github.com/natsim/natsim/plots" {
-			t.Errorf("plots depends on %s", d)
-		}
-	}
-	for _, d := range deps("./sim") {
-		if strings.HasPrefix(d, "github.com/natsim/natsim/scenarios") || strings.HasPrefix(d, "gonum.org/v1/plot") || strings.Contains(d, "yaml") {
-			t.Errorf("sim depends on %s", d)
-		}
+	if len(deps[mod+"nat"]) == 0 || len(deps[mod+"internal/cli"]) == 0 {
+		t.Fatalf("go list found no nat or internal/cli: %v", deps)
 	}
 }
 
@@ -255,5 +305,65 @@ func TestSweepCommandWritesEverything(t *testing.T) {
 		if _, msg, code := natsim(t, args...); code != 2 {
 			t.Errorf("natsim %v: exit %d (%s), want 2", args, code, msg)
 		}
+	}
+}
+
+// TestSecondSignalQuitsAtOnce: a first SIGINT cancels the command's
+// context; a second one, while the command is still finishing up, makes
+// Main return 130 at once and removes the output folder being written.
+func TestSecondSignalQuitsAtOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	started, stopped, release := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	defer close(release)
+	saved := commands
+	t.Cleanup(func() { commands = saved })
+	commands = append(slices.Clone(commands), command{name: "slow-to-stop",
+		run: func(ctx context.Context, _ *pflag.FlagSet, _ []string, _, _ io.Writer) error {
+			w, err := outdir.Create(dir, outdir.Options{Scenario: "t"})
+			if err != nil {
+				return err
+			}
+			close(started)
+			<-ctx.Done()
+			close(stopped)
+			<-release // finishing up takes long
+			return w.Commit()
+		}})
+	code := make(chan int)
+	go func() { code <- Main(context.Background(), []string{"slow-to-stop"}, io.Discard, io.Discard) }()
+	<-started
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	<-stopped
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	if c := <-code; c != 130 {
+		t.Fatalf("exit %d, want 130", c)
+	}
+	if got := names(t, filepath.Dir(dir)); len(got) != 0 {
+		t.Fatalf("left behind: %v", got)
+	}
+}
+
+// TestInterruptedCommandsExit130: a command whose context is cancelled
+// (by Ctrl-C in Main) stops, prints no result and exits 130; a sweep
+// stopped before any point finished writes no folder. run, validate and
+// bench used to die with the signal.
+func TestInterruptedCommandsExit130(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, args := range [][]string{
+		append([]string{"run", "--out", dir}, quick...),
+		{"validate", "--quiet"},
+		{"bench", "--quiet", "--clients", "100"},
+		tinySweep(dir, "--quiet"),
+	} {
+		var out, errOut bytes.Buffer
+		err := run(ctx, args, &out, &errOut)
+		if code := exitCode(err); code != 130 || out.Len() > 0 {
+			t.Errorf("natsim %v: exit %d (%v), stdout %q; want 130 and no result", args[:2], code, err, out.String())
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("an interrupted command left %s: %v", dir, names(t, filepath.Dir(dir)))
 	}
 }

@@ -1,30 +1,13 @@
-package main
+package cli
 
 import (
+	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// TestMain lets a test run this binary as natsim itself: with
-// NATSIM_TEST_MAIN=1 in its environment it is the command line.
-func TestMain(m *testing.M) {
-	if os.Getenv("NATSIM_TEST_MAIN") == "1" {
-		main()
-		return
-	}
-	os.Exit(m.Run())
-}
-
-// natsimChild returns a command that runs natsim as a child process.
-func natsimChild(args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "NATSIM_TEST_MAIN=1")
-	return cmd
-}
 
 type failingWriter struct{}
 
@@ -39,7 +22,7 @@ func TestStdoutWriteErrorFails(t *testing.T) {
 		{"check", file}, {"presets"}, {"presets", "--notes"}, {"--version"}, {"--help"}, {"run", "--help"},
 		{"run", file, "--quiet", "--set", "clients.app.count=1"}, {"run", file, "--quiet", "--json", "--set", "clients.app.count=1"},
 	} {
-		err := run(args, failingWriter{}, &strings.Builder{})
+		err := run(context.Background(), args, failingWriter{}, &strings.Builder{})
 		if code := exitCode(err); code != 1 || !strings.Contains(err.Error(), "no space left") {
 			t.Errorf("natsim %v: exit %d (%v), want 1 and the write error", args, code, err)
 		}

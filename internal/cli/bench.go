@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/natsim/natsim/internal/batch"
+	"github.com/natsim/natsim/internal/bench"
+	"github.com/natsim/natsim/internal/guard"
+	"github.com/natsim/natsim/internal/sysres"
+	"github.com/natsim/natsim/scenarios"
+)
+
+func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	clients := fs.Int("clients", 100000, "clients in the reference workload (capacity is 80% of them)")
+	duration := fs.Duration("duration", time.Hour, "simulated time")
+	busy := fs.Bool("busy", false, "measure the busy example ("+bench.Busy+") instead")
+	asJSON := fs.Bool("json", false, "print the measurement as JSON")
+	maxMemory := fs.String("max-memory", "", "refuse runs estimated to need more than this (default 75% of this machine)")
+	quiet := quietFlag(fs)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *clients < 1 || *duration <= 0 {
+		return usagef("--clients and --duration must be positive")
+	}
+	cfg := bench.Reference(*clients, *duration)
+	if *busy {
+		var err error
+		if cfg, err = bench.BusyConfig(); err != nil {
+			return err
+		}
+	}
+	limit, err := memoryLimit(*maxMemory)
+	if err != nil {
+		return err
+	}
+	one := &scenarios.Scenario{File: "bench " + cfg.Name, Config: *cfg, Replications: 1}
+	if _, err := guard.Plan(one, []scenarios.Point{{Scenario: one}}, 1, guard.Limits{Memory: limit}, stderr, true); err != nil {
+		return err
+	}
+	batch.TuneGC(limit, 1, 1)
+	prog := newProgress(stderr, *quiet, []time.Duration{cfg.Duration})
+	r, _, err := bench.Measure(ctx, cfg, func(at time.Duration) { prog.Reached(0, at) })
+	prog.done()
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w: no measurement", errInterrupted)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "workload\t%s, %d clients, %v simulated\n", cfg.Name, r.Clients, cfg.Duration)
+	fmt.Fprintf(tw, "wall time\t%.2f s\n", r.WallS)
+	fmt.Fprintf(tw, "heartbeats\t%d (%.2f million per second)\n", r.Heartbeats, r.HeartbeatsPerS/1e6)
+	fmt.Fprintf(tw, "events\t%d (%.2f million per second)\n", r.Events, r.EventsPerS/1e6)
+	fmt.Fprintf(tw, "packets\t%d (%.2f million per second, %.0f ns each)\n", r.Packets, r.PacketsPerS/1e6, r.NsPerPacket)
+	fmt.Fprintf(tw, "live heap\t%s (%.0f B per client, after a collection half-way through)\n", sysres.Text(int64(r.LiveHeapBytes)), r.LivePerClientB)
+	fmt.Fprintf(tw, "peak heap\t%s (%.0f B per client, garbage included)\n", sysres.Text(int64(r.PeakHeapBytes)), r.HeapPerClientB)
+	if r.RSSMeasured {
+		fmt.Fprintf(tw, "peak RSS\t%s (%.0f B per client, the whole process)\n", sysres.Text(int64(r.PeakRSSBytes)), r.RSSPerClientB)
+	}
+	fmt.Fprintf(tw, "GC cycles\t%d\n", r.GCCycles)
+	return tw.Flush()
+}

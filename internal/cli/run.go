@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/natsim/natsim/internal/batch"
+	"github.com/natsim/natsim/internal/outdir"
+	"github.com/natsim/natsim/internal/outfile"
+	"github.com/natsim/natsim/internal/review"
+	"github.com/natsim/natsim/scenarios"
+	"github.com/natsim/natsim/sim"
+)
+
+// runNote says which charts run --charts draws (review.RunNames) and why
+// not the others.
+const runNote = `--charts draws tradeoff (each client group's breaks against its keepalive
+traffic) and occupancy (each middlebox's entries over time). breaks-vs,
+detection and heatmap draw against swept values, which one run does not
+have: natsim sweep draws them.`
+
+func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	lf := loadFlags{stderr: stderr}
+	lf.register(fs)
+	asJSON := fs.Bool("json", false, "print the result object as JSON instead of a table")
+	outDir := fs.String("out", "", "also write result.json (and timeseries.csv) into this directory")
+	series := fs.Bool("timeseries", false, "write timeseries.csv (occupancy and breaks per middlebox) into --out")
+	charts := fs.Bool("charts", false, "draw the charts of one run ("+strings.Join(review.RunNames, ", ")+") into --out as PNG")
+	timing := fs.Bool("timing", false, "include wall-clock seconds (wall_s) in the result; results then differ run to run")
+	jobs := jobsFlag(fs, "replications run")
+	quiet := quietFlag(fs)
+	force := forceFlag(fs)
+	if err := parseFlags(fs, args, 1); err != nil {
+		return err
+	}
+	if (*series || *charts) && *outDir == "" {
+		return usagef("--timeseries and --charts need --out DIR")
+	}
+	sc, err := lf.load(fs, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	var out *outdir.Writer
+	if *outDir != "" {
+		if out, err = outdir.Create(*outDir, outdir.Options{Scenario: sc.Config.Name, Force: *force}); err != nil {
+			return err
+		}
+		defer out.Abort()
+	}
+	if len(sc.Sweep) > 0 && !*quiet {
+		fmt.Fprintf(stderr, "natsim: %s has a sweep: block; run uses the values as written (natsim sweep runs the sweep)\n", sc.File)
+	}
+	if *jobs, err = lf.plan(sc, []scenarios.Point{{Scenario: sc}}, *jobs); err != nil {
+		return err
+	}
+	start := time.Now()
+	batchJobs := make([]batch.Job, sc.Replications)
+	for rep := range batchJobs {
+		batchJobs[rep] = batch.Job{Config: &sc.Config, Replication: rep}
+	}
+	batch.TuneGC(lf.limit, len(batchJobs), *jobs)
+	prog := newProgress(stderr, *quiet, jobSpans(batchJobs))
+	runs, err := batch.Run(ctx, batchJobs, *jobs, prog)
+	prog.done()
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w: no result", errInterrupted)
+	}
+	res := sim.Aggregate(&sc.Config, runs)
+	if *timing {
+		wall := time.Since(start).Seconds()
+		res.WallS = &wall
+	}
+	var outErr error
+	if out != nil {
+		outErr = writeOutputs(out, res, sc, runs, *series, *charts, stderr)
+	}
+	write := res.WriteTable
+	if *asJSON {
+		write = res.WriteJSON
+	}
+	return errors.Join(outErr, write(stdout)) // the table even if the folder failed
+}
+
+// writeOutputs writes result.json (and timeseries.csv, and the charts)
+// into out as one set.
+func writeOutputs(out *outdir.Writer, res *sim.Result, sc *scenarios.Scenario, runs []*sim.RunResult, series, charts bool, stderr io.Writer) error {
+	var written []review.Written
+	err := out.Write(func(dir string) error {
+		err := outfile.Write(filepath.Join(dir, "result.json"), res.WriteJSON)
+		if err == nil && series {
+			err = outfile.Write(filepath.Join(dir, "timeseries.csv"), func(w io.Writer) error {
+				return sim.WriteSeriesCSV(w, &sc.Config, runs[0])
+			})
+		}
+		if err == nil && charts {
+			written, err = review.WriteRun(dir, &sc.Config, res, runs[0], "png")
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range written {
+		fmt.Fprintf(stderr, "natsim: wrote %s: %s\n", filepath.Join(out.Path, c.File), c.Finding)
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/natsim/natsim/internal/batch"
+	"github.com/natsim/natsim/internal/outdir"
+	"github.com/natsim/natsim/internal/outfile"
+	"github.com/natsim/natsim/internal/review"
+	"github.com/natsim/natsim/internal/sweep"
+	"github.com/natsim/natsim/plots"
+	"github.com/natsim/natsim/scenarios"
+)
+
+func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	lf := loadFlags{stderr: stderr}
+	lf.register(fs)
+	var params []string
+	fs.StringArrayVar(&params, "param", nil, "sweep a field: KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6 (repeatable; replaces the file's sweep of that key)")
+	jobs := jobsFlag(fs, "runs")
+	outDir := fs.String("out", "", "output directory (default natsim-out/NAME-TIMESTAMP)")
+	charts := fs.Bool("charts", false, "draw the standard charts (PNG, each with its data as CSV)")
+	format := fs.String("format", "png", "chart format with --charts: png, svg or pdf")
+	report := fs.Bool("report", false, "write report.md with the setup, results, charts and findings (implies --charts)")
+	quiet := quietFlag(fs)
+	force := forceFlag(fs)
+	if err := parseFlags(fs, args, 1); err != nil {
+		return err
+	}
+	if _, err := plots.FormatOf("x." + *format); err != nil {
+		return usagef("--format must be png, svg or pdf (got %q)", *format)
+	}
+	sc, err := lf.load(fs, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	var keys scenarios.Sweep
+	var probs scenarios.Problems
+	for _, p := range params {
+		k, err := scenarios.ParseParam(p)
+		if err != nil {
+			probs = append(probs, err.(scenarios.Problems)...)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	if len(probs) > 0 {
+		return probs
+	}
+	points, err := sc.Points(keys)
+	if err != nil {
+		return err
+	}
+	if *jobs, err = lf.plan(sc, points, *jobs); err != nil {
+		return err
+	}
+	swept := sc.Keys(keys)
+	var names []string
+	for _, k := range swept {
+		names = append(names, k.Key)
+	}
+	dir := *outDir
+	if dir == "" {
+		dir = sweep.DefaultDir(sc.Config.Name, time.Now())
+	}
+	out, err := outdir.Create(dir, outdir.Options{Scenario: sc.Config.Name, Force: *force, Unique: *outDir == ""})
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	dir = out.Path
+	var jobSpans []time.Duration
+	var jobPoint []int
+	var labels []string
+	for pi, p := range points {
+		labels = append(labels, p.Label())
+		for range p.Scenario.Replications {
+			jobSpans = append(jobSpans, p.Scenario.Config.Duration)
+			jobPoint = append(jobPoint, pi)
+		}
+	}
+	batch.TuneGC(lf.limit, len(jobSpans), *jobs)
+	prog := newProgress(stderr, *quiet, jobSpans)
+	prog.countPoints(jobPoint, labels, *quiet)
+	// Until the folder is written, an interruption is announced here and
+	// the points done are kept.
+	defer context.AfterFunc(ctx, func() {
+		fmt.Fprintln(stderr, "\nnatsim: interrupted: finishing up and writing the points done so far (Ctrl-C again to quit at once)")
+	})()
+	res, err := sweep.Run(ctx, points, names, *jobs, prog)
+	prog.done()
+	if err != nil {
+		return err
+	}
+	if res.PointsDone == 0 {
+		return fmt.Errorf("%w before any point finished: nothing written", errInterrupted)
+	}
+	resolved, err := sc.ResolvedYAML(swept)
+	if err != nil {
+		return err
+	}
+	var written []review.Written
+	err = out.Write(func(dir string) error {
+		if err := res.Write(dir, resolved); err != nil || !*charts && !*report {
+			return err
+		}
+		var skipped []string
+		if written, skipped, err = review.WriteAll(dir, res, res.Series(), *format); err != nil || !*report {
+			return err
+		}
+		return outfile.Write(filepath.Join(dir, "report.md"), func(w io.Writer) error {
+			return review.Report(w, res, &points[0].Scenario.Config, written, skipped)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range written {
+		fmt.Fprintf(stdout, "%s: %s\n", c.Name, c.Finding)
+	}
+	fmt.Fprintf(stdout, "wrote %d of %d points to %s\n", res.PointsDone, res.PointsTotal, dir)
+	if res.Partial {
+		return fmt.Errorf("%w: the sweep is partial (%d of %d points); %s/sweep.json says so", errInterrupted, res.PointsDone, res.PointsTotal, dir)
+	}
+	return nil
+}
