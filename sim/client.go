@@ -161,7 +161,7 @@ func (s *sim) toOldAddress(ci uint32) bool {
 // once they have decided something (or the connection is replaced).
 func (s *sim) forgetRemovals(ci uint32) {
 	if s.gone != nil {
-		g := s.gone[int(ci)*len(s.boxes):][:len(s.boxes)]
+		g := s.gone[int(ci)*s.hops:][:s.hops]
 		for i := range g {
 			g[i].at = -1
 		}
@@ -181,13 +181,13 @@ func (s *sim) redelivery(sent time.Duration) time.Duration {
 }
 
 // decideBreak makes a pending orphan a break. It dates from the removal
-// at box decider, the box whose loss turned into the break (on a path of
-// several boxes; decider < 0: none known, the earliest removal), and
-// keeps its cause.
+// at hop decider of the flow's path, the box whose loss turned into the
+// break (on a path of several boxes; decider < 0: none known, the
+// earliest removal), and keeps its cause.
 func (s *sim) decideBreak(ci uint32, c *client, decider int) {
 	if s.gone != nil && decider >= 0 {
-		if g := s.gone[int(ci)*len(s.boxes)+decider]; g.at >= 0 {
-			c.orphanAt, c.cause, c.box = g.at, g.cause, uint8(decider)
+		if g := s.gone[int(ci)*s.hops+decider]; g.at >= 0 {
+			c.orphanAt, c.cause, c.box = g.at, g.cause, uint8(s.groups[c.group].path[decider])
 		}
 	}
 	s.forgetRemovals(ci)
@@ -298,8 +298,8 @@ func (s *sim) connect(ci uint32, c *client) {
 	delete(s.retries, ci)
 	delete(s.rebound, ci)
 	s.forgetRemovals(ci)
-	for i := range s.boxes {
-		*s.port(ci, c, i) = 0
+	for h := range s.groups[c.group].path {
+		*s.port(ci, c, h) = 0
 	}
 	if s.crossOut(ci, c, nat.Open) == refused {
 		s.openFailed(ci, c)

@@ -274,7 +274,8 @@ func TestTraceTellsOneClientsStory(t *testing.T) {
 // hide the earlier removal of the live connection's (a single deferred
 // record per client once let it).
 func TestStaleRemovalKeepsOrphan(t *testing.T) {
-	s := &sim{clients: make([]client, 1), boxes: make([]box, 2), ports: make([]uint32, 1)}
+	s := &sim{clients: make([]client, 1), boxes: make([]box, 2), ports: make([]uint32, 1), hops: 2,
+		groups: []groupRun{{path: []int{0, 1}, hopOf: []int8{0, 1}}}}
 	c := &s.clients[0]
 	c.state, c.conn, c.port = stOpen, 2, 7
 	// At the second box the flow is known by the first box's port, 7.

@@ -135,6 +135,10 @@ type Group struct {
 	Session           *Session      // nil: a connection lives until it breaks
 	RetransmitTimeout time.Duration // TCP gives up on unacknowledged data after this
 	UDPRebinding      Rebinding     // UDP: the server's answer to a new source address
+	// Path lists the middleboxes the group's connections cross, client
+	// side first, as indexes into Config.Path; empty: all of them, in
+	// order.
+	Path []int
 }
 
 // DistKind is the family of a Dist.
@@ -265,6 +269,14 @@ func (c *Config) Validate() error {
 		}
 		if g.UDPRebinding > RebindReject || (g.UDPRebinding != RebindFollow && g.Proto != nat.UDP) {
 			add("group %s: udp_rebinding %v needs protocol udp", g.Name, g.UDPRebinding)
+		}
+		seen := make([]bool, len(c.Path))
+		for _, bi := range g.Path {
+			if bi < 0 || bi >= len(c.Path) || seen[bi] {
+				add("group %s: path names middlebox %d twice or out of range", g.Name, bi)
+				break
+			}
+			seen[bi] = true
 		}
 		if g.RetransmitTimeout <= 0 {
 			add("group %s: retransmit_timeout must be > 0", g.Name)

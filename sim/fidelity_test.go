@@ -394,3 +394,33 @@ func TestRefusedOpensAndPacketsAreCountedApart(t *testing.T) {
 			box.RefusedOpens, box.RefusedPackets, p.RefusedOpens, p.Breaks.Total)
 	}
 }
+
+func TestGroupsOnTheirOwnPaths(t *testing.T) {
+	// Two boxes, 120 s and 600 s, each on the path of one group; pings
+	// every 300 s. The first group's entries expire before each ping,
+	// which gets a new port and an RST: a break every 300 s (and under
+	// 1 ms of backoff), 11 in the hour per client, all the first box's.
+	// The second group never breaks, and neither group's flows ever
+	// reach the other's box.
+	short := testBox(120*sec, nat.Create, nat.Drop, false)
+	short.Name = "short"
+	long := testBox(600*sec, nat.Create, nat.Drop, false)
+	long.Name = "long"
+	a := withAppKeepalive(testGroup(10), KeepaliveApp, 300*sec, 0, 10*sec, 1)
+	a.Name, a.Path = "a", []int{0}
+	b := a
+	b.Name, b.Path = "b", []int{1}
+	cfg := testConfig(hour, short, a)
+	cfg.Path, cfg.Groups = []Middlebox{short, long}, []Group{a, b}
+	r := mustRun(t, cfg)
+	if r.Groups[0].Breaks.Total != 110 || r.Groups[1].Breaks.Total != 0 {
+		t.Errorf("breaks %v and %v, want 110 and 0", r.Groups[0].Breaks.Total, r.Groups[1].Breaks.Total)
+	}
+	if r.Middleboxes[0].Breaks != 110 || r.Middleboxes[1].Breaks != 0 || r.Middleboxes[1].Inserts != 10 {
+		t.Errorf("boxes: breaks %v and %v, inserts of the long one %v; want 110, 0, 10", r.Middleboxes[0].Breaks, r.Middleboxes[1].Breaks, r.Middleboxes[1].Inserts)
+	}
+	cfg.Groups[1].Path = []int{1, 1}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("a box twice on a path: %v", err)
+	}
+}

@@ -155,13 +155,14 @@ type sim struct {
 	clients []client
 	groups  []groupRun
 	boxes   []box
-	ports   []uint32 // external port per (client, box) for boxes after the first, client-major
-	// gone is, on a path of several boxes, each box's removal of the
-	// current flow's entry per (client, box), client-major (at < 0: none),
+	hops    int      // the longest group path
+	ports   []uint32 // external port per (client, hop) for hops after the first, client-major
+	// gone is, on paths of several boxes, each hop's removal of the
+	// current flow's entry per (client, hop), client-major (at < 0: none),
 	// so that a break can be dated and attributed by the box whose loss
 	// decided it.
 	gone []removal
-	// decider is the box at which the last crossing departed from the
+	// decider is the hop at which the last crossing departed from the
 	// flow's state: the first to give it a new port, drop it or refuse it.
 	decider int
 	retries map[uint32]retry
@@ -181,6 +182,11 @@ type groupRun struct {
 	*Group
 	ka   keepaliver     // the keepalive strategy
 	kind *KeepaliveKind // its description
+	// path is the middleboxes its connections cross, client side first
+	// (indexes into sim.boxes); hopOf is each box's place on it (-1: not
+	// on it).
+	path  []int
+	hopOf []int8
 	// The time the group's clients existed in the window, each from its
 	// first connection attempt on: whole is how many existed for all of
 	// it, partHours the hours of the others.
@@ -214,15 +220,28 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	for gi := range cfg.Groups {
 		g := &cfg.Groups[gi]
 		k := g.Keepalive
-		s.groups = append(s.groups, groupRun{Group: g, ka: k.Type.Kind().make(k), kind: k.Type.Kind()})
+		gr := groupRun{Group: g, ka: k.Type.Kind().make(k), kind: k.Type.Kind(), path: g.Path, hopOf: make([]int8, len(s.boxes))}
+		if len(gr.path) == 0 {
+			for i := range s.boxes {
+				gr.path = append(gr.path, i)
+			}
+		}
+		for i := range gr.hopOf {
+			gr.hopOf[i] = -1
+		}
+		for h, bi := range gr.path {
+			gr.hopOf[bi] = int8(h)
+		}
+		s.hops = max(s.hops, len(gr.path))
+		s.groups = append(s.groups, gr)
 		total += g.Count
 	}
 	s.rec = recorder{now: &s.now, warmup: cfg.Warmup, trace: cfg.Trace,
 		groups: make([]groupMetrics, len(cfg.Groups)), boxBreaks: make([]uint64, len(s.boxes))}
 	s.clients = make([]client, total)
-	s.ports = make([]uint32, total*(len(s.boxes)-1))
-	if len(s.boxes) > 1 {
-		s.gone = make([]removal, total*len(s.boxes))
+	s.ports = make([]uint32, total*(s.hops-1))
+	if s.hops > 1 {
+		s.gone = make([]removal, total*s.hops)
 		for i := range s.gone {
 			s.gone[i].at = -1
 		}
@@ -361,49 +380,50 @@ const (
 	reset                      // inbound: a box answered the server with RST
 )
 
-// port is where the flow's external port at box i is kept.
-func (s *sim) port(ci uint32, c *client, i int) *uint32 {
-	if i == 0 {
+// port is where the flow's external port at hop h of its path is kept.
+func (s *sim) port(ci uint32, c *client, h int) *uint32 {
+	if h == 0 {
 		return &c.port
 	}
-	return &s.ports[int(ci)*(len(s.boxes)-1)+i-1]
+	return &s.ports[int(ci)*(s.hops-1)+h-1]
 }
 
-// flow is the key of client c's current flow at box i: the client's
-// connection at the first box; at a later box, the external port the
-// box before gave it (a flow renumbered there is a new flow here).
-func (s *sim) flow(ci uint32, c *client, i int) nat.Key {
-	if i == 0 {
+// flow is the key of client c's current flow at hop h of its path: the
+// client's connection at the first box; at a later box, the external
+// port the box before gave it (a flow renumbered there is a new flow
+// here).
+func (s *sim) flow(ci uint32, c *client, h int) nat.Key {
+	if h == 0 {
 		return nat.Key{Client: ci, Conn: c.conn}
 	}
-	return nat.Key{Client: ci, Conn: *s.port(ci, c, i-1)}
+	return nat.Key{Client: ci, Conn: *s.port(ci, c, h-1)}
 }
 
-// crossOut sends a client packet through the middleboxes in path order,
-// noting in s.decider the first box that departed from the flow's state.
-// A flow that a box gives a new port is new to every box beyond it, so
-// their ports are forgotten (they give fresh ones); once renumbered, a
-// flow cannot come back, so a later drop or refusal makes the crossing
-// final (dropped).
+// crossOut sends a client packet through the middleboxes of its group's
+// path in order, noting in s.decider the first hop that departed from
+// the flow's state. A flow that a box gives a new port is new to every
+// box beyond it, so their ports are forgotten (they give fresh ones);
+// once renumbered, a flow cannot come back, so a later drop or refusal
+// makes the crossing final (dropped).
 func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 	s.packets++
 	res := passed
-	proto := s.groups[c.group].Proto
+	g := &s.groups[c.group]
 	key := nat.Key{Client: ci, Conn: c.conn}
-	for i := range s.boxes {
-		b := &s.boxes[i]
-		port := s.port(ci, c, i)
-		out := b.t.Packet(s.now, key, nat.Packet{Dir: nat.Outbound, Proto: proto, Kind: kind, Port: *port})
+	for h, bi := range g.path {
+		b := &s.boxes[bi]
+		port := s.port(ci, c, h)
+		out := b.t.Packet(s.now, key, nat.Packet{Dir: nat.Outbound, Proto: g.Proto, Kind: kind, Port: *port})
 		if b.reset {
-			s.armWake(i)
+			s.armWake(bi)
 		}
 		switch out.Verdict {
 		case nat.Created:
 			if *port != 0 && out.Port != *port {
 				if res == passed {
-					res, s.decider = stranger, i
+					res, s.decider = stranger, h
 				}
-				for j := i + 1; j < len(s.boxes); j++ {
+				for j := h + 1; j < len(g.path); j++ {
 					*s.port(ci, c, j) = 0
 				}
 			}
@@ -412,7 +432,7 @@ func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 			if res != passed {
 				return dropped
 			}
-			s.decider = i
+			s.decider = h
 			if out.Verdict == nat.Dropped {
 				return dropped
 			}
@@ -423,23 +443,25 @@ func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 	return res
 }
 
-// crossIn sends a server packet through the middleboxes in reverse order,
-// noting in s.decider the box that dropped or reset it.
+// crossIn sends a server packet through the middleboxes of its group's
+// path in reverse order, noting in s.decider the hop that dropped or
+// reset it.
 func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 	s.packets++
-	proto := s.groups[c.group].Proto
-	for i := len(s.boxes) - 1; i >= 0; i-- {
-		b := &s.boxes[i]
-		out := b.t.Packet(s.now, s.flow(ci, c, i), nat.Packet{Dir: nat.Inbound, Proto: proto, Kind: kind})
+	g := &s.groups[c.group]
+	for h := len(g.path) - 1; h >= 0; h-- {
+		bi := g.path[h]
+		b := &s.boxes[bi]
+		out := b.t.Packet(s.now, s.flow(ci, c, h), nat.Packet{Dir: nat.Inbound, Proto: g.Proto, Kind: kind})
 		if b.reset {
-			s.armWake(i)
+			s.armWake(bi)
 		}
 		switch out.Verdict {
 		case nat.Dropped:
-			s.decider = i
+			s.decider = h
 			return dropped
 		case nat.Reset:
-			s.decider = i
+			s.decider = h
 			return reset
 		}
 	}
@@ -468,7 +490,7 @@ func (s *sim) removed(bi int, r nat.Removal) {
 		return // an entry of a closed, dead or already broken connection
 	}
 	if s.gone != nil {
-		s.gone[int(r.Key.Client)*len(s.boxes)+bi] = removal{r.At, causeOf(r.Reason)}
+		s.gone[int(r.Key.Client)*s.hops+int(s.groups[c.group].hopOf[bi])] = removal{r.At, causeOf(r.Reason)}
 	}
 	if !c.is(fOrphan) || r.At < c.orphanAt {
 		c.on(fOrphan)
@@ -480,7 +502,8 @@ func (s *sim) removed(bi int, r nat.Removal) {
 // entry of an earlier flow, or of a connection that is not open or has
 // broken already.
 func (s *sim) stale(r nat.Removal, c *client, bi int) bool {
-	return r.Key != s.flow(r.Key.Client, c, bi) || c.state != stOpen || c.is(fBroken)
+	h := s.groups[c.group].hopOf[bi]
+	return h < 0 || r.Key != s.flow(r.Key.Client, c, int(h)) || c.state != stOpen || c.is(fBroken)
 }
 
 // resetOnExpire handles an expiry at a box that resets both ends: the
