@@ -42,6 +42,21 @@
 // expiry at a box with OnExpire ExpireReset is reported as Expired, and
 // the caller (package sim) makes it a reset of both ends.
 //
+// # The contract with the caller
+//
+//   - Every call takes `now`, the time since the start of the run, and
+//     calls come in non-decreasing `now` (Advance panics otherwise).
+//   - Key.Client numbers clients densely from 0: it indexes an array of
+//     the table's (each client's chain of entries), so a sparse numbering
+//     costs memory. ReserveClients sizes that array, and the slab of
+//     entries, ahead of a large run; it is a hint, not a limit.
+//   - The removal callback runs inside the call that removes, in order of
+//     removal instants, and must not call back into the table.
+//   - NotifyNextVictim is a prefetch hint for a caller that will touch
+//     the next LRU victim's state in its callback: the table tells it the
+//     client of the entry it will most likely evict next. Nothing the
+//     table does depends on it.
+//
 // # How it departs from real devices
 //
 // Real tables expire lazily (Linux garbage-collects up to about 60 s

@@ -221,9 +221,9 @@ type Table struct {
 	// expiry or eviction), the newest first; Key.Client indexes it.
 	byClient []int32
 	n        int // entries held
-	// warmVictim, if not nil, is told the client of the entry that the
-	// next LRU eviction will most likely remove (see WarmVictims).
-	warmVictim func(client uint32)
+	// nextVictim, if not nil, is told the client of the entry that the
+	// next LRU eviction will most likely remove (see NotifyNextVictim).
+	nextVictim func(client uint32)
 	lists      [numLists]list
 	seq        uint64
 	nextPort   uint32
@@ -267,9 +267,11 @@ func New(cfg Config, onRemove func(Removal)) (*Table, error) {
 	return t, nil
 }
 
-// Reserve sizes the table for flows of clients 0 to clients-1, so that a
-// large run does not grow (and copy) its arrays as it fills.
-func (t *Table) Reserve(clients int) {
+// ReserveClients sizes the table for the flows of clients 0 to
+// clients-1 (Key.Client numbers clients densely from 0, and indexes an
+// array of the table's), so that a large run does not grow and copy its
+// arrays as it fills. It is a hint: a larger Key.Client grows them.
+func (t *Table) ReserveClients(clients int) {
 	if clients > len(t.byClient) {
 		t.growClients(clients)
 	}
@@ -288,10 +290,17 @@ func (t *Table) growClients(n int) {
 	}
 }
 
-// WarmVictims has f told, after each LRU eviction, the client of the
-// entry most likely to be evicted next, so that the caller can prefetch
-// what its removal callback will touch.
-func (t *Table) WarmVictims(f func(client uint32)) { t.warmVictim = f }
+// NotifyNextVictim has f told, after each LRU eviction, the client of
+// the entry most likely to be evicted next, so that the caller can
+// prefetch what its removal callback will touch. It is a hint for speed
+// only: it changes nothing the table does.
+func (t *Table) NotifyNextVictim(f func(client uint32)) { t.nextVictim = f }
+
+// warmLRU looks slot up in the LRU without touching its recency, for
+// the side effect alone: its place in the LRU's map comes into cache
+// while the current packet's work goes on, before the next eviction
+// moves it to the front.
+func (t *Table) warmLRU(slot int32) { t.lru.Contains(slot) }
 
 // lookup returns the slot of key's entry.
 func (t *Table) lookup(key Key) (int32, bool) {
@@ -488,12 +497,9 @@ func (t *Table) makeRoom(now time.Duration) (slot int32, ok bool) {
 		t.stats.Evictions++
 		t.forget(slot, now, Evicted)
 		if next != none {
-			// Looking the next victim up now brings its place in the LRU's
-			// map into cache while this packet's work goes on; the eviction
-			// will move it to the front.
-			t.lru.Contains(next)
-			if t.warmVictim != nil {
-				t.warmVictim(t.slab[next].key.Client)
+			t.warmLRU(next)
+			if t.nextVictim != nil {
+				t.nextVictim(t.slab[next].key.Client)
 			}
 		}
 		return slot, true

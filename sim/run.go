@@ -137,7 +137,7 @@ type removal struct {
 
 // box is one middlebox on the path.
 type box struct {
-	t        *nat.Table
+	t        table
 	reset    bool // on_expire reset: expiries must be handled at their instant
 	wakeGen  uint32
 	wakeAt   time.Duration
@@ -253,8 +253,8 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	s.q = newQueue(horizon, horizon.Seconds()*firings, waiting)
 	s.q.warm = s.warm
 	for i := range s.boxes {
-		s.boxes[i].t.Reserve(total)
-		s.boxes[i].t.WarmVictims(s.warm)
+		s.boxes[i].t.ReserveClients(total)
+		s.boxes[i].t.NotifyNextVictim(s.warm)
 	}
 	seed1 := mix(cfg.Seed ^ mix(uint64(rep)+0x9e3779b97f4a7c15))
 	ci := 0

@@ -137,14 +137,14 @@ const stagger = 100 * time.Millisecond
 func flowOf(g sim.Group, sc func(time.Duration) time.Duration, note func(string, ...any)) (Flow, sim.Group) {
 	f := Flow{UDP: g.Proto == nat.UDP, Rebinding: g.UDPRebinding}
 	k := g.Keepalive
-	switch k.Type {
-	case sim.KeepaliveTCP:
+	switch k.Type.Kind().Driver {
+	case sim.DriveTCPOption:
 		whole := func(d time.Duration) time.Duration { return max(time.Second, sc(d).Round(time.Second)) }
 		k.Idle, k.Interval = whole(k.Idle), whole(k.Interval)
 		if k.Idle != sc(g.Keepalive.Idle) || k.Interval != sc(g.Keepalive.Interval) {
 			note("%s: TCP keepalive idle/interval rounded to whole seconds (%v/%v), as the socket options take them", g.Name, k.Idle, k.Interval)
 		}
-	case sim.KeepaliveApp, sim.KeepaliveServerApp:
+	case sim.DriveClientPing, sim.DriveServerPing:
 		k.Interval, k.Timeout = sc(k.Interval), sc(k.Timeout)
 		if k.Jitter > 0 {
 			note("%s: keepalive jitter: the lab pings at a fixed interval; checked without jitter", g.Name)
@@ -274,10 +274,10 @@ func (f Flow) settings() string {
 		parts = append(parts, "tcp")
 	}
 	k := f.Keepalive
-	switch k.Type {
-	case sim.KeepaliveTCP:
+	switch k.Type.Kind().Driver {
+	case sim.DriveTCPOption:
 		parts = append(parts, fmt.Sprintf("keepalive %v+%dx%v", k.Idle, k.Count, k.Interval))
-	case sim.KeepaliveApp, sim.KeepaliveServerApp:
+	case sim.DriveClientPing, sim.DriveServerPing:
 		parts = append(parts, fmt.Sprintf("%v every %v, timeout %v, %d misses", k.Type, k.Interval.Round(time.Millisecond), k.Timeout.Round(time.Millisecond), k.Misses))
 	}
 	if f.Up > 0 {

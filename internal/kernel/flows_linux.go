@@ -73,7 +73,7 @@ func serveTCP(ctx context.Context, ln net.Listener, f Flow) {
 		}()
 	}
 	every(f.Down, "push")
-	if f.Keepalive.Type == sim.KeepaliveServerApp {
+	if f.Keepalive.Type.Kind().Driver == sim.DriveServerPing {
 		every(f.Keepalive.Interval, "sping")
 	}
 	r := bufio.NewReader(c)
@@ -150,7 +150,7 @@ func runTCP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 	defer conn.Close()
 	start := time.Now()
 	c := conn.(*net.TCPConn)
-	if f.Keepalive.Type == sim.KeepaliveTCP {
+	if f.Keepalive.Type.Kind().Driver == sim.DriveTCPOption {
 		if err := setKeepalive(c, f.Keepalive); err != nil {
 			return Seen{}, err
 		}
@@ -197,11 +197,11 @@ func runTCP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 		return time.NewTicker(d).C
 	}
 	up, ping := ticker(f.Up), ticker(0)
-	if k.Type == sim.KeepaliveApp {
+	if k.Type.Kind().Driver == sim.DriveClientPing {
 		ping = ticker(k.Interval)
 	}
 	watchdog := ticker(0)
-	if k.Type == sim.KeepaliveServerApp {
+	if k.Type.Kind().Driver == sim.DriveServerPing {
 		watchdog = ticker(50 * time.Millisecond)
 	}
 	check := ticker(20 * time.Millisecond)
@@ -268,7 +268,7 @@ func runUDP(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, er
 	}()
 	conn.Write([]byte("hello")) // the flow's first datagram opens the entry
 	var ping, up <-chan time.Time
-	if k.Type == sim.KeepaliveApp {
+	if k.Type.Kind().Driver == sim.DriveClientPing {
 		ping = time.NewTicker(k.Interval).C
 	}
 	if f.Up > 0 {

@@ -152,16 +152,4 @@ func dist(d sim.Dist) string {
 	return a(d.A)
 }
 
-func keepalive(k sim.Keepalive) string {
-	switch k.Type {
-	case sim.KeepaliveTCP:
-		return fmt.Sprintf("TCP idle %v, %d x %v", k.Idle, k.Count, k.Interval)
-	case sim.KeepaliveApp, sim.KeepaliveServerApp:
-		s := fmt.Sprintf("%v every %v ± %v, %d+%d B, timeout %v, %d misses", k.Type, k.Interval, k.Jitter, k.RequestBytes, k.ResponseBytes, k.Timeout, k.Misses)
-		if k.IdleOnly {
-			s += ", when idle"
-		}
-		return s
-	}
-	return "none"
-}
+func keepalive(k sim.Keepalive) string { return k.Type.Kind().Summary(k) }
