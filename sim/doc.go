@@ -25,6 +25,26 @@
 // one 64-byte line, and the queue prefetches the items and client states
 // of the events a few calendar buckets ahead (PERFORMANCE.md).
 //
+// # Where things live
+//
+//   - run.go: Run, the client record, the crossing of a group's path
+//     (Group.Path: its own list of boxes; a flow's port and removal are
+//     kept per hop), removal callbacks.
+//   - client.go: a connection's life (connect, handshake, messages, the
+//     packets at either end, orphans decided, deaths learned, reconnects,
+//     sessions).
+//   - keepalive.go: the keepalive strategies' interface and registry
+//     (KeepaliveKind: name, fields and defaults, checks, the kernel
+//     driver); ka_tcp.go and ka_app.go (app and server-app) implement
+//     it. A new strategy is a file that registers itself, plus its
+//     KeepaliveType constant.
+//   - record.go: the recorder, through which every counted thing passes;
+//     it applies the measured window once and feeds the trace too.
+//   - metrics.go, result.go: the counters, the result types, the
+//     aggregation over replications and the text report.
+//   - table.go: what the engine needs of a middlebox table (nat.Table).
+//   - queue.go: the calendar queue.
+//
 // # Modelling choices
 //
 // These are the choices docs/model.md describes for users; the list
