@@ -28,6 +28,7 @@ type Scenario struct {
 	root         *yaml.Node            // the document after --set, for expanding sweeps
 	file         *File                 // as decoded, presets applied, for ResolvedYAML
 	nodes        map[string]*yaml.Node // field path -> its node, for Refuse
+	origin       map[*yaml.Node]string // nodes set by a flag -> the flag, for Refuse
 }
 
 // Defaults for fields a scenario may leave out.
@@ -181,7 +182,7 @@ func build(file string, root *yaml.Node, origin map[*yaml.Node]string) (*Scenari
 		})
 		return nil, d.probs
 	}
-	sc.File, sc.root, sc.file, sc.nodes = file, root, &f, d.nodes
+	sc.File, sc.root, sc.file, sc.nodes, sc.origin = file, root, &f, d.nodes, origin
 	return sc, nil
 }
 
@@ -199,6 +200,9 @@ func (sc *Scenario) Refuse(p Point, field, msg, value string) Problem {
 	for path := field; ; {
 		if n, ok := sc.nodes[path]; ok {
 			pr.Line, pr.Col = n.Line, n.Column
+			if flag, ok := sc.origin[n]; ok {
+				pr.Line, pr.Col, pr.Flag = 0, 0, flag // set on the command line
+			}
 			break
 		}
 		i := strings.LastIndexByte(path, '.')
@@ -212,7 +216,10 @@ func (sc *Scenario) Refuse(p Point, field, msg, value string) Problem {
 
 // resolver applies defaults and presets and checks what the decoder
 // cannot: ranges, required fields, and fields that depend on others.
-type resolver struct{ d *decoder }
+type resolver struct {
+	d       *decoder
+	clients int // of the groups resolved so far, against sim.MaxClients
+}
 
 // bad reports a problem at the node of path, or of its nearest ancestor
 // that the file has.
@@ -430,9 +437,11 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 	out := sim.Group{Name: g.Name, Proto: nat.TCP, RetransmitTimeout: DefaultRetransmitTimeout}
 	if r.required(path+".count", g.Count != nil, "") {
 		out.Count = *g.Count
-		if out.Count <= 0 {
-			r.bad(path+".count", "must be at least 1", strconv.Itoa(out.Count))
+		if out.Count <= 0 || out.Count > sim.MaxClients-r.clients {
+			r.bad(path+".count", fmt.Sprintf("must be from 1 to %d (the most clients of a run, all groups together)", sim.MaxClients), strconv.Itoa(out.Count))
+			out.Count = 1
 		}
+		r.clients += out.Count
 	}
 	if g.Protocol != nil {
 		switch *g.Protocol {

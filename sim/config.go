@@ -289,8 +289,8 @@ func (c *Config) Validate() error {
 			add("group %s: a span or sum of spans exceeds %v", g.Name, MaxSpan)
 		}
 	}
-	if total > math.MaxUint32/2 {
-		add("too many clients (%d)", total)
+	if total > MaxClients {
+		add("too many clients (%d, at most %d)", total, MaxClients)
 	}
 	if c.Network.Loss < 0 || c.Network.Loss >= 1 || math.IsNaN(c.Network.Loss) {
 		add("loss must be in [0, 1) (got %v)", c.Network.Loss)
@@ -300,6 +300,10 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// MaxClients bounds the clients of a run, all groups together: a client
+// is numbered by a uint32 in events and table keys.
+const MaxClients = math.MaxUint32 / 2
 
 // MaxKeepaliveCount is the most TCP keepalive probes a connection may
 // leave unanswered before it is dead: Linux refuses a larger TCP_KEEPCNT

@@ -78,7 +78,7 @@ func TestBadInputs(t *testing.T) {
 	}{
 		{"unknown key", "duration: 1h", "duraton: 1h", `:2:1: duraton: unknown field (did you mean "duration"?)`},
 		{"wrong type", "count: 10", "count: many", `:8:12: clients.app.count: expected a whole number (got "many")`},
-		{"zero count", "count: 10", "count: 0", `:8:12: clients.app.count: must be at least 1 (got 0)`},
+		{"zero count", "count: 10", "count: 0", `:8:12: clients.app.count: must be from 1 to 2147483647 (the most clients of a run, all groups together) (got 0)`},
 		{"duration without unit", "duration: 1h", "duration: 3600", `:2:11: duration: not a duration (write it with a unit, such as 300s, 4m or 2h4m) (got "3600")`},
 		{"negative duration", "duration: 1h", "duration: -1h", `:2:11: duration: must be a positive duration (got "-1h0m0s")`},
 		{"unknown preset", "preset: linux-conntrack", "preset: linux-contrack", `:5:13: path.nat.preset: unknown preset (did you mean "linux-conntrack"?)`},

@@ -47,6 +47,13 @@ func Plan(sc *scenarios.Scenario, points []scenarios.Point, workers int, lim Lim
 	var runs []int64 // the estimate of every run, point by point
 	var kept int64   // the time series every finished run keeps
 	var most, mostEvents float64
+	if len(points) > 1 {
+		// A scenario too large as written is refused once, where it is
+		// large, rather than at every point of its sweep.
+		if _, err := Plan(sc, []scenarios.Point{{Scenario: sc}}, 1, lim, io.Discard, false); err != nil {
+			return 0, err
+		}
+	}
 	for _, p := range points {
 		cfg := &p.Scenario.Config
 		est, events := cfg.EstimateBytes(), cfg.EstimateEvents()
