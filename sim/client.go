@@ -256,7 +256,8 @@ func (s *sim) learnDead(ci uint32, c *client, how How) {
 }
 
 // retryLater schedules the next connection attempt after a backoff with
-// full jitter: uniform in [0, min(max_backoff, backoff * 2^attempt)).
+// full jitter: uniform in [0, min(max_backoff, backoff * 2^attempt)), and
+// at least 1 ns.
 func (s *sim) retryLater(ci uint32, c *client) {
 	rc := s.group(c).Reconnect
 	ceil := rc.MaxBackoff
@@ -266,7 +267,9 @@ func (s *sim) retryLater(ci uint32, c *client) {
 	if c.attempt < math.MaxUint8 {
 		c.attempt++ // saturates: the wait is capped long before
 	}
-	s.at(s.now+uniformDur(&c.rng, 0, ceil), event{Kind: evConnect, Client: ci, Conn: c.conn})
+	// At least 1 ns: a wait of zero, retried against a table that keeps
+	// refusing, would never let time advance.
+	s.at(s.now+max(1, uniformDur(&c.rng, 0, ceil)), event{Kind: evConnect, Client: ci, Conn: c.conn})
 }
 
 // endBroken closes the books on a broken connection that is being
