@@ -77,7 +77,11 @@ func TestResolvedYAMLReproduces(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := ParseParam("network.rtt=10ms,20ms")
-	data, err := sc.ResolvedYAML(sc.Keys([]SweepKey{p}))
+	points, err := sc.Points([]SweepKey{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := sc.ResolvedYAML(points)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -101,7 +101,7 @@ func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	if res.PointsDone == 0 {
 		return fmt.Errorf("%w before any point finished: nothing written", errInterrupted)
 	}
-	resolved, err := sc.ResolvedYAML(swept)
+	resolved, err := sc.ResolvedYAML(points)
 	if err != nil {
 		return err
 	}
