@@ -35,7 +35,6 @@ var outsideRefs = []string{
 // file of the repository, so a mention points outside it.
 var outsideNames = regexp.MustCompile(`\b(MODEL|SCENARIO|FACTS|STYLE)\.md\b`)
 
-
 // trackedFiles lists the repository's files: git's index when git is
 // there, else every file under the root but hidden folders and natsim's
 // default output folder.
