@@ -24,7 +24,7 @@ var extremes = []string{
 // sweep, expands the sweep, and writes the resolved scenario back: no
 // input panics, every failure is Problems, every point passes the
 // engine's validation, and loading the resolved YAML gives the same
-// configuration and the same points.
+// configuration and the same points, and resolving it again the same bytes.
 func FuzzResolve(f *testing.F) {
 	data, err := os.ReadFile("aws-nat-gateway-grpc.yaml")
 	if err != nil {
