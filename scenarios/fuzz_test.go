@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"os"
 	"reflect"
 	"testing"
@@ -23,7 +24,7 @@ var extremes = []string{
 // sweep, expands the sweep, and writes the resolved scenario back: no
 // input panics, every failure is Problems, every point passes the
 // engine's validation, and loading the resolved YAML gives the same
-// configuration and the same points.
+// configuration and the same points, and resolving it again the same bytes.
 func FuzzResolve(f *testing.F) {
 	data, err := os.ReadFile("aws-nat-gateway-grpc.yaml")
 	if err != nil {
@@ -31,6 +32,11 @@ func FuzzResolve(f *testing.F) {
 	}
 	f.Add(data, "path.natgw.capacity=100", "network.rtt=10ms,20ms")
 	f.Add(data, "clients.grpc.start_delay=2562000h", "clients.grpc.keepalive.interval=1ns..876000h:log5")
+	// Sweeps that change a preset or a default that others depend on.
+	f.Add(data, "", "path.natgw.preset=aws-nat-gateway,cellular-cgnat")
+	f.Add(data, "clients.grpc.keepalive.type=tcp", "clients.grpc.keepalive.type=tcp,none")
+	f.Add(data, "clients.grpc.reconnect.backoff=30s", "clients.grpc.reconnect.backoff=30s,2m")
+	f.Add(data, "", "duration=1h,2h")
 	for _, e := range extremes {
 		f.Add([]byte(e), "duration=876000h", "clients.c.count=1..2147483647:log3")
 		f.Add([]byte(e), "clients.c.start_spread=1ns", "")
@@ -76,7 +82,7 @@ func FuzzResolve(f *testing.F) {
 				t.Fatalf("point %s: loader accepted what the engine rejects: %v", p.Label(), err)
 			}
 		}
-		resolved, err := sc.ResolvedYAML(keys)
+		resolved, err := sc.ResolvedYAML(points)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,6 +102,9 @@ func FuzzResolve(f *testing.F) {
 				t.Fatalf("point %s differs once resolved:\n%+v\n%+v\n%s", points[i].Label(),
 					points[i].Scenario.Config, repoints[i].Scenario.Config, resolved)
 			}
+		}
+		if twice, err := again.ResolvedYAML(repoints); err != nil || !bytes.Equal(twice, resolved) {
+			t.Fatalf("resolving the resolved scenario changes it (%v):\n%s\nthen:\n%s", err, resolved, twice)
 		}
 	})
 }

@@ -25,8 +25,7 @@ type Scenario struct {
 	Replications int
 	Config       sim.Config // the resolved run: presets applied, defaults filled
 	Sweep        Sweep
-	root         *yaml.Node            // the document after --set, for expanding sweeps
-	file         *File                 // as decoded, presets applied, for ResolvedYAML
+	root         *yaml.Node            // the document after --set, for expanding sweeps and ResolvedYAML
 	nodes        map[string]*yaml.Node // field path -> its node, for Refuse
 	origin       map[*yaml.Node]string // nodes set by a flag -> the flag, for Refuse
 }
@@ -182,7 +181,7 @@ func build(file string, root *yaml.Node, origin map[*yaml.Node]string) (*Scenari
 		})
 		return nil, d.probs
 	}
-	sc.File, sc.root, sc.file, sc.nodes, sc.origin = file, root, &f, d.nodes, origin
+	sc.File, sc.root, sc.nodes, sc.origin = file, root, d.nodes, origin
 	return sc, nil
 }
 
@@ -432,6 +431,9 @@ func enum[T interface {
 	return zero
 }
 
+// protocols names nat's protocols as scenarios write them.
+var protocols = [...]string{nat.TCP: "tcp", nat.UDP: "udp"}
+
 func (r *resolver) group(g *GroupSpec) sim.Group {
 	path := "clients." + g.Name
 	out := sim.Group{Name: g.Name, Proto: nat.TCP, RetransmitTimeout: DefaultRetransmitTimeout}
@@ -444,12 +446,10 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 		r.clients += out.Count
 	}
 	if g.Protocol != nil {
-		switch *g.Protocol {
-		case "tcp":
-		case "udp":
-			out.Proto = nat.UDP
-		default:
-			r.bad(path+".protocol", "must be one of tcp, udp", strconv.Quote(*g.Protocol))
+		if i := slices.Index(protocols[:], *g.Protocol); i >= 0 {
+			out.Proto = nat.Proto(i)
+		} else {
+			r.bad(path+".protocol", "must be one of "+strings.Join(protocols[:], ", "), strconv.Quote(*g.Protocol))
 		}
 	}
 	for _, f := range []struct {

@@ -60,22 +60,6 @@ func applyPreset(m *MiddleboxSpec, p Preset) {
 	fill(reflect.ValueOf(m).Elem(), reflect.ValueOf(p.Middlebox))
 }
 
-// fill copies src's non-nil pointer fields into dst's nil ones,
-// recursively through nested structs.
-func fill(dst, src reflect.Value) {
-	for i := range dst.NumField() {
-		f := dst.Field(i)
-		switch f.Kind() {
-		case reflect.Pointer:
-			if f.IsNil() && !src.Field(i).IsNil() {
-				f.Set(src.Field(i))
-			}
-		case reflect.Struct:
-			fill(f, src.Field(i))
-		}
-	}
-}
-
 func init() {
 	if presetsErr != nil {
 		panic(fmt.Sprintf("scenarios: bad embedded presets: %v", presetsErr))

@@ -223,7 +223,7 @@ func (sc *Scenario) expand(keys Sweep) ([]Point, error) {
 			probs = append(probs, ps...) // the same problem at many points is reported once, below
 			if s != nil {
 				s.Description = sc.Description
-				s.root, s.file, s.nodes = nil, nil, nil // only the base scenario expands, resolves and refuses
+				s.root, s.nodes = nil, nil // only the base scenario expands, resolves and refuses
 				p.Scenario = s
 			}
 		}
@@ -272,19 +272,6 @@ func (k SweepKey) problem(sc *Scenario, msg string) Problem {
 		return Problem{Flag: k.flag, Field: k.Key, Msg: msg}
 	}
 	return Problem{File: sc.File, Line: k.line, Col: k.col, Field: "sweep." + k.Key, Msg: msg}
-}
-
-// ResolvedYAML is the scenario with presets applied and the given sweep,
-// as YAML: loading it gives the same runs.
-func (sc *Scenario) ResolvedYAML(sweep Sweep) ([]byte, error) {
-	f := *sc.file
-	f.Sweep = sweep
-	header := "# Resolved by natsim: presets applied, --set values and --param sweeps included.\n"
-	if sc.File != "" {
-		header += "# From " + sc.File + ".\n"
-	}
-	out, err := yaml.Marshal(&f)
-	return append([]byte(header), out...), err
 }
 
 // MarshalYAML writes a duration as Go writes it (350s is 5m50s).

@@ -71,27 +71,6 @@ func TestSweepErrorsPointAtTheFlag(t *testing.T) {
 	}
 }
 
-func TestResolvedYAMLReproduces(t *testing.T) {
-	sc, err := Load("aws-nat-gateway-grpc.yaml", []string{"path.natgw.capacity=123"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, _ := ParseParam("network.rtt=10ms,20ms")
-	data, err := sc.ResolvedYAML(sc.Keys([]SweepKey{p}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := Parse("scenario.yaml", data, nil)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, data)
-	}
-	a, b := sc.Config, again.Config
-	if a.Path[0].Config != b.Path[0].Config || a.Groups[0].Keepalive != b.Groups[0].Keepalive || a.Duration != b.Duration ||
-		a.Groups[0].Up != b.Groups[0].Up || b.Path[0].Capacity != 123 || len(again.Sweep) != 3 || again.Sweep[2].Key != "network.rtt" {
-		t.Fatalf("resolved scenario differs:\n%s", data)
-	}
-}
-
 // sweepOf is a small scenario sweeping the client count over n values.
 func sweepOf(n int) []byte {
 	vals := make([]string, n)

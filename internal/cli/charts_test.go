@@ -95,7 +95,7 @@ func TestRunChartsFromTheRun(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, msg)
 	}
 	got := names(t, dir)
-	want := []string{"manifest.json", "occupancy.csv", "occupancy.png", "result.json", "tradeoff.csv", "tradeoff.png"}
+	want := []string{"manifest.json", "occupancy.csv", "occupancy.png", "result.json", "scenario.yaml", "tradeoff.csv", "tradeoff.png"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("files %v, want %v", got, want)
 	}

@@ -200,7 +200,7 @@ func TestRunWritesOutputsAtomically(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, " ") != "manifest.json result.json timeseries.csv" {
+	if strings.Join(names, " ") != "manifest.json result.json scenario.yaml timeseries.csv" {
 		t.Fatalf("files %v", names)
 	}
 	csv, _ := os.ReadFile(filepath.Join(dir, "timeseries.csv"))

@@ -30,7 +30,7 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
 	asJSON := fs.Bool("json", false, "print the result object as JSON instead of a table")
-	outDir := fs.String("out", "", "also write result.json (and timeseries.csv) into this directory")
+	outDir := fs.String("out", "", "also write result.json and scenario.yaml (and timeseries.csv) into this directory")
 	series := fs.Bool("timeseries", false, "write timeseries.csv (occupancy and breaks per middlebox) into --out")
 	charts := fs.Bool("charts", false, "draw the charts of one run ("+strings.Join(review.RunNames, ", ")+") into --out as PNG")
 	timing := fs.Bool("timing", false, "include wall-clock seconds (wall_s) in the result; results then differ run to run")
@@ -48,7 +48,11 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 		return err
 	}
 	var out *outdir.Writer
+	var points []scenarios.Point // for scenario.yaml, which must reproduce the file's own sweep too
 	if *outDir != "" {
+		if points, err = sc.Points(nil); err != nil {
+			return err
+		}
 		if out, err = outdir.Create(*outDir, outdir.Options{Scenario: sc.Config.Name, Force: *force}); err != nil {
 			return err
 		}
@@ -82,7 +86,7 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 	}
 	var outErr error
 	if out != nil {
-		outErr = writeOutputs(out, res, sc, runs, *series, *charts, stderr)
+		outErr = writeOutputs(out, res, sc, points, runs, *series, *charts, stderr)
 	}
 	write := res.WriteTable
 	if *asJSON {
@@ -91,12 +95,15 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 	return errors.Join(outErr, write(stdout)) // the table even if the folder failed
 }
 
-// writeOutputs writes result.json (and timeseries.csv, and the charts)
-// into out as one set.
-func writeOutputs(out *outdir.Writer, res *sim.Result, sc *scenarios.Scenario, runs []*sim.RunResult, series, charts bool, stderr io.Writer) error {
+// writeOutputs writes result.json and scenario.yaml (and timeseries.csv,
+// and the charts) into out as one set.
+func writeOutputs(out *outdir.Writer, res *sim.Result, sc *scenarios.Scenario, points []scenarios.Point, runs []*sim.RunResult, series, charts bool, stderr io.Writer) error {
 	var written []review.Written
 	err := out.Write(func(dir string) error {
 		err := outfile.Write(filepath.Join(dir, "result.json"), res.WriteJSON)
+		if err == nil {
+			err = writeResolved(dir, sc, points)
+		}
 		if err == nil && series {
 			err = outfile.Write(filepath.Join(dir, "timeseries.csv"), func(w io.Writer) error {
 				return sim.WriteSeriesCSV(w, &sc.Config, runs[0])

@@ -101,13 +101,13 @@ func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	if res.PointsDone == 0 {
 		return fmt.Errorf("%w before any point finished: nothing written", errInterrupted)
 	}
-	resolved, err := sc.ResolvedYAML(swept)
-	if err != nil {
-		return err
-	}
 	var written []review.Written
 	err = out.Write(func(dir string) error {
-		if err := res.Write(dir, resolved); err != nil || !*charts && !*report {
+		err := res.Write(dir)
+		if err == nil {
+			err = writeResolved(dir, sc, points)
+		}
+		if err != nil || !*charts && !*report {
 			return err
 		}
 		var skipped []string

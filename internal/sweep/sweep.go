@@ -189,8 +189,9 @@ func (res *Result) metricNames() []string {
 	return names
 }
 
-// Write writes every output file into dir.
-func (res *Result) Write(dir string, resolved []byte) error {
+// Write writes every output file of the results into dir (the caller
+// adds scenario.yaml).
+func (res *Result) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -202,7 +203,6 @@ func (res *Result) Write(dir string, resolved []byte) error {
 		{"sweep.json", res.writeJSON},
 		{"runs.csv", res.writeRuns},
 		{"timeseries.csv", res.writeSeries},
-		{"scenario.yaml", func(w io.Writer) error { _, err := w.Write(resolved); return err }},
 	}
 	for _, f := range files {
 		if err := outfile.Write(filepath.Join(dir, f.name), f.write); err != nil {

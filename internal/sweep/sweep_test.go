@@ -59,7 +59,7 @@ func TestSameOutputWhateverTheJobs(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		if err := res.Write(dir, []byte("x")); err != nil {
+		if err := res.Write(dir); err != nil {
 			t.Fatal(err)
 		}
 		got = append(got, outputs(t, dir))
@@ -112,7 +112,7 @@ func TestInterruptedSweepWritesFinishedPoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := res.Write(out.Dir(), []byte("x")); err != nil {
+	if err := res.Write(out.Dir()); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := Load(out.Dir()); err == nil {
