@@ -11,6 +11,7 @@ import (
 
 	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/plots"
+	"github.com/natsim/natsim/sim"
 )
 
 // Names lists the standard charts in report order.
@@ -157,8 +158,8 @@ func title(res *sweep.Result, what string) string {
 func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 
 const (
-	breaksKey   = "breaks_per_1000_client_hours"
-	overheadKey = "overhead.overhead_bytes_per_client_hour"
+	breaksKey   = sim.GroupBreaksPer1000ClientHours
+	overheadKey = sim.GroupOverheadBytesPerClientHour
 )
 
 // tradePoint is a point of the trade-off chart.
@@ -181,7 +182,7 @@ func tradeoff(res *sweep.Result) (*Chart, error) {
 		tl := tradeLine{name: l.name}
 		for _, r := range l.rows {
 			tl.points = append(tl.points, tradePoint{label: l.label(r), at: pointName(res, l, r),
-				overhead: r.Metrics[overheadKey].Mean, breaks: r.Metrics[breaksKey]})
+				overhead: r.Get(overheadKey).Mean, breaks: r.Get(breaksKey)})
 		}
 		ls = append(ls, tl)
 	}
@@ -203,7 +204,7 @@ func drawTradeoff(title string, ls []tradeLine, finding func(tradeLine, tradePoi
 	c := plots.Chart{Title: title, LogX: true,
 		XLabel: "keepalive + reconnect traffic (bytes per client-hour, log scale)",
 		YLabel: "breaks per 1000 client-hours (± 95% CI)"}
-	data := [][]string{{"line", "point", "overhead_bytes_per_client_hour", "breaks_per_1000_client_hours", "ci95"}}
+	data := [][]string{{"line", "point", strings.TrimPrefix(string(overheadKey), "overhead."), string(breaksKey), "ci95"}}
 	var findings []string
 	for _, l := range ls {
 		s := plots.Series{Name: l.name}
@@ -280,7 +281,7 @@ func breaksVs(res *sweep.Result) (*Chart, error) {
 	}
 	c := plots.Chart{Title: title(res, "breaks against "+res.Keys[key]), LogX: logX,
 		XLabel: axisLabel(res.Keys[key], dur, logX), YLabel: "breaks per 1000 client-hours (± 95% CI)"}
-	data := [][]string{{"line", "x", "breaks_per_1000_client_hours", "ci95"}}
+	data := [][]string{{"line", "x", string(breaksKey), "ci95"}}
 	var findings []string
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, l := range ls {
@@ -288,7 +289,7 @@ func breaksVs(res *sweep.Result) (*Chart, error) {
 		for _, r := range l.rows {
 			x, _ := value(r.Params[l.key])
 			lo, hi = math.Min(lo, x), math.Max(hi, x)
-			y := r.Metrics[breaksKey]
+			y := r.Get(breaksKey)
 			s.Points = append(s.Points, plots.Point{X: x, Y: y.Mean, YErr: y.CI95})
 			data = append(data, []string{l.name, fmtNum(x), fmtNum(y.Mean), fmtNum(y.CI95)})
 		}
@@ -315,12 +316,12 @@ func zeroFinding(res *sweep.Result, l line) string {
 		return compare(x, y)
 	})
 	k := res.Keys[l.key]
-	zero := func(r sweep.Row) bool { return r.Metrics[breaksKey].Mean == 0 }
+	zero := func(r sweep.Row) bool { return r.Get(breaksKey).Mean == 0 }
 	switch {
 	case !slices.ContainsFunc(rows, zero):
-		min := slices.MinFunc(rows, func(a, b sweep.Row) int { return compare(a.Metrics[breaksKey].Mean, b.Metrics[breaksKey].Mean) })
+		min := slices.MinFunc(rows, func(a, b sweep.Row) int { return compare(a.Get(breaksKey).Mean, b.Get(breaksKey).Mean) })
 		return fmt.Sprintf("%s breaks at every swept %s, least (%s per 1000 client-hours) at %s", l.name, k,
-			fmtNum(min.Metrics[breaksKey].Mean), min.Params[l.key])
+			fmtNum(min.Get(breaksKey).Mean), min.Params[l.key])
 	case !slices.ContainsFunc(rows, func(r sweep.Row) bool { return !zero(r) }):
 		return fmt.Sprintf("%s has no breaks at any swept %s", l.name, k)
 	}
@@ -331,11 +332,11 @@ func zeroFinding(res *sweep.Result, l line) string {
 		j := slices.IndexFunc(rows, zero)
 		z := rows[j]
 		return fmt.Sprintf("%s has no breaks from %s=%s up (%s bytes per client-hour there); at %s it has %s per 1000 client-hours",
-			l.name, k, z.Params[l.key], fmtNum(math.Round(z.Metrics[overheadKey].Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Metrics[breaksKey].Mean))
+			l.name, k, z.Params[l.key], fmtNum(math.Round(z.Get(overheadKey).Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Get(breaksKey).Mean))
 	}
 	z, b := rows[i-1], rows[i]
 	return fmt.Sprintf("%s has no breaks up to %s=%s, at a cost of %s bytes per client-hour; at %s it has %s per 1000 client-hours",
-		l.name, k, z.Params[l.key], fmtNum(math.Round(z.Metrics[overheadKey].Mean)), b.Params[l.key], fmtNum(b.Metrics[breaksKey].Mean))
+		l.name, k, z.Params[l.key], fmtNum(math.Round(z.Get(overheadKey).Mean)), b.Params[l.key], fmtNum(b.Get(breaksKey).Mean))
 }
 
 func compare(a, b float64) int {
@@ -364,11 +365,11 @@ func detection(res *sweep.Result) (*Chart, error) {
 		p99 := plots.Series{Name: l.name + " p99"}
 		for _, r := range l.rows {
 			x, _ := value(r.Params[l.key])
-			a, b := r.Metrics["detection_latency_s.p50"].Mean, r.Metrics["detection_latency_s.p99"].Mean
+			a, b := r.Get(sim.GroupDetectionP50).Mean, r.Get(sim.GroupDetectionP99).Mean
 			p50.Points = append(p50.Points, plots.Point{X: x, Y: a})
 			p99.Points = append(p99.Points, plots.Point{X: x, Y: b})
 			data = append(data, []string{l.name, fmtNum(x), fmtNum(a), fmtNum(b)})
-			if r.Metrics["breaks.total"].Mean > 0 {
+			if r.Get(sim.GroupBreaksTotal).Mean > 0 {
 				lo, hiMedian = math.Min(lo, a), math.Max(hiMedian, a)
 			}
 			if b > hi {
@@ -517,10 +518,10 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 			continue
 		}
 		xi, yi := slices.Index(xs, r.Params[0]), slices.Index(ys, r.Params[1])
-		breaks[yi][xi] += r.Metrics["breaks.total"].Mean
-		hours[yi][xi] += r.Metrics["client_hours"].Mean
+		breaks[yi][xi] += r.Get(sim.GroupBreaksTotal).Mean
+		hours[yi][xi] += r.Get(sim.GroupClientHours).Mean
 	}
-	data := [][]string{{res.Keys[0], res.Keys[1], breaksKey}}
+	data := [][]string{{res.Keys[0], res.Keys[1], string(breaksKey)}}
 	z := make([][]float64, len(ys))
 	minV, maxV := math.Inf(1), math.Inf(-1)
 	var minAt, maxAt string

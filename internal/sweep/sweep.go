@@ -27,12 +27,44 @@ type Stat struct {
 	CI95 float64 `json:"ci95"`
 }
 
-// Row is one point and client group: every metric of the group, then of
-// every middlebox (named mb.NAME.METRIC).
+// Row is one point and client group: every metric of the group (named as
+// sim.GroupMetrics), then of every middlebox (BoxMetric).
 type Row struct {
 	Params  []string        `json:"params"` // values of the swept keys, in Keys order
 	Group   string          `json:"group"`
 	Metrics map[string]Stat `json:"metrics"`
+}
+
+// Get returns the row's statistic of the group metric m. A row without m
+// is a bug, not a zero: rows built by Run have every metric and Load
+// refuses a sweep.json whose rows lack one, so Get panics.
+func (r Row) Get(m sim.Metric) Stat {
+	st, ok := r.Metrics[string(m)]
+	if !ok {
+		panic(fmt.Sprintf("sweep: row %v of group %s has no metric %q", r.Params, r.Group, m))
+	}
+	return st
+}
+
+// BoxMetric is the name under which a row holds metric m of middlebox
+// box: mb.BOX.METRIC.
+func BoxMetric(box string, m sim.Metric) string { return "mb." + box + "." + string(m) }
+
+// missing names the first metric that a row lacks, or returns "".
+func (res *Result) missing(r Row) string {
+	for _, m := range sim.GroupMetrics {
+		if _, ok := r.Metrics[string(m)]; !ok {
+			return string(m)
+		}
+	}
+	for _, b := range res.Middleboxes {
+		for _, m := range sim.BoxMetrics {
+			if _, ok := r.Metrics[BoxMetric(b, m)]; !ok {
+				return BoxMetric(b, m)
+			}
+		}
+	}
+	return ""
 }
 
 // Timeout is a middlebox timeout on the path, for charts.
@@ -144,11 +176,14 @@ func (res *Result) add(p scenarios.Point, runs []*sim.RunResult) {
 	boxes := map[string]Stat{}
 	for bi, m := range cfg.Path {
 		for name, st := range stats(runs, func(r *sim.RunResult) any { return r.Middleboxes[bi] }) {
-			boxes["mb."+m.Name+"."+name] = st
+			boxes[BoxMetric(m.Name, name)] = st
 		}
 	}
 	for gi, g := range cfg.Groups {
-		row := Row{Params: params, Group: g.Name, Metrics: stats(runs, func(r *sim.RunResult) any { return r.Groups[gi] })}
+		row := Row{Params: params, Group: g.Name, Metrics: map[string]Stat{}}
+		for m, st := range stats(runs, func(r *sim.RunResult) any { return r.Groups[gi] }) {
+			row.Metrics[string(m)] = st
+		}
 		for k, v := range boxes {
 			row.Metrics[k] = v
 		}
@@ -157,12 +192,12 @@ func (res *Result) add(p scenarios.Point, runs []*sim.RunResult) {
 }
 
 // stats computes every metric's mean and 95% half-width over runs.
-func stats(runs []*sim.RunResult, pick func(*sim.RunResult) any) map[string]Stat {
-	per := make([][]sim.Metric, len(runs))
+func stats(runs []*sim.RunResult, pick func(*sim.RunResult) any) map[sim.Metric]Stat {
+	per := make([][]sim.MetricValue, len(runs))
 	for i, r := range runs {
 		per[i] = sim.Flatten(pick(r))
 	}
-	out := map[string]Stat{}
+	out := map[sim.Metric]Stat{}
 	for mi, m := range per[0] {
 		xs := make([]float64, len(runs))
 		for i := range runs {
@@ -178,12 +213,12 @@ func stats(runs []*sim.RunResult, pick func(*sim.RunResult) any) map[string]Stat
 // in result order, then middlebox metrics.
 func (res *Result) metricNames() []string {
 	var names []string
-	for _, m := range sim.Flatten(sim.GroupResult{}) {
-		names = append(names, m.Name)
+	for _, m := range sim.GroupMetrics {
+		names = append(names, string(m))
 	}
 	for _, b := range res.Middleboxes {
-		for _, m := range sim.Flatten(sim.BoxResult{}) {
-			names = append(names, "mb."+b+"."+m.Name)
+		for _, m := range sim.BoxMetrics {
+			names = append(names, BoxMetric(b, m))
 		}
 	}
 	return names
@@ -261,13 +296,13 @@ func (res *Result) writeRuns(w io.Writer) error {
 			boxes := map[string]float64{}
 			for bi, m := range cfg.Path {
 				for _, x := range sim.Flatten(r.Middleboxes[bi]) {
-					boxes["mb."+m.Name+"."+x.Name] = x.Value
+					boxes[BoxMetric(m.Name, x.Name)] = x.Value
 				}
 			}
 			for _, g := range r.Groups {
 				vals := map[string]float64{}
 				for _, x := range sim.Flatten(g) {
-					vals[x.Name] = x.Value
+					vals[string(x.Name)] = x.Value
 				}
 				fields := append(slices.Clone(res.params[pi]), fmt.Sprint(r.Replication), fmt.Sprint(cfg.Seed), g.Name)
 				for _, n := range names {
@@ -358,6 +393,11 @@ func Load(path string) (*Result, []SeriesRow, error) {
 	var res Result
 	if err := json.Unmarshal(data, &res); err != nil {
 		return nil, nil, fmt.Errorf("%s: not a natsim sweep.json: %w", file, err)
+	}
+	for i, r := range res.Rows {
+		if m := res.missing(r); m != "" {
+			return nil, nil, fmt.Errorf("%s: row %d (group %s) has no metric %q: written by natsim %s, read by %s", file, i+1, r.Group, m, res.Version, sim.Version)
+		}
 	}
 	series, err := loadSeries(filepath.Join(filepath.Dir(file), "timeseries.csv"), len(res.Keys))
 	if err != nil && !os.IsNotExist(err) {

@@ -3,6 +3,8 @@ package sweep
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,7 +16,9 @@ import (
 
 	"github.com/natsim/natsim/internal/batch"
 	"github.com/natsim/natsim/internal/outdir"
+	"github.com/natsim/natsim/internal/outfile"
 	"github.com/natsim/natsim/scenarios"
+	"github.com/natsim/natsim/sim"
 )
 
 // points loads the LRU example, scaled down to clients, swept over
@@ -166,4 +170,53 @@ func TestDefaultDirStaysInside(t *testing.T) {
 			t.Errorf("DefaultDir(%q) = %q", name, dir)
 		}
 	}
+}
+
+// TestLoadRefusesAMissingMetric: a sweep.json whose rows lack a metric
+// (a field renamed since it was written) is refused with the metric's
+// name, rather than read as zeros.
+func TestLoadRefusesAMissingMetric(t *testing.T) {
+	row := Row{Group: "app", Metrics: map[string]Stat{}}
+	for _, m := range sim.GroupMetrics {
+		row.Metrics[string(m)] = Stat{Mean: 1}
+	}
+	for _, m := range sim.BoxMetrics {
+		row.Metrics[BoxMetric("nat", m)] = Stat{Mean: 1}
+	}
+	load := func(r Row) error {
+		t.Helper()
+		dir := filepath.Join(t.TempDir(), "out")
+		out, err := outdir.Create(dir, outdir.Options{Scenario: "s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := &Result{Version: sim.Version, Scenario: "s", Groups: []string{"app"}, Middleboxes: []string{"nat"}, Rows: []Row{r}}
+		if err := outfile.Write(filepath.Join(out.Dir(), "sweep.json"), res.writeJSON); err != nil {
+			t.Fatal(err)
+		}
+		if err := out.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = Load(dir)
+		return err
+	}
+	if err := load(row); err != nil {
+		t.Fatalf("a complete row: %v", err)
+	}
+	for _, gone := range []string{string(sim.GroupRefusedOpens), BoxMetric("nat", sim.BoxMeanOccupancy)} {
+		r := Row{Group: row.Group, Metrics: maps.Clone(row.Metrics)}
+		delete(r.Metrics, gone)
+		if err := load(r); err == nil || !strings.Contains(err.Error(), `no metric "`+gone+`"`) {
+			t.Errorf("without %s: %v", gone, err)
+		}
+	}
+}
+
+func TestGetPanicsOnAMissingMetric(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), string(sim.GroupLostUp)) {
+			t.Errorf("recovered %v", r)
+		}
+	}()
+	Row{Metrics: map[string]Stat{}}.Get(sim.GroupLostUp)
 }
