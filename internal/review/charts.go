@@ -240,26 +240,32 @@ func pointName(res *sweep.Result, l line, r sweep.Row) string {
 	return res.Keys[l.key] + "=" + r.Params[l.key]
 }
 
-// xAxis returns the varying key's values as numbers for a line chart,
-// whether they are durations, and whether a log scale suits them.
-func xAxis(res *sweep.Result, ls []line) (key int, dur, logX bool, err error) {
+// xAxis names the varying keys of a line chart (each line may vary its
+// own: "a / b"), and says whether their values are durations and whether
+// a log scale suits them.
+func xAxis(res *sweep.Result, ls []line) (keys string, dur, logX bool, err error) {
 	if len(res.Keys) == 0 {
-		return 0, false, false, fmt.Errorf("%w: needs a swept key", ErrNotApplicable)
+		return "", false, false, fmt.Errorf("%w: needs a swept key", ErrNotApplicable)
 	}
-	key = ls[0].key
+	var names []string
+	for _, l := range ls {
+		if !slices.Contains(names, res.Keys[l.key]) {
+			names = append(names, res.Keys[l.key])
+		}
+	}
 	var vals []string
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, l := range ls {
 		for _, r := range l.rows {
 			v, ok := value(r.Params[l.key])
 			if !ok {
-				return 0, false, false, fmt.Errorf("%w: swept values of %s are not numbers or durations", ErrNotApplicable, res.Keys[l.key])
+				return "", false, false, fmt.Errorf("%w: swept values of %s are not numbers or durations", ErrNotApplicable, res.Keys[l.key])
 			}
 			vals = append(vals, r.Params[l.key])
 			lo, hi = math.Min(lo, v), math.Max(hi, v)
 		}
 	}
-	return key, isDuration(vals), lo > 0 && hi/lo > 30, nil
+	return strings.Join(names, " / "), isDuration(vals), lo > 0 && hi/lo > 30, nil
 }
 
 func axisLabel(key string, dur, logX bool) string {
@@ -275,12 +281,12 @@ func axisLabel(key string, dur, logX bool) string {
 
 func breaksVs(res *sweep.Result) (*Chart, error) {
 	ls := lines(res)
-	key, dur, logX, err := xAxis(res, ls)
+	keys, dur, logX, err := xAxis(res, ls)
 	if err != nil {
 		return nil, err
 	}
-	c := plots.Chart{Title: title(res, "breaks against "+res.Keys[key]), LogX: logX,
-		XLabel: axisLabel(res.Keys[key], dur, logX), YLabel: "breaks per 1000 client-hours (± 95% CI)"}
+	c := plots.Chart{Title: title(res, "breaks against "+keys), LogX: logX,
+		XLabel: axisLabel(keys, dur, logX), YLabel: "breaks per 1000 client-hours (± 95% CI)"}
 	data := [][]string{{"line", "x", string(breaksKey), "ci95"}}
 	var findings []string
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -351,15 +357,15 @@ func compare(a, b float64) int {
 
 func detection(res *sweep.Result) (*Chart, error) {
 	ls := lines(res)
-	key, dur, logX, err := xAxis(res, ls)
+	keys, dur, logX, err := xAxis(res, ls)
 	if err != nil {
 		return nil, err
 	}
 	c := plots.Chart{Title: title(res, "how long a break goes unnoticed"), LogX: logX,
-		XLabel: axisLabel(res.Keys[key], dur, logX), YLabel: "detection latency (s)"}
+		XLabel: axisLabel(keys, dur, logX), YLabel: "detection latency (s)"}
 	data := [][]string{{"line", "x", "p50_s", "p99_s"}}
-	var worst sweep.Row
-	worstLine, lo, hiMedian, hi := "", math.Inf(1), 0.0, 0.0
+	var worst string // the line and point of the worst p99
+	lo, hiMedian, hi := math.Inf(1), 0.0, 0.0
 	for _, l := range ls {
 		p50 := plots.Series{Name: l.name + " p50"}
 		p99 := plots.Series{Name: l.name + " p99"}
@@ -373,15 +379,17 @@ func detection(res *sweep.Result) (*Chart, error) {
 				lo, hiMedian = math.Min(lo, a), math.Max(hiMedian, a)
 			}
 			if b > hi {
-				hi, worst, worstLine = b, r, l.name
+				// Each line names its own key: a sweep may vary another
+				// key for each group.
+				hi, worst = b, l.name+" at "+pointName(res, l, r)
 			}
 		}
 		c.Series = append(c.Series, p50, p99)
 	}
 	finding := "No breaks were detected at any swept value."
 	if hi > 0 {
-		finding = fmt.Sprintf("Where connections break, the median break goes unnoticed for %s to %s s; the worst p99 is %s s (%s at %s=%s).",
-			fmtNum(math.Round(lo*10)/10), fmtNum(math.Round(hiMedian*10)/10), fmtNum(math.Round(hi*10)/10), worstLine, res.Keys[key], worst.Params[key])
+		finding = fmt.Sprintf("Where connections break, the median break goes unnoticed for %s to %s s; the worst p99 is %s s (%s).",
+			fmtNum(math.Round(lo*10)/10), fmtNum(math.Round(hiMedian*10)/10), fmtNum(math.Round(hi*10)/10), worst)
 	}
 	return &Chart{Name: "detection", Figure: c, Data: data, Finding: finding}, nil
 }
