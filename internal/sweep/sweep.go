@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -406,26 +407,46 @@ func Load(path string) (*Result, []SeriesRow, error) {
 	return &res, series, nil
 }
 
+// loadSeries reads timeseries.csv as writeSeries wrote it; a field that
+// is not a number is an error that names the file, line and column.
 func loadSeries(file string, nkeys int) ([]SeriesRow, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
+	rd := csv.NewReader(f)
+	rd.FieldsPerRecord = -1 // counted below, with a clearer message
 	var out []SeriesRow
-	for _, r := range recs[min(1, len(recs)):] {
+	for header := true; ; header = false {
+		r, err := rd.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		line, _ := rd.FieldPos(0)
+		if header {
+			continue
+		}
 		if len(r) != nkeys+5 {
-			return nil, fmt.Errorf("%s: a row has %d fields, want %d", file, len(r), nkeys+5)
+			return nil, fmt.Errorf("%s:%d: a row has %d fields, want %d", file, line, len(r), nkeys+5)
 		}
 		row := SeriesRow{Params: r[:nkeys], Middlebox: r[nkeys+1]}
-		row.At, _ = strconv.ParseFloat(r[nkeys], 64)
-		row.Capacity, _ = strconv.Atoi(r[nkeys+2])
-		row.Occupancy, _ = strconv.Atoi(r[nkeys+3])
+		var errs []error
+		number := func(col int, name string, parse func(string) error) {
+			if err := parse(r[col]); err != nil {
+				errs = append(errs, fmt.Errorf("%s:%d: %s: %w", file, line, name, err))
+			}
+		}
+		number(nkeys, "t_s", func(s string) (err error) { row.At, err = strconv.ParseFloat(s, 64); return })
+		number(nkeys+2, "capacity", func(s string) (err error) { row.Capacity, err = strconv.Atoi(s); return })
+		number(nkeys+3, "occupancy", func(s string) (err error) { row.Occupancy, err = strconv.Atoi(s); return })
+		number(nkeys+4, "breaks", func(s string) error { _, err := strconv.ParseUint(s, 10, 64); return err })
+		if len(errs) > 0 {
+			return nil, errors.Join(errs...)
+		}
 		out = append(out, row)
 	}
-	return out, nil
 }

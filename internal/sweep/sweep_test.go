@@ -220,3 +220,28 @@ func TestGetPanicsOnAMissingMetric(t *testing.T) {
 	}()
 	Row{Metrics: map[string]Stat{}}.Get(sim.GroupLostUp)
 }
+
+// TestLoadSeriesNamesABadNumber: a time series with a field that is not a
+// number is refused with the file, line and column, not read as 0.
+func TestLoadSeriesNamesABadNumber(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "timeseries.csv")
+	good := "k,t_s,middlebox,capacity,occupancy,breaks\n1,0,nat,100,5,0\n1,60,nat,100,7,1\n"
+	for _, c := range []struct{ data, want string }{
+		{good, ""},
+		{strings.Replace(good, ",7,", ",7x,", 1), "timeseries.csv:3: occupancy: "},
+		{strings.Replace(good, "1,60,", "1,1m,", 1), "timeseries.csv:3: t_s: "},
+		{strings.Replace(good, ",5,0\n", ",5,-1\n", 1), "timeseries.csv:2: breaks: "},
+		{good + "1,120,nat,100\n", "timeseries.csv:4: a row has 4 fields, want 6"},
+	} {
+		if err := os.WriteFile(file, []byte(c.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := loadSeries(file, 1)
+		switch {
+		case c.want == "" && (err != nil || len(rows) != 2 || rows[1].Occupancy != 7 || rows[1].At != 60):
+			t.Errorf("good file: %v, %+v", err, rows)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("got %v, want an error with %q", err, c.want)
+		}
+	}
+}
