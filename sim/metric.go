@@ -120,3 +120,20 @@ func flatten(v reflect.Value, prefix string, out *[]MetricValue) {
 		}
 	}
 }
+
+// Value returns the group's number named m; ok is false when m is not a
+// group metric (GroupMetrics).
+func (g GroupResult) Value(m Metric) (v float64, ok bool) { return valueOf(g, m) }
+
+// Value returns the middlebox's number named m; ok is false when m is
+// not a middlebox metric (BoxMetrics).
+func (b BoxResult) Value(m Metric) (v float64, ok bool) { return valueOf(b, m) }
+
+func valueOf(v any, m Metric) (float64, bool) {
+	for _, x := range Flatten(v) {
+		if x.Name == m {
+			return x.Value, true
+		}
+	}
+	return 0, false
+}

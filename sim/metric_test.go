@@ -97,3 +97,27 @@ func TestFlattenNamesByJSONPath(t *testing.T) {
 		}
 	}
 }
+
+func TestValueFindsEveryMetric(t *testing.T) {
+	g := GroupResult{Overhead: Overhead{OverheadBytesPerClientHour: 7}}
+	b := BoxResult{MeanEntryLifetimeS: 9}
+	if v, ok := g.Value(GroupOverheadBytesPerClientHour); !ok || v != 7 {
+		t.Errorf("group overhead %v %v", v, ok)
+	}
+	if v, ok := b.Value(BoxMeanEntryLifetimeS); !ok || v != 9 {
+		t.Errorf("box lifetime %v %v", v, ok)
+	}
+	for _, m := range GroupMetrics {
+		if _, ok := g.Value(m); !ok {
+			t.Errorf("group metric %s not found", m)
+		}
+	}
+	for _, m := range BoxMetrics {
+		if _, ok := b.Value(m); !ok {
+			t.Errorf("box metric %s not found", m)
+		}
+	}
+	if _, ok := b.Value(GroupBreaksTotal); ok {
+		t.Error("a group metric found in a box")
+	}
+}
