@@ -2,6 +2,7 @@ package sim
 
 import (
 	"cmp"
+	"encoding/json"
 	"math"
 	"slices"
 	"time"
@@ -103,20 +104,76 @@ func (x *delays) quantile(q float64) float64 {
 
 // Sample is one time-series point of one middlebox.
 type Sample struct {
-	At        time.Duration
-	Occupancy int    // entries held
-	Breaks    uint64 // breaks this box caused so far in the window
+	At        time.Duration `json:"at_ns"`
+	Occupancy int           `json:"occupancy"` // entries held
+	Breaks    uint64        `json:"breaks"`    // breaks this box caused so far in the window
 }
 
-// RunResult is what one replication measured.
+// RunResult is what one replication measured. It is a value: its JSON
+// (MarshalJSON) reads back equal to it, so that the runs of a sweep can be
+// stored, moved and merged, with one exception, Trace, which is left out
+// on purpose: it is a story of every client for comparing with real
+// sockets in the same process (kernel-check), it grows with every event
+// where the rest grows with the path and groups, and no aggregate reads
+// it.
 type RunResult struct {
-	Replication int
-	Groups      []GroupResult
-	Middleboxes []BoxResult
-	Events      uint64
-	Packets     uint64       // packets sent through the path (each counted once, however many boxes it crossed)
-	Series      [][]Sample   // per middlebox, when SampleEvery > 0
-	Trace       []TraceEvent // when Config.Trace is set
+	Replication int           `json:"replication"`
+	Groups      []GroupResult `json:"groups"`
+	Middleboxes []BoxResult   `json:"middleboxes"` // written with the sums hidden from result.json (runBox)
+	Events      uint64        `json:"events"`
+	Packets     uint64        `json:"packets"` // packets sent through the path (each counted once, however many boxes it crossed)
+	Series      [][]Sample    `json:"series"`  // per middlebox, when SampleEvery > 0
+	Trace       []TraceEvent  `json:"-"`       // when Config.Trace is set
+}
+
+// runBox is a BoxResult as a run's record holds it: with the sums behind
+// Little's law, which validate checks run by run. result.json leaves them
+// out: there they would be means over replications that no reader wants.
+type runBox struct {
+	BoxResult
+	LifetimeSumS float64 `json:"lifetime_sum_s"`
+	StartAgeSumS float64 `json:"start_age_sum_s"`
+	EndAgeSumS   float64 `json:"end_age_sum_s"`
+}
+
+// runJSON is a RunResult with its middleboxes as runBox; the embedded
+// field's own "middleboxes" is shadowed by the outer one.
+type runJSON struct {
+	*plainRun
+	Middleboxes []runBox `json:"middleboxes"`
+}
+
+// plainRun is RunResult without its JSON methods.
+type plainRun RunResult
+
+// MarshalJSON writes r with every field but Trace, the hidden sums of
+// its middleboxes included.
+func (r RunResult) MarshalJSON() ([]byte, error) {
+	v := runJSON{plainRun: (*plainRun)(&r)}
+	if r.Middleboxes != nil {
+		v.Middleboxes = make([]runBox, len(r.Middleboxes))
+	}
+	for i, b := range r.Middleboxes {
+		v.Middleboxes[i] = runBox{b, b.LifetimeSumS, b.StartAgeSumS, b.EndAgeSumS}
+	}
+	return json.Marshal(v)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (r *RunResult) UnmarshalJSON(data []byte) error {
+	v := runJSON{plainRun: (*plainRun)(r)}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	r.Middleboxes = nil
+	if v.Middleboxes != nil {
+		r.Middleboxes = make([]BoxResult, len(v.Middleboxes))
+	}
+	for i, b := range v.Middleboxes {
+		b.BoxResult.LifetimeSumS, b.BoxResult.StartAgeSumS, b.BoxResult.EndAgeSumS = b.LifetimeSumS, b.StartAgeSumS, b.EndAgeSumS
+		r.Middleboxes[i] = b.BoxResult
+	}
+	return nil
 }
 
 // finish closes the books at the end of the run.

@@ -356,34 +356,3 @@ func WriteSeriesCSV(w io.Writer, cfg *Config, run *RunResult) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-
-// Metric is one number of a result, named by its JSON path
-// ("breaks.total", "detection_latency_s.p99").
-type Metric struct {
-	Name  string
-	Value float64
-}
-
-// Flatten lists the numbers of a GroupResult or BoxResult in field order,
-// leaving out confidence intervals and fields hidden from JSON.
-func Flatten(v any) []Metric {
-	var out []Metric
-	flatten(reflect.ValueOf(v), "", &out)
-	return out
-}
-
-func flatten(v reflect.Value, prefix string, out *[]Metric) {
-	t := v.Type()
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		switch f := v.Field(i); f.Kind() {
-		case reflect.Float64:
-			*out = append(*out, Metric{Name: prefix + name, Value: f.Float()})
-		case reflect.Struct:
-			flatten(f, prefix+name+".", out)
-		}
-	}
-}

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"math"
-	"strings"
 	"testing"
 )
 
@@ -45,21 +44,5 @@ func TestQuantileNearestRank(t *testing.T) {
 	}
 	if quantile(nil, 0.5) != 0 {
 		t.Error("empty")
-	}
-}
-
-func TestFlattenNamesByJSONPath(t *testing.T) {
-	ms := Flatten(GroupResult{Breaks: Breaks{Total: 3}, Detection: Latency{P99: 2}, CI95: &CI95{}})
-	got := map[string]float64{}
-	for _, m := range ms {
-		got[m.Name] = m.Value
-	}
-	if got["breaks.total"] != 3 || got["detection_latency_s.p99"] != 2 || len(ms) < 25 {
-		t.Fatalf("%v", ms)
-	}
-	for _, m := range ms {
-		if strings.Contains(m.Name, "ci95") || m.Name == "name" {
-			t.Errorf("unexpected %s", m.Name)
-		}
 	}
 }

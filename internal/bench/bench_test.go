@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
 	"testing"
 	"time"
 
@@ -45,16 +44,7 @@ func check(t *testing.T, cfg *sim.Config, golden string) {
 	if err := sim.Aggregate(cfg, []*sim.RunResult{run}).WriteJSON(&got); err != nil {
 		t.Fatal(err)
 	}
-	if *update {
-		os.WriteFile(golden, got.Bytes(), 0o644)
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Fatalf("%s: result changed:\n%s", golden, got.String())
-	}
+	checkGolden(t, cfg.Name, golden, got.Bytes())
 }
 
 // BenchmarkReference is the reference workload (100,000 clients, one

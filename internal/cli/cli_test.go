@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/natsim/natsim/internal/outdir"
+	"github.com/natsim/natsim/sim"
 )
 
 // TestMain runs the tests from the repository's root, where the example
@@ -170,17 +171,11 @@ func TestRunJSONIsDeterministicAcrossJobs(t *testing.T) {
 	if one != two {
 		t.Fatal("--jobs 1 and --jobs 2 gave different results")
 	}
-	var res struct {
-		Replications int
-		Groups       []struct {
-			Breaks struct{ Total float64 }
-			CI95   map[string]float64
-		}
-	}
+	var res sim.Result
 	if err := json.Unmarshal([]byte(one), &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Replications != 3 || res.Groups[0].Breaks.Total == 0 || res.Groups[0].CI95["breaks_per_1000_client_hours"] == 0 {
+	if res.Replications != 3 || res.Groups[0].Breaks.Total == 0 || res.Groups[0].CI95 == nil || res.Groups[0].CI95.BreaksPer1000ClientHours == 0 {
 		t.Fatalf("result %+v", res)
 	}
 	other, _, _ := natsim(t, append([]string{"run", "--json", "--seed", "2"}, quick...)...)

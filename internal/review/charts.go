@@ -11,6 +11,7 @@ import (
 
 	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/plots"
+	"github.com/natsim/natsim/sim"
 )
 
 // Names lists the standard charts in report order.
@@ -157,8 +158,8 @@ func title(res *sweep.Result, what string) string {
 func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 
 const (
-	breaksKey   = "breaks_per_1000_client_hours"
-	overheadKey = "overhead.overhead_bytes_per_client_hour"
+	breaksKey   = sim.GroupBreaksPer1000ClientHours
+	overheadKey = sim.GroupOverheadBytesPerClientHour
 )
 
 // tradePoint is a point of the trade-off chart.
@@ -181,7 +182,7 @@ func tradeoff(res *sweep.Result) (*Chart, error) {
 		tl := tradeLine{name: l.name}
 		for _, r := range l.rows {
 			tl.points = append(tl.points, tradePoint{label: l.label(r), at: pointName(res, l, r),
-				overhead: r.Metrics[overheadKey].Mean, breaks: r.Metrics[breaksKey]})
+				overhead: r.Get(overheadKey).Mean, breaks: r.Get(breaksKey)})
 		}
 		ls = append(ls, tl)
 	}
@@ -203,7 +204,7 @@ func drawTradeoff(title string, ls []tradeLine, finding func(tradeLine, tradePoi
 	c := plots.Chart{Title: title, LogX: true,
 		XLabel: "keepalive + reconnect traffic (bytes per client-hour, log scale)",
 		YLabel: "breaks per 1000 client-hours (± 95% CI)"}
-	data := [][]string{{"line", "point", "overhead_bytes_per_client_hour", "breaks_per_1000_client_hours", "ci95"}}
+	data := [][]string{{"line", "point", strings.TrimPrefix(string(overheadKey), "overhead."), string(breaksKey), "ci95"}}
 	var findings []string
 	for _, l := range ls {
 		s := plots.Series{Name: l.name}
@@ -239,26 +240,32 @@ func pointName(res *sweep.Result, l line, r sweep.Row) string {
 	return res.Keys[l.key] + "=" + r.Params[l.key]
 }
 
-// xAxis returns the varying key's values as numbers for a line chart,
-// whether they are durations, and whether a log scale suits them.
-func xAxis(res *sweep.Result, ls []line) (key int, dur, logX bool, err error) {
+// xAxis names the varying keys of a line chart (each line may vary its
+// own: "a / b"), and says whether their values are durations and whether
+// a log scale suits them.
+func xAxis(res *sweep.Result, ls []line) (keys string, dur, logX bool, err error) {
 	if len(res.Keys) == 0 {
-		return 0, false, false, fmt.Errorf("%w: needs a swept key", ErrNotApplicable)
+		return "", false, false, fmt.Errorf("%w: needs a swept key", ErrNotApplicable)
 	}
-	key = ls[0].key
+	var names []string
+	for _, l := range ls {
+		if !slices.Contains(names, res.Keys[l.key]) {
+			names = append(names, res.Keys[l.key])
+		}
+	}
 	var vals []string
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, l := range ls {
 		for _, r := range l.rows {
 			v, ok := value(r.Params[l.key])
 			if !ok {
-				return 0, false, false, fmt.Errorf("%w: swept values of %s are not numbers or durations", ErrNotApplicable, res.Keys[l.key])
+				return "", false, false, fmt.Errorf("%w: swept values of %s are not numbers or durations", ErrNotApplicable, res.Keys[l.key])
 			}
 			vals = append(vals, r.Params[l.key])
 			lo, hi = math.Min(lo, v), math.Max(hi, v)
 		}
 	}
-	return key, isDuration(vals), lo > 0 && hi/lo > 30, nil
+	return strings.Join(names, " / "), isDuration(vals), lo > 0 && hi/lo > 30, nil
 }
 
 func axisLabel(key string, dur, logX bool) string {
@@ -274,13 +281,13 @@ func axisLabel(key string, dur, logX bool) string {
 
 func breaksVs(res *sweep.Result) (*Chart, error) {
 	ls := lines(res)
-	key, dur, logX, err := xAxis(res, ls)
+	keys, dur, logX, err := xAxis(res, ls)
 	if err != nil {
 		return nil, err
 	}
-	c := plots.Chart{Title: title(res, "breaks against "+res.Keys[key]), LogX: logX,
-		XLabel: axisLabel(res.Keys[key], dur, logX), YLabel: "breaks per 1000 client-hours (± 95% CI)"}
-	data := [][]string{{"line", "x", "breaks_per_1000_client_hours", "ci95"}}
+	c := plots.Chart{Title: title(res, "breaks against "+keys), LogX: logX,
+		XLabel: axisLabel(keys, dur, logX), YLabel: "breaks per 1000 client-hours (± 95% CI)"}
+	data := [][]string{{"line", "x", string(breaksKey), "ci95"}}
 	var findings []string
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, l := range ls {
@@ -288,7 +295,7 @@ func breaksVs(res *sweep.Result) (*Chart, error) {
 		for _, r := range l.rows {
 			x, _ := value(r.Params[l.key])
 			lo, hi = math.Min(lo, x), math.Max(hi, x)
-			y := r.Metrics[breaksKey]
+			y := r.Get(breaksKey)
 			s.Points = append(s.Points, plots.Point{X: x, Y: y.Mean, YErr: y.CI95})
 			data = append(data, []string{l.name, fmtNum(x), fmtNum(y.Mean), fmtNum(y.CI95)})
 		}
@@ -315,12 +322,12 @@ func zeroFinding(res *sweep.Result, l line) string {
 		return compare(x, y)
 	})
 	k := res.Keys[l.key]
-	zero := func(r sweep.Row) bool { return r.Metrics[breaksKey].Mean == 0 }
+	zero := func(r sweep.Row) bool { return r.Get(breaksKey).Mean == 0 }
 	switch {
 	case !slices.ContainsFunc(rows, zero):
-		min := slices.MinFunc(rows, func(a, b sweep.Row) int { return compare(a.Metrics[breaksKey].Mean, b.Metrics[breaksKey].Mean) })
+		min := slices.MinFunc(rows, func(a, b sweep.Row) int { return compare(a.Get(breaksKey).Mean, b.Get(breaksKey).Mean) })
 		return fmt.Sprintf("%s breaks at every swept %s, least (%s per 1000 client-hours) at %s", l.name, k,
-			fmtNum(min.Metrics[breaksKey].Mean), min.Params[l.key])
+			fmtNum(min.Get(breaksKey).Mean), min.Params[l.key])
 	case !slices.ContainsFunc(rows, func(r sweep.Row) bool { return !zero(r) }):
 		return fmt.Sprintf("%s has no breaks at any swept %s", l.name, k)
 	}
@@ -331,11 +338,11 @@ func zeroFinding(res *sweep.Result, l line) string {
 		j := slices.IndexFunc(rows, zero)
 		z := rows[j]
 		return fmt.Sprintf("%s has no breaks from %s=%s up (%s bytes per client-hour there); at %s it has %s per 1000 client-hours",
-			l.name, k, z.Params[l.key], fmtNum(math.Round(z.Metrics[overheadKey].Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Metrics[breaksKey].Mean))
+			l.name, k, z.Params[l.key], fmtNum(math.Round(z.Get(overheadKey).Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Get(breaksKey).Mean))
 	}
 	z, b := rows[i-1], rows[i]
 	return fmt.Sprintf("%s has no breaks up to %s=%s, at a cost of %s bytes per client-hour; at %s it has %s per 1000 client-hours",
-		l.name, k, z.Params[l.key], fmtNum(math.Round(z.Metrics[overheadKey].Mean)), b.Params[l.key], fmtNum(b.Metrics[breaksKey].Mean))
+		l.name, k, z.Params[l.key], fmtNum(math.Round(z.Get(overheadKey).Mean)), b.Params[l.key], fmtNum(b.Get(breaksKey).Mean))
 }
 
 func compare(a, b float64) int {
@@ -350,37 +357,39 @@ func compare(a, b float64) int {
 
 func detection(res *sweep.Result) (*Chart, error) {
 	ls := lines(res)
-	key, dur, logX, err := xAxis(res, ls)
+	keys, dur, logX, err := xAxis(res, ls)
 	if err != nil {
 		return nil, err
 	}
 	c := plots.Chart{Title: title(res, "how long a break goes unnoticed"), LogX: logX,
-		XLabel: axisLabel(res.Keys[key], dur, logX), YLabel: "detection latency (s)"}
+		XLabel: axisLabel(keys, dur, logX), YLabel: "detection latency (s)"}
 	data := [][]string{{"line", "x", "p50_s", "p99_s"}}
-	var worst sweep.Row
-	worstLine, lo, hiMedian, hi := "", math.Inf(1), 0.0, 0.0
+	var worst string // the line and point of the worst p99
+	lo, hiMedian, hi := math.Inf(1), 0.0, 0.0
 	for _, l := range ls {
 		p50 := plots.Series{Name: l.name + " p50"}
 		p99 := plots.Series{Name: l.name + " p99"}
 		for _, r := range l.rows {
 			x, _ := value(r.Params[l.key])
-			a, b := r.Metrics["detection_latency_s.p50"].Mean, r.Metrics["detection_latency_s.p99"].Mean
+			a, b := r.Get(sim.GroupDetectionP50).Mean, r.Get(sim.GroupDetectionP99).Mean
 			p50.Points = append(p50.Points, plots.Point{X: x, Y: a})
 			p99.Points = append(p99.Points, plots.Point{X: x, Y: b})
 			data = append(data, []string{l.name, fmtNum(x), fmtNum(a), fmtNum(b)})
-			if r.Metrics["breaks.total"].Mean > 0 {
+			if r.Get(sim.GroupBreaksTotal).Mean > 0 {
 				lo, hiMedian = math.Min(lo, a), math.Max(hiMedian, a)
 			}
 			if b > hi {
-				hi, worst, worstLine = b, r, l.name
+				// Each line names its own key: a sweep may vary another
+				// key for each group.
+				hi, worst = b, l.name+" at "+pointName(res, l, r)
 			}
 		}
 		c.Series = append(c.Series, p50, p99)
 	}
 	finding := "No breaks were detected at any swept value."
 	if hi > 0 {
-		finding = fmt.Sprintf("Where connections break, the median break goes unnoticed for %s to %s s; the worst p99 is %s s (%s at %s=%s).",
-			fmtNum(math.Round(lo*10)/10), fmtNum(math.Round(hiMedian*10)/10), fmtNum(math.Round(hi*10)/10), worstLine, res.Keys[key], worst.Params[key])
+		finding = fmt.Sprintf("Where connections break, the median break goes unnoticed for %s to %s s; the worst p99 is %s s (%s).",
+			fmtNum(math.Round(lo*10)/10), fmtNum(math.Round(hiMedian*10)/10), fmtNum(math.Round(hi*10)/10), worst)
 	}
 	return &Chart{Name: "detection", Figure: c, Data: data, Finding: finding}, nil
 }
@@ -517,10 +526,10 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 			continue
 		}
 		xi, yi := slices.Index(xs, r.Params[0]), slices.Index(ys, r.Params[1])
-		breaks[yi][xi] += r.Metrics["breaks.total"].Mean
-		hours[yi][xi] += r.Metrics["client_hours"].Mean
+		breaks[yi][xi] += r.Get(sim.GroupBreaksTotal).Mean
+		hours[yi][xi] += r.Get(sim.GroupClientHours).Mean
 	}
-	data := [][]string{{res.Keys[0], res.Keys[1], breaksKey}}
+	data := [][]string{{res.Keys[0], res.Keys[1], string(breaksKey)}}
 	z := make([][]float64, len(ys))
 	minV, maxV := math.Inf(1), math.Inf(-1)
 	var minAt, maxAt string

@@ -110,14 +110,13 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 	head := append(append([]string{}, res.Keys...), "group", "breaks / 1000 client-h", "overhead B / client-h", "detection p50 / p99 (s)", "downtime", "refused opens", "lost up / down")
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n|" + strings.Repeat("---|", len(head)) + "\n")
 	for _, r := range res.Rows {
-		m := r.Metrics
 		cells := append(append([]string{}, r.Params...), r.Group,
-			fmt.Sprintf("%s ± %s", sim.Num(m[breaksKey].Mean), sim.Num(m[breaksKey].CI95)),
-			sim.Num(m[overheadKey].Mean),
-			sim.Num(m["detection_latency_s.p50"].Mean)+" / "+sim.Num(m["detection_latency_s.p99"].Mean),
-			fmt.Sprintf("%.2g%%", 100*m["downtime_fraction"].Mean),
-			sim.Num(m["refused_opens"].Mean),
-			sim.Num(m["lost_up"].Mean)+" / "+sim.Num(m["lost_down"].Mean))
+			fmt.Sprintf("%s ± %s", sim.Num(r.Get(breaksKey).Mean), sim.Num(r.Get(breaksKey).CI95)),
+			sim.Num(r.Get(overheadKey).Mean),
+			sim.Num(r.Get(sim.GroupDetectionP50).Mean)+" / "+sim.Num(r.Get(sim.GroupDetectionP99).Mean),
+			fmt.Sprintf("%.2g%%", 100*r.Get(sim.GroupDowntimeFraction).Mean),
+			sim.Num(r.Get(sim.GroupRefusedOpens).Mean),
+			sim.Num(r.Get(sim.GroupLostUp).Mean)+" / "+sim.Num(r.Get(sim.GroupLostDown).Mean))
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
 	if len(written) > 0 {

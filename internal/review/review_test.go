@@ -14,6 +14,7 @@ import (
 
 	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/plots"
+	"github.com/natsim/natsim/sim"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden chart data")
@@ -111,6 +112,49 @@ func TestReportMentionsEverything(t *testing.T) {
 	for _, c := range written {
 		if _, err := os.Stat(filepath.Join(dir, strings.TrimSuffix(c.File, ".png")+".csv")); err != nil {
 			t.Errorf("no data beside %s", c.File)
+		}
+	}
+}
+
+// TestFindingsNameEachLinesOwnKey: when a sweep varies a different key
+// for each group (scenarios/tcp-vs-app-keepalive-4min.yaml), a finding
+// about a group names that group's key and value, not the first key's.
+func TestFindingsNameEachLinesOwnKey(t *testing.T) {
+	res := &sweep.Result{Scenario: "two-keys", Groups: []string{"tcp", "app"},
+		Keys: []string{"clients.tcp.keepalive.idle", "clients.app.keepalive.interval"}}
+	for _, idle := range []string{"60s", "300s"} {
+		for _, interval := range []string{"60s", "300s"} {
+			for _, g := range res.Groups {
+				row := sweep.Row{Params: []string{idle, interval}, Group: g, Metrics: map[string]sweep.Stat{}}
+				for _, m := range sim.GroupMetrics {
+					row.Metrics[string(m)] = sweep.Stat{}
+				}
+				row.Metrics[string(sim.GroupBreaksTotal)] = sweep.Stat{Mean: 1}
+				row.Metrics[string(sim.GroupDetectionP99)] = sweep.Stat{Mean: 10}
+				if g == "app" && interval == "300s" {
+					row.Metrics[string(sim.GroupDetectionP99)] = sweep.Stat{Mean: 400}
+				}
+				res.Rows = append(res.Rows, row)
+			}
+		}
+	}
+	c, err := Build("detection", res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "(app at clients.app.keepalive.interval=300s)"; !strings.Contains(c.Finding, want) {
+		t.Errorf("detection finding %q, want it to say %q", c.Finding, want)
+	}
+	c, err = Build("breaks-vs", res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "clients.tcp.keepalive.idle / clients.app.keepalive.interval"; !strings.Contains(c.Figure.(plots.Chart).XLabel, want) {
+		t.Errorf("breaks-vs axis %q, want both keys", c.Figure.(plots.Chart).XLabel)
+	}
+	for _, want := range []string{"tcp has no breaks at any swept clients.tcp.keepalive.idle", "app has no breaks at any swept clients.app.keepalive.interval"} {
+		if !strings.Contains(c.Finding, want) {
+			t.Errorf("breaks-vs finding %q, want it to say %q", c.Finding, want)
 		}
 	}
 }

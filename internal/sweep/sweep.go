@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,12 +28,44 @@ type Stat struct {
 	CI95 float64 `json:"ci95"`
 }
 
-// Row is one point and client group: every metric of the group, then of
-// every middlebox (named mb.NAME.METRIC).
+// Row is one point and client group: every metric of the group (named as
+// sim.GroupMetrics), then of every middlebox (BoxMetric).
 type Row struct {
 	Params  []string        `json:"params"` // values of the swept keys, in Keys order
 	Group   string          `json:"group"`
 	Metrics map[string]Stat `json:"metrics"`
+}
+
+// Get returns the row's statistic of the group metric m. A row without m
+// is a bug, not a zero: rows built by Run have every metric and Load
+// refuses a sweep.json whose rows lack one, so Get panics.
+func (r Row) Get(m sim.Metric) Stat {
+	st, ok := r.Metrics[string(m)]
+	if !ok {
+		panic(fmt.Sprintf("sweep: row %v of group %s has no metric %q", r.Params, r.Group, m))
+	}
+	return st
+}
+
+// BoxMetric is the name under which a row holds metric m of middlebox
+// box: mb.BOX.METRIC.
+func BoxMetric(box string, m sim.Metric) string { return "mb." + box + "." + string(m) }
+
+// missing names the first metric that a row lacks, or returns "".
+func (res *Result) missing(r Row) string {
+	for _, m := range sim.GroupMetrics {
+		if _, ok := r.Metrics[string(m)]; !ok {
+			return string(m)
+		}
+	}
+	for _, b := range res.Middleboxes {
+		for _, m := range sim.BoxMetrics {
+			if _, ok := r.Metrics[BoxMetric(b, m)]; !ok {
+				return BoxMetric(b, m)
+			}
+		}
+	}
+	return ""
 }
 
 // Timeout is a middlebox timeout on the path, for charts.
@@ -144,11 +177,14 @@ func (res *Result) add(p scenarios.Point, runs []*sim.RunResult) {
 	boxes := map[string]Stat{}
 	for bi, m := range cfg.Path {
 		for name, st := range stats(runs, func(r *sim.RunResult) any { return r.Middleboxes[bi] }) {
-			boxes["mb."+m.Name+"."+name] = st
+			boxes[BoxMetric(m.Name, name)] = st
 		}
 	}
 	for gi, g := range cfg.Groups {
-		row := Row{Params: params, Group: g.Name, Metrics: stats(runs, func(r *sim.RunResult) any { return r.Groups[gi] })}
+		row := Row{Params: params, Group: g.Name, Metrics: map[string]Stat{}}
+		for m, st := range stats(runs, func(r *sim.RunResult) any { return r.Groups[gi] }) {
+			row.Metrics[string(m)] = st
+		}
 		for k, v := range boxes {
 			row.Metrics[k] = v
 		}
@@ -157,12 +193,12 @@ func (res *Result) add(p scenarios.Point, runs []*sim.RunResult) {
 }
 
 // stats computes every metric's mean and 95% half-width over runs.
-func stats(runs []*sim.RunResult, pick func(*sim.RunResult) any) map[string]Stat {
-	per := make([][]sim.Metric, len(runs))
+func stats(runs []*sim.RunResult, pick func(*sim.RunResult) any) map[sim.Metric]Stat {
+	per := make([][]sim.MetricValue, len(runs))
 	for i, r := range runs {
 		per[i] = sim.Flatten(pick(r))
 	}
-	out := map[string]Stat{}
+	out := map[sim.Metric]Stat{}
 	for mi, m := range per[0] {
 		xs := make([]float64, len(runs))
 		for i := range runs {
@@ -178,12 +214,12 @@ func stats(runs []*sim.RunResult, pick func(*sim.RunResult) any) map[string]Stat
 // in result order, then middlebox metrics.
 func (res *Result) metricNames() []string {
 	var names []string
-	for _, m := range sim.Flatten(sim.GroupResult{}) {
-		names = append(names, m.Name)
+	for _, m := range sim.GroupMetrics {
+		names = append(names, string(m))
 	}
 	for _, b := range res.Middleboxes {
-		for _, m := range sim.Flatten(sim.BoxResult{}) {
-			names = append(names, "mb."+b+"."+m.Name)
+		for _, m := range sim.BoxMetrics {
+			names = append(names, BoxMetric(b, m))
 		}
 	}
 	return names
@@ -261,13 +297,13 @@ func (res *Result) writeRuns(w io.Writer) error {
 			boxes := map[string]float64{}
 			for bi, m := range cfg.Path {
 				for _, x := range sim.Flatten(r.Middleboxes[bi]) {
-					boxes["mb."+m.Name+"."+x.Name] = x.Value
+					boxes[BoxMetric(m.Name, x.Name)] = x.Value
 				}
 			}
 			for _, g := range r.Groups {
 				vals := map[string]float64{}
 				for _, x := range sim.Flatten(g) {
-					vals[x.Name] = x.Value
+					vals[string(x.Name)] = x.Value
 				}
 				fields := append(slices.Clone(res.params[pi]), fmt.Sprint(r.Replication), fmt.Sprint(cfg.Seed), g.Name)
 				for _, n := range names {
@@ -359,6 +395,11 @@ func Load(path string) (*Result, []SeriesRow, error) {
 	if err := json.Unmarshal(data, &res); err != nil {
 		return nil, nil, fmt.Errorf("%s: not a natsim sweep.json: %w", file, err)
 	}
+	for i, r := range res.Rows {
+		if m := res.missing(r); m != "" {
+			return nil, nil, fmt.Errorf("%s: row %d (group %s) has no metric %q: written by natsim %s, read by %s", file, i+1, r.Group, m, res.Version, sim.Version)
+		}
+	}
 	series, err := loadSeries(filepath.Join(filepath.Dir(file), "timeseries.csv"), len(res.Keys))
 	if err != nil && !os.IsNotExist(err) {
 		return nil, nil, err
@@ -366,26 +407,46 @@ func Load(path string) (*Result, []SeriesRow, error) {
 	return &res, series, nil
 }
 
+// loadSeries reads timeseries.csv as writeSeries wrote it; a field that
+// is not a number is an error that names the file, line and column.
 func loadSeries(file string, nkeys int) ([]SeriesRow, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
+	rd := csv.NewReader(f)
+	rd.FieldsPerRecord = -1 // counted below, with a clearer message
 	var out []SeriesRow
-	for _, r := range recs[min(1, len(recs)):] {
+	for header := true; ; header = false {
+		r, err := rd.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		line, _ := rd.FieldPos(0)
+		if header {
+			continue
+		}
 		if len(r) != nkeys+5 {
-			return nil, fmt.Errorf("%s: a row has %d fields, want %d", file, len(r), nkeys+5)
+			return nil, fmt.Errorf("%s:%d: a row has %d fields, want %d", file, line, len(r), nkeys+5)
 		}
 		row := SeriesRow{Params: r[:nkeys], Middlebox: r[nkeys+1]}
-		row.At, _ = strconv.ParseFloat(r[nkeys], 64)
-		row.Capacity, _ = strconv.Atoi(r[nkeys+2])
-		row.Occupancy, _ = strconv.Atoi(r[nkeys+3])
+		var errs []error
+		number := func(col int, name string, parse func(string) error) {
+			if err := parse(r[col]); err != nil {
+				errs = append(errs, fmt.Errorf("%s:%d: %s: %w", file, line, name, err))
+			}
+		}
+		number(nkeys, "t_s", func(s string) (err error) { row.At, err = strconv.ParseFloat(s, 64); return })
+		number(nkeys+2, "capacity", func(s string) (err error) { row.Capacity, err = strconv.Atoi(s); return })
+		number(nkeys+3, "occupancy", func(s string) (err error) { row.Occupancy, err = strconv.Atoi(s); return })
+		number(nkeys+4, "breaks", func(s string) error { _, err := strconv.ParseUint(s, 10, 64); return err })
+		if len(errs) > 0 {
+			return nil, errors.Join(errs...)
+		}
 		out = append(out, row)
 	}
-	return out, nil
 }

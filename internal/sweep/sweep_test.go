@@ -3,6 +3,8 @@ package sweep
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,7 +16,9 @@ import (
 
 	"github.com/natsim/natsim/internal/batch"
 	"github.com/natsim/natsim/internal/outdir"
+	"github.com/natsim/natsim/internal/outfile"
 	"github.com/natsim/natsim/scenarios"
+	"github.com/natsim/natsim/sim"
 )
 
 // points loads the LRU example, scaled down to clients, swept over
@@ -164,6 +168,80 @@ func TestDefaultDirStaysInside(t *testing.T) {
 		dir := DefaultDir(name, now)
 		if filepath.Dir(dir) != "natsim-out" || strings.HasPrefix(filepath.Base(dir), ".") || strings.ContainsAny(dir, "\x00\n") {
 			t.Errorf("DefaultDir(%q) = %q", name, dir)
+		}
+	}
+}
+
+// TestLoadRefusesAMissingMetric: a sweep.json whose rows lack a metric
+// (a field renamed since it was written) is refused with the metric's
+// name, rather than read as zeros.
+func TestLoadRefusesAMissingMetric(t *testing.T) {
+	row := Row{Group: "app", Metrics: map[string]Stat{}}
+	for _, m := range sim.GroupMetrics {
+		row.Metrics[string(m)] = Stat{Mean: 1}
+	}
+	for _, m := range sim.BoxMetrics {
+		row.Metrics[BoxMetric("nat", m)] = Stat{Mean: 1}
+	}
+	load := func(r Row) error {
+		t.Helper()
+		dir := filepath.Join(t.TempDir(), "out")
+		out, err := outdir.Create(dir, outdir.Options{Scenario: "s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := &Result{Version: sim.Version, Scenario: "s", Groups: []string{"app"}, Middleboxes: []string{"nat"}, Rows: []Row{r}}
+		if err := outfile.Write(filepath.Join(out.Dir(), "sweep.json"), res.writeJSON); err != nil {
+			t.Fatal(err)
+		}
+		if err := out.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = Load(dir)
+		return err
+	}
+	if err := load(row); err != nil {
+		t.Fatalf("a complete row: %v", err)
+	}
+	for _, gone := range []string{string(sim.GroupRefusedOpens), BoxMetric("nat", sim.BoxMeanOccupancy)} {
+		r := Row{Group: row.Group, Metrics: maps.Clone(row.Metrics)}
+		delete(r.Metrics, gone)
+		if err := load(r); err == nil || !strings.Contains(err.Error(), `no metric "`+gone+`"`) {
+			t.Errorf("without %s: %v", gone, err)
+		}
+	}
+}
+
+func TestGetPanicsOnAMissingMetric(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), string(sim.GroupLostUp)) {
+			t.Errorf("recovered %v", r)
+		}
+	}()
+	Row{Metrics: map[string]Stat{}}.Get(sim.GroupLostUp)
+}
+
+// TestLoadSeriesNamesABadNumber: a time series with a field that is not a
+// number is refused with the file, line and column, not read as 0.
+func TestLoadSeriesNamesABadNumber(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "timeseries.csv")
+	good := "k,t_s,middlebox,capacity,occupancy,breaks\n1,0,nat,100,5,0\n1,60,nat,100,7,1\n"
+	for _, c := range []struct{ data, want string }{
+		{good, ""},
+		{strings.Replace(good, ",7,", ",7x,", 1), "timeseries.csv:3: occupancy: "},
+		{strings.Replace(good, "1,60,", "1,1m,", 1), "timeseries.csv:3: t_s: "},
+		{strings.Replace(good, ",5,0\n", ",5,-1\n", 1), "timeseries.csv:2: breaks: "},
+		{good + "1,120,nat,100\n", "timeseries.csv:4: a row has 4 fields, want 6"},
+	} {
+		if err := os.WriteFile(file, []byte(c.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := loadSeries(file, 1)
+		switch {
+		case c.want == "" && (err != nil || len(rows) != 2 || rows[1].Occupancy != 7 || rows[1].At != 60):
+			t.Errorf("good file: %v, %+v", err, rows)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("got %v, want an error with %q", err, c.want)
 		}
 	}
 }

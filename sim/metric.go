@@ -1,0 +1,139 @@
+package sim
+
+import (
+	"reflect"
+	"strings"
+)
+
+// Metric names one number of a GroupResult or a BoxResult by its JSON
+// path, as Flatten produces it ("breaks.total",
+// "detection_latency_s.p99"). Code outside sim reads results through
+// these names, never through strings typed again: a renamed JSON field
+// then fails the test that ties the names to the structs, not a chart.
+type Metric string
+
+// The numbers of a GroupResult, in field order (GroupMetrics lists them).
+const (
+	GroupClients                     Metric = "clients"
+	GroupClientHours                 Metric = "client_hours"
+	GroupBreaksTotal                 Metric = "breaks.total"
+	GroupBreaksIdleTimeout           Metric = "breaks.idle_timeout"
+	GroupBreaksLRUEviction           Metric = "breaks.lru_eviction"
+	GroupBreaksEarlyDrop             Metric = "breaks.early_drop"
+	GroupBreaksResetOnExpire         Metric = "breaks.reset_on_expire"
+	GroupBreaksPer1000ClientHours    Metric = "breaks_per_1000_client_hours"
+	GroupRemaps                      Metric = "remaps"
+	GroupRebindings                  Metric = "rebindings"
+	GroupOrphanedAtEnd               Metric = "orphaned_at_end"
+	GroupRefusedOpens                Metric = "refused_opens"
+	GroupReconnects                  Metric = "reconnects"
+	GroupSpuriousDisconnects         Metric = "spurious_disconnects"
+	GroupDetectionP50                Metric = "detection_latency_s.p50"
+	GroupDetectionP90                Metric = "detection_latency_s.p90"
+	GroupDetectionP99                Metric = "detection_latency_s.p99"
+	GroupDetectionMax                Metric = "detection_latency_s.max"
+	GroupDetectionUndetected         Metric = "detection_latency_s.undetected"
+	GroupLostDown                    Metric = "lost_down"
+	GroupLostUp                      Metric = "lost_up"
+	GroupHeldAtEnd                   Metric = "held_at_end"
+	GroupPushDelayP50                Metric = "push_delay_s.p50"
+	GroupPushDelayP99                Metric = "push_delay_s.p99"
+	GroupPushDelayMax                Metric = "push_delay_s.max"
+	GroupSentDown                    Metric = "sent_down"
+	GroupSentUp                      Metric = "sent_up"
+	GroupDowntimeFraction            Metric = "downtime_fraction"
+	GroupKeepalivePackets            Metric = "overhead.keepalive_packets"
+	GroupKeepaliveBytes              Metric = "overhead.keepalive_bytes"
+	GroupReconnectPackets            Metric = "overhead.reconnect_packets"
+	GroupReconnectBytes              Metric = "overhead.reconnect_bytes"
+	GroupKeepaliveBytesPerClientHour Metric = "overhead.keepalive_bytes_per_client_hour"
+	GroupOverheadBytesPerClientHour  Metric = "overhead.overhead_bytes_per_client_hour"
+)
+
+// The numbers of a BoxResult, in field order (BoxMetrics lists them).
+const (
+	BoxCapacity           Metric = "capacity"
+	BoxMeanOccupancy      Metric = "mean_occupancy"
+	BoxMaxOccupancy       Metric = "max_occupancy"
+	BoxInserts            Metric = "inserts"
+	BoxEvictions          Metric = "evictions"
+	BoxExpiries           Metric = "expiries"
+	BoxEarlyDrops         Metric = "early_drops"
+	BoxRefusedOpens       Metric = "refused_opens"
+	BoxRefusedPackets     Metric = "refused_packets"
+	BoxRemaps             Metric = "remaps"
+	BoxBreaks             Metric = "breaks"
+	BoxStartOccupancy     Metric = "start_occupancy"
+	BoxEndOccupancy       Metric = "end_occupancy"
+	BoxMeanEntryLifetimeS Metric = "mean_entry_lifetime_s"
+)
+
+// GroupMetrics lists every number of a GroupResult in field order: the
+// names Flatten gives a GroupResult, exactly.
+var GroupMetrics = []Metric{
+	GroupClients, GroupClientHours,
+	GroupBreaksTotal, GroupBreaksIdleTimeout, GroupBreaksLRUEviction, GroupBreaksEarlyDrop, GroupBreaksResetOnExpire,
+	GroupBreaksPer1000ClientHours, GroupRemaps, GroupRebindings, GroupOrphanedAtEnd, GroupRefusedOpens,
+	GroupReconnects, GroupSpuriousDisconnects,
+	GroupDetectionP50, GroupDetectionP90, GroupDetectionP99, GroupDetectionMax, GroupDetectionUndetected,
+	GroupLostDown, GroupLostUp, GroupHeldAtEnd,
+	GroupPushDelayP50, GroupPushDelayP99, GroupPushDelayMax,
+	GroupSentDown, GroupSentUp, GroupDowntimeFraction,
+	GroupKeepalivePackets, GroupKeepaliveBytes, GroupReconnectPackets, GroupReconnectBytes,
+	GroupKeepaliveBytesPerClientHour, GroupOverheadBytesPerClientHour,
+}
+
+// BoxMetrics lists every number of a BoxResult in field order: the names
+// Flatten gives a BoxResult, exactly.
+var BoxMetrics = []Metric{
+	BoxCapacity, BoxMeanOccupancy, BoxMaxOccupancy, BoxInserts, BoxEvictions, BoxExpiries, BoxEarlyDrops,
+	BoxRefusedOpens, BoxRefusedPackets, BoxRemaps, BoxBreaks, BoxStartOccupancy, BoxEndOccupancy, BoxMeanEntryLifetimeS,
+}
+
+// MetricValue is one number of a result and its name.
+type MetricValue struct {
+	Name  Metric
+	Value float64
+}
+
+// Flatten lists the numbers of a GroupResult or BoxResult in field order
+// (GroupMetrics, BoxMetrics), leaving out confidence intervals and fields
+// hidden from JSON.
+func Flatten(v any) []MetricValue {
+	var out []MetricValue
+	flatten(reflect.ValueOf(v), "", &out)
+	return out
+}
+
+func flatten(v reflect.Value, prefix string, out *[]MetricValue) {
+	t := v.Type()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		switch f := v.Field(i); f.Kind() {
+		case reflect.Float64:
+			*out = append(*out, MetricValue{Name: Metric(prefix + name), Value: f.Float()})
+		case reflect.Struct:
+			flatten(f, prefix+name+".", out)
+		}
+	}
+}
+
+// Value returns the group's number named m; ok is false when m is not a
+// group metric (GroupMetrics).
+func (g GroupResult) Value(m Metric) (v float64, ok bool) { return valueOf(g, m) }
+
+// Value returns the middlebox's number named m; ok is false when m is
+// not a middlebox metric (BoxMetrics).
+func (b BoxResult) Value(m Metric) (v float64, ok bool) { return valueOf(b, m) }
+
+func valueOf(v any, m Metric) (float64, bool) {
+	for _, x := range Flatten(v) {
+		if x.Name == m {
+			return x.Value, true
+		}
+	}
+	return 0, false
+}
