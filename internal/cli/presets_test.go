@@ -141,3 +141,24 @@ func TestPresetsJSON(t *testing.T) {
 		t.Error("two runs of presets --json differ")
 	}
 }
+
+// TestPresetsDocCitesEverySource: docs/presets.md, written from the same
+// presets file, gives every preset a section and every recorded source
+// URL, so the two cannot drift apart silently.
+func TestPresetsDocCitesEverySource(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("docs", "presets.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	for _, p := range scenarios.Presets() {
+		if !strings.Contains(doc, "### "+p.Name+"\n") {
+			t.Errorf("docs/presets.md has no section for %s", p.Name)
+		}
+		for _, s := range p.Sources {
+			if strings.HasPrefix(s.URL, "https://") && !strings.Contains(doc, "<"+s.URL+">") {
+				t.Errorf("docs/presets.md does not give %s's source URL <%s>", p.Name, s.URL)
+			}
+		}
+	}
+}
