@@ -150,9 +150,8 @@ func TestPresetsAreCompleteAndSourced(t *testing.T) {
 		}
 	}
 	for _, p := range Presets() {
-		kind, _, ok := strings.Cut(p.Source, ":")
-		if !ok || !strings.Contains("doc src study 2nd", kind) || p.Note == "" {
-			t.Errorf("preset %s: source %q note %q", p.Name, p.Source, p.Note)
+		if err := p.checkSources(); err != nil || p.Note == "" {
+			t.Errorf("preset %s: sources: %v; note %q", p.Name, err, p.Note)
 		}
 		yaml := "name: x\nduration: 1h\npath: [{name: b, preset: " + p.Name + "}]\nclients: [{name: c, count: 1}]\n"
 		if _, err := Parse("preset.yaml", []byte(yaml), nil); err != nil {

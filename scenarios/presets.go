@@ -2,19 +2,52 @@ package scenarios
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// Preset is a named, complete middlebox with the source of its figures.
+// Preset is a named, complete middlebox with the sources of its figures.
 type Preset struct {
 	Name      string        `yaml:"name"`
-	Source    string        `yaml:"source"`
-	Note      string        `yaml:"note"`
+	Sources   []Source      `yaml:"sources"` // the first is the main one
+	Note      string        `yaml:"note"`    // what was assumed beyond the sources
 	Middlebox MiddleboxSpec `yaml:"middlebox"`
 }
+
+// Source is one document a preset's figures come from. Name is a short
+// key for it (the presets file's lists are addressed by name).
+type Source struct {
+	Name       string `yaml:"name" json:"name"`
+	Kind       string `yaml:"kind" json:"kind"`               // doc, src or study (SourceKinds)
+	SecondHand bool   `yaml:"second_hand" json:"second_hand"` // seen only quoted by a third party
+	Title      string `yaml:"title" json:"title"`
+	Publisher  string `yaml:"publisher" json:"publisher"` // or the authors and venue of a study
+	URL        string `yaml:"url" json:"url"`             // https://..., or NotRecorded
+	DOI        string `yaml:"doi,omitempty" json:"doi,omitempty"`
+	Published  string `yaml:"published,omitempty" json:"published,omitempty"` // a fixed document's date
+	Read       string `yaml:"read,omitempty" json:"read,omitempty"`           // a living page: the date read, or NotRecorded
+	Figures    string `yaml:"figures" json:"figures"`                         // what the preset takes from it
+}
+
+// NotRecorded stands for a URL or date that was not written down when
+// the figures were gathered: the document is named by title instead.
+const NotRecorded = "not recorded"
+
+// SourceKinds are the kinds of source, with what they mean.
+var SourceKinds = []struct{ Kind, Meaning string }{
+	{"doc", "vendor or standards documentation"},
+	{"src", "read in source code"},
+	{"study", "a published measurement"},
+}
+
+// Gathered is the date by which the presets' figures were gathered; the
+// date each page was read was not recorded.
+const Gathered = "2026-11-21"
 
 //go:embed presets/middleboxes.yaml
 var presetsYAML []byte
@@ -35,7 +68,46 @@ func loadPresets() ([]Preset, error) {
 	if len(d.probs) > 0 {
 		return nil, d.probs
 	}
-	return ps, nil
+	var errs []error
+	for _, p := range ps {
+		errs = append(errs, p.checkSources())
+	}
+	return ps, errors.Join(errs...)
+}
+
+// checkSources holds a preset's sources to the presets file's rules:
+// at least one; each with a known kind, a title, a publisher, what it
+// gives, and a URL (https) or DOI, or the URL marked as not recorded.
+func (p Preset) checkSources() error {
+	if len(p.Sources) == 0 {
+		return fmt.Errorf("preset %s: no source", p.Name)
+	}
+	var errs []error
+	for _, s := range p.Sources {
+		bad := func(msg string) { errs = append(errs, fmt.Errorf("preset %s, source %s: %s", p.Name, s.Name, msg)) }
+		if !slices.ContainsFunc(SourceKinds, func(k struct{ Kind, Meaning string }) bool { return k.Kind == s.Kind }) {
+			bad(fmt.Sprintf("kind must be doc, src or study (got %q)", s.Kind))
+		}
+		if s.Title == "" || s.Publisher == "" || s.Figures == "" {
+			bad("needs a title, a publisher and the figures taken from it")
+		}
+		switch {
+		case s.URL == "" && s.DOI == "":
+			bad(`needs a url or a doi, or url: "` + NotRecorded + `"`)
+		case s.URL != "" && s.URL != NotRecorded && !strings.HasPrefix(s.URL, "https://"):
+			bad(fmt.Sprintf("url must start with https:// or be %q (got %q)", NotRecorded, s.URL))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// FindPreset returns the preset called name, or the closest name to
+// suggest (or "") when there is none.
+func FindPreset(name string) (p Preset, suggestion string, ok bool) {
+	if p, ok := findPreset(name); ok {
+		return p, "", true
+	}
+	return Preset{}, closest(name, presetNames()), false
 }
 
 func findPreset(name string) (Preset, bool) {

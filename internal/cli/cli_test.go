@@ -153,7 +153,7 @@ func TestHelpAndVersion(t *testing.T) {
 	if out, _, code := natsim(t, "--version"); code != 0 || !strings.HasPrefix(out, "natsim ") {
 		t.Errorf("version: %d %q", code, out)
 	}
-	if out, _, code := natsim(t, "presets"); code != 0 || !strings.Contains(out, "aws-nat-gateway") || !strings.Contains(out, "doc:") {
+	if out, _, code := natsim(t, "presets"); code != 0 || !strings.Contains(out, "aws-nat-gateway") || !strings.Contains(out, "refresh") {
 		t.Errorf("presets: %d %q", code, out)
 	}
 }
