@@ -40,6 +40,8 @@ var commands = []command{
 		run:   cmdSweep},
 	{name: "plot", synopsis: "DIR --chart NAME", purpose: "draw one chart from a sweep's output",
 		usage: "DIR|sweep.json --chart NAME [--out FILE.png|.svg|.pdf]", run: cmdPlot},
+	{name: "init", synopsis: "NAME | --list", purpose: "print a commented starter scenario to edit",
+		usage: "NAME | --list", note: initNote, run: cmdInit},
 	{name: "check", synopsis: "FILE [flags]", purpose: "validate a scenario without running it",
 		usage: "FILE [--set K=V]...", run: cmdCheck},
 	{name: "explain", synopsis: "FILE --group G --client N", purpose: "tell one connection's life in a run, step by step",

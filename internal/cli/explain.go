@@ -34,7 +34,7 @@ func cmdExplain(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, s
 	lf.register(fs)
 	fs.MarkHidden("replications") // explain runs one
 	group := fs.String("group", "", "the client's group (needed when the scenario has several)")
-	client := fs.Int("client", -1, "the client's number in its group, from 0")
+	client := fs.Int("client", 0, "the client's number in its group, from 0")
 	first := fs.Bool("first-break", false, "explain the first client that broke (in --group if given)")
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
