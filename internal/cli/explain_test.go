@@ -76,18 +76,9 @@ func TestExplainNewPortStory(t *testing.T) {
 // is told from exactly the events a full trace of the same run records
 // for it (tracing one client changes nothing in the run).
 func TestExplainTracesTheClientsRealStory(t *testing.T) {
-	sc, err := scenarios.Load("scenarios/aws-nat-gateway-grpc.yaml", []string{"duration=30m", "warmup=1m", "clients.grpc.count=300", "path.natgw.capacity=0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := sc.Config
-	cfg.Trace = true
-	all, err := sim.Run(&cfg, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, all := tracedRun(t, "scenarios/aws-nat-gateway-grpc.yaml", "duration=30m", "warmup=1m", "clients.grpc.count=300", "path.natgw.capacity=0")
 	cfg.TraceOnly = sim.TraceFilter{One: true, Client: 17}
-	one, err := sim.Run(&cfg, 0, nil)
+	one, err := sim.Run(cfg, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,6 +96,23 @@ func TestExplainTracesTheClientsRealStory(t *testing.T) {
 			t.Errorf("event %d: %+v alone, %+v in the full trace", i, one.Trace[i], want[i])
 		}
 	}
+}
+
+// tracedRun loads file with sets and runs its first replication with
+// every client traced.
+func tracedRun(t *testing.T, file string, sets ...string) (*sim.Config, *sim.RunResult) {
+	t.Helper()
+	sc, err := scenarios.Load(file, sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := sc.Config
+	cfg.Trace = true
+	r, err := sim.Run(&cfg, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &cfg, r
 }
 
 // firstBreakScenario has two groups whose clients start spread over a
@@ -136,16 +144,7 @@ func TestExplainFirstBreakPicksTheFirstClientThatBroke(t *testing.T) {
 	if err := os.WriteFile(file, []byte(firstBreakScenario), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sc, err := scenarios.Load(file, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := sc.Config
-	cfg.Trace = true
-	r, err := sim.Run(&cfg, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, r := tracedRun(t, file)
 	// The expected clients, from the full trace: the earliest break of
 	// each group, and of both.
 	first := map[string]*sim.TraceEvent{}
