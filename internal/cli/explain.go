@@ -27,7 +27,7 @@ second traces that client alone.
 
 Examples:
   natsim explain scenarios/aws-nat-gateway-grpc.yaml --group grpc --client 17
-  natsim explain scenarios/cellular-cgnat-push.yaml --first-break --seed 3`
+  natsim explain scenarios/azure-lb-linux-default-keepalive.yaml --first-break --seed 2`
 
 func cmdExplain(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	lf := loadFlags{stderr: stderr}
@@ -73,7 +73,8 @@ func cmdExplain(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, s
 			return err
 		}
 		var ok bool
-		if ci, ok = firstBreak(&cfg, r.Trace, gi); !ok {
+		var at time.Duration
+		if ci, at, ok = firstBreak(&cfg, r.Trace, gi); !ok {
 			where := "no client"
 			if gi >= 0 {
 				where = fmt.Sprintf("no client of group %q", cfg.Groups[gi].Name)
@@ -84,6 +85,7 @@ func cmdExplain(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, s
 		if gi >= 0 {
 			why += " in its group"
 		}
+		why += ", at " + span(at)
 	} else {
 		var ok bool
 		if ci, ok = cfg.ClientIndex(cfg.Groups[gi].Name, *client); !ok {
@@ -119,19 +121,19 @@ func pickGroup(cfg *sim.Config, name string, need bool) (int, error) {
 	return 0, usagef("--group is needed: the scenario has %d groups (%s)", len(names), strings.Join(names, ", "))
 }
 
-// firstBreak is the client of the earliest break dated at or after the
+// firstBreak is the client (and the instant) of the earliest break dated at or after the
 // warmup, in group gi (any when gi < 0); a trace is in order of At, so
 // the first such event is it (ties: the first recorded).
-func firstBreak(cfg *sim.Config, trace []sim.TraceEvent, gi int) (uint32, bool) {
+func firstBreak(cfg *sim.Config, trace []sim.TraceEvent, gi int) (uint32, time.Duration, bool) {
 	for _, ev := range trace {
 		if ev.Kind != sim.TraceBreak || ev.At < cfg.Warmup {
 			continue
 		}
 		if g, _, _ := cfg.ClientOf(ev.Client); gi < 0 || g == gi {
-			return ev.Client, true
+			return ev.Client, ev.At, true
 		}
 	}
-	return 0, false
+	return 0, 0, false
 }
 
 // writeStory tells client ci's trace as one line per step.
