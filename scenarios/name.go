@@ -62,3 +62,8 @@ func quotedName(name string) string {
 	}
 	return strconv.Quote(name)
 }
+
+// DidYouMean is " (did you mean "X"?)" for the known name closest to
+// name, if one is close (as the scenario errors suggest), else "": for
+// the command line's names, such as a group given to natsim explain.
+func DidYouMean(name string, known []string) string { return didYouMean(name, known) }

@@ -425,12 +425,14 @@ func (s *sim) atServer(ci uint32, c *client, arg uint32) {
 		// old connection, as a server does when the same client shows up
 		// again (session takeover).
 		c.off(fSrvOpen)
+		s.rec.server(ci, TraceServerReset)
 		s.toClient(ci, c, pRST)
 		return
 	case !c.is(fSrvOpen):
 		if arg&pCounted != 0 {
 			s.rec.lost(c, true)
 		}
+		s.rec.server(ci, TraceServerReset)
 		s.toClient(ci, c, pRST)
 		return
 	}
@@ -534,6 +536,7 @@ func (s *sim) sentAt(arg uint32) time.Duration {
 // pending orphan is a break (the client learns when it next speaks).
 func (s *sim) serverGivesUp(ci uint32, c *client) {
 	s.settle()
+	s.rec.server(ci, TraceServerGaveUp)
 	c.off(fSrvOpen | fSrvRetrying)
 	s.setRetry(ci, c, s.retries[ci])
 	if c.is(fOrphan) {
@@ -561,6 +564,7 @@ func (s *sim) closeSession(ci uint32, c *client) {
 		return
 	}
 	g := s.group(c)
+	s.rec.server(ci, TraceClosed)
 	if g.Proto == nat.TCP {
 		res := s.crossOut(ci, c, nat.Close)
 		s.settleOut(ci, c, res)

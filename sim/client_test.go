@@ -3,6 +3,8 @@ package sim
 import (
 	"bytes"
 	"math"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -247,7 +249,10 @@ func TestLossMakesSpuriousDisconnectsNotBreaks(t *testing.T) {
 
 func TestTraceTellsOneClientsStory(t *testing.T) {
 	// One client, TCP keepalive 300 s against a 120 s blackhole table:
-	// connected at 0, break dated 120 s, learned by keepalive timeout at
+	// connected at 0; the box removes the entry at 120 s (idle timeout);
+	// the first probe, at 300 s, is dropped for want of an entry, which
+	// decides the break (dated 120 s); the nine probes (300 + k x 75 s)
+	// all meet the drop, and the client learns by keepalive timeout at
 	// 300 + 9 x 75 = 975 s.
 	g := withTCPKeepalive(testGroup(1), 300*sec, 75*sec, 9)
 	g.Reconnect.Backoff, g.Reconnect.MaxBackoff = hour, hour
@@ -256,15 +261,53 @@ func TestTraceTellsOneClientsStory(t *testing.T) {
 	r := mustRun(t, cfg)
 	want := []TraceEvent{
 		{At: 0, Kind: TraceConnected},
-		{At: 120 * sec, Kind: TraceBreak, Cause: "idle_timeout"},
-		{At: 975 * sec, Kind: TraceLearned, How: HowKeepalive},
+		{At: 120 * sec, Kind: TraceRemoved, Cause: "idle_timeout", Box: "box"},
+		{At: 120 * sec, Kind: TraceBreak, Cause: "idle_timeout", Box: "box", Decided: 300 * sec},
 	}
+	for k := range 9 {
+		at := 300*sec + time.Duration(k)*75*sec
+		want = append(want, TraceEvent{At: at, Kind: TraceKeepalive, Packet: "probe", Seq: uint32(k + 1)},
+			TraceEvent{At: at, Kind: TraceMet, Box: "box", Packet: "probe", Met: MetDropped})
+	}
+	want = append(want, TraceEvent{At: 975 * sec, Kind: TraceLearned, How: HowKeepalive})
 	if len(r.Trace) < len(want) { // a reconnect may follow (backoff uniform in [0, 1 h))
 		t.Fatalf("trace %+v", r.Trace)
 	}
 	for i := range want {
 		if r.Trace[i] != want[i] {
 			t.Errorf("event %d: %+v, want %+v", i, r.Trace[i], want[i])
+		}
+	}
+}
+
+func TestTraceFilterKeepsOneClientOrBreaks(t *testing.T) {
+	// Ten clients alike in the blackhole of TestTraceTellsOneClientsStory:
+	// the filtered traces are the full trace's events of client 3, and
+	// its breaks, and the metrics do not depend on the trace.
+	g := withTCPKeepalive(testGroup(10), 300*sec, 75*sec, 9)
+	cfg := testConfig(time.Hour, testBox(120*sec, nat.Drop, nat.Drop, false), g)
+	plain := mustRun(t, cfg)
+	cfg.Trace = true
+	all := mustRun(t, cfg)
+	for _, f := range []TraceFilter{{One: true, Client: 3}, {Breaks: true}, {One: true, Client: 3, Breaks: true}} {
+		cfg.TraceOnly = f
+		got := mustRun(t, cfg)
+		var want []TraceEvent
+		for _, ev := range all.Trace {
+			if f.keeps(ev.Client, ev.Kind) {
+				want = append(want, ev)
+			}
+		}
+		if len(want) == 0 || !slices.Equal(got.Trace, want) {
+			t.Errorf("filter %+v: %d events, want the %d of the full trace it keeps", f, len(got.Trace), len(want))
+		}
+		if !reflect.DeepEqual(got.Groups, plain.Groups) {
+			t.Errorf("filter %+v: the metrics differ from an untraced run's", f)
+		}
+	}
+	for i := 1; i < len(all.Trace); i++ {
+		if all.Trace[i].At < all.Trace[i-1].At {
+			t.Fatalf("trace not in order of At at %d: %+v after %+v", i, all.Trace[i], all.Trace[i-1])
 		}
 	}
 }

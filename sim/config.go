@@ -24,6 +24,9 @@ type Config struct {
 	// Trace records every client's connection events in RunResult.Trace
 	// (for kernel-check and debugging; it costs memory per event).
 	Trace bool
+	// TraceOnly narrows the trace to one client, or to breaks (its zero
+	// value keeps everything).
+	TraceOnly TraceFilter
 }
 
 // Middlebox is one table on the path.

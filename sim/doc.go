@@ -40,6 +40,9 @@
 //     KeepaliveType constant.
 //   - record.go: the recorder, through which every counted thing passes;
 //     it applies the measured window once and feeds the trace too.
+//   - trace.go: the trace's events (Config.Trace; TraceOnly narrows it to
+//     one client or to breaks), which natsim explain tells as a story.
+//     Off, every trace method of the recorder returns at once.
 //   - metrics.go, result.go: the counters, the result types, the
 //     aggregation over replications and the text report.
 //   - table.go: what the engine needs of a middlebox table (nat.Table).

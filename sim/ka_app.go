@@ -122,6 +122,7 @@ func (a *appKeepalive) timer(s *sim, ci uint32, c *client) {
 		return // closed, or other traffic flowed: the ping is due later
 	}
 	seq := a.ping(s, c)
+	s.rec.sentKeepalive(ci, "ping", seq)
 	res := s.crossOut(ci, c, nat.Data)
 	s.settleOut(ci, c, res)
 	s.toServer(ci, c, res, pPing|seq<<pSeqShift)
@@ -131,7 +132,14 @@ func (a *appKeepalive) timer(s *sim, ci uint32, c *client) {
 }
 
 func (a *appKeepalive) deadline(s *sim, ci uint32, c *client, seq uint32) {
-	if c.state == stOpen && a.missed(c, seq) {
+	if c.state != stOpen {
+		return
+	}
+	dead := a.missed(c, seq)
+	if c.ka[1] == seq && c.unanswered > 0 && s.rec.trace {
+		s.rec.missed(ci, "ping", c.unanswered)
+	}
+	if dead {
 		s.learnDead(ci, c, HowMissedPongs)
 	}
 }
@@ -146,6 +154,7 @@ func (a *appKeepalive) atServer(s *sim, ci uint32, c *client, arg uint32) {
 
 func (a *appKeepalive) atClient(s *sim, ci uint32, c *client, arg uint32) {
 	if arg&pTypeMask == pPong {
+		s.rec.answered(ci, "ping", arg>>pSeqShift)
 		a.answered(c, arg>>pSeqShift)
 	}
 }
@@ -190,6 +199,7 @@ func (a *serverAppKeepalive) serverTimer(s *sim, ci uint32, c *client) {
 		return
 	}
 	seq := a.ping(s, c)
+	s.rec.sentKeepalive(ci, "server ping", seq)
 	s.toClient(ci, c, pPing|seq<<pSeqShift)
 	if c.is(fSrvOpen) && c.ka[1] < seq {
 		s.at(s.now+a.Timeout, event{Kind: evKaServerDeadline, Client: ci, Conn: c.conn, Arg: seq})
@@ -197,13 +207,21 @@ func (a *serverAppKeepalive) serverTimer(s *sim, ci uint32, c *client) {
 }
 
 func (a *serverAppKeepalive) serverDeadline(s *sim, ci uint32, c *client, seq uint32) {
-	if c.is(fSrvOpen) && a.missed(c, seq) {
+	if !c.is(fSrvOpen) {
+		return
+	}
+	dead := a.missed(c, seq)
+	if c.ka[1] == seq && c.unanswered > 0 && s.rec.trace {
+		s.rec.missed(ci, "server ping", c.unanswered)
+	}
+	if dead {
 		s.serverGivesUp(ci, c)
 	}
 }
 
 func (a *serverAppKeepalive) atServer(s *sim, ci uint32, c *client, arg uint32) {
 	if arg&pTypeMask == pPong {
+		s.rec.answered(ci, "server ping", arg>>pSeqShift)
 		a.answered(c, arg>>pSeqShift)
 	}
 }

@@ -69,6 +69,7 @@ func (k *tcpKeepalive) timer(s *sim, ci uint32, c *client) {
 	}
 	c.unanswered++
 	s.rec.keepalive(c, probeBytes)
+	s.rec.sentKeepalive(ci, "probe", uint32(c.unanswered))
 	res := s.crossOut(ci, c, nat.Probe)
 	s.settleOut(ci, c, res)
 	s.toServer(ci, c, res, pProbe)
@@ -88,6 +89,7 @@ func (k *tcpKeepalive) atServer(s *sim, ci uint32, c *client, arg uint32) {
 // atClient takes a probe's ACK: the probes are answered.
 func (k *tcpKeepalive) atClient(s *sim, ci uint32, c *client, arg uint32) {
 	if arg&pTypeMask == pProbeAck {
+		s.rec.answered(ci, "probe", uint32(c.unanswered))
 		c.unanswered = 0
 	}
 }

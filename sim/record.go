@@ -1,6 +1,11 @@
 package sim
 
-import "time"
+import (
+	"slices"
+	"time"
+
+	"github.com/natsim/natsim/nat"
+)
 
 // recorder is the one place where a run counts what happens: the engine
 // tells it each thing as it happens, through one method per kind of
@@ -12,23 +17,105 @@ type recorder struct {
 	warmup    time.Duration
 	groups    []groupMetrics // by group index
 	boxBreaks []uint64       // breaks caused, by middlebox index
-	trace     bool
+	trace     bool           // Config.Trace: every trace method returns at once without it
+	filter    TraceFilter    // Config.TraceOnly
+	boxNames  []string       // by middlebox index, for the trace
 	traced    []TraceEvent
 }
 
 // inWindow reports whether now is inside the measured window.
 func (r *recorder) inWindow() bool { return *r.now >= r.warmup }
 
-// note adds a line to the trace when tracing is on.
-func (r *recorder) note(ci uint32, kind TraceKind, how How, c *client) {
+// note adds ev, an event of client ci, to the trace when tracing is on
+// and the filter keeps it; it returns at once when tracing is off. An
+// event dated in the past (a removal found late, a break dated at its
+// removal) takes its place in order of At.
+func (r *recorder) note(ci uint32, ev TraceEvent) {
 	if !r.trace {
 		return
 	}
-	ev := TraceEvent{At: *r.now, Client: ci, Kind: kind, How: how}
-	if kind == TraceBreak {
-		ev.At, ev.Cause = c.orphanAt, causeNames[c.cause]
+	r.add(ci, ev)
+}
+
+func (r *recorder) add(ci uint32, ev TraceEvent) {
+	if !r.filter.keeps(ci, ev.Kind) {
+		return
 	}
-	r.traced = append(r.traced, ev)
+	ev.Client = ci
+	i := len(r.traced)
+	for i > 0 && r.traced[i-1].At > ev.At {
+		i--
+	}
+	r.traced = slices.Insert(r.traced, i, ev)
+}
+
+// removal is box bi's removal, at instant at, of the entry of client
+// ci's current flow (trace only).
+func (r *recorder) removal(ci uint32, bi int, at time.Duration, why cause) {
+	if r.trace {
+		r.note(ci, TraceEvent{At: at, Kind: TraceRemoved, Box: r.boxNames[bi], Cause: causeNames[why]})
+	}
+}
+
+// sentKeepalive is a keepalive packet (probe, ping or server ping) number
+// seq sent now (trace only; keepalive counts its cost).
+func (r *recorder) sentKeepalive(ci uint32, packet string, seq uint32) {
+	if r.trace {
+		r.note(ci, TraceEvent{At: *r.now, Kind: TraceKeepalive, Packet: packet, Seq: seq})
+	}
+}
+
+// answered is keepalive seq's answer back at its sender (trace only).
+func (r *recorder) answered(ci uint32, packet string, seq uint32) {
+	if r.trace {
+		r.note(ci, TraceEvent{At: *r.now, Kind: TraceAnswered, Packet: packet, Seq: seq})
+	}
+}
+
+// missed is a ping whose answer did not come back in time, the misses-th
+// in a row (trace only).
+func (r *recorder) missed(ci uint32, packet string, misses uint8) {
+	if r.trace {
+		r.note(ci, TraceEvent{At: *r.now, Kind: TraceMissed, Packet: packet, Seq: uint32(misses)})
+	}
+}
+
+// met is a packet of client ci (outbound or not, of kind) meeting what at
+// box bi instead of its flow's entry (trace only).
+func (r *recorder) met(ci uint32, bi int, proto nat.Proto, outbound bool, kind nat.Kind, what Met) {
+	if r.trace {
+		r.note(ci, TraceEvent{At: *r.now, Kind: TraceMet, Box: r.boxNames[bi], Packet: packetName(proto, outbound, kind), Met: what})
+	}
+}
+
+// server is the server's side doing kind (TraceServerReset,
+// TraceServerGaveUp) to client ci's connection, or the client closing it
+// (TraceClosed) (trace only).
+func (r *recorder) server(ci uint32, kind TraceKind) {
+	if r.trace {
+		r.note(ci, TraceEvent{At: *r.now, Kind: kind})
+	}
+}
+
+// packetName names a packet for TraceMet.
+func packetName(proto nat.Proto, outbound bool, kind nat.Kind) string {
+	switch {
+	case !outbound && kind == nat.Probe:
+		return "probe's ACK"
+	case !outbound && kind == nat.Close:
+		return "server's RST"
+	case !outbound:
+		return "server's packet"
+	case kind == nat.Open && proto == nat.TCP:
+		return "SYN"
+	case kind == nat.Open:
+		return "first datagram"
+	case kind == nat.Probe:
+		return "probe"
+	case kind == nat.Close:
+		return "FIN"
+	}
+	return "packet"
 }
 
 // sent is a data message sent, up or down; it reports whether it counts
@@ -81,7 +168,7 @@ func (r *recorder) heldAtEnd(c *client, n int) { r.groups[c.group].heldAtEnd += 
 // remap is a pending orphan resolved in the connection's favour, counted
 // when it happens (as the middlebox counts it).
 func (r *recorder) remap(ci uint32, c *client) {
-	r.note(ci, TraceRemap, 0, c)
+	r.note(ci, TraceEvent{At: *r.now, Kind: TraceRemap})
 	if r.inWindow() {
 		r.groups[c.group].remaps++
 	}
@@ -89,7 +176,7 @@ func (r *recorder) remap(ci uint32, c *client) {
 
 // rebinding is a UDP flow given a new port that its server followed.
 func (r *recorder) rebinding(ci uint32, c *client) {
-	r.note(ci, TraceRebinding, 0, c)
+	r.note(ci, TraceEvent{At: *r.now, Kind: TraceRebinding})
 	if r.inWindow() {
 		r.groups[c.group].rebindings++
 	}
@@ -98,7 +185,9 @@ func (r *recorder) rebinding(ci uint32, c *client) {
 // broke is a break decided, dated at c.orphanAt and caused by box c.box:
 // it counts when its removal fell inside the window.
 func (r *recorder) broke(ci uint32, c *client) {
-	r.note(ci, TraceBreak, 0, c)
+	if r.trace {
+		r.note(ci, TraceEvent{At: c.orphanAt, Kind: TraceBreak, Cause: causeNames[c.cause], Box: r.boxNames[c.box], Decided: *r.now})
+	}
 	if c.orphanAt >= r.warmup {
 		r.groups[c.group].breaks[c.cause]++
 		r.boxBreaks[c.box]++
@@ -109,7 +198,7 @@ func (r *recorder) broke(ci uint32, c *client) {
 // dead: a break's detection latency, or a spurious disconnect when no
 // entry was lost.
 func (r *recorder) learned(ci uint32, c *client, how How) {
-	r.note(ci, TraceLearned, how, c)
+	r.note(ci, TraceEvent{At: *r.now, Kind: TraceLearned, How: how})
 	m := &r.groups[c.group]
 	switch {
 	case c.is(fBroken) && c.orphanAt >= r.warmup:
@@ -137,7 +226,7 @@ func (r *recorder) downtime(c *client, end time.Duration) {
 // refused is a connection attempt that met a full table; a reconnect
 // attempt has still paid for its SYN.
 func (r *recorder) refused(ci uint32, c *client, rc Reconnect) {
-	r.note(ci, TraceRefused, 0, c)
+	r.note(ci, TraceEvent{At: *r.now, Kind: TraceRefused})
 	if !r.inWindow() {
 		return
 	}
@@ -152,7 +241,7 @@ func (r *recorder) refused(ci uint32, c *client, rc Reconnect) {
 // connected is a connection set up; one that replaces a dead connection
 // is a reconnect and pays the handshake.
 func (r *recorder) connected(ci uint32, c *client, rc Reconnect) {
-	r.note(ci, TraceConnected, 0, c)
+	r.note(ci, TraceEvent{At: *r.now, Kind: TraceConnected})
 	if !c.is(fReconnecting) || !r.inWindow() {
 		return
 	}

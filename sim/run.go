@@ -236,8 +236,11 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		s.groups = append(s.groups, gr)
 		total += g.Count
 	}
-	s.rec = recorder{now: &s.now, warmup: cfg.Warmup, trace: cfg.Trace,
+	s.rec = recorder{now: &s.now, warmup: cfg.Warmup, trace: cfg.Trace, filter: cfg.TraceOnly,
 		groups: make([]groupMetrics, len(cfg.Groups)), boxBreaks: make([]uint64, len(s.boxes))}
+	for i := range s.boxes {
+		s.rec.boxNames = append(s.rec.boxNames, s.boxes[i].name)
+	}
 	s.clients = make([]client, total)
 	s.ports = make([]uint32, total*(s.hops-1))
 	if s.hops > 1 {
@@ -423,12 +426,14 @@ func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 				if res == passed {
 					res, s.decider = stranger, h
 				}
+				s.rec.met(ci, bi, g.Proto, true, kind, MetNewPort)
 				for j := h + 1; j < len(g.path); j++ {
 					*s.port(ci, c, j) = 0
 				}
 			}
 			*port = out.Port
 		case nat.Dropped, nat.Refused:
+			s.rec.met(ci, bi, g.Proto, true, kind, metOf(out.Verdict))
 			if res != passed {
 				return dropped
 			}
@@ -441,6 +446,14 @@ func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 		key.Conn = *port
 	}
 	return res
+}
+
+// metOf is what a packet met at a box that dropped or refused it.
+func metOf(v nat.Verdict) Met {
+	if v == nat.Refused {
+		return MetRefused
+	}
+	return MetDropped
 }
 
 // crossIn sends a server packet through the middleboxes of its group's
@@ -459,9 +472,11 @@ func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 		switch out.Verdict {
 		case nat.Dropped:
 			s.decider = h
+			s.rec.met(ci, bi, g.Proto, false, kind, MetDropped)
 			return dropped
 		case nat.Reset:
 			s.decider = h
+			s.rec.met(ci, bi, g.Proto, false, kind, MetReset)
 			return reset
 		}
 	}
@@ -489,6 +504,7 @@ func (s *sim) removed(bi int, r nat.Removal) {
 	if s.stale(r, c, bi) {
 		return // an entry of a closed, dead or already broken connection
 	}
+	s.rec.removal(r.Key.Client, bi, r.At, causeOf(r.Reason))
 	if s.gone != nil {
 		s.gone[int(r.Key.Client)*s.hops+int(s.groups[c.group].hopOf[bi])] = removal{r.At, causeOf(r.Reason)}
 	}
@@ -513,6 +529,7 @@ func (s *sim) resetOnExpire(bi int, r nat.Removal) {
 	if s.stale(r, c, bi) {
 		return
 	}
+	s.rec.removal(r.Key.Client, bi, r.At, causeResetOnExpire)
 	c.on(fOrphan)
 	c.orphanAt, c.cause, c.box = r.At, causeResetOnExpire, uint8(bi)
 	s.decideBreak(r.Key.Client, c, -1)
