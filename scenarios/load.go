@@ -52,6 +52,16 @@ func Load(file string, sets []string) (*Scenario, error) {
 	return Parse(file, data, sets)
 }
 
+// Read is Load for a scenario read from r, such as standard input, named
+// name in messages; it reads at most what Load reads of a file.
+func Read(name string, r io.Reader, sets []string) (*Scenario, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
+	if err != nil {
+		return nil, Problems{{File: name, Msg: "cannot read the scenario: " + err.Error()}}
+	}
+	return Parse(name, data, sets)
+}
+
 // Limits of a scenario file, so that a hostile or mistaken one (such as
 // /dev/zero) is refused before it takes the memory.
 const (

@@ -50,14 +50,14 @@ func ParseParam(text string) (SweepKey, error) {
 	if lo, rest, isRange := strings.Cut(vals, ".."); isRange {
 		values, err := expandRange(lo, rest)
 		if err != nil {
-			return SweepKey{}, Problems{{Flag: flag, Field: key, Msg: err.Error(), Value: strconv.Quote(vals)}}
+			return SweepKey{}, Problems{{Flag: flag, Msg: err.Error()}} // the flag shows the key and values
 		}
 		sk.Values = values
 		return sk, nil
 	}
 	for _, v := range strings.Split(vals, ",") {
 		if v = strings.TrimSpace(v); v == "" {
-			return SweepKey{}, Problems{{Flag: flag, Field: key, Msg: "empty value in the list", Value: strconv.Quote(vals)}}
+			return SweepKey{}, Problems{{Flag: flag, Msg: "empty value in the list"}}
 		}
 		sk.Values = append(sk.Values, v)
 	}
