@@ -10,17 +10,31 @@ import (
 	"github.com/natsim/natsim/internal/sysres"
 )
 
+// checkNote is check's help beyond its usage.
+const checkNote = `FILE - reads the scenario from standard input (named <stdin> in messages).
+Every point of the sweep (the file's sweep: block and --param, as natsim
+sweep would run it) is loaded and checked, with the memory it would take;
+a key that the sweep varies cannot also be set.`
+
 func cmdCheck(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
+	params := paramFlag(fs)
 	if err := parseFlags(fs, args, 1); err != nil {
+		return err
+	}
+	keys, err := sweepKeys(*params)
+	if err != nil {
 		return err
 	}
 	sc, err := lf.load(fs, fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	all, err := sc.Points(nil)
+	if err := lf.sweptOverrides(fs, sc, *params, keys); err != nil {
+		return err
+	}
+	all, err := sc.Points(keys)
 	if err != nil {
 		return err
 	}
@@ -35,7 +49,7 @@ func cmdCheck(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	points := len(all)
 	fmt.Fprintf(stdout, "%s: ok: scenario %s, %d middlebox(es), %d group(s), %d clients, %v simulated x %d replication(s)",
 		sc.File, cfg.Name, len(cfg.Path), len(cfg.Groups), clients, cfg.Duration, sc.Replications)
-	if len(sc.Sweep) > 0 {
+	if len(sc.Keys(keys)) > 0 {
 		fmt.Fprintf(stdout, ", sweep of %d points", points)
 	}
 	fmt.Fprintf(stdout, "; memory estimate %s, about %.3g events per run\n", sysres.Text(cfg.EstimateBytes()), cfg.EstimateEvents())

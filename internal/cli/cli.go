@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -24,38 +25,86 @@ type command struct {
 	name     string
 	synopsis string // the arguments in short, for natsim --help
 	purpose  string // one line, for natsim --help and the command's help
-	usage    string // the arguments in full, for the command's help
+	usage    string // the arguments and every flag, for the command's help
 	note     string // more for the command's help, or ""
+	examples []example
 	run      func(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error
 }
 
+// example is a command line of a command's help, with what it does. Two
+// per command; a test parses each with the command's flags.
+type example struct{ what, line string }
+
 // commands is the command table, in the order of natsim --help. A new
-// command is a file with its function and a row here.
-var commands = []command{
-	{name: "run", synopsis: "FILE [flags]", purpose: "run a scenario and print its results",
-		usage: "FILE [--set K=V]... [--seed N] [--replications N] [--json] [--out DIR] [--timeseries] [--charts]",
-		note:  runNote, run: cmdRun},
-	{name: "sweep", synopsis: "FILE [flags]", purpose: "run a scenario over swept values; CSV, JSON, charts, report",
-		usage: "FILE [--param K=V1,V2,...]... [--set K=V]... [--replications N] [--jobs N] [--out DIR] [--charts] [--report]",
-		run:   cmdSweep},
-	{name: "plot", synopsis: "DIR --chart NAME", purpose: "draw one chart from a sweep's output",
-		usage: "DIR|sweep.json --chart NAME [--out FILE.png|.svg|.pdf]", run: cmdPlot},
-	{name: "init", synopsis: "NAME | --list", purpose: "print a commented starter scenario to edit",
-		usage: "NAME | --list", note: initNote, run: cmdInit},
-	{name: "check", synopsis: "FILE [flags]", purpose: "validate a scenario without running it",
-		usage: "FILE [--set K=V]...", run: cmdCheck},
-	{name: "explain", synopsis: "FILE --group G --client N", purpose: "tell one connection's life in a run, step by step",
-		usage: "FILE (--group G --client N | --first-break [--group G]) [--set K=V]... [--seed N] [--max-memory SIZE] [--max-events N]",
-		note:  explainNote, run: cmdExplain},
-	{name: "presets", synopsis: "[NAME]", purpose: "list the middlebox presets, or show one in full with its sources",
-		usage: "[NAME] [--notes] [--json]", note: presetsNote, run: cmdPresets},
-	{name: "validate", synopsis: "[--full]", purpose: "hold the simulator against closed-form results",
-		usage: "[--full] [--markdown] [--jobs N]", run: cmdValidate},
-	{name: "bench", synopsis: "[--clients N]", purpose: "measure speed and memory on the reference workload",
-		usage: "[--clients N] [--duration D] [--busy] [--json] [--quiet]", run: cmdBench},
-	{name: "kernel-check", synopsis: "FILE...", purpose: "hold the simulator against a real Linux NAT (root)",
-		usage: "FILE... [--middlebox NAME] [--time-scale F] [--flows N] [--keep-logs DIR] | kernel-check --cleanup",
-		run:   cmdKernelCheck},
+// command is a file with its function and a row here. It is filled by
+// init because the commands' help and messages read it.
+var commands []command
+
+func init() { commands = commandTable() }
+
+func commandTable() []command {
+	return []command{
+		{name: "run", synopsis: "FILE [flags]", purpose: "run a scenario and print its results",
+			usage: "FILE [--set K=V]... [--seed N] [--replications N] [--json] [--out DIR [--timeseries] [--charts] [--force]] " +
+				"[--timing] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
+			note: runNote, run: cmdRun, examples: []example{
+				{"the Azure example as written, as a table", "natsim run scenarios/azure-lb-linux-default-keepalive.yaml"},
+				{"five replications with a bigger table, as JSON, with the run's files and charts",
+					"natsim run scenarios/lru-cyclic-collapse.yaml --set path.small-nat.capacity=12000 --replications 5 --json --out lru --charts"},
+			}},
+		{name: "sweep", synopsis: "FILE [flags]", purpose: "run a scenario over swept values; CSV, JSON, charts, report",
+			usage: "FILE [--param K=V1,V2,...]... [--set K=V]... [--seed N] [--replications N] [--out DIR] [--force] " +
+				"[--charts] [--format png|svg|pdf] [--report] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
+			note: sweepNote, run: cmdSweep, examples: []example{
+				{"the sweep: block of the file, with charts and report.md", "natsim sweep scenarios/cellular-cgnat-push.yaml --report"},
+				{"a sweep of the command line's own: six intervals from 1m to 10m, log-spaced",
+					"natsim sweep scenarios/azure-lb-linux-default-keepalive.yaml --param clients.svc.keepalive.idle=1m..10m:log6 --out azure-idle --charts"},
+			}},
+		{name: "plot", synopsis: "DIR --chart NAME", purpose: "draw one chart from a sweep's output",
+			usage: "DIR|DIR/sweep.json --chart NAME [--out FILE.png|.svg|.pdf]", run: cmdPlot, examples: []example{
+				{"add heatmap.png to the folder a sweep wrote", "natsim plot azure-idle --chart heatmap"},
+				{"one chart as SVG elsewhere, its data beside it as CSV", "natsim plot azure-idle/sweep.json --chart tradeoff --out tradeoff.svg"},
+			}},
+		{name: "init", synopsis: "NAME | --list", purpose: "print a commented starter scenario to edit",
+			usage: "NAME | --list", note: initNote, run: cmdInit, examples: []example{
+				{"the starters and the question each asks", "natsim init --list"},
+				{"a NAT gateway starter, written to a file to edit", "natsim init nat-gateway > my.yaml"},
+			}},
+		{name: "check", synopsis: "FILE [flags]", purpose: "validate a scenario without running it",
+			usage: "FILE|- [--param K=V1,V2,...]... [--set K=V]... [--seed N] [--replications N] [--max-memory SIZE] [--max-events N]",
+			note:  checkNote, run: cmdCheck, examples: []example{
+				{"check a file and every point of its sweep", "natsim check scenarios/aws-nat-gateway-grpc.yaml"},
+				{"check a starter from standard input, with a sweep of the command line's",
+					"natsim init nat-gateway | natsim check - --param path.natgw.capacity=10000,55000"},
+			}},
+		{name: "explain", synopsis: "FILE --group G --client N", purpose: "tell one connection's life in a run, step by step",
+			usage: "FILE (--group G --client N | --first-break [--group G]) [--set K=V]... [--seed N] [--max-memory SIZE] [--max-events N]",
+			note:  explainNote, run: cmdExplain, examples: []example{
+				{"the life of client 17 of group grpc", "natsim explain scenarios/aws-nat-gateway-grpc.yaml --group grpc --client 17"},
+				{"the first client that broke, with another seed", "natsim explain scenarios/azure-lb-linux-default-keepalive.yaml --first-break --seed 2"},
+			}},
+		{name: "presets", synopsis: "[NAME]", purpose: "list the middlebox presets, or show one in full with its sources",
+			usage: "[NAME] [--notes] [--json]", note: presetsNote, run: cmdPresets, examples: []example{
+				{"the table of every preset", "natsim presets"},
+				{"one preset in full: every field, its sources and its note", "natsim presets aws-alb"},
+			}},
+		{name: "validate", synopsis: "[--full]", purpose: "hold the simulator against closed-form results",
+			usage: "[--full] [--markdown] [--jobs N] [--quiet]", run: cmdValidate, examples: []example{
+				{"the short suite (about a minute)", "natsim validate"},
+				{"the full suite, as the Markdown tables of VALIDATION.md", "natsim validate --full --markdown"},
+			}},
+		{name: "bench", synopsis: "[--clients N]", purpose: "measure speed and memory on the reference workload",
+			usage: "[--clients N] [--duration D] [--busy] [--json] [--quiet] [--max-memory SIZE]", run: cmdBench, examples: []example{
+				{"the reference workload", "natsim bench"},
+				{"the busy example, smaller, as JSON", "natsim bench --busy --clients 10000 --duration 10m --json"},
+			}},
+		{name: "kernel-check", synopsis: "FILE...", purpose: "hold the simulator against a real Linux NAT (root)",
+			usage: "FILE... [--middlebox NAME] [--time-scale F] [--flows N] [--keep-logs DIR] | kernel-check --cleanup",
+			run:   cmdKernelCheck, examples: []example{
+				{"a real conntrack table against the simulated one (as root)", "natsim kernel-check scenarios/linux-conntrack-early-drop.yaml --flows 12 --keep-logs logs"},
+				{"remove the namespaces of kernel-checks that were killed", "natsim kernel-check --cleanup"},
+			}},
+	}
 }
 
 const helpIntro = `natsim simulates NAT and middlebox connection tables traversed by
@@ -133,7 +182,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		writeHelp(stderr)
-		return usageError{"no command given"}
+		return usageError{msg: "no command given"}
 	}
 	switch args[0] {
 	case "--version", "version":
@@ -143,12 +192,32 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		writeHelp(stdout)
 		return nil
 	}
-	for _, c := range commands {
-		if c.name == args[0] {
-			return c.run(ctx, c.flags(stdout), args[1:], stdout, stderr)
-		}
+	c, ok := commandNamed(args[0])
+	if !ok {
+		return unknownCommand(args[0])
 	}
-	return usagef("unknown command %q", args[0])
+	err := c.run(ctx, c.flags(stdout), args[1:], stdout, stderr)
+	if ue, ok := err.(usageError); ok && ue.cmd == "" {
+		ue.cmd = c.name
+		return ue
+	}
+	return err
+}
+
+// unknownCommand names the command meant, if one is close, or natsim run
+// when the first argument is a scenario file.
+func unknownCommand(name string) error {
+	var names []string
+	for _, c := range commands {
+		names = append(names, c.name)
+	}
+	if hint := scenarios.DidYouMean(name, names); hint != "" {
+		return usagef("unknown command %q%s", name, hint)
+	}
+	if ext := filepath.Ext(name); ext == ".yaml" || ext == ".yml" {
+		return usagef("unknown command %q (to run a scenario: natsim run %s)", name, name)
+	}
+	return usagef("unknown command %q", name)
 }
 
 // exitStatus is the exit status of a natsim run again in a user
@@ -157,12 +226,22 @@ type exitStatus int
 
 func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
-// usageError is a mistake in the command line: exit status 2.
-type usageError struct{ msg string }
+// usageError is a mistake in the command line: exit status 2. Its
+// message points to the help of the command, once dispatch knows it.
+type usageError struct {
+	msg string
+	cmd string // the command whose help to see, or "" for natsim --help
+}
 
-func (e usageError) Error() string { return e.msg + " (see natsim --help)" }
+func (e usageError) Error() string {
+	see := "natsim --help"
+	if e.cmd != "" {
+		see = "natsim " + e.cmd + " --help"
+	}
+	return e.msg + " (see " + see + ")"
+}
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return usageError{msg: fmt.Sprintf(format, args...)} }
 
 // errShown is returned when the message was already printed (help).
 var errShown = errors.New("shown")

@@ -17,17 +17,13 @@ import (
 )
 
 // explainNote is explain's help beyond its usage: how the client is
-// chosen and two examples.
+// chosen.
 const explainNote = `The scenario runs as written: one replication with its seed (--seed
 overrides; a sweep: block is ignored), so the story is the client's real one
 in that run. Clients are numbered from 0 in each group. --first-break picks
 the client whose break came first among the breaks counted (at or after the
 warmup), in --group if given: one run traces only the breaks to find it, a
-second traces that client alone.
-
-Examples:
-  natsim explain scenarios/aws-nat-gateway-grpc.yaml --group grpc --client 17
-  natsim explain scenarios/azure-lb-linux-default-keepalive.yaml --first-break --seed 2`
+second traces that client alone.`
 
 func cmdExplain(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	lf := loadFlags{stderr: stderr}

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,17 +23,62 @@ func (c command) flags(stdout io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: natsim %s %s\n\n%s.\n", c.name, c.usage, capitalize(c.purpose))
-		if c.note != "" {
-			fmt.Fprintf(stdout, "\n%s\n", c.note)
-		}
-		fmt.Fprint(stdout, "\nFlags:\n")
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
+	fs.Usage = func() { c.writeHelp(stdout, fs) }
 	return fs
+}
+
+// writeHelp prints natsim NAME --help: the purpose, the usage with every
+// flag, the note, two examples and the flags.
+func (c command) writeHelp(w io.Writer, fs *pflag.FlagSet) {
+	fmt.Fprintf(w, "%s.\n\nUsage:\n", capitalize(c.purpose))
+	for _, line := range wrapUsage("natsim "+c.name+" "+c.usage, 78) {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+	if c.note != "" {
+		fmt.Fprintf(w, "\n%s\n", c.note)
+	}
+	if len(c.examples) > 0 {
+		fmt.Fprint(w, "\nExamples:\n")
+		for _, e := range c.examples {
+			fmt.Fprintf(w, "  # %s\n  %s\n", e.what, e.line)
+		}
+	}
+	fmt.Fprint(w, "\nFlags:\n")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// wrapUsage breaks a usage line into lines of at most width characters
+// (the first; the others are indented by 4), only at spaces outside
+// brackets and parentheses, so that "[--out DIR]" stays whole.
+func wrapUsage(usage string, width int) []string {
+	var words []string
+	depth, start := 0, 0
+	for i, r := range usage {
+		switch r {
+		case '[', '(':
+			depth++
+		case ']', ')':
+			depth--
+		case ' ':
+			if depth == 0 {
+				words = append(words, usage[start:i])
+				start = i + 1
+			}
+		}
+	}
+	words = append(words, usage[start:])
+	lines := []string{words[0]}
+	for _, word := range words[1:] {
+		last := &lines[len(lines)-1]
+		if len(*last)+1+len(word) > width {
+			lines = append(lines, "    "+word)
+		} else {
+			*last += " " + word
+		}
+	}
+	return lines
 }
 
 func capitalize(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
@@ -44,21 +91,89 @@ const oneOrMore = -1
 // prints the usage and stops the command.
 func parseFlags(fs *pflag.FlagSet, args []string, nargs int) error {
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) { // pflag has printed the usage
-			return errShown
-		}
-		return usageError{err.Error()}
+		return flagError(fs, err)
 	}
-	switch {
-	case nargs == oneOrMore && fs.NArg() == 0:
-		return usagef("natsim %s takes one or more arguments", fs.Name())
-	case nargs != oneOrMore && fs.NArg() != nargs:
-		return usagef("natsim %s takes %d argument(s), got %d: %s", fs.Name(), nargs, fs.NArg(), strings.Join(fs.Args(), " "))
+	usage := "natsim " + fs.Name()
+	what := "arguments"
+	if c, ok := commandNamed(fs.Name()); ok {
+		usage += " " + c.synopsis
+		what = strings.Fields(c.synopsis)[0]
+	}
+	switch got := strings.Join(fs.Args(), " "); {
+	case nargs != 0 && fs.NArg() == 0:
+		return usagef("missing %s: %s", what, usage)
+	case nargs == 0 && fs.NArg() > 0:
+		return usagef("natsim %s takes no arguments (got %s)", fs.Name(), got)
+	case nargs > 0 && fs.NArg() > nargs:
+		return usagef("too many arguments: %s (got %s)", usage, got)
 	}
 	if jobs, err := fs.GetInt("jobs"); err == nil && jobs < 1 {
-		return usagef("--jobs must be at least 1")
+		return usagef("--jobs must be at least 1 (got %d)", jobs)
 	}
 	return nil
+}
+
+// commandNamed finds a row of the command table.
+func commandNamed(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// flagError says what was wrong with a flag in natsim's words (pflag's
+// speak of strconv); --help, which pflag has printed, stops the command.
+func flagError(fs *pflag.FlagSet, err error) error {
+	var unknown *pflag.NotExistError
+	var invalid *pflag.InvalidValueError
+	var noValue *pflag.ValueRequiredError
+	switch {
+	case errors.Is(err, pflag.ErrHelp):
+		return errShown
+	case errors.As(err, &unknown):
+		name := "--" + unknown.GetSpecifiedName()
+		if group := unknown.GetSpecifiedShortnames(); group != "" { // -seed: a long flag with one dash?
+			name = "-" + group
+		}
+		return usagef("unknown flag %s%s", name, scenarios.DidYouMean("--"+strings.TrimLeft(name, "-"), flagNames(fs)))
+	case errors.As(err, &invalid):
+		f := invalid.GetFlag()
+		return usagef("--%s must be %s (got %q)", f.Name, valueKind(f.Value.Type()), invalid.GetValue())
+	case errors.As(err, &noValue):
+		f := noValue.GetFlag()
+		return usagef("--%s needs a value (%s)", f.Name, valueKind(f.Value.Type()))
+	}
+	return usageError{msg: err.Error()}
+}
+
+// flagNames are the command's flags as they are typed, for "did you mean".
+func flagNames(fs *pflag.FlagSet) []string {
+	var names []string
+	fs.VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden {
+			names = append(names, "--"+f.Name)
+		}
+	})
+	return names
+}
+
+// valueKind says what a flag of a pflag type takes.
+func valueKind(typ string) string {
+	switch typ {
+	case "int":
+		return "a whole number"
+	case "uint64":
+		return "a whole number, 0 or more"
+	case "float64":
+		return "a number"
+	case "duration":
+		return "a duration with a unit, such as 30s, 4m or 2h"
+	case "bool":
+		return "true or false"
+	}
+	return "a " + typ
 }
 
 // jobsFlag registers --jobs: how many of what run in parallel.
@@ -93,17 +208,53 @@ func (l *loadFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&l.maxEvents, "max-events", guard.DefaultMaxEvents, "refuse runs estimated to process more events than this (about an hour each at 1e11)")
 }
 
-// load reads the scenario with the flags' overrides applied and checks
-// that it fits in memory.
-func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, error) {
-	sets := append([]string(nil), l.sets...)
+// stdinFile is the FILE that names standard input, and stdinName its
+// name in messages.
+const (
+	stdinFile = "-"
+	stdinName = "<stdin>"
+)
+
+// stdin is where FILE - is read from; tests replace it.
+var stdin io.Reader = os.Stdin
+
+// override is a flag that sets a field: --set, --seed or --replications.
+type override struct {
+	flag string // as typed: "--set K=V", "--seed N"
+	set  string // KEY=VALUE
+}
+
+// overrides lists the flags that set fields, in the order they apply.
+func (l *loadFlags) overrides(fs *pflag.FlagSet) []override {
+	var out []override
+	for _, kv := range l.sets {
+		out = append(out, override{"--set " + kv, kv})
+	}
 	if fs.Changed("seed") {
-		sets = append(sets, "seed="+strconv.FormatUint(l.seed, 10))
+		s := strconv.FormatUint(l.seed, 10)
+		out = append(out, override{"--seed " + s, "seed=" + s})
 	}
 	if fs.Changed("replications") {
-		sets = append(sets, "replications="+strconv.Itoa(l.replications))
+		r := strconv.Itoa(l.replications)
+		out = append(out, override{"--replications " + r, "replications=" + r})
 	}
-	sc, err := scenarios.Load(file, sets)
+	return out
+}
+
+// load reads the scenario (from standard input if file is -) with the
+// flags' overrides applied and checks that it fits in memory.
+func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, error) {
+	var sets []string
+	for _, o := range l.overrides(fs) {
+		sets = append(sets, o.set)
+	}
+	var sc *scenarios.Scenario
+	var err error
+	if file == stdinFile {
+		sc, err = scenarios.Read(stdinName, stdin, sets)
+	} else {
+		sc, err = scenarios.Load(file, sets)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +265,62 @@ func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, e
 		return nil, usagef("--max-events must be positive (got %v)", l.maxEvents)
 	}
 	return sc, nil
+}
+
+// paramFlag registers --param, the keys to sweep beside the file's
+// sweep: block.
+func paramFlag(fs *pflag.FlagSet) *[]string {
+	return fs.StringArray("param", nil, "sweep a field: KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6 (repeatable; replaces the file's sweep of that key)")
+}
+
+// sweepKeys reads the --param flags; every bad one is reported at once.
+func sweepKeys(params []string) (scenarios.Sweep, error) {
+	var keys scenarios.Sweep
+	var probs scenarios.Problems
+	for _, p := range params {
+		k, err := scenarios.ParseParam(p)
+		if err != nil {
+			probs = append(probs, err.(scenarios.Problems)...)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	return keys, nil
+}
+
+// sweptOverrides refuses a flag that sets a field the sweep varies (the
+// file's sweep: block or a --param): at every point the swept value would
+// replace it, and the flag would be silently ignored. A key also overlaps
+// its parts and the groups that hold it (path.nat and path.nat.capacity).
+func (l *loadFlags) sweptOverrides(fs *pflag.FlagSet, sc *scenarios.Scenario, params []string, keys scenarios.Sweep) error {
+	var probs scenarios.Problems
+	for _, o := range l.overrides(fs) {
+		key, _, _ := strings.Cut(o.set, "=")
+		for _, k := range sc.Keys(keys) {
+			if !overlaps(key, k.Key) {
+				continue
+			}
+			by := "the sweep: block of " + sc.File
+			if i := slices.IndexFunc(keys, func(p scenarios.SweepKey) bool { return p.Key == k.Key }); i >= 0 {
+				by = "--param " + params[i]
+			}
+			probs = append(probs, scenarios.Problem{Flag: o.flag, Msg: fmt.Sprintf(
+				"%s also varies %s, whose values would replace this one at every point: give one or the other", by, k.Key)})
+		}
+	}
+	if len(probs) > 0 {
+		return probs
+	}
+	return nil
+}
+
+// overlaps reports whether two keys name the same field, or one holds
+// the other.
+func overlaps(a, b string) bool {
+	return a == b || strings.HasPrefix(a, b+".") || strings.HasPrefix(b, a+".")
 }
 
 // plan holds every point of sc against the memory limit and --max-events

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -23,19 +22,12 @@ import (
 var starters embed.FS
 
 const initNote = `The starter is a scenario to edit: its comments explain each field and
-point to docs/scenario-format.md and docs/presets.md.
-
-Examples:
-  natsim init --list
-  natsim init nat-gateway > my.yaml && natsim check my.yaml`
+point to docs/scenario-format.md and docs/presets.md.`
 
 func cmdInit(ctx context.Context, flags *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	list := flags.Bool("list", false, "list the starters and the question each asks")
 	if err := flags.Parse(args); err != nil { // NAME or --list: parseFlags' count does not fit
-		if errors.Is(err, pflag.ErrHelp) {
-			return errShown
-		}
-		return usageError{err.Error()}
+		return flagError(flags, err)
 	}
 	names, err := starterNames()
 	if err != nil {

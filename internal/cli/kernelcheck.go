@@ -67,7 +67,7 @@ func cmdKernelCheck(ctx context.Context, fs *pflag.FlagSet, args []string, stdou
 		}
 		p, err := kernel.NewPlan(&sc.Config, *middlebox, *scale, *flows)
 		if err != nil {
-			return usageError{file + ": " + err.Error()}
+			return usageError{msg: file + ": " + err.Error()}
 		}
 		simulated, err := p.Simulate()
 		if err != nil {

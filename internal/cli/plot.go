@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/natsim/natsim/internal/review"
 	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/plots"
+	"github.com/natsim/natsim/scenarios"
 )
 
 func cmdPlot(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
@@ -22,8 +24,11 @@ func cmdPlot(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stde
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
 	}
-	if !slices.Contains(review.Names, *chart) {
-		return usagef("--chart must be one of %s (got %q)", strings.Join(review.Names, ", "), *chart)
+	switch {
+	case *chart == "":
+		return usagef("--chart is required: one of %s", strings.Join(review.Names, ", "))
+	case !slices.Contains(review.Names, *chart):
+		return usagef("unknown chart %q%s: --chart takes one of %s", *chart, scenarios.DidYouMean(*chart, review.Names), strings.Join(review.Names, ", "))
 	}
 	dir := fs.Arg(0)
 	if filepath.Ext(dir) == ".json" {
@@ -31,19 +36,22 @@ func cmdPlot(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stde
 	}
 	if *out != "" { // check where the chart goes before drawing it
 		if _, err := plots.FormatOf(*out); err != nil {
-			return usageError{err.Error()}
+			return usagef("--out must end in .png, .svg or .pdf (got %q)", *out)
 		}
 		if err := outdir.Writable(filepath.Dir(*out)); err != nil {
 			return err
 		}
 	}
+	if err := sweepOutput(fs.Arg(0), dir); err != nil {
+		return err
+	}
 	res, series, err := sweep.Load(fs.Arg(0))
 	if err != nil {
-		return usageError{err.Error()}
+		return usageError{msg: err.Error()}
 	}
 	c, err := review.Build(*chart, res, series)
 	if err != nil {
-		return usageError{err.Error()}
+		return usageError{msg: err.Error()}
 	}
 	path := *out
 	if path == "" { // a new member of the sweep's folder: rebuild it with the chart
@@ -61,4 +69,26 @@ func cmdPlot(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stde
 	}
 	fmt.Fprintf(stdout, "wrote %s: %s\n", path, c.Finding)
 	return nil
+}
+
+// sweepOutput says why arg, the DIR or DIR/sweep.json given to natsim
+// plot, is not a sweep's output folder, if it is plainly not one: it does
+// not exist, or it has no sweep.json (a run's folder, say). sweep.Load
+// checks the rest.
+func sweepOutput(arg, dir string) error {
+	const want = "natsim plot draws from the folder natsim sweep wrote"
+	if _, err := os.Stat(dir); err != nil {
+		return usagef("%s: no such folder; %s", dir, want)
+	}
+	file := filepath.Join(dir, "sweep.json")
+	if _, err := os.Stat(file); err == nil {
+		if arg != dir && filepath.Clean(arg) != file {
+			return usagef("%s is not a sweep's output; %s, or its sweep.json", arg, want)
+		}
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "result.json")); err == nil {
+		return usagef("%s is natsim run's output, not a sweep's: it has no sweep.json; %s (natsim run --out DIR --charts draws a run's charts)", dir, want)
+	}
+	return usagef("%s is not a sweep's output: it has no sweep.json; %s", dir, want)
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -19,11 +18,7 @@ import (
 const presetsNote = `Without NAME: a table of every preset, with a legend. With NAME: every field
 with what it means, each source (title, publisher, URL, date read) and the
 note. --json: every preset, every field and its sources. The same in
-docs/presets.md.
-
-Examples:
-  natsim presets
-  natsim presets aws-alb`
+docs/presets.md.`
 
 // width is the widest line natsim presets prints.
 const width = 100
@@ -32,10 +27,7 @@ func cmdPresets(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, s
 	notes := fs.Bool("notes", false, "also print each preset's note (its assumptions) under the table")
 	asJSON := fs.Bool("json", false, "print every preset, every field and its sources, as JSON")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) { // pflag has printed the usage
-			return errShown
-		}
-		return usageError{err.Error()}
+		return flagError(fs, err)
 	}
 	switch {
 	case fs.NArg() > 1:

@@ -92,7 +92,7 @@ func TestSweptPresetReRuns(t *testing.T) {
 	first, again := filepath.Join(tmp, "first"), filepath.Join(tmp, "again")
 	file := "scenarios/home-router-then-cgnat.yaml"
 	args := append([]string{"sweep", file, "--quiet", "--out", first, "--param", "path.cgnat.preset=cellular-cgnat,home-gateway-cheap",
-		"--set", "clients.chat.keepalive.interval=10m"}, small(t, file)...)
+		"--param", "clients.chat.keepalive.interval=10m"}, small(t, file)...) // one value in place of the file's six
 	if _, msg, code := natsim(t, args...); code != 0 {
 		t.Fatalf("exit %d: %s", code, msg)
 	}
@@ -111,7 +111,7 @@ func TestSweptPresetReRuns(t *testing.T) {
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatal(err)
 	}
-	breaks := map[string]float64{} // preset -> breaks, summed over the interval's values
+	breaks := map[string]float64{} // preset -> breaks
 	at := slices.Index(res.Keys, "path.cgnat.preset")
 	for _, r := range res.Rows {
 		breaks[r.Params[at]] += r.Metrics["breaks_per_1000_client_hours"].Mean

@@ -15,14 +15,19 @@ import (
 	"github.com/natsim/natsim/internal/review"
 	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/plots"
-	"github.com/natsim/natsim/scenarios"
 )
+
+// sweepNote is sweep's help beyond its usage.
+const sweepNote = `The points are the values of the file's sweep: block and of the --param
+flags; a --param replaces the block's key of the same name. --set, --seed
+and --replications change every point, so a key that the sweep varies
+cannot also be set. The output folder holds sweep.csv, sweep.json, runs.csv,
+timeseries.csv, scenario.yaml (which reproduces the sweep) and a manifest.`
 
 func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
-	var params []string
-	fs.StringArrayVar(&params, "param", nil, "sweep a field: KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6 (repeatable; replaces the file's sweep of that key)")
+	params := paramFlag(fs)
 	jobs := jobsFlag(fs, "runs")
 	outDir := fs.String("out", "", "output directory (default natsim-out/NAME-TIMESTAMP)")
 	charts := fs.Bool("charts", false, "draw the standard charts (PNG, each with its data as CSV)")
@@ -40,18 +45,12 @@ func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	if err != nil {
 		return err
 	}
-	var keys scenarios.Sweep
-	var probs scenarios.Problems
-	for _, p := range params {
-		k, err := scenarios.ParseParam(p)
-		if err != nil {
-			probs = append(probs, err.(scenarios.Problems)...)
-			continue
-		}
-		keys = append(keys, k)
+	keys, err := sweepKeys(*params)
+	if err != nil {
+		return err
 	}
-	if len(probs) > 0 {
-		return probs
+	if err := lf.sweptOverrides(fs, sc, *params, keys); err != nil {
+		return err
 	}
 	points, err := sc.Points(keys)
 	if err != nil {
