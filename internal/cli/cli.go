@@ -57,12 +57,12 @@ func commandTable() []command {
 				"[--charts] [--format png|svg|pdf] [--report] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
 			note: sweepNote, run: cmdSweep, examples: []example{
 				{"the sweep: block of the file, with charts and report.md", "natsim sweep scenarios/cellular-cgnat-push.yaml --report"},
-				{"a sweep of the command line's own: six intervals from 1m to 10m, log-spaced",
+				{"a sweep of the command line's own: six keepalive idle times from 1m to 10m, log-spaced",
 					"natsim sweep scenarios/azure-lb-linux-default-keepalive.yaml --param clients.svc.keepalive.idle=1m..10m:log6 --out azure-idle --charts"},
 			}},
 		{name: "plot", synopsis: "DIR --chart NAME", purpose: "draw one chart from a sweep's output",
 			usage: "DIR|DIR/sweep.json --chart NAME [--out FILE.png|.svg|.pdf]", run: cmdPlot, examples: []example{
-				{"add heatmap.png to the folder a sweep wrote", "natsim plot azure-idle --chart heatmap"},
+				{"add breaks-vs.png to the folder a sweep wrote", "natsim plot azure-idle --chart breaks-vs"},
 				{"one chart as SVG elsewhere, its data beside it as CSV", "natsim plot azure-idle/sweep.json --chart tradeoff --out tradeoff.svg"},
 			}},
 		{name: "init", synopsis: "NAME | --list", purpose: "print a commented starter scenario to edit",
