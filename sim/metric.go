@@ -53,6 +53,10 @@ const (
 // The numbers of a BoxResult, in field order (BoxMetrics lists them).
 const (
 	BoxCapacity           Metric = "capacity"
+	BoxTCPEstablishedS    Metric = "timeouts_s.tcp_established"
+	BoxTCPTransitoryS     Metric = "timeouts_s.tcp_transitory"
+	BoxUDPS               Metric = "timeouts_s.udp"
+	BoxUDPStreamS         Metric = "timeouts_s.udp_stream"
 	BoxMeanOccupancy      Metric = "mean_occupancy"
 	BoxMaxOccupancy       Metric = "max_occupancy"
 	BoxInserts            Metric = "inserts"
@@ -86,8 +90,26 @@ var GroupMetrics = []Metric{
 // BoxMetrics lists every number of a BoxResult in field order: the names
 // Flatten gives a BoxResult, exactly.
 var BoxMetrics = []Metric{
-	BoxCapacity, BoxMeanOccupancy, BoxMaxOccupancy, BoxInserts, BoxEvictions, BoxExpiries, BoxEarlyDrops,
+	BoxCapacity, BoxTCPEstablishedS, BoxTCPTransitoryS, BoxUDPS, BoxUDPStreamS, BoxMeanOccupancy, BoxMaxOccupancy, BoxInserts, BoxEvictions, BoxExpiries, BoxEarlyDrops,
 	BoxRefusedOpens, BoxRefusedPackets, BoxRemaps, BoxBreaks, BoxStartOccupancy, BoxEndOccupancy, BoxMeanEntryLifetimeS,
+}
+
+// GroupCIMetrics and BoxCIMetrics list the metrics that have a 95%
+// confidence half-width (the fields of CI95 and BoxCI95, whose JSON
+// mirrors the result's: the half-width of metric m is at ci95.m). The
+// others are counts that grow with the clients and the duration, or
+// configuration, and are given as means only.
+var (
+	GroupCIMetrics = names(Flatten(CI95{}))
+	BoxCIMetrics   = names(Flatten(BoxCI95{}))
+)
+
+func names(vs []MetricValue) []Metric {
+	out := make([]Metric, len(vs))
+	for i, v := range vs {
+		out[i] = v.Name
+	}
+	return out
 }
 
 // MetricValue is one number of a result and its name.
@@ -128,6 +150,25 @@ func (g GroupResult) Value(m Metric) (v float64, ok bool) { return valueOf(g, m)
 // Value returns the middlebox's number named m; ok is false when m is
 // not a middlebox metric (BoxMetrics).
 func (b BoxResult) Value(m Metric) (v float64, ok bool) { return valueOf(b, m) }
+
+// CI returns the 95% half-width of the group's metric m; ok is false
+// when the group has none (one replication) or m has none
+// (GroupCIMetrics).
+func (g GroupResult) CI(m Metric) (hw float64, ok bool) {
+	if g.CI95 == nil {
+		return 0, false
+	}
+	return valueOf(*g.CI95, m)
+}
+
+// CI returns the 95% half-width of the middlebox's metric m, as
+// GroupResult.CI does (BoxCIMetrics).
+func (b BoxResult) CI(m Metric) (hw float64, ok bool) {
+	if b.CI95 == nil {
+		return 0, false
+	}
+	return valueOf(*b.CI95, m)
+}
 
 func valueOf(v any, m Metric) (float64, bool) {
 	for _, x := range Flatten(v) {

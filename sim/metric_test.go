@@ -121,3 +121,35 @@ func TestValueFindsEveryMetric(t *testing.T) {
 		t.Error("a group metric found in a box")
 	}
 }
+
+// TestCIMirrorsTheResult: every half-width in a ci95 block sits at the
+// path of a metric of the object that holds it, so that ci95.P is the
+// half-width of P in both result.json and sweep.json.
+func TestCIMirrorsTheResult(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		ci, table []Metric
+	}{{"GroupCIMetrics", GroupCIMetrics, GroupMetrics}, {"BoxCIMetrics", BoxCIMetrics, BoxMetrics}} {
+		if len(c.ci) == 0 {
+			t.Errorf("%s is empty", c.name)
+		}
+		for _, m := range c.ci {
+			if !slices.Contains(c.table, m) {
+				t.Errorf("%s: %q is no metric of the result", c.name, m)
+			}
+		}
+	}
+	g := GroupResult{CI95: &CI95{OverheadCI95: OverheadCI95{OverheadBytesPerClientHour: 5}}}
+	if hw, ok := g.CI(GroupOverheadBytesPerClientHour); !ok || hw != 5 {
+		t.Errorf("group overhead CI %v %v", hw, ok)
+	}
+	if _, ok := g.CI(GroupBreaksTotal); ok {
+		t.Error("breaks.total has a CI")
+	}
+	if _, ok := (GroupResult{}).CI(GroupBreaksPer1000ClientHours); ok {
+		t.Error("a group without replications has a CI")
+	}
+	if hw, ok := (BoxResult{CI95: &BoxCI95{MeanOccupancy: 2}}).CI(BoxMeanOccupancy); !ok || hw != 2 {
+		t.Errorf("box CI %v %v", hw, ok)
+	}
+}

@@ -199,7 +199,7 @@ func (s *sim) finish(rep int) *RunResult {
 		b := &s.boxes[i]
 		st := b.t.Stats(end)
 		r.Middleboxes = append(r.Middleboxes, BoxResult{
-			Name: b.name, Capacity: float64(b.capacity), MeanOccupancy: st.MeanOccupancy,
+			Name: b.name, Capacity: float64(b.capacity), Timeouts: timeoutsOf(s.cfg.Path[i].Timeouts), MeanOccupancy: st.MeanOccupancy,
 			MaxOccupancy: float64(st.MaxOccupancy), Inserts: float64(st.Inserts),
 			Evictions: float64(st.Evictions), Expiries: float64(st.Expiries),
 			EarlyDrops: float64(st.EarlyDrops), RefusedOpens: float64(st.RefusedOpens), RefusedPackets: float64(st.RefusedPackets),
@@ -215,6 +215,20 @@ func (s *sim) finish(rep int) *RunResult {
 	return r
 }
 
+// protoName is a protocol as results and scenarios spell it.
+func protoName(p nat.Proto) string {
+	if p == nat.UDP {
+		return "udp"
+	}
+	return "tcp"
+}
+
+// timeoutsOf gives a box's timeouts in seconds.
+func timeoutsOf(t nat.Timeouts) Timeouts {
+	return Timeouts{TCPEstablished: t.TCPEstablished.Seconds(), TCPTransitory: t.TCPTransitory.Seconds(),
+		UDP: t.UDP.Seconds(), UDPStream: t.UDPStream.Seconds()}
+}
+
 func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 	hours := float64(g.whole)*windowHours + g.partHours
 	var total uint64
@@ -224,7 +238,7 @@ func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 	perHour := func(x uint64) float64 { return float64(x) / max(hours, math.SmallestNonzeroFloat64) } // 0 for a group that never started
 	slices.Sort(m.latencies)
 	return GroupResult{
-		Name: g.Name, Clients: float64(g.Count), ClientHours: hours,
+		Name: g.Name, Protocol: protoName(g.Proto), Clients: float64(g.Count), ClientHours: hours,
 		Breaks: Breaks{
 			Total: float64(total), IdleTimeout: float64(m.breaks[causeIdleTimeout]),
 			LRUEviction: float64(m.breaks[causeLRUEviction]), EarlyDrop: float64(m.breaks[causeEarlyDrop]),

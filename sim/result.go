@@ -36,7 +36,10 @@ type Result struct {
 
 // GroupResult holds one client group's metrics (docs/model.md, section 9).
 type GroupResult struct {
-	Name                     string  `json:"name"`
+	Name string `json:"name"`
+	// Protocol is the group's transport, "tcp" or "udp": which of its
+	// middleboxes' timeouts (BoxResult.Timeouts) it meets.
+	Protocol                 string  `json:"protocol"`
 	Clients                  float64 `json:"clients"`
 	ClientHours              float64 `json:"client_hours"`
 	Breaks                   Breaks  `json:"breaks"`
@@ -103,24 +106,50 @@ type Overhead struct {
 }
 
 // CI95 holds 95% confidence half-widths of a group's rates and fractions
-// over replications (Student's t).
+// over replications (Student's t). It mirrors GroupResult: the half-width
+// of the number at path P of a group is at ci95.P (GroupCIMetrics lists
+// the paths).
 type CI95 struct {
-	BreaksPer1000ClientHours    float64 `json:"breaks_per_1000_client_hours"`
-	DowntimeFraction            float64 `json:"downtime_fraction"`
+	BreaksPer1000ClientHours float64 `json:"breaks_per_1000_client_hours"`
+	DowntimeFraction         float64 `json:"downtime_fraction"`
+	OverheadCI95             `json:"overhead"`
+}
+
+// OverheadCI95 holds the half-widths of the per-client-hour rates of
+// Overhead; embedded in CI95 so that the JSON nests as GroupResult does.
+type OverheadCI95 struct {
 	KeepaliveBytesPerClientHour float64 `json:"keepalive_bytes_per_client_hour"`
 	OverheadBytesPerClientHour  float64 `json:"overhead_bytes_per_client_hour"`
 }
 
+// BoxCI95 holds the 95% confidence half-widths of a middlebox's numbers,
+// mirroring BoxResult as CI95 mirrors GroupResult (BoxCIMetrics).
+type BoxCI95 struct {
+	MeanOccupancy float64 `json:"mean_occupancy"`
+}
+
+// Timeouts are a middlebox's idle timeouts, seconds: configuration, not
+// measurement, given in the result so that every point of a sweep says
+// what it ran with.
+type Timeouts struct {
+	TCPEstablished float64 `json:"tcp_established"`
+	TCPTransitory  float64 `json:"tcp_transitory"`
+	UDP            float64 `json:"udp"`
+	UDPStream      float64 `json:"udp_stream"`
+}
+
 // BoxResult holds one middlebox's metrics.
 type BoxResult struct {
-	Name          string  `json:"name"`
-	Capacity      float64 `json:"capacity"`
-	MeanOccupancy float64 `json:"mean_occupancy"`
-	MaxOccupancy  float64 `json:"max_occupancy"`
-	Inserts       float64 `json:"inserts"`
-	Evictions     float64 `json:"evictions"`
-	Expiries      float64 `json:"expiries"`
-	EarlyDrops    float64 `json:"early_drops"`
+	Name     string  `json:"name"`
+	Capacity float64 `json:"capacity"` // entries; 0 is unlimited
+	// Timeouts are the box's idle timeouts, seconds.
+	Timeouts      Timeouts `json:"timeouts_s"`
+	MeanOccupancy float64  `json:"mean_occupancy"`
+	MaxOccupancy  float64  `json:"max_occupancy"`
+	Inserts       float64  `json:"inserts"`
+	Evictions     float64  `json:"evictions"`
+	Expiries      float64  `json:"expiries"`
+	EarlyDrops    float64  `json:"early_drops"`
 	// RefusedOpens counts connection set-ups the full table had no room
 	// for; RefusedPackets, other packets it had no room for (those of
 	// flows whose entries had been removed).
@@ -139,12 +168,14 @@ type BoxResult struct {
 	LifetimeSumS float64  `json:"-"`
 	StartAgeSumS float64  `json:"-"`
 	EndAgeSumS   float64  `json:"-"`
-	MeanOccCI95  *float64 `json:"mean_occupancy_ci95,omitempty"`
+	CI95         *BoxCI95 `json:"ci95,omitempty"`
 }
 
 // Aggregate combines the replications of one scenario into a Result:
 // every number is the mean over runs; with two runs or more, CI95 holds
-// the half-widths of the group rates and fractions.
+// the half-widths of the group rates and fractions and of the boxes'
+// mean occupancy. Configuration (capacity, timeouts) is copied, not
+// averaged.
 func Aggregate(cfg *Config, runs []*RunResult) *Result {
 	r := &Result{
 		Version: Version, Scenario: cfg.Name, Seed: cfg.Seed, Replications: len(runs),
@@ -158,10 +189,12 @@ func Aggregate(cfg *Config, runs []*RunResult) *Result {
 		g := meanOf(xs)
 		if len(runs) > 1 {
 			g.CI95 = &CI95{
-				BreaksPer1000ClientHours:    halfWidth(xs, func(g GroupResult) float64 { return g.BreaksPer1000ClientHours }),
-				DowntimeFraction:            halfWidth(xs, func(g GroupResult) float64 { return g.DowntimeFraction }),
-				KeepaliveBytesPerClientHour: halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.KeepaliveBytesPerClientHour }),
-				OverheadBytesPerClientHour:  halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.OverheadBytesPerClientHour }),
+				BreaksPer1000ClientHours: halfWidth(xs, func(g GroupResult) float64 { return g.BreaksPer1000ClientHours }),
+				DowntimeFraction:         halfWidth(xs, func(g GroupResult) float64 { return g.DowntimeFraction }),
+				OverheadCI95: OverheadCI95{
+					KeepaliveBytesPerClientHour: halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.KeepaliveBytesPerClientHour }),
+					OverheadBytesPerClientHour:  halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.OverheadBytesPerClientHour }),
+				},
 			}
 		}
 		r.Groups = append(r.Groups, g)
@@ -169,9 +202,9 @@ func Aggregate(cfg *Config, runs []*RunResult) *Result {
 	for bi := range runs[0].Middleboxes {
 		xs := column(runs, func(run *RunResult) BoxResult { return run.Middleboxes[bi] })
 		b := meanOf(xs)
+		b.Capacity, b.Timeouts = xs[0].Capacity, xs[0].Timeouts
 		if len(runs) > 1 {
-			h := halfWidth(xs, func(b BoxResult) float64 { return b.MeanOccupancy })
-			b.MeanOccCI95 = &h
+			b.CI95 = &BoxCI95{MeanOccupancy: halfWidth(xs, func(b BoxResult) float64 { return b.MeanOccupancy })}
 		}
 		r.Middleboxes = append(r.Middleboxes, b)
 	}

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/natsim/natsim/scenarios"
+	"github.com/natsim/natsim/sim"
 )
 
 // small returns --set flags that shrink an example to a few seconds of
@@ -101,20 +103,20 @@ func TestSweptPresetReRuns(t *testing.T) {
 	}
 	sameFolders(t, first, again)
 	data, _ := os.ReadFile(filepath.Join(again, "sweep.json"))
-	var res struct {
-		Keys []string
-		Rows []struct {
-			Params  []string
-			Metrics map[string]struct{ Mean float64 }
+	var res struct { // read as a script would: points[].values and points[].result
+		Points []struct {
+			Values map[string]any
+			Result sim.Result
 		}
 	}
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatal(err)
 	}
-	breaks := map[string]float64{} // preset -> breaks
-	at := slices.Index(res.Keys, "path.cgnat.preset")
-	for _, r := range res.Rows {
-		breaks[r.Params[at]] += r.Metrics["breaks_per_1000_client_hours"].Mean
+	breaks := map[string]float64{} // preset -> breaks, summed over the interval's values
+	for _, p := range res.Points {
+		for _, g := range p.Result.Groups {
+			breaks[fmt.Sprint(p.Values["path.cgnat.preset"])] += g.BreaksPer1000ClientHours
+		}
 	}
 	// cellular-cgnat forgets a TCP flow after minutes, home-gateway-cheap
 	// after a day: 10-minute heartbeats break through the one only.

@@ -85,7 +85,7 @@ func lines(res *sweep.Result) []line {
 	var out []line
 	for _, g := range res.Groups {
 		key := -1
-		for i, k := range res.Keys {
+		for i, k := range res.KeyNames() {
 			if strings.HasPrefix(k, "clients."+g+".") {
 				key = i
 				break
@@ -110,7 +110,7 @@ func lines(res *sweep.Result) []line {
 			}
 			var combo []string
 			skip := false
-			for i, k := range res.Keys {
+			for i, k := range res.KeyNames() {
 				switch {
 				case i == key:
 				case strings.HasPrefix(k, "clients.") && !strings.HasPrefix(k, "clients."+g+"."):
@@ -237,7 +237,7 @@ func pointName(res *sweep.Result, l line, r sweep.Row) string {
 	if l.key < 0 {
 		return "the scenario as written"
 	}
-	return res.Keys[l.key] + "=" + r.Params[l.key]
+	return res.Keys[l.key].Key + "=" + r.Params[l.key]
 }
 
 // xAxis names the varying keys of a line chart (each line may vary its
@@ -249,8 +249,8 @@ func xAxis(res *sweep.Result, ls []line) (keys string, dur, logX bool, err error
 	}
 	var names []string
 	for _, l := range ls {
-		if !slices.Contains(names, res.Keys[l.key]) {
-			names = append(names, res.Keys[l.key])
+		if !slices.Contains(names, res.Keys[l.key].Key) {
+			names = append(names, res.Keys[l.key].Key)
 		}
 	}
 	var vals []string
@@ -259,7 +259,7 @@ func xAxis(res *sweep.Result, ls []line) (keys string, dur, logX bool, err error
 		for _, r := range l.rows {
 			v, ok := value(r.Params[l.key])
 			if !ok {
-				return "", false, false, fmt.Errorf("%w: swept values of %s are not numbers or durations", ErrNotApplicable, res.Keys[l.key])
+				return "", false, false, fmt.Errorf("%w: swept values of %s are not numbers or durations", ErrNotApplicable, res.Keys[l.key].Key)
 			}
 			vals = append(vals, r.Params[l.key])
 			lo, hi = math.Min(lo, v), math.Max(hi, v)
@@ -303,7 +303,7 @@ func breaksVs(res *sweep.Result) (*Chart, error) {
 		findings = append(findings, zeroFinding(res, l))
 	}
 	if dur {
-		for _, t := range res.Timeouts {
+		for _, t := range res.Timeouts() {
 			if t.Seconds >= lo/3 && t.Seconds <= hi*3 {
 				c.Marks = append(c.Marks, plots.Mark{X: t.Seconds, Label: fmt.Sprintf("%s %s timeout %s s", t.Middlebox, t.Class, fmtNum(t.Seconds))})
 			}
@@ -321,7 +321,7 @@ func zeroFinding(res *sweep.Result, l line) string {
 		y, _ := value(b.Params[l.key])
 		return compare(x, y)
 	})
-	k := res.Keys[l.key]
+	k := res.Keys[l.key].Key
 	zero := func(r sweep.Row) bool { return r.Get(breaksKey).Mean == 0 }
 	switch {
 	case !slices.ContainsFunc(rows, zero):
@@ -399,7 +399,7 @@ func detection(res *sweep.Result) (*Chart, error) {
 const maxLines = 8
 
 func occupancy(res *sweep.Result, series []sweep.SeriesRow) (*Chart, error) {
-	return drawOccupancy(title(res, occupancyWhat), res.Keys, res.Middleboxes, series)
+	return drawOccupancy(title(res, occupancyWhat), res.KeyNames(), res.Middleboxes, series)
 }
 
 const occupancyWhat = "table occupancy over time"
@@ -529,7 +529,7 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 		breaks[yi][xi] += r.Get(sim.GroupBreaksTotal).Mean
 		hours[yi][xi] += r.Get(sim.GroupClientHours).Mean
 	}
-	data := [][]string{{res.Keys[0], res.Keys[1], string(breaksKey)}}
+	data := [][]string{{res.Keys[0].Key, res.Keys[1].Key, string(breaksKey)}}
 	z := make([][]float64, len(ys))
 	minV, maxV := math.Inf(1), math.Inf(-1)
 	var minAt, maxAt string
@@ -542,7 +542,7 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 			}
 			z[yi][xi] = v
 			data = append(data, []string{xs[xi], ys[yi], fmtNum(v)})
-			at := fmt.Sprintf("%s=%s, %s=%s", res.Keys[0], xs[xi], res.Keys[1], ys[yi])
+			at := fmt.Sprintf("%s=%s, %s=%s", res.Keys[0].Key, xs[xi], res.Keys[1].Key, ys[yi])
 			if v < minV {
 				minV, minAt = v, at
 			}
@@ -551,7 +551,7 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 			}
 		}
 	}
-	h := plots.Heatmap{Title: title(res, "breaks per 1000 client-hours"), XLabel: res.Keys[0], YLabel: res.Keys[1],
+	h := plots.Heatmap{Title: title(res, "breaks per 1000 client-hours"), XLabel: res.Keys[0].Key, YLabel: res.Keys[1].Key,
 		ZLabel: "breaks per\n1000 client-h", XTicks: xs, YTicks: ys, Z: z}
 	finding := fmt.Sprintf("Breaks are fewest (%s per 1000 client-hours) at %s and most (%s) at %s.", fmtNum(minV), minAt, fmtNum(maxV), maxAt)
 	return &Chart{Name: "heatmap", Figure: h, Data: data, Finding: finding}, nil

@@ -104,10 +104,10 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 			dist(g.Up.Interval), dist(g.Down.Interval), sess)
 	}
 	if len(res.Keys) > 0 {
-		fmt.Fprintf(&b, "\nSwept: %s (values as in each row below; the setup shows the first point).\n", strings.Join(res.Keys, ", "))
+		fmt.Fprintf(&b, "\nSwept: %s (values as in each row below; the setup shows the first point).\n", strings.Join(res.KeyNames(), ", "))
 	}
 	b.WriteString("\n## Results\n\n")
-	head := append(append([]string{}, res.Keys...), "group", "breaks / 1000 client-h", "overhead B / client-h", "detection p50 / p99 (s)", "downtime", "refused opens", "lost up / down")
+	head := append(res.KeyNames(), "group", "breaks / 1000 client-h", "overhead B / client-h", "detection p50 / p99 (s)", "downtime", "refused opens", "lost up / down")
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n|" + strings.Repeat("---|", len(head)) + "\n")
 	for _, r := range res.Rows {
 		cells := append(append([]string{}, r.Params...), r.Group,

@@ -121,18 +121,14 @@ func TestReportMentionsEverything(t *testing.T) {
 // about a group names that group's key and value, not the first key's.
 func TestFindingsNameEachLinesOwnKey(t *testing.T) {
 	res := &sweep.Result{Scenario: "two-keys", Groups: []string{"tcp", "app"},
-		Keys: []string{"clients.tcp.keepalive.idle", "clients.app.keepalive.interval"}}
+		Keys: []sweep.Key{{Key: "clients.tcp.keepalive.idle"}, {Key: "clients.app.keepalive.interval"}}}
 	for _, idle := range []string{"60s", "300s"} {
 		for _, interval := range []string{"60s", "300s"} {
 			for _, g := range res.Groups {
-				row := sweep.Row{Params: []string{idle, interval}, Group: g, Metrics: map[string]sweep.Stat{}}
-				for _, m := range sim.GroupMetrics {
-					row.Metrics[string(m)] = sweep.Stat{}
-				}
-				row.Metrics[string(sim.GroupBreaksTotal)] = sweep.Stat{Mean: 1}
-				row.Metrics[string(sim.GroupDetectionP99)] = sweep.Stat{Mean: 10}
+				row := sweep.Row{Params: []string{idle, interval}, Group: g, Metrics: sim.GroupResult{Name: g,
+					Breaks: sim.Breaks{Total: 1}, Detection: sim.Latency{P99: 10}}}
 				if g == "app" && interval == "300s" {
-					row.Metrics[string(sim.GroupDetectionP99)] = sweep.Stat{Mean: 400}
+					row.Metrics.Detection.P99 = 400
 				}
 				res.Rows = append(res.Rows, row)
 			}

@@ -1,12 +1,14 @@
 package sweep
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,84 +19,78 @@ import (
 	"github.com/natsim/natsim/internal/batch"
 	"github.com/natsim/natsim/internal/outdir"
 	"github.com/natsim/natsim/internal/outfile"
-	"github.com/natsim/natsim/nat"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
 )
 
-// Stat is a metric's mean over replications and its 95% half-width.
+// Stat is a metric's mean over replications and its 95% half-width (0
+// for a metric without one: sim.GroupCIMetrics lists those with one).
 type Stat struct {
-	Mean float64 `json:"mean"`
-	CI95 float64 `json:"ci95"`
+	Mean float64
+	CI95 float64
 }
 
-// Row is one point and client group: every metric of the group (named as
-// sim.GroupMetrics), then of every middlebox (BoxMetric).
+// Key is one swept key of a sweep.
+type Key struct {
+	Key string `json:"key"` // as the sweep: block or --param names it
+	// Name is the key's name in each point's values and its column in the
+	// CSV files: Key, with the unit appended (_s) when it has one.
+	Name   string   `json:"name"`
+	Unit   string   `json:"unit,omitempty"` // "s" when the values are durations, given in seconds
+	Values []string `json:"values"`         // as written, in sweep order
+}
+
+// Point is one finished point of a sweep: the values of the swept keys
+// by Key.Name (durations in seconds, numbers as numbers, other values as
+// written) and the point's result, the object natsim run --json writes.
+type Point struct {
+	Values map[string]any `json:"values"`
+	Result *sim.Result    `json:"result"`
+	Params []string       `json:"-"` // the values as written, in Keys order
+}
+
+// Row is one point and client group, for charts and reports.
 type Row struct {
-	Params  []string        `json:"params"` // values of the swept keys, in Keys order
-	Group   string          `json:"group"`
-	Metrics map[string]Stat `json:"metrics"`
+	Params  []string // values of the swept keys as written, in Keys order
+	Group   string
+	Metrics sim.GroupResult
 }
 
-// Get returns the row's statistic of the group metric m. A row without m
-// is a bug, not a zero: rows built by Run have every metric and Load
-// refuses a sweep.json whose rows lack one, so Get panics.
+// Get returns the row's mean and 95% half-width of the group metric m.
+// m is one of sim.GroupMetrics: any other name is a bug, and Get
+// panics.
 func (r Row) Get(m sim.Metric) Stat {
-	st, ok := r.Metrics[string(m)]
+	v, ok := r.Metrics.Value(m)
 	if !ok {
 		panic(fmt.Sprintf("sweep: row %v of group %s has no metric %q", r.Params, r.Group, m))
 	}
-	return st
+	hw, _ := r.Metrics.CI(m)
+	return Stat{Mean: v, CI95: hw}
 }
 
-// BoxMetric is the name under which a row holds metric m of middlebox
-// box: mb.BOX.METRIC.
-func BoxMetric(box string, m sim.Metric) string { return "mb." + box + "." + string(m) }
-
-// missing names the first metric that a row lacks, or returns "".
-func (res *Result) missing(r Row) string {
-	for _, m := range sim.GroupMetrics {
-		if _, ok := r.Metrics[string(m)]; !ok {
-			return string(m)
-		}
-	}
-	for _, b := range res.Middleboxes {
-		for _, m := range sim.BoxMetrics {
-			if _, ok := r.Metrics[BoxMetric(b, m)]; !ok {
-				return BoxMetric(b, m)
-			}
-		}
-	}
-	return ""
-}
-
-// Timeout is a middlebox timeout on the path, for charts.
-type Timeout struct {
-	Middlebox string  `json:"middlebox"`
-	Class     string  `json:"class"`
-	Seconds   float64 `json:"s"`
-}
-
-// Result is sweep.json: everything the charts and the report need.
+// Result is sweep.json: the sweep's keys and, for every finished point,
+// its values and its result (docs/model.md, section 9;
+// docs/result.schema.json).
 type Result struct {
-	Version      string    `json:"natsim_version"`
-	Scenario     string    `json:"scenario"`
-	Description  string    `json:"description"`
-	Seed         uint64    `json:"seed"`
-	Replications int       `json:"replications"`
-	Partial      bool      `json:"partial"`
-	PointsDone   int       `json:"points_done"`
-	PointsTotal  int       `json:"points_total"`
-	Keys         []string  `json:"keys"`
-	Groups       []string  `json:"groups"`
-	Middleboxes  []string  `json:"middleboxes"`
-	Capacities   []int     `json:"capacities"`
-	Timeouts     []Timeout `json:"timeouts"`
-	Rows         []Row     `json:"rows"`
+	Version      string  `json:"natsim_version"`
+	Scenario     string  `json:"scenario"`
+	Description  string  `json:"description"`
+	Seed         uint64  `json:"seed"`
+	Replications int     `json:"replications"`
+	Partial      bool    `json:"partial"`
+	PointsDone   int     `json:"points_done"`
+	PointsTotal  int     `json:"points_total"`
+	Keys         []Key   `json:"keys"`
+	Points       []Point `json:"points"`
 
-	runs   [][]*sim.RunResult // per finished point, for runs.csv and timeseries.csv
-	params [][]string         // per finished point
-	cfgs   []*sim.Config
+	// Groups and Middleboxes name the scenario's groups and boxes; Rows
+	// are the points' results by group, in point order.
+	Groups      []string `json:"-"`
+	Middleboxes []string `json:"-"`
+	Rows        []Row    `json:"-"`
+
+	runs [][]*sim.RunResult // per finished point, for runs.csv and timeseries.csv
+	cfgs []*sim.Config
 }
 
 // Run runs every point with its replications on workers. Once ctx is
@@ -126,103 +122,167 @@ func Run(ctx context.Context, points []scenarios.Point, keys []string, workers i
 func Assemble(points []scenarios.Point, keys []string, runs [][]*sim.RunResult) *Result {
 	base := points[0].Scenario
 	res := &Result{Version: sim.Version, Scenario: base.Config.Name, Description: base.Description,
-		Seed: base.Config.Seed, Replications: base.Replications, PointsTotal: len(points), Keys: keys}
+		Seed: base.Config.Seed, Replications: base.Replications, PointsTotal: len(points), Keys: keysOf(keys, points),
+		Points: []Point{}}
 	for _, g := range base.Config.Groups {
 		res.Groups = append(res.Groups, g.Name)
 	}
 	for _, m := range base.Config.Path {
 		res.Middleboxes = append(res.Middleboxes, m.Name)
-		res.Capacities = append(res.Capacities, m.Capacity)
-		res.Timeouts = append(res.Timeouts, timeoutsOf(m, base.Config.Groups)...)
 	}
 	for pi, p := range points {
 		if slices.Contains(runs[pi], nil) {
 			res.Partial = true
 			continue
 		}
-		res.add(p, runs[pi])
+		cfg := &p.Scenario.Config
+		pt := Point{Values: map[string]any{}, Result: sim.Aggregate(cfg, runs[pi])}
+		for i, v := range p.Values {
+			pt.Params = append(pt.Params, v.Value)
+			pt.Values[res.Keys[i].Name] = res.Keys[i].value(v.Value)
+		}
+		res.Points = append(res.Points, pt)
+		res.PointsDone++
+		res.runs = append(res.runs, runs[pi])
+		res.cfgs = append(res.cfgs, cfg)
 	}
+	_ = res.rows() // the values come from the keys: never an error here
 	return res
 }
 
-// timeoutsOf lists the timeouts of a middlebox that its groups' protocols
-// meet.
-func timeoutsOf(m sim.Middlebox, groups []sim.Group) []Timeout {
-	var tcp, udp bool
-	for _, g := range groups {
-		tcp = tcp || g.Proto == nat.TCP
-		udp = udp || g.Proto == nat.UDP
+// keysOf describes the swept keys from the values they take at points.
+func keysOf(names []string, points []scenarios.Point) []Key {
+	keys := make([]Key, len(names))
+	for i, n := range names {
+		keys[i] = Key{Key: n, Name: n, Values: []string{}}
+		for _, p := range points {
+			if v := p.Values[i].Value; !slices.Contains(keys[i].Values, v) {
+				keys[i].Values = append(keys[i].Values, v)
+			}
+		}
+		if durations(keys[i].Values) {
+			keys[i].Unit, keys[i].Name = "s", n+"_s"
+		}
 	}
+	return keys
+}
+
+// durations reports whether values are durations written with a unit
+// ("0" may be one, but a key of plain numbers is not).
+func durations(values []string) bool {
+	unit := false
+	for _, v := range values {
+		if _, err := time.ParseDuration(v); err != nil {
+			return false
+		}
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			unit = true
+		}
+	}
+	return unit
+}
+
+// numbers reports whether every value is a finite number.
+func numbers(values []string) bool {
+	for _, v := range values {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return false
+		}
+	}
+	return len(values) > 0
+}
+
+// value is a written value as points carry it: seconds for a duration, a
+// number for a key of numbers, else the text.
+func (k Key) value(text string) any {
+	switch {
+	case k.Unit == "s":
+		d, _ := time.ParseDuration(text)
+		return d.Seconds()
+	case numbers(k.Values):
+		f, _ := strconv.ParseFloat(text, 64)
+		return f
+	}
+	return text
+}
+
+// written returns the value as written whose point value (as text, in a
+// CSV field) is field.
+func (k Key) written(field string) (string, bool) {
+	for _, w := range k.Values {
+		if text(k.value(w)) == field {
+			return w, true
+		}
+	}
+	return "", false
+}
+
+// text is a point value in a CSV field.
+func text(v any) string {
+	if f, ok := v.(float64); ok {
+		return num(f)
+	}
+	return fmt.Sprint(v)
+}
+
+// rows lists the points' results by group, and each point's values as
+// written; a value that is none of its key's is an error.
+func (res *Result) rows() error {
+	res.Rows = nil
+	for pi := range res.Points {
+		p := &res.Points[pi]
+		p.Params = make([]string, len(res.Keys))
+		for i, k := range res.Keys {
+			v, ok := p.Values[k.Name]
+			if ok {
+				p.Params[i], ok = k.written(text(v))
+			}
+			if !ok {
+				return fmt.Errorf("point %d: %s is %v, none of the key's values %v", pi+1, k.Name, v, k.Values)
+			}
+		}
+		for _, g := range p.Result.Groups {
+			res.Rows = append(res.Rows, Row{Params: p.Params, Group: g.Name, Metrics: g})
+		}
+	}
+	return nil
+}
+
+// Timeout is a middlebox timeout, for charts.
+type Timeout struct {
+	Middlebox string
+	Class     string // tcp_established, udp, udp_stream
+	Seconds   float64
+}
+
+// Timeouts lists the timeouts that the groups' protocols meet and that
+// are the same at every point (a swept timeout is the x axis, not a
+// mark), in path order.
+func (res *Result) Timeouts() []Timeout {
 	var out []Timeout
-	if tcp {
-		out = append(out, Timeout{m.Name, "tcp_established", m.Timeouts.TCPEstablished.Seconds()})
-	}
-	if udp {
-		out = append(out, Timeout{m.Name, "udp", m.Timeouts.UDP.Seconds()}, Timeout{m.Name, "udp_stream", m.Timeouts.UDPStream.Seconds()})
+	for pi, p := range res.Points {
+		var here []Timeout
+		var tcp, udp bool
+		for _, g := range p.Result.Groups {
+			tcp = tcp || g.Protocol == "tcp"
+			udp = udp || g.Protocol == "udp"
+		}
+		for _, b := range p.Result.Middleboxes {
+			if tcp {
+				here = append(here, Timeout{b.Name, "tcp_established", b.Timeouts.TCPEstablished})
+			}
+			if udp {
+				here = append(here, Timeout{b.Name, "udp", b.Timeouts.UDP}, Timeout{b.Name, "udp_stream", b.Timeouts.UDPStream})
+			}
+		}
+		if pi == 0 {
+			out = here
+		} else {
+			out = slices.DeleteFunc(out, func(t Timeout) bool { return !slices.Contains(here, t) })
+		}
 	}
 	return out
-}
-
-// add aggregates one finished point into rows.
-func (res *Result) add(p scenarios.Point, runs []*sim.RunResult) {
-	cfg := &p.Scenario.Config
-	params := make([]string, len(p.Values))
-	for i, v := range p.Values {
-		params[i] = v.Value
-	}
-	res.PointsDone++
-	res.runs = append(res.runs, runs)
-	res.params = append(res.params, params)
-	res.cfgs = append(res.cfgs, cfg)
-	boxes := map[string]Stat{}
-	for bi, m := range cfg.Path {
-		for name, st := range stats(runs, func(r *sim.RunResult) any { return r.Middleboxes[bi] }) {
-			boxes[BoxMetric(m.Name, name)] = st
-		}
-	}
-	for gi, g := range cfg.Groups {
-		row := Row{Params: params, Group: g.Name, Metrics: map[string]Stat{}}
-		for m, st := range stats(runs, func(r *sim.RunResult) any { return r.Groups[gi] }) {
-			row.Metrics[string(m)] = st
-		}
-		for k, v := range boxes {
-			row.Metrics[k] = v
-		}
-		res.Rows = append(res.Rows, row)
-	}
-}
-
-// stats computes every metric's mean and 95% half-width over runs.
-func stats(runs []*sim.RunResult, pick func(*sim.RunResult) any) map[sim.Metric]Stat {
-	per := make([][]sim.MetricValue, len(runs))
-	for i, r := range runs {
-		per[i] = sim.Flatten(pick(r))
-	}
-	out := map[sim.Metric]Stat{}
-	for mi, m := range per[0] {
-		xs := make([]float64, len(runs))
-		for i := range runs {
-			xs[i] = per[i][mi].Value
-		}
-		mean, hw := sim.MeanCI95(xs)
-		out[m.Name] = Stat{Mean: mean, CI95: hw}
-	}
-	return out
-}
-
-// metricNames lists the metric columns in a stable order: group metrics
-// in result order, then middlebox metrics.
-func (res *Result) metricNames() []string {
-	var names []string
-	for _, m := range sim.GroupMetrics {
-		names = append(names, string(m))
-	}
-	for _, b := range res.Middleboxes {
-		for _, m := range sim.BoxMetrics {
-			names = append(names, BoxMetric(b, m))
-		}
-	}
-	return names
 }
 
 // Write writes every output file of the results into dir (the caller
@@ -268,50 +328,119 @@ func csvLine(w io.Writer, fields []string) {
 	fmt.Fprintln(w, strings.Join(fields, ","))
 }
 
-func num(x float64) string { return fmt.Sprint(x) }
+// num is the one number format of the CSV files: the shortest decimal
+// that reads back to x, never in exponent form.
+func num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+
+// column is a CSV column: a group metric's JSON path within the group
+// (ci95.P for a half-width), a middlebox metric's prefixed by
+// middleboxes.BOX.
+type column struct {
+	name string
+	box  string // "" for a group metric
+	m    sim.Metric
+	ci   bool
+}
+
+// columns lists the metric columns: group metrics in result order, each
+// half-width after its mean, then each middlebox's. With ci false (one
+// row per replication) there are no half-widths.
+func (res *Result) columns(ci bool) []column {
+	var cols []column
+	for _, m := range sim.GroupMetrics {
+		cols = append(cols, column{name: string(m), m: m})
+		if ci && slices.Contains(sim.GroupCIMetrics, m) {
+			cols = append(cols, column{name: "ci95." + string(m), m: m, ci: true})
+		}
+	}
+	for _, b := range res.Middleboxes {
+		for _, m := range sim.BoxMetrics {
+			cols = append(cols, column{name: "middleboxes." + b + "." + string(m), box: b, m: m})
+			if ci && slices.Contains(sim.BoxCIMetrics, m) {
+				cols = append(cols, column{name: "middleboxes." + b + ".ci95." + string(m), box: b, m: m, ci: true})
+			}
+		}
+	}
+	return cols
+}
+
+// field is a column's value for group g with middleboxes boxes: empty for
+// a half-width that the result does not have (one replication).
+func (c column) field(g sim.GroupResult, boxes []sim.BoxResult) string {
+	var v float64
+	ok := true
+	switch {
+	case c.box == "" && c.ci:
+		v, ok = g.CI(c.m)
+	case c.box == "":
+		v, ok = g.Value(c.m)
+	default:
+		i := slices.IndexFunc(boxes, func(b sim.BoxResult) bool { return b.Name == c.box })
+		switch {
+		case i < 0:
+			ok = false
+		case c.ci:
+			v, ok = boxes[i].CI(c.m)
+		default:
+			v, ok = boxes[i].Value(c.m)
+		}
+	}
+	if !ok {
+		return ""
+	}
+	return num(v)
+}
+
+func (res *Result) keyColumns() []string {
+	var names []string
+	for _, k := range res.Keys {
+		names = append(names, k.Name)
+	}
+	return names
+}
+
+// keyFields are a point's values in CSV fields.
+func (res *Result) keyFields(p Point) []string {
+	var fields []string
+	for _, k := range res.Keys {
+		fields = append(fields, text(p.Values[k.Name]))
+	}
+	return fields
+}
 
 func (res *Result) writeCSV(w io.Writer) error {
-	names := res.metricNames()
-	header := append(slices.Clone(res.Keys), "group")
-	for _, n := range names {
-		header = append(header, n, n+"_ci95")
+	cols := res.columns(true)
+	header := append(res.keyColumns(), "group")
+	for _, c := range cols {
+		header = append(header, c.name)
 	}
 	csvLine(w, header)
-	for _, row := range res.Rows {
-		fields := append(slices.Clone(row.Params), row.Group)
-		for _, n := range names {
-			st := row.Metrics[n]
-			fields = append(fields, num(st.Mean), num(st.CI95))
+	for _, p := range res.Points {
+		for _, g := range p.Result.Groups {
+			fields := append(res.keyFields(p), g.Name)
+			for _, c := range cols {
+				fields = append(fields, c.field(g, p.Result.Middleboxes))
+			}
+			csvLine(w, fields)
 		}
-		csvLine(w, fields)
 	}
 	return nil
 }
 
 func (res *Result) writeRuns(w io.Writer) error {
-	names := res.metricNames()
-	csvLine(w, append(append(slices.Clone(res.Keys), "replication", "seed", "group"), names...))
+	cols := res.columns(false)
+	header := append(res.keyColumns(), "replication", "seed", "group")
+	for _, c := range cols {
+		header = append(header, c.name)
+	}
+	csvLine(w, header)
 	for pi, runs := range res.runs {
 		cfg := res.cfgs[pi]
 		for _, r := range runs {
-			boxes := map[string]float64{}
-			for bi, m := range cfg.Path {
-				for _, x := range sim.Flatten(r.Middleboxes[bi]) {
-					boxes[BoxMetric(m.Name, x.Name)] = x.Value
-				}
-			}
 			for _, g := range r.Groups {
-				vals := map[string]float64{}
-				for _, x := range sim.Flatten(g) {
-					vals[string(x.Name)] = x.Value
-				}
-				fields := append(slices.Clone(res.params[pi]), fmt.Sprint(r.Replication), fmt.Sprint(cfg.Seed), g.Name)
-				for _, n := range names {
-					v, ok := vals[n]
-					if !ok {
-						v = boxes[n]
-					}
-					fields = append(fields, num(v))
+				fields := append(res.keyFields(res.Points[pi]), fmt.Sprint(r.Replication), fmt.Sprint(cfg.Seed), g.Name)
+				for _, c := range cols {
+					fields = append(fields, c.field(g, r.Middleboxes))
 				}
 				csvLine(w, fields)
 			}
@@ -321,12 +450,12 @@ func (res *Result) writeRuns(w io.Writer) error {
 }
 
 func (res *Result) writeSeries(w io.Writer) error {
-	csvLine(w, append(slices.Clone(res.Keys), "t_s", "middlebox", "capacity", "occupancy", "breaks"))
+	csvLine(w, append(res.keyColumns(), "t_s", "middlebox", "capacity", "occupancy", "breaks"))
 	for pi, runs := range res.runs {
 		cfg := res.cfgs[pi]
 		for bi, series := range runs[0].Series {
 			for _, s := range series {
-				csvLine(w, append(slices.Clone(res.params[pi]), num(s.At.Seconds()), cfg.Path[bi].Name,
+				csvLine(w, append(res.keyFields(res.Points[pi]), num(s.At.Seconds()), cfg.Path[bi].Name,
 					fmt.Sprint(cfg.Path[bi].Capacity), fmt.Sprint(s.Occupancy), fmt.Sprint(s.Breaks)))
 			}
 		}
@@ -354,7 +483,7 @@ type SeriesRow struct {
 func (res *Result) Series() []SeriesRow {
 	var out []SeriesRow
 	for pi, runs := range res.runs {
-		out = append(out, SeriesOf(res.cfgs[pi], runs[0], res.params[pi])...)
+		out = append(out, SeriesOf(res.cfgs[pi], runs[0], res.Points[pi].Params)...)
 	}
 	return out
 }
@@ -392,24 +521,81 @@ func Load(path string) (*Result, []SeriesRow, error) {
 		return nil, nil, err
 	}
 	var res Result
-	if err := json.Unmarshal(data, &res); err != nil {
-		return nil, nil, fmt.Errorf("%s: not a natsim sweep.json: %w", file, err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields() // a field renamed since is refused, not read as zero
+	if err := dec.Decode(&res); err != nil {
+		return nil, nil, fmt.Errorf("%s: not a sweep.json natsim %s reads (docs/result.schema.json): %w", file, sim.Version, err)
 	}
-	for i, r := range res.Rows {
-		if m := res.missing(r); m != "" {
-			return nil, nil, fmt.Errorf("%s: row %d (group %s) has no metric %q: written by natsim %s, read by %s", file, i+1, r.Group, m, res.Version, sim.Version)
+	if err := missing(data); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w: written by natsim %s, read by %s", file, err, res.Version, sim.Version)
+	}
+	if err := res.rows(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(res.Points) > 0 {
+		first := res.Points[0].Result
+		for _, g := range first.Groups {
+			res.Groups = append(res.Groups, g.Name)
+		}
+		for _, b := range first.Middleboxes {
+			res.Middleboxes = append(res.Middleboxes, b.Name)
 		}
 	}
-	series, err := loadSeries(filepath.Join(filepath.Dir(file), "timeseries.csv"), len(res.Keys))
+	series, err := loadSeries(filepath.Join(filepath.Dir(file), "timeseries.csv"), res.Keys)
 	if err != nil && !os.IsNotExist(err) {
 		return nil, nil, err
 	}
 	return &res, series, nil
 }
 
+// missing names the first metric that a point's group or middlebox
+// lacks in a sweep.json.
+func missing(data []byte) error {
+	var raw struct {
+		Points []struct {
+			Result struct {
+				Groups      []map[string]any `json:"groups"`
+				Middleboxes []map[string]any `json:"middleboxes"`
+			} `json:"result"`
+		} `json:"points"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	for pi, p := range raw.Points {
+		for _, c := range []struct {
+			what    string
+			objs    []map[string]any
+			metrics []sim.Metric
+		}{{"group", p.Result.Groups, sim.GroupMetrics}, {"middlebox", p.Result.Middleboxes, sim.BoxMetrics}} {
+			for _, obj := range c.objs {
+				for _, m := range c.metrics {
+					if _, ok := lookup(obj, string(m)).(float64); !ok {
+						return fmt.Errorf("point %d: %s %v has no metric %q", pi+1, c.what, obj["name"], m)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// lookup follows a dotted path through decoded JSON objects.
+func lookup(v any, path string) any {
+	for _, name := range strings.Split(path, ".") {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = obj[name]
+	}
+	return v
+}
+
 // loadSeries reads timeseries.csv as writeSeries wrote it; a field that
 // is not a number is an error that names the file, line and column.
-func loadSeries(file string, nkeys int) ([]SeriesRow, error) {
+func loadSeries(file string, keys []Key) ([]SeriesRow, error) {
+	nkeys := len(keys)
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
@@ -433,8 +619,14 @@ func loadSeries(file string, nkeys int) ([]SeriesRow, error) {
 		if len(r) != nkeys+5 {
 			return nil, fmt.Errorf("%s:%d: a row has %d fields, want %d", file, line, len(r), nkeys+5)
 		}
-		row := SeriesRow{Params: r[:nkeys], Middlebox: r[nkeys+1]}
+		row := SeriesRow{Params: make([]string, nkeys), Middlebox: r[nkeys+1]}
 		var errs []error
+		for i, k := range keys {
+			var ok bool
+			if row.Params[i], ok = k.written(r[i]); !ok {
+				errs = append(errs, fmt.Errorf("%s:%d: %s: %q is none of the key's values", file, line, k.Name, r[i]))
+			}
+		}
 		number := func(col int, name string, parse func(string) error) {
 			if err := parse(r[col]); err != nil {
 				errs = append(errs, fmt.Errorf("%s:%d: %s: %w", file, line, name, err))
@@ -449,4 +641,13 @@ func loadSeries(file string, nkeys int) ([]SeriesRow, error) {
 		}
 		out = append(out, row)
 	}
+}
+
+// KeyNames lists the swept keys as the scenario names them.
+func (res *Result) KeyNames() []string {
+	var names []string
+	for _, k := range res.Keys {
+		names = append(names, k.Key)
+	}
+	return names
 }

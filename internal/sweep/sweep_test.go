@@ -3,8 +3,8 @@ package sweep
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,7 +16,6 @@ import (
 
 	"github.com/natsim/natsim/internal/batch"
 	"github.com/natsim/natsim/internal/outdir"
-	"github.com/natsim/natsim/internal/outfile"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
 )
@@ -74,8 +73,13 @@ func TestSameOutputWhateverTheJobs(t *testing.T) {
 		}
 	}
 	rows, _ := csv.NewReader(strings.NewReader(got[0]["sweep.csv"])).ReadAll()
-	if len(rows) != 4 || rows[0][0] != "path.small-nat.capacity" || rows[0][1] != "group" || rows[0][2] != "clients" || rows[0][3] != "clients_ci95" {
+	if len(rows) != 4 || !slices.Equal(rows[0][:4], []string{"path.small-nat.capacity", "group", "clients", "client_hours"}) {
 		t.Fatalf("sweep.csv header %v (%d rows)", rows[0][:4], len(rows))
+	}
+	for _, col := range []string{"ci95.breaks_per_1000_client_hours", "middleboxes.small-nat.mean_occupancy", "middleboxes.small-nat.ci95.mean_occupancy"} {
+		if !slices.Contains(rows[0], col) {
+			t.Errorf("sweep.csv has no column %s", col)
+		}
 	}
 	runs, _ := csv.NewReader(strings.NewReader(got[0]["runs.csv"])).ReadAll()
 	if len(runs) != 1+3*2 {
@@ -172,26 +176,29 @@ func TestDefaultDirStaysInside(t *testing.T) {
 	}
 }
 
-// TestLoadRefusesAMissingMetric: a sweep.json whose rows lack a metric
-// (a field renamed since it was written) is refused with the metric's
-// name, rather than read as zeros.
+// TestLoadRefusesAMissingMetric: a sweep.json whose results lack a
+// metric (a field renamed since it was written) is refused with the
+// metric's name, rather than read as zeros; so is a field it does not
+// know.
 func TestLoadRefusesAMissingMetric(t *testing.T) {
-	row := Row{Group: "app", Metrics: map[string]Stat{}}
-	for _, m := range sim.GroupMetrics {
-		row.Metrics[string(m)] = Stat{Mean: 1}
+	res := &Result{Version: sim.Version, Scenario: "s", Keys: []Key{}, Points: []Point{{Values: map[string]any{},
+		Result: &sim.Result{Groups: []sim.GroupResult{{Name: "app"}}, Middleboxes: []sim.BoxResult{{Name: "nat"}}}}}}
+	var doc map[string]any
+	if err := json.Unmarshal(must(json.Marshal(res)), &doc); err != nil {
+		t.Fatal(err)
 	}
-	for _, m := range sim.BoxMetrics {
-		row.Metrics[BoxMetric("nat", m)] = Stat{Mean: 1}
-	}
-	load := func(r Row) error {
+	load := func(edit func(group, box map[string]any)) error {
 		t.Helper()
+		var d map[string]any
+		json.Unmarshal(must(json.Marshal(doc)), &d) // a deep copy
+		r := d["points"].([]any)[0].(map[string]any)["result"].(map[string]any)
+		edit(r["groups"].([]any)[0].(map[string]any), r["middleboxes"].([]any)[0].(map[string]any))
 		dir := filepath.Join(t.TempDir(), "out")
 		out, err := outdir.Create(dir, outdir.Options{Scenario: "s"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := &Result{Version: sim.Version, Scenario: "s", Groups: []string{"app"}, Middleboxes: []string{"nat"}, Rows: []Row{r}}
-		if err := outfile.Write(filepath.Join(out.Dir(), "sweep.json"), res.writeJSON); err != nil {
+		if err := os.WriteFile(filepath.Join(out.Dir(), "sweep.json"), must(json.Marshal(d)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if err := out.Commit(); err != nil {
@@ -200,48 +207,111 @@ func TestLoadRefusesAMissingMetric(t *testing.T) {
 		_, _, err = Load(dir)
 		return err
 	}
-	if err := load(row); err != nil {
-		t.Fatalf("a complete row: %v", err)
+	if err := load(func(_, _ map[string]any) {}); err != nil {
+		t.Fatalf("a complete result: %v", err)
 	}
-	for _, gone := range []string{string(sim.GroupRefusedOpens), BoxMetric("nat", sim.BoxMeanOccupancy)} {
-		r := Row{Group: row.Group, Metrics: maps.Clone(row.Metrics)}
-		delete(r.Metrics, gone)
-		if err := load(r); err == nil || !strings.Contains(err.Error(), `no metric "`+gone+`"`) {
-			t.Errorf("without %s: %v", gone, err)
+	for _, c := range []struct {
+		edit func(group, box map[string]any)
+		want string
+	}{
+		{func(g, _ map[string]any) { delete(g, "refused_opens") }, `group app has no metric "refused_opens"`},
+		{func(g, _ map[string]any) { delete(g["overhead"].(map[string]any), "keepalive_bytes") }, `has no metric "overhead.keepalive_bytes"`},
+		{func(_, b map[string]any) { delete(b, "mean_occupancy") }, `middlebox nat has no metric "mean_occupancy"`},
+		{func(_, b map[string]any) { b["mean_occupancy_ci95"] = 1 }, `unknown field "mean_occupancy_ci95"`},
+	} {
+		if err := load(c.edit); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want an error with %q", err, c.want)
 		}
 	}
 }
 
-func TestGetPanicsOnAMissingMetric(t *testing.T) {
+func must(data []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return data
+}
+
+func TestGetPanicsOnAnUnknownMetric(t *testing.T) {
 	defer func() {
-		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), string(sim.GroupLostUp)) {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "no-such-metric") {
 			t.Errorf("recovered %v", r)
 		}
 	}()
-	Row{Metrics: map[string]Stat{}}.Get(sim.GroupLostUp)
+	Row{}.Get("no-such-metric")
 }
 
 // TestLoadSeriesNamesABadNumber: a time series with a field that is not a
 // number is refused with the file, line and column, not read as 0.
 func TestLoadSeriesNamesABadNumber(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "timeseries.csv")
-	good := "k,t_s,middlebox,capacity,occupancy,breaks\n1,0,nat,100,5,0\n1,60,nat,100,7,1\n"
+	good := "k_s,t_s,middlebox,capacity,occupancy,breaks\n60,0,nat,100,5,0\n60,60,nat,100,7,1\n"
+	keys := []Key{{Key: "k", Name: "k_s", Unit: "s", Values: []string{"1m0s"}}}
 	for _, c := range []struct{ data, want string }{
 		{good, ""},
 		{strings.Replace(good, ",7,", ",7x,", 1), "timeseries.csv:3: occupancy: "},
-		{strings.Replace(good, "1,60,", "1,1m,", 1), "timeseries.csv:3: t_s: "},
+		{strings.Replace(good, "60,60,", "60,1m,", 1), "timeseries.csv:3: t_s: "},
+		{strings.Replace(good, "60,60,", "61,60,", 1), `timeseries.csv:3: k_s: "61" is none of the key's values`},
 		{strings.Replace(good, ",5,0\n", ",5,-1\n", 1), "timeseries.csv:2: breaks: "},
-		{good + "1,120,nat,100\n", "timeseries.csv:4: a row has 4 fields, want 6"},
+		{good + "60,120,nat,100\n", "timeseries.csv:4: a row has 4 fields, want 6"},
 	} {
 		if err := os.WriteFile(file, []byte(c.data), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := loadSeries(file, 1)
+		rows, err := loadSeries(file, keys)
 		switch {
-		case c.want == "" && (err != nil || len(rows) != 2 || rows[1].Occupancy != 7 || rows[1].At != 60):
+		case c.want == "" && (err != nil || len(rows) != 2 || rows[1].Occupancy != 7 || rows[1].At != 60 || rows[1].Params[0] != "1m0s"):
 			t.Errorf("good file: %v, %+v", err, rows)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("got %v, want an error with %q", err, c.want)
 		}
+	}
+}
+
+// TestKeysGiveDurationsInSeconds: a key swept over durations is named
+// with _s and its points carry seconds; numbers stay numbers, other
+// values text; each reads back to the value as written.
+func TestKeysGiveDurationsInSeconds(t *testing.T) {
+	mk := func(vals ...string) []scenarios.Point {
+		var pts []scenarios.Point
+		for _, v := range vals {
+			pts = append(pts, scenarios.Point{Values: []scenarios.Value{{Key: "k", Value: v}}})
+		}
+		return pts
+	}
+	for _, c := range []struct {
+		vals       []string
+		name       string
+		want       any // the first value as points carry it
+		wantString string
+	}{
+		{[]string{"0", "1m14.5s"}, "k_s", 0.0, "1m14.5s"},
+		{[]string{"1m14.5s", "2h"}, "k_s", 74.5, "1m14.5s"},
+		{[]string{"1000", "2000"}, "k", 1000.0, "1000"},
+		{[]string{"lru", "refuse"}, "k", "lru", "lru"},
+	} {
+		k := keysOf([]string{"k"}, mk(c.vals...))[0]
+		if k.Name != c.name || k.value(c.vals[0]) != c.want {
+			t.Errorf("%v: name %s, first value %v; want %s, %v", c.vals, k.Name, k.value(c.vals[0]), c.name, c.want)
+		}
+		if w, ok := k.written(text(k.value(c.vals[1]))); !ok || w != c.vals[1] {
+			t.Errorf("%v: %v reads back as %q %v", c.vals, k.value(c.vals[1]), w, ok)
+		}
+	}
+}
+
+// TestTimeoutsAreThoseOfEveryPoint: a timeout swept over the points is
+// no mark on a chart; one that every point shares is, for the protocols
+// the groups use.
+func TestTimeoutsAreThoseOfEveryPoint(t *testing.T) {
+	point := func(established float64) Point {
+		return Point{Result: &sim.Result{Groups: []sim.GroupResult{{Protocol: "tcp"}}, Middleboxes: []sim.BoxResult{
+			{Name: "a", Timeouts: sim.Timeouts{TCPEstablished: 350, UDP: 30}},
+			{Name: "b", Timeouts: sim.Timeouts{TCPEstablished: established}},
+		}}}
+	}
+	res := &Result{Points: []Point{point(60), point(120)}}
+	if got, want := res.Timeouts(), []Timeout{{"a", "tcp_established", 350}}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }
