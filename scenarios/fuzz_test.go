@@ -58,7 +58,7 @@ func FuzzResolve(f *testing.F) {
 				wantProblems(t, err)
 				return
 			}
-			params = append(params, k)
+			params = append(params, k...)
 		}
 		keys := sc.Keys(params)
 		n, err := sc.CountPoints(keys)

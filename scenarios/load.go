@@ -127,10 +127,10 @@ func Parse(file string, data []byte, sets []string) (*Scenario, error) {
 	if len(probs) > 0 {
 		return nil, probs
 	}
-	// Try every swept value on its own (not the whole product), so that a
-	// bad key or value is reported where the sweep block names it.
-	for _, k := range sc.Sweep {
-		if _, err := sc.expand(Sweep{k}); err != nil {
+	// Try every axis of the sweep on its own (not the whole product), so
+	// that a bad key or value is reported where the sweep block names it.
+	for _, ax := range sc.Sweep.axes() {
+		if _, err := sc.expand(ax); err != nil {
 			probs = append(probs, err.(Problems)...)
 		}
 	}

@@ -25,7 +25,7 @@ func resolve(t *testing.T, file string, data []byte, sets, params []string) ([]b
 		if err != nil {
 			t.Fatal(err)
 		}
-		keys = append(keys, k)
+		keys = append(keys, k...)
 	}
 	points, err := sc.Points(keys)
 	if err != nil {

@@ -19,8 +19,8 @@ func TestParseParam(t *testing.T) {
 		{"k=0.001..0.1:log3", []string{"0.001", "0.01", "0.1"}},
 	} {
 		sk, err := ParseParam(tc.in)
-		if err != nil || !slices.Equal(sk.Values, tc.want) || sk.Key != "k" {
-			t.Errorf("%s: %v %v, want %v", tc.in, sk.Values, err, tc.want)
+		if err != nil || len(sk) != 1 || !slices.Equal(sk[0].Values, tc.want) || sk[0].Key != "k" {
+			t.Errorf("%s: %v %v, want %v", tc.in, sk, err, tc.want)
 		}
 	}
 	for _, bad := range []string{"k", "=1", "k=1..2", "k=1..2:log1", "k=0..2:log4", "k=1s..2:lin3", "k=1,,2"} {
@@ -37,7 +37,7 @@ func TestPointsAreTheCartesianProduct(t *testing.T) {
 	}
 	cap, _ := ParseParam("path.cgnat.capacity=1000,2000")
 	interval, _ := ParseParam("clients.chat.keepalive.interval=5m,30m") // replaces the file's sweep of this key
-	points, err := sc.Points([]SweepKey{cap, interval})
+	points, err := sc.Points(slices.Concat(cap, interval))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,11 +62,11 @@ func TestPointsAreTheCartesianProduct(t *testing.T) {
 func TestSweepErrorsPointAtTheFlag(t *testing.T) {
 	sc, _ := Load("home-router-then-cgnat.yaml", nil)
 	bad, _ := ParseParam("path.cgnat.capacty=1,2")
-	if _, err := sc.Points([]SweepKey{bad}); err == nil || !strings.Contains(err.Error(), `--param path.cgnat.capacty=1,2: path.cgnat.capacty: unknown key`) {
+	if _, err := sc.Points(bad); err == nil || !strings.Contains(err.Error(), `--param path.cgnat.capacty=1,2: path.cgnat.capacty: unknown key`) {
 		t.Errorf("unknown key: %v", err)
 	}
 	neg, _ := ParseParam("path.cgnat.capacity=5,-1")
-	if _, err := sc.Points([]SweepKey{neg}); err == nil || !strings.Contains(err.Error(), "--param path.cgnat.capacity=5,-1: path.cgnat.capacity: must be >= 0") {
+	if _, err := sc.Points(neg); err == nil || !strings.Contains(err.Error(), "--param path.cgnat.capacity=5,-1: path.cgnat.capacity: must be >= 0") {
 		t.Errorf("bad value: %v", err)
 	}
 }
@@ -111,7 +111,7 @@ func TestTooManyPointsAreRefusedBeforeBuilding(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := ParseParam("network.rtt=1ms..1s:lin200")
-	_, err = sc.Points([]SweepKey{p})
+	_, err = sc.Points(p)
 	want := "--param network.rtt=1ms..1s:lin200: network.rtt: the sweep has more than 100000 points (the most natsim runs) (got 200 values, 200000 points so far)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)

@@ -22,7 +22,7 @@ func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
 	var params []string
-	fs.StringArrayVar(&params, "param", nil, "sweep a field: KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6 (repeatable; replaces the file's sweep of that key)")
+	fs.StringArrayVar(&params, "param", nil, "sweep a field: KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6; keys joined by ';' move together (repeatable; replaces the file's sweep of those keys)")
 	jobs := jobsFlag(fs, "runs")
 	outDir := fs.String("out", "", "output directory (default natsim-out/NAME-TIMESTAMP)")
 	charts := fs.Bool("charts", false, "draw the standard charts (PNG, each with its data as CSV)")
@@ -48,7 +48,7 @@ func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 			probs = append(probs, err.(scenarios.Problems)...)
 			continue
 		}
-		keys = append(keys, k)
+		keys = append(keys, k...)
 	}
 	if len(probs) > 0 {
 		return probs

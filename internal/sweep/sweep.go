@@ -92,6 +92,11 @@ type Result struct {
 	Timeouts     []Timeout `json:"timeouts"`
 	Rows         []Row     `json:"rows"`
 
+	// Zip lists the groups of keys that move together (written under
+	// zip: or joined by ';' in --param); the other keys are crossed.
+	// Absent for a cartesian sweep.
+	Zip [][]string `json:"zip,omitempty"`
+
 	runs   [][]*sim.RunResult // per finished point, for runs.csv and timeseries.csv
 	params [][]string         // per finished point
 	cfgs   []*sim.Config
@@ -126,7 +131,7 @@ func Run(ctx context.Context, points []scenarios.Point, keys []string, workers i
 func Assemble(points []scenarios.Point, keys []string, runs [][]*sim.RunResult) *Result {
 	base := points[0].Scenario
 	res := &Result{Version: sim.Version, Scenario: base.Config.Name, Description: base.Description,
-		Seed: base.Config.Seed, Replications: base.Replications, PointsTotal: len(points), Keys: keys}
+		Seed: base.Config.Seed, Replications: base.Replications, PointsTotal: len(points), Keys: keys, Zip: points[0].Zipped()}
 	for _, g := range base.Config.Groups {
 		res.Groups = append(res.Groups, g.Name)
 	}
