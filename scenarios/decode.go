@@ -64,9 +64,10 @@ func (ps Problems) Error() string {
 // goes on so that all of them are reported at once.
 type decoder struct {
 	file   string
-	origin map[*yaml.Node]string // nodes set from the command line: the flag
-	nodes  map[string]*yaml.Node // field path -> the node it was decoded from
-	failed map[string]bool       // field paths already reported
+	origin map[*yaml.Node]string   // nodes set from the command line: the flag
+	via    map[*yaml.Node]aliasUse // nodes copied from an alias's value
+	nodes  map[string]*yaml.Node   // field path -> the node it was decoded from
+	failed map[string]bool         // field paths already reported
 	probs  Problems
 }
 
@@ -75,6 +76,9 @@ func (d *decoder) fail(n *yaml.Node, field, msg string, value string) {
 		d.failed = map[string]bool{}
 	}
 	d.failed[field] = true
+	if a, ok := d.via[n]; ok && value != "" {
+		value = a.describe(value)
+	}
 	p := Problem{File: d.file, Line: n.Line, Col: n.Column, Field: field, Msg: msg, Value: value}
 	if f, ok := d.origin[n]; ok {
 		p.Line, p.Col, p.Flag = 0, 0, f
@@ -112,9 +116,6 @@ func join(path, seg string) string {
 }
 
 func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
-	if n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
 	d.nodes[path] = n
 	switch t := v.Type(); {
 	case t == durationType:

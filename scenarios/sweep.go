@@ -304,7 +304,7 @@ func (sc *Scenario) expand(keys Sweep) ([]Point, error) {
 			}
 		}
 		if !bad {
-			s, ps := build(sc.File, tree, origin)
+			s, ps := build(sc.File, tree, origin, nil)
 			probs = append(probs, ps...) // the same problem at many points is reported once, below
 			if s != nil {
 				s.Description = sc.Description
