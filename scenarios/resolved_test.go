@@ -19,18 +19,7 @@ func resolve(t *testing.T, file string, data []byte, sets, params []string) ([]b
 	if err != nil {
 		t.Fatal(err)
 	}
-	var keys []SweepKey
-	for _, p := range params {
-		k, err := ParseParam(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, k...)
-	}
-	points, err := sc.Points(keys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	points := pointsOf(t, sc, params)
 	resolved, err := sc.ResolvedYAML(points)
 	if err != nil {
 		t.Fatal(err)

@@ -134,7 +134,8 @@ const zipBase = "name: z\nduration: 1h\npath: [{name: nat, preset: linux-conntra
 	"clients:\n  - {name: tcp, count: 1, keepalive: {type: tcp, idle: 1m, interval: 75s, count: 9}}\n" +
 	"  - {name: app, count: 1, keepalive: {type: app, interval: 1m, timeout: 5s, request_bytes: 60, response_bytes: 60}}\n"
 
-func labels(t *testing.T, sc *Scenario, params ...string) []string {
+// pointsOf expands sc's sweep with --param flags.
+func pointsOf(t *testing.T, sc *Scenario, params []string) []Point {
 	t.Helper()
 	var keys Sweep
 	for _, p := range params {
@@ -148,8 +149,14 @@ func labels(t *testing.T, sc *Scenario, params ...string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return points
+}
+
+// labels is the labels of sc's points with --param flags.
+func labels(t *testing.T, sc *Scenario, params ...string) []string {
+	t.Helper()
 	var got []string
-	for _, p := range points {
+	for _, p := range pointsOf(t, sc, params) {
 		got = append(got, p.Label())
 	}
 	return got
