@@ -143,7 +143,11 @@ func parseValue(text string) (*yaml.Node, error) {
 	if len(doc.Content) == 0 {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}, nil
 	}
-	return doc.Content[0], nil
+	n, _, probs := unalias("", doc.Content[0]) // a flag's value may hold its own anchors
+	if len(probs) > 0 {
+		return nil, fmt.Errorf("%s", probs[0].Msg)
+	}
+	return n, nil
 }
 
 // cloneNode deep-copies a node tree (aliases keep pointing into the copy's

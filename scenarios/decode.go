@@ -64,9 +64,10 @@ func (ps Problems) Error() string {
 // goes on so that all of them are reported at once.
 type decoder struct {
 	file   string
-	origin map[*yaml.Node]string // nodes set from the command line: the flag
-	nodes  map[string]*yaml.Node // field path -> the node it was decoded from
-	failed map[string]bool       // field paths already reported
+	origin map[*yaml.Node]string   // nodes set from the command line: the flag
+	via    map[*yaml.Node]aliasUse // nodes copied from an alias's value
+	nodes  map[string]*yaml.Node   // field path -> the node it was decoded from
+	failed map[string]bool         // field paths already reported
 	probs  Problems
 }
 
@@ -75,6 +76,9 @@ func (d *decoder) fail(n *yaml.Node, field, msg string, value string) {
 		d.failed = map[string]bool{}
 	}
 	d.failed[field] = true
+	if a, ok := d.via[n]; ok && value != "" {
+		value = a.describe(value)
+	}
 	p := Problem{File: d.file, Line: n.Line, Col: n.Column, Field: field, Msg: msg, Value: value}
 	if f, ok := d.origin[n]; ok {
 		p.Line, p.Col, p.Flag = 0, 0, f
@@ -112,9 +116,6 @@ func join(path, seg string) string {
 }
 
 func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
-	if n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
 	d.nodes[path] = n
 	switch t := v.Type(); {
 	case t == durationType:
@@ -420,7 +421,9 @@ func (d *decoder) dist(n *yaml.Node, path string, out *Dist) {
 	}
 }
 
-// sweep decodes the `sweep:` block: KEY: [V1, V2, ...].
+// sweep decodes the `sweep:` block: KEY: [V1, V2, ...], and under
+// `zip:` a mapping of keys that move together (one axis), or a list of
+// such mappings (one axis each).
 func (d *decoder) sweep(n *yaml.Node, path string, out *Sweep) {
 	if n.Kind != yaml.MappingNode {
 		d.fail(n, path, "expected a mapping of KEY: [VALUES]", shown(n))
@@ -428,25 +431,71 @@ func (d *decoder) sweep(n *yaml.Node, path string, out *Sweep) {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
+		if k.Value != "zip" {
+			d.sweepKeys(n.Content[i:i+2], path, false, out)
+			continue
+		}
+		fp := join(path, "zip")
+		switch {
+		case val.Kind == yaml.MappingNode && len(val.Content) > 0:
+			d.sweepKeys(val.Content, fp, true, out)
+		case val.Kind == yaml.SequenceNode && len(val.Content) > 0:
+			for j, ax := range val.Content {
+				axp := fmt.Sprintf("%s[%d]", fp, j)
+				if ax.Kind != yaml.MappingNode || len(ax.Content) == 0 {
+					d.fail(ax, axp, "expected a mapping of KEY: [VALUES] (keys that move together)", shown(ax))
+					continue
+				}
+				d.sweepKeys(ax.Content, axp, true, out)
+			}
+		default:
+			d.fail(val, fp, "expected a mapping of KEY: [VALUES] (keys that move together: point i takes the i-th value of each) "+
+				"or a list of such mappings", shown(val))
+		}
+	}
+}
+
+// sweepKeys decodes the KEY: [VALUES] pairs of content (a mapping's) into
+// out; zip makes them one axis, every key with as many values as the
+// first.
+func (d *decoder) sweepKeys(content []*yaml.Node, path string, zip bool, out *Sweep) {
+	var first *SweepKey
+	for i := 0; i+1 < len(content); i += 2 {
+		k, val := content[i], content[i+1]
 		fp := join(path, k.Value)
 		if slices.ContainsFunc(*out, func(s SweepKey) bool { return s.Key == k.Value }) {
 			d.fail(k, fp, "given twice", "")
+			continue
+		}
+		if k.Value == "zip" {
+			d.fail(k, fp, "zip: goes directly under sweep:", "")
 			continue
 		}
 		if val.Kind != yaml.SequenceNode || len(val.Content) == 0 {
 			d.fail(val, fp, "expected a list of one or more values", shown(val))
 			continue
 		}
-		sk := SweepKey{Key: k.Value, line: k.Line, col: k.Column}
+		sk := SweepKey{Key: k.Value, field: fp, line: k.Line, col: k.Column}
 		for _, v := range val.Content {
 			text, err := yaml.Marshal(v)
-			if err != nil || v.Kind == yaml.AliasNode {
+			if err != nil {
 				d.fail(v, fp, "cannot use this value", shown(v))
 				continue
 			}
 			d.nodes[fmt.Sprintf("%s[%d]", fp, len(sk.Values))] = v
 			sk.Values = append(sk.Values, strings.TrimSpace(string(text)))
+			sk.nodes = append(sk.nodes, v)
+		}
+		if zip && first != nil {
+			if len(sk.Values) != len(first.Values) {
+				d.fail(k, fp, zipLengthMsg(*first, len(sk.Values)), fmt.Sprintf("%d values", len(sk.Values)))
+				continue
+			}
+			sk.zipped = true
 		}
 		*out = append(*out, sk)
+		if zip && first == nil {
+			first = &sk
+		}
 	}
 }

@@ -9,6 +9,16 @@
 // by reflection rather than using yaml's own struct decoding, so that
 // every problem carries its file, line, column and field path, and all
 // problems are reported at once (type Problems) instead of the first.
+// Before decoding, aliases are replaced by copies of their anchors'
+// values and merge keys (<<) resolved (alias.go), so the decoder sees
+// plain values; copies are placed at the alias, and are bounded to
+// 100,000 values in all.
+//
+// A sweep is the cartesian product of its axes: one key, or keys under
+// zip: (or joined by ';' in one --param) that move together. Points are
+// counted (CountPoints) before any is built, each built from a copy of
+// the document without its sweep block: the cost is linear in the
+// points.
 //
 // Field addressing (--set KEY=VALUE and the keys of sweep:) is dots with
 // list items named by their name, checked against the same schema, so an

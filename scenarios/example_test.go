@@ -61,7 +61,7 @@ func ExampleLoad() {
 		fmt.Printf("%s: a break is noticed after %s s (%s)\n", g.Name, sim.Num(v), sim.GroupDetectionP50)
 	}
 	// Output:
-	// 36 points, the last: clients.tcp-keepalive.keepalive.idle=300s, clients.app-heartbeat.keepalive.interval=300s
+	// 6 points, the last: clients.tcp-keepalive.keepalive.idle=300s, clients.app-heartbeat.keepalive.interval=300s
 	// tcp-keepalive: a break is noticed after 735 s (detection_latency_s.p50)
 	// app-heartbeat: a break is noticed after 369.9 s (detection_latency_s.p50)
 }

@@ -37,6 +37,12 @@ func FuzzResolve(f *testing.F) {
 	f.Add(data, "clients.grpc.keepalive.type=tcp", "clients.grpc.keepalive.type=tcp,none")
 	f.Add(data, "clients.grpc.reconnect.backoff=30s", "clients.grpc.reconnect.backoff=30s,2m")
 	f.Add(data, "", "duration=1h,2h")
+	// Merge keys, aliases and zip: axes, in the file and in --param.
+	merged := []byte(aliasHead + "  - &c {name: c, count: 2, keepalive: &k {type: app, interval: &i 1m, timeout: 5s, request_bytes: 1, response_bytes: 1}}\n" +
+		"  - {<<: [*c, {start_delay: 1s}], name: d, keepalive: {<<: *k, interval: 2m}}\n" +
+		"sweep:\n  zip:\n    - {clients.c.count: [1, 2], clients.d.keepalive.interval: [*i, 3m]}\n    - {seed: [1]}\n  duration: [1h]\n")
+	f.Add(merged, "clients.d.count=3", "seed=1,2;clients.c.count=3,4")
+	f.Add(merged, "", "clients.c.count=1..3:lin3;clients.d.count=3..5:lin3")
 	for _, e := range extremes {
 		f.Add([]byte(e), "duration=876000h", "clients.c.count=1..2147483647:log3")
 		f.Add([]byte(e), "clients.c.start_spread=1ns", "")
@@ -58,7 +64,7 @@ func FuzzResolve(f *testing.F) {
 				wantProblems(t, err)
 				return
 			}
-			params = append(params, k)
+			params = append(params, k...)
 		}
 		keys := sc.Keys(params)
 		n, err := sc.CountPoints(keys)

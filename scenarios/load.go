@@ -96,6 +96,9 @@ func Parse(file string, data []byte, sets []string) (*Scenario, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
+		if p, ok := anchorProblem(file, data, err); ok {
+			return nil, Problems{p}
+		}
 		p := Problem{File: file, Line: 1, Col: 1, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			p.Line, _ = strconv.Atoi(m[1])
@@ -106,12 +109,14 @@ func Parse(file string, data []byte, sets []string) (*Scenario, error) {
 	if len(doc.Content) == 0 {
 		return nil, Problems{{File: file, Line: 1, Col: 1, Msg: "the file is empty"}}
 	}
-	root := doc.Content[0]
+	root, via, probs := unalias(file, doc.Content[0])
+	if len(probs) > 0 {
+		return nil, probs
+	}
 	if root.Kind != yaml.MappingNode {
 		return nil, Problems{{File: file, Line: root.Line, Col: root.Column, Msg: "a scenario is a mapping of fields", Value: shown(root)}}
 	}
 	origin := map[*yaml.Node]string{}
-	var probs Problems
 	for _, kv := range sets {
 		flag := "--set " + kv
 		key, text, ok := strings.Cut(kv, "=")
@@ -133,14 +138,14 @@ func Parse(file string, data []byte, sets []string) (*Scenario, error) {
 	if len(probs) > 0 {
 		return nil, probs
 	}
-	sc, probs := build(file, root, origin)
+	sc, probs := build(file, root, origin, via)
 	if len(probs) > 0 {
 		return nil, probs
 	}
-	// Try every swept value on its own (not the whole product), so that a
-	// bad key or value is reported where the sweep block names it.
-	for _, k := range sc.Sweep {
-		if _, err := sc.expand(Sweep{k}); err != nil {
+	// Try every axis of the sweep on its own (not the whole product), so
+	// that a bad key or value is reported where the sweep block names it.
+	for _, ax := range sc.Sweep.axes() {
+		if _, err := sc.expand(ax); err != nil {
 			probs = append(probs, err.(Problems)...)
 		}
 	}
@@ -175,9 +180,10 @@ func longStrings(file string, n *yaml.Node, path string, origin map[*yaml.Node]s
 	return probs
 }
 
-// build decodes a document and resolves it into a Scenario.
-func build(file string, root *yaml.Node, origin map[*yaml.Node]string) (*Scenario, Problems) {
-	d := &decoder{file: file, origin: origin, nodes: map[string]*yaml.Node{"": root}}
+// build decodes a document and resolves it into a Scenario; via says
+// which of its nodes are copies of an alias's value (unalias).
+func build(file string, root *yaml.Node, origin map[*yaml.Node]string, via map[*yaml.Node]aliasUse) (*Scenario, Problems) {
+	d := &decoder{file: file, origin: origin, via: via, nodes: map[string]*yaml.Node{"": root}}
 	var f File
 	d.decode(root, "", reflect.ValueOf(&f).Elem())
 	// Resolve even after decoding problems, so that every problem is

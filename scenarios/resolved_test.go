@@ -19,18 +19,7 @@ func resolve(t *testing.T, file string, data []byte, sets, params []string) ([]b
 	if err != nil {
 		t.Fatal(err)
 	}
-	var keys []SweepKey
-	for _, p := range params {
-		k, err := ParseParam(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, k)
-	}
-	points, err := sc.Points(keys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	points := pointsOf(t, sc, params)
 	resolved, err := sc.ResolvedYAML(points)
 	if err != nil {
 		t.Fatal(err)
@@ -183,6 +172,43 @@ func TestResolvedLeavesOutDefaultsThatVary(t *testing.T) {
 		for i := range points {
 			if !reflect.DeepEqual(points[i].Scenario.Config, repoints[i].Scenario.Config) {
 				t.Errorf("%s: point %s differs once resolved:\n%s", tc.param, points[i].Label(), resolved)
+			}
+		}
+	}
+}
+
+// TestResolvedKeepsZipAxes: the sweep written into scenario.yaml gives
+// the same points in the same order, whether the zipped axes come last
+// (a zip: mapping) or before other axes (a zip: list, one-key mappings
+// for the plain axes), and with a --param zip replacing a zipped key.
+func TestResolvedKeepsZipAxes(t *testing.T) {
+	for _, tc := range []struct {
+		sweep  string
+		params []string
+		zip    string // the zip: entry as written back
+	}{
+		{"  path.nat.capacity: [100, 200]\n  zip:\n    clients.tcp.keepalive.idle: [60s, 120s]\n    clients.app.keepalive.interval: [30s, 90s]\n",
+			nil, "    zip:\n        clients.tcp.keepalive.idle: [60s, 120s]\n"},
+		{"  zip:\n    clients.tcp.keepalive.idle: [60s, 120s]\n    clients.app.keepalive.interval: [30s, 90s]\n  path.nat.capacity: [100, 200]\n",
+			[]string{"seed=1,2;clients.tcp.count=3,4"}, "    zip:\n        - clients.tcp.keepalive.idle: [60s, 120s]\n"},
+		{"  zip:\n    clients.tcp.keepalive.idle: [60s, 120s]\n    clients.app.keepalive.interval: [30s, 90s]\n",
+			[]string{"clients.app.keepalive.interval=1m,2m,3m;clients.app.count=1,2,3"}, "    zip:\n        - clients.app.keepalive.interval: [1m, 2m, 3m]\n"},
+	} {
+		resolved, _, points := resolve(t, "z.yaml", []byte(zipBase+"sweep:\n"+tc.sweep), nil, tc.params)
+		if !strings.Contains(string(resolved), tc.zip) {
+			t.Errorf("%s: resolved sweep lacks %q:\n%s", tc.sweep, tc.zip, resolved)
+		}
+		again, err := Parse("scenario.yaml", resolved, nil)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, resolved)
+		}
+		repoints, err := again.Points(nil)
+		if err != nil || len(repoints) != len(points) {
+			t.Fatalf("%d points, then %d: %v", len(points), len(repoints), err)
+		}
+		for i := range points {
+			if points[i].Label() != repoints[i].Label() || !reflect.DeepEqual(points[i].Zipped(), repoints[i].Zipped()) {
+				t.Errorf("point %d: %s then %s", i, points[i].Label(), repoints[i].Label())
 			}
 		}
 	}

@@ -1,6 +1,10 @@
 package scenarios
 
-import "time"
+import (
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
 
 // Duration is a Go duration written as in `350s`, `4m` or `2h4m`.
 type Duration time.Duration
@@ -117,14 +121,20 @@ type Dist struct {
 }
 
 // Sweep is the `sweep:` block: swept keys in file order, each with its
-// values.
+// values. The sweep's points are the cartesian product of its axes: an
+// axis is one key, or keys written under `zip:` (or joined by ';' in one
+// --param) that move together, point i of the axis taking the i-th value
+// of each.
 type Sweep []SweepKey
 
 // SweepKey is one swept field and the values it takes.
 type SweepKey struct {
 	Key    string
 	Values []string
-	line   int // where the sweep block names it (0 for a flag)
+	zipped bool         // moves with the key before it: the same axis
+	field  string       // where the sweep block names it: sweep.KEY or sweep.zip.KEY ("" for a flag)
+	nodes  []*yaml.Node // the values' nodes in the sweep block, so that problems point at them
+	line   int          // where the sweep block names it (0 for a flag)
 	col    int
 	flag   string // the --param flag that gave it, if any
 }

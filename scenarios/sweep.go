@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -11,7 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// MaxPoints bounds the size of a sweep's cartesian product.
+// MaxPoints bounds the number of points of a sweep.
 const MaxPoints = 100000
 
 // Value is one swept key's value at a point of a sweep.
@@ -37,14 +38,46 @@ func (p Point) Label() string {
 	return strings.Join(parts, ", ")
 }
 
-// ParseParam reads a --param flag: KEY=V1,V2,... or a range KEY=A..B:logN
-// (N values spaced evenly on a log scale) or KEY=A..B:linN (on a linear
-// scale). A and B are durations or numbers.
-func ParseParam(text string) (SweepKey, error) {
+// ParseParam reads a --param flag, one axis of the sweep: KEY=V1,V2,...
+// or a range KEY=A..B:logN (N values spaced evenly on a log scale) or
+// KEY=A..B:linN (on a linear scale), A and B durations or numbers; or
+// several of these joined by ';', keys that move together (as under
+// `zip:`), each with as many values.
+func ParseParam(text string) (Sweep, error) {
 	flag := "--param " + text
+	parts := strings.Split(text, ";")
+	if slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(p, "=") }) {
+		parts = []string{text} // a ';' inside a name or value, not between keys
+	}
+	var axis Sweep
+	for _, part := range parts {
+		sk, err := parseParamKey(flag, strings.TrimSpace(part))
+		if err != nil {
+			return nil, err
+		}
+		if i := slices.IndexFunc(axis, func(k SweepKey) bool { return k.Key == sk.Key }); i >= 0 {
+			return nil, Problems{{Flag: flag, Field: sk.Key, Msg: "given twice"}}
+		}
+		if len(axis) > 0 && len(sk.Values) != len(axis[0].Values) {
+			return nil, Problems{{Flag: flag, Field: sk.Key, Msg: zipLengthMsg(axis[0], len(sk.Values)),
+				Value: strconv.Quote(strings.Join(sk.Values, ","))}}
+		}
+		sk.zipped = len(axis) > 0
+		axis = append(axis, sk)
+	}
+	return axis, nil
+}
+
+// zipLengthMsg refuses a key that moves with first but has n values.
+func zipLengthMsg(first SweepKey, n int) string {
+	return fmt.Sprintf("has %d values but %s has %d: keys that move together take their i-th values at point i, so each needs as many",
+		n, first.Key, len(first.Values))
+}
+
+func parseParamKey(flag, text string) (SweepKey, error) {
 	key, vals, ok := strings.Cut(text, "=")
 	if !ok || key == "" || vals == "" {
-		return SweepKey{}, Problems{{Flag: flag, Msg: "expected KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6"}}
+		return SweepKey{}, Problems{{Flag: flag, Msg: "expected KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6 (keys that move together joined by ';')"}}
 	}
 	sk := SweepKey{Key: key, flag: flag}
 	if lo, rest, isRange := strings.Cut(vals, ".."); isRange {
@@ -140,34 +173,97 @@ func roundDuration(d time.Duration) time.Duration {
 	return d.Round(max(unit, time.Millisecond))
 }
 
-// Keys merges the scenario's sweep: block with params: a param replaces
-// a key of the same name, others are added after the block's keys.
-func (sc *Scenario) Keys(params []SweepKey) Sweep {
-	keys := slices.Clone(sc.Sweep)
-	for _, p := range params {
-		if i := slices.IndexFunc(keys, func(k SweepKey) bool { return k.Key == p.Key }); i >= 0 {
-			keys[i] = p
-		} else {
-			keys = append(keys, p)
+// axes splits the keys into the sweep's axes: a key and the keys zipped
+// with it.
+func (s Sweep) axes() []Sweep {
+	var out []Sweep
+	for i, k := range s {
+		if i == 0 || !k.zipped {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], k)
+	}
+	return out
+}
+
+// joinAxes is the inverse of axes.
+func joinAxes(axes []Sweep) Sweep {
+	var out Sweep
+	for _, ax := range axes {
+		for i, k := range ax {
+			k.zipped = i > 0
+			out = append(out, k)
 		}
 	}
-	return keys
+	return out
+}
+
+// Zipped lists the groups of keys that move together (two or more keys
+// on one axis), in sweep order; nil for a cartesian sweep.
+func (s Sweep) Zipped() [][]string {
+	var out [][]string
+	for _, ax := range s.axes() {
+		if len(ax) > 1 {
+			keys := make([]string, len(ax))
+			for i, k := range ax {
+				keys[i] = k.Key
+			}
+			out = append(out, keys)
+		}
+	}
+	return out
+}
+
+// Zipped lists the groups of the point's swept keys that move together.
+func (p Point) Zipped() [][]string { return p.keys.Zipped() }
+
+// Keys merges the scenario's sweep: block with params (ParseParam's
+// axes, one after another): a param replaces the keys of the same name
+// and takes the place of the first axis it takes a key from (the other
+// keys of a zip: group it takes one from stay together); other params
+// are added after the block's axes.
+func (sc *Scenario) Keys(params []SweepKey) Sweep {
+	axes := sc.Sweep.axes()
+	for _, p := range Sweep(params).axes() {
+		at := -1
+		for ai, ax := range axes {
+			kept := slices.DeleteFunc(slices.Clone(ax), func(k SweepKey) bool {
+				return slices.ContainsFunc(p, func(pk SweepKey) bool { return pk.Key == k.Key })
+			})
+			if len(kept) < len(ax) && at < 0 {
+				at = ai
+			}
+			axes[ai] = kept
+		}
+		if at < 0 {
+			at = len(axes)
+		}
+		axes = slices.Insert(axes, at, p)
+		axes = slices.DeleteFunc(axes, func(ax Sweep) bool { return len(ax) == 0 })
+	}
+	return joinAxes(axes)
 }
 
 // Points expands the sweep (the scenario's sweep: block and params) into
-// its cartesian product, the first key varying slowest. A scenario
-// without swept keys is one point. Every point is loaded and checked; all
-// problems are reported at once.
+// the cartesian product of its axes, the first axis varying slowest. A
+// scenario without swept keys is one point. Every point is loaded and
+// checked; all problems are reported at once.
 func (sc *Scenario) Points(params []SweepKey) ([]Point, error) {
 	return sc.expand(sc.Keys(params))
 }
 
-// CountPoints is the number of points of the sweep keys' cartesian
-// product, counted before any is built; beyond MaxPoints it is refused at
-// the key that crosses the limit.
+// CountPoints is the number of points of the cartesian product of the
+// sweep keys' axes, counted before any is built; beyond MaxPoints it is
+// refused at the key that crosses the limit.
 func (sc *Scenario) CountPoints(keys Sweep) (int, error) {
 	total := 1
-	for _, k := range keys {
+	for _, ax := range keys.axes() {
+		for _, k := range ax[1:] {
+			if len(k.Values) != len(ax[0].Values) { // ParseParam and the decoder refuse this; a bug if it comes here
+				return 0, Problems{k.problem(sc, zipLengthMsg(ax[0], len(k.Values)))}
+			}
+		}
+		k := ax[0]
 		total *= len(k.Values)
 		if total > MaxPoints {
 			p := k.problem(sc, fmt.Sprintf("the sweep has more than %d points (the most natsim runs)", MaxPoints))
@@ -195,31 +291,20 @@ func (sc *Scenario) expand(keys Sweep) ([]Point, error) {
 	}
 	points := make([]Point, 0, total)
 	var probs Problems
-	idx := make([]int, len(keys))
+	axes := keys.axes()
+	idx := make([]int, len(axes))
 	for range total {
 		tree := cloneNode(base)
 		origin := map[*yaml.Node]string{}
 		p := Point{keys: keys}
 		bad := false
-		for ki, k := range keys {
-			text := k.Values[idx[ki]]
-			p.Values = append(p.Values, Value{Key: k.Key, Value: text})
-			val, err := k.node(idx[ki], sc.root)
-			if err != nil {
-				probs = append(probs, Problem{Flag: k.flag, Field: k.Key, Msg: "value is not valid YAML", Value: strconv.Quote(text)})
-				bad = true
-				continue
-			}
-			if k.flag != "" {
-				markOrigin(val, k.flag, origin)
-			}
-			if err := setKey(tree, k.Key, val); err != nil {
-				probs = append(probs, k.problem(sc, err.Error()))
-				bad = true
+		for ai, ax := range axes {
+			for _, k := range ax {
+				bad = sc.setPointValue(&p, k, idx[ai], tree, origin, &probs) || bad
 			}
 		}
 		if !bad {
-			s, ps := build(sc.File, tree, origin)
+			s, ps := build(sc.File, tree, origin, nil)
 			probs = append(probs, ps...) // the same problem at many points is reported once, below
 			if s != nil {
 				s.Description = sc.Description
@@ -228,18 +313,38 @@ func (sc *Scenario) expand(keys Sweep) ([]Point, error) {
 			}
 		}
 		points = append(points, p)
-		for ki := len(keys) - 1; ki >= 0; ki-- { // odometer: last key fastest
-			idx[ki]++
-			if idx[ki] < len(keys[ki].Values) {
+		for ai := len(axes) - 1; ai >= 0; ai-- { // odometer: last axis fastest
+			idx[ai]++
+			if idx[ai] < len(axes[ai][0].Values) {
 				break
 			}
-			idx[ki] = 0
+			idx[ai] = 0
 		}
 	}
 	if len(probs) > 0 {
 		return nil, dedupe(probs)
 	}
 	return points, nil
+}
+
+// setPointValue sets key k to its value i in a point's tree; it reports
+// whether that failed (the problem added to probs).
+func (sc *Scenario) setPointValue(p *Point, k SweepKey, i int, tree *yaml.Node, origin map[*yaml.Node]string, probs *Problems) (bad bool) {
+	text := k.Values[i]
+	p.Values = append(p.Values, Value{Key: k.Key, Value: text})
+	val, err := k.node(i)
+	if err != nil {
+		*probs = append(*probs, Problem{Flag: k.flag, Field: k.Key, Msg: "value is not valid YAML", Value: strconv.Quote(text)})
+		return true
+	}
+	if k.flag != "" {
+		markOrigin(val, k.flag, origin)
+	}
+	if err := setKey(tree, k.Key, val); err != nil {
+		*probs = append(*probs, k.problem(sc, err.Error()))
+		return true
+	}
+	return false
 }
 
 func dedupe(ps Problems) Problems {
@@ -256,13 +361,9 @@ func dedupe(ps Problems) Problems {
 
 // node returns the YAML node of value i: the sweep block's own node (so
 // that problems point at it in the file) or the flag's parsed text.
-func (k SweepKey) node(i int, root *yaml.Node) (*yaml.Node, error) {
-	if k.flag == "" {
-		if block := mapGet(root, "sweep"); block != nil {
-			if vals := mapGet(block, k.Key); vals != nil && i < len(vals.Content) {
-				return vals.Content[i], nil
-			}
-		}
+func (k SweepKey) node(i int) (*yaml.Node, error) {
+	if k.flag == "" && i < len(k.nodes) {
+		return k.nodes[i], nil
 	}
 	return parseValue(k.Values[i])
 }
@@ -271,7 +372,7 @@ func (k SweepKey) problem(sc *Scenario, msg string) Problem {
 	if k.flag != "" {
 		return Problem{Flag: k.flag, Field: k.Key, Msg: msg}
 	}
-	return Problem{File: sc.File, Line: k.line, Col: k.col, Field: "sweep." + k.Key, Msg: msg}
+	return Problem{File: sc.File, Line: k.line, Col: k.col, Field: cmp.Or(k.field, "sweep."+k.Key), Msg: msg}
 }
 
 // MarshalYAML writes a duration as Go writes it (350s is 5m50s).
@@ -293,10 +394,41 @@ func (d Dist) MarshalYAML() (any, error) {
 	return a, nil
 }
 
-// MarshalYAML writes the sweep block as KEY: [VALUES].
+// MarshalYAML writes the sweep block as KEY: [VALUES], with the axes
+// from the first zipped one on under `zip:` (a mapping for one axis, a
+// list of mappings for several), so that reading it back gives the same
+// keys in the same order.
 func (s Sweep) MarshalYAML() (any, error) {
+	axes := s.axes()
+	z := slices.IndexFunc(axes, func(ax Sweep) bool { return len(ax) > 1 })
+	if z < 0 {
+		z = len(axes)
+	}
+	top, err := keysNode(slices.Concat(axes[:z]...))
+	if err != nil || z == len(axes) {
+		return top, err
+	}
+	var zip *yaml.Node
+	if z == len(axes)-1 {
+		zip, err = keysNode(axes[z])
+	} else {
+		zip = &yaml.Node{Kind: yaml.SequenceNode}
+		for _, ax := range axes[z:] {
+			m, err := keysNode(ax)
+			if err != nil {
+				return nil, err
+			}
+			zip.Content = append(zip.Content, m)
+		}
+	}
+	top.Content = append(top.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "zip"}, zip)
+	return top, err
+}
+
+// keysNode is a mapping of KEY: [VALUES].
+func keysNode(keys Sweep) (*yaml.Node, error) {
 	m := &yaml.Node{Kind: yaml.MappingNode}
-	for _, k := range s {
+	for _, k := range keys {
 		seq := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
 		for _, v := range k.Values {
 			n, err := parseValue(v)

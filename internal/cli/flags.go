@@ -270,7 +270,7 @@ func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, e
 // paramFlag registers --param, the keys to sweep beside the file's
 // sweep: block.
 func paramFlag(fs *pflag.FlagSet) *[]string {
-	return fs.StringArray("param", nil, "sweep a field: KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6 (repeatable; replaces the file's sweep of that key)")
+	return fs.StringArray("param", nil, "sweep a field: KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6; keys joined by ';' move together (repeatable; replaces the file's sweep of those keys)")
 }
 
 // sweepKeys reads the --param flags; every bad one is reported at once.
@@ -283,7 +283,7 @@ func sweepKeys(params []string) (scenarios.Sweep, error) {
 			probs = append(probs, err.(scenarios.Problems)...)
 			continue
 		}
-		keys = append(keys, k)
+		keys = append(keys, k...)
 	}
 	if len(probs) > 0 {
 		return nil, probs

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/natsim/natsim/scenarios"
@@ -81,6 +83,31 @@ func TestSweepReRunsFromItsScenario(t *testing.T) {
 	}
 	if swept < 6 {
 		t.Fatalf("%d examples with a sweep, want at least 6", swept)
+	}
+}
+
+// TestZipExampleSweepsItsAxes: the TCP-versus-app example moves its two
+// groups' intervals together (zip:): 6 points, not 36, and sweep.json
+// says which keys moved together, also when re-run from scenario.yaml
+// (TestSweepReRunsFromItsScenario holds the folders equal).
+func TestZipExampleSweepsItsAxes(t *testing.T) {
+	file := "scenarios/tcp-vs-app-keepalive-4min.yaml"
+	dir := filepath.Join(t.TempDir(), "out")
+	args := append([]string{"sweep", file, "--quiet", "--out", dir, "--set", "duration=20m", "--set", "warmup=5m"}, small(t, file)[4:]...)
+	out, msg, code := natsim(t, args...)
+	if code != 0 || !strings.Contains(out, "wrote 6 of 6 points") {
+		t.Fatalf("exit %d: %s%s", code, out, msg)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "sweep.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct{ Zip [][]string }
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]string{{"clients.tcp-keepalive.keepalive.idle", "clients.app-heartbeat.keepalive.interval"}}; !reflect.DeepEqual(res.Zip, want) {
+		t.Errorf("sweep.json zip %q, want %q", res.Zip, want)
 	}
 }
 

@@ -76,11 +76,25 @@ type line struct {
 	rows []sweep.Row
 }
 
+// together reports whether swept keys i and j move together (zip:).
+func together(res *sweep.Result, i, j int) bool {
+	if i == j {
+		return true
+	}
+	for _, z := range res.Zip {
+		if slices.Contains(z, res.Keys[i].Key) && slices.Contains(z, res.Keys[j].Key) {
+			return true
+		}
+	}
+	return false
+}
+
 // lines splits the rows into chart lines. For each group the varying key
 // is the first swept key that addresses that group (clients.GROUP....),
-// else the first key. Keys that address another group are held at their
-// first value (they cannot change this group's numbers); any other keys
-// make a separate line per combination of values.
+// else the first key; keys zipped with it vary along. Keys that address
+// another group are held at their first value (they cannot change this
+// group's numbers); any other keys make a separate line per combination
+// of values.
 func lines(res *sweep.Result) []line {
 	var out []line
 	for _, g := range res.Groups {
@@ -112,7 +126,7 @@ func lines(res *sweep.Result) []line {
 			skip := false
 			for i, k := range res.KeyNames() {
 				switch {
-				case i == key:
+				case key >= 0 && together(res, i, key):
 				case strings.HasPrefix(k, "clients.") && !strings.HasPrefix(k, "clients."+g+"."):
 					skip = skip || r.Params[i] != first[i]
 				default:
@@ -504,13 +518,24 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 	if len(res.Keys) < 2 {
 		return nil, fmt.Errorf("%w: needs two swept keys", ErrNotApplicable)
 	}
+	// x is the first key, y the first that does not move with it.
+	kx, ky := 0, -1
+	for i := range res.Keys {
+		if !together(res, kx, i) {
+			ky = i
+			break
+		}
+	}
+	if ky < 0 {
+		return nil, fmt.Errorf("%w: needs two swept keys that vary independently (%s move together)", ErrNotApplicable, strings.Join(res.KeyNames(), ", "))
+	}
 	var xs, ys []string
 	for _, r := range res.Rows {
-		if !slices.Contains(xs, r.Params[0]) {
-			xs = append(xs, r.Params[0])
+		if !slices.Contains(xs, r.Params[kx]) {
+			xs = append(xs, r.Params[kx])
 		}
-		if !slices.Contains(ys, r.Params[1]) {
-			ys = append(ys, r.Params[1])
+		if !slices.Contains(ys, r.Params[ky]) {
+			ys = append(ys, r.Params[ky])
 		}
 	}
 	// Breaks over all groups: total breaks over total client-hours; other
@@ -521,15 +546,23 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 		breaks[i], hours[i] = make([]float64, len(xs)), make([]float64, len(xs))
 	}
 	first := res.Rows[0].Params
+	held := func(r sweep.Row) bool { // keys moving with neither x nor y are held at their first value
+		for i := range res.Keys {
+			if !together(res, i, kx) && !together(res, i, ky) && r.Params[i] != first[i] {
+				return false
+			}
+		}
+		return true
+	}
 	for _, r := range res.Rows {
-		if len(r.Params) > 2 && !slices.Equal(r.Params[2:], first[2:]) {
+		if !held(r) {
 			continue
 		}
-		xi, yi := slices.Index(xs, r.Params[0]), slices.Index(ys, r.Params[1])
+		xi, yi := slices.Index(xs, r.Params[kx]), slices.Index(ys, r.Params[ky])
 		breaks[yi][xi] += r.Get(sim.GroupBreaksTotal).Mean
 		hours[yi][xi] += r.Get(sim.GroupClientHours).Mean
 	}
-	data := [][]string{{res.Keys[0].Key, res.Keys[1].Key, string(breaksKey)}}
+	data := [][]string{{res.Keys[kx].Key, res.Keys[ky].Key, string(breaksKey)}}
 	z := make([][]float64, len(ys))
 	minV, maxV := math.Inf(1), math.Inf(-1)
 	var minAt, maxAt string
@@ -542,7 +575,7 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 			}
 			z[yi][xi] = v
 			data = append(data, []string{xs[xi], ys[yi], fmtNum(v)})
-			at := fmt.Sprintf("%s=%s, %s=%s", res.Keys[0].Key, xs[xi], res.Keys[1].Key, ys[yi])
+			at := fmt.Sprintf("%s=%s, %s=%s", res.Keys[kx].Key, xs[xi], res.Keys[ky].Key, ys[yi])
 			if v < minV {
 				minV, minAt = v, at
 			}
@@ -551,7 +584,7 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 			}
 		}
 	}
-	h := plots.Heatmap{Title: title(res, "breaks per 1000 client-hours"), XLabel: res.Keys[0].Key, YLabel: res.Keys[1].Key,
+	h := plots.Heatmap{Title: title(res, "breaks per 1000 client-hours"), XLabel: res.Keys[kx].Key, YLabel: res.Keys[ky].Key,
 		ZLabel: "breaks per\n1000 client-h", XTicks: xs, YTicks: ys, Z: z}
 	finding := fmt.Sprintf("Breaks are fewest (%s per 1000 client-hours) at %s and most (%s) at %s.", fmtNum(minV), minAt, fmtNum(maxV), maxAt)
 	return &Chart{Name: "heatmap", Figure: h, Data: data, Finding: finding}, nil

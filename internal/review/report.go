@@ -105,6 +105,9 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 	}
 	if len(res.Keys) > 0 {
 		fmt.Fprintf(&b, "\nSwept: %s (values as in each row below; the setup shows the first point).\n", strings.Join(res.KeyNames(), ", "))
+		for _, z := range res.Zip {
+			fmt.Fprintf(&b, "%s move together (zip:): point i takes the i-th value of each.\n", strings.Join(z, ", "))
+		}
 	}
 	b.WriteString("\n## Results\n\n")
 	head := append(res.KeyNames(), "group", "breaks / 1000 client-h", "overhead B / client-h", "detection p50 / p99 (s)", "downtime", "refused opens", "lost up / down")

@@ -154,3 +154,30 @@ func TestFindingsNameEachLinesOwnKey(t *testing.T) {
 		}
 	}
 }
+
+// TestZippedKeysVaryAlongOneLine: when each group's key moves with the
+// other's (zip:), a group's line has every point (the other group's key
+// is not held at its first value), and the heatmap, which would be a
+// diagonal, does not apply.
+func TestZippedKeysVaryAlongOneLine(t *testing.T) {
+	res := &sweep.Result{Scenario: "zipped", Groups: []string{"tcp", "app"},
+		Keys: []sweep.Key{{Key: "clients.tcp.keepalive.idle"}, {Key: "clients.app.keepalive.interval"}}}
+	res.Zip = [][]string{{"clients.tcp.keepalive.idle", "clients.app.keepalive.interval"}}
+	for _, v := range []string{"60s", "120s", "300s"} {
+		for _, g := range res.Groups {
+			res.Rows = append(res.Rows, sweep.Row{Params: []string{v, v}, Group: g, Metrics: sim.GroupResult{Name: g}})
+		}
+	}
+	c, err := Build("breaks-vs", res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range c.Figure.(plots.Chart).Series {
+		if !s.Dashed && len(s.Points) != 3 {
+			t.Errorf("line %s has %d points, want 3", s.Name, len(s.Points))
+		}
+	}
+	if _, err := Build("heatmap", res, nil); err == nil || !strings.Contains(err.Error(), "vary independently") {
+		t.Errorf("heatmap of zipped keys: %v", err)
+	}
+}

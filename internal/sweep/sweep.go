@@ -83,6 +83,11 @@ type Result struct {
 	Keys         []Key   `json:"keys"`
 	Points       []Point `json:"points"`
 
+	// Zip lists the groups of keys that move together (written under
+	// zip: or joined by ';' in --param); the other keys are crossed.
+	// Absent for a cartesian sweep.
+	Zip [][]string `json:"zip,omitempty"`
+
 	// Groups and Middleboxes name the scenario's groups and boxes; Rows
 	// are the points' results by group, in point order.
 	Groups      []string `json:"-"`
@@ -123,7 +128,7 @@ func Assemble(points []scenarios.Point, keys []string, runs [][]*sim.RunResult) 
 	base := points[0].Scenario
 	res := &Result{Version: sim.Version, Scenario: base.Config.Name, Description: base.Description,
 		Seed: base.Config.Seed, Replications: base.Replications, PointsTotal: len(points), Keys: keysOf(keys, points),
-		Points: []Point{}}
+		Points: []Point{}, Zip: points[0].Zipped()}
 	for _, g := range base.Config.Groups {
 		res.Groups = append(res.Groups, g.Name)
 	}

@@ -33,7 +33,7 @@ func points(t testing.TB, clients int, capacities string) ([]scenarios.Point, []
 	if err != nil {
 		t.Fatal(err)
 	}
-	pts, err := sc.Points([]scenarios.SweepKey{p})
+	pts, err := sc.Points(p)
 	if err != nil {
 		t.Fatal(err)
 	}
