@@ -96,7 +96,7 @@ func (p *printer) group(cfg *sim.Config, cg *sim.Group, g sim.GroupResult) {
 	if b.Total == 0 {
 		p.line("breaks", "none")
 	} else {
-		p.line("breaks", "%s, %s per 1,000 client-hours; %s", Count(b.Total),
+		p.line("breaks", "%s (%s per 1,000 client-hours), %s", Count(b.Total),
 			pm(g.BreaksPer1000ClientHours, ci.BreaksPer1000ClientHours, plain), causes(b))
 		d := g.Detection
 		switch {
