@@ -176,7 +176,7 @@ func refusedHow(cfg *sim.Config, cg *sim.Group) string {
 		return "attempts that met a full table"
 	}
 	var refuse, early, lru bool
-	for _, bi := range groupPath(cfg, cg) {
+	for _, bi := range cfg.PathOf(cg) {
 		if b := &cfg.Path[bi]; b.Capacity > 0 {
 			refuse = refuse || b.WhenFull != nat.LRU // early drop refuses when nothing can go
 			early = early || b.WhenFull == nat.EarlyDrop
@@ -211,7 +211,7 @@ func simulated(cfg *sim.Config, cg *sim.Group, g sim.GroupResult) string {
 		s += ", sessions of " + Duration(cg.Session.Lifetime.A) + " then " + Duration(cg.Session.Think.A) + " apart"
 	}
 	var boxes []string
-	for _, bi := range groupPath(cfg, cg) {
+	for _, bi := range cfg.PathOf(cg) {
 		boxes = append(boxes, cfg.Path[bi].Name)
 	}
 	if len(boxes) == 0 {
@@ -346,7 +346,7 @@ func boxSetting(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) string {
 	var tcp, udp, tcpKeepalive bool
 	for gi := range cfg.Groups {
 		g := &cfg.Groups[gi]
-		for _, bi := range groupPath(cfg, g) {
+		for _, bi := range cfg.PathOf(g) {
 			if &cfg.Path[bi] != cb {
 				continue
 			}
@@ -375,19 +375,6 @@ func boxSetting(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) string {
 		parts = append(parts, "answers packets of unknown flows with RST")
 	}
 	return strings.Join(parts, ", ")
-}
-
-// groupPath is the middleboxes (indexes into cfg.Path) that g's
-// connections cross, client side first.
-func groupPath(cfg *sim.Config, g *sim.Group) []int {
-	if len(g.Path) > 0 {
-		return g.Path
-	}
-	all := make([]int, len(cfg.Path))
-	for i := range all {
-		all[i] = i
-	}
-	return all
 }
 
 // unit is how a number with a confidence interval is written.
