@@ -5,66 +5,47 @@ import (
 	"time"
 )
 
-func TestCount(t *testing.T) {
-	for _, tc := range []struct {
+// TestNumbers holds the rules of each number format, a table per
+// format: counts whole when the replications agree, the one precision
+// rule (three significant digits, never a digit before the decimal point
+// rounded away), percentages and scaled bytes by the same rule.
+func TestNumbers(t *testing.T) {
+	type c struct {
 		v    float64
 		want string
-	}{
-		{0, "0"}, {3, "3"}, {999, "999"}, {1000, "1,000"}, {1797311, "1,797,311"},
-		{148.66666, "148.7"}, // replications disagreed: one decimal
-		{44514.333333, "44,514.3"},
-		{3 * (1.0 / 3), "1"},             // a mean of agreeing runs, off by a rounding error
-		{(3.0 + 3 + 3) * (1.0 / 3), "3"}, // the same, as Aggregate sums and scales
-		{0.5, "0.5"}, {-1234, "-1,234"},
-	} {
-		if got := Count(tc.v); got != tc.want {
-			t.Errorf("Count(%v) = %q, want %q", tc.v, got, tc.want)
-		}
 	}
-}
-
-// TestNumber holds the one precision rule: three significant digits,
-// but never a digit before the decimal point rounded away.
-func TestNumber(t *testing.T) {
-	for _, tc := range []struct {
-		v    float64
-		want string
+	for _, f := range []struct {
+		name   string
+		format func(float64) string
+		cases  []c
 	}{
-		{0, "0"}, {1, "1.00"}, {6.818, "6.82"}, {82.43, "82.4"}, {344.6, "345"}, {1935.3, "1,935"},
-		{58333.33, "58,333"}, {0.006783, "0.00678"}, {0.00013043, "0.000130"},
-		{9.996, "10.0"}, {99.96, "100"}, {0.09996, "0.100"}, {-6.818, "-6.82"},
+		{"Count", Count, []c{
+			{0, "0"}, {3, "3"}, {999, "999"}, {1000, "1,000"}, {1797311, "1,797,311"},
+			{148.66666, "148.7"}, // replications disagreed: one decimal
+			{44514.333333, "44,514.3"},
+			{3 * (1.0 / 3), "1"},             // a mean of agreeing runs, off by a rounding error
+			{(3.0 + 3 + 3) * (1.0 / 3), "3"}, // the same, as Aggregate sums and scales
+			{0.5, "0.5"}, {-1234, "-1,234"},
+		}},
+		{"Number", Number, []c{
+			{0, "0"}, {1, "1.00"}, {6.818, "6.82"}, {82.43, "82.4"}, {344.6, "345"}, {1935.3, "1,935"},
+			{58333.33, "58,333"}, {0.006783, "0.00678"}, {0.00013043, "0.000130"},
+			{9.996, "10.0"}, {99.96, "100"}, {0.09996, "0.100"}, {-6.818, "-6.82"},
+		}},
+		{"Percent", Percent, []c{
+			{0, "0%"}, {1, "100%"}, {0.824, "82.4%"}, {0.0009083, "0.0908%"}, {0.5, "50.0%"}, {0.00000123, "0.000123%"},
+		}},
+		{"Bytes", Bytes, []c{
+			{0, "0 B"}, {156, "156 B"}, {0.006783, "0.00678 B"}, {999, "999 B"},
+			{999.7, "1.00 kB"}, // scaled by the rounded value
+			{1040, "1.04 kB"}, {206128, "206 kB"}, {60680083, "60.7 MB"}, {105577360, "106 MB"},
+			{3.2e9, "3.20 GB"}, {4.5e15, "4,500 TB"},
+		}},
 	} {
-		if got := Number(tc.v); got != tc.want {
-			t.Errorf("Number(%v) = %q, want %q", tc.v, got, tc.want)
-		}
-	}
-}
-
-func TestPercent(t *testing.T) {
-	for _, tc := range []struct {
-		f    float64
-		want string
-	}{
-		{0, "0%"}, {1, "100%"}, {0.824, "82.4%"}, {0.0009083, "0.0908%"}, {0.5, "50.0%"}, {0.00000123, "0.000123%"},
-	} {
-		if got := Percent(tc.f); got != tc.want {
-			t.Errorf("Percent(%v) = %q, want %q", tc.f, got, tc.want)
-		}
-	}
-}
-
-func TestBytes(t *testing.T) {
-	for _, tc := range []struct {
-		v    float64
-		want string
-	}{
-		{0, "0 B"}, {156, "156 B"}, {0.006783, "0.00678 B"}, {999, "999 B"},
-		{999.7, "1.00 kB"}, // scaled by the rounded value
-		{1040, "1.04 kB"}, {206128, "206 kB"}, {60680083, "60.7 MB"}, {105577360, "106 MB"},
-		{3.2e9, "3.20 GB"}, {4.5e15, "4,500 TB"},
-	} {
-		if got := Bytes(tc.v); got != tc.want {
-			t.Errorf("Bytes(%v) = %q, want %q", tc.v, got, tc.want)
+		for _, tc := range f.cases {
+			if got := f.format(tc.v); got != tc.want {
+				t.Errorf("%s(%v) = %q, want %q", f.name, tc.v, got, tc.want)
+			}
 		}
 	}
 }

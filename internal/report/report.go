@@ -131,19 +131,10 @@ func (p *printer) group(cfg *sim.Config, cg *sim.Group, g sim.GroupResult) {
 	if g.Rebindings > 0 {
 		p.line("rebindings", "%s UDP flows given a new port that the server followed: they survived", Count(g.Rebindings))
 	}
-	var conns []string
-	for _, c := range []struct {
-		n    float64
-		what string
-	}{
-		{g.Reconnects, "reconnects"},
-		{g.SpuriousDisconnects, "spurious disconnects (declared dead with no entry lost)"},
-		{g.OrphanedAtEnd, "orphaned at the end, fate undecided"},
-	} {
-		if c.n > 0 {
-			conns = append(conns, Count(c.n)+" "+c.what)
-		}
-	}
+	conns := nonzero(
+		counted{g.Reconnects, "reconnects"},
+		counted{g.SpuriousDisconnects, "spurious disconnects (declared dead with no entry lost)"},
+		counted{g.OrphanedAtEnd, "orphaned at the end, fate undecided"})
 	if len(conns) > 0 {
 		p.line("connections", "%s", strings.Join(conns, ", "))
 	}
@@ -222,24 +213,35 @@ func simulated(cfg *sim.Config, cg *sim.Group, g sim.GroupResult) string {
 
 // causes lists the causes of the breaks that had any.
 func causes(b sim.Breaks) string {
-	var parts []string
-	for _, c := range []struct {
-		n    float64
-		what string
-	}{
+	cs := []counted{
 		{b.IdleTimeout, "at idle timeout"},
 		{b.LRUEviction, "evicted (LRU)"},
 		{b.EarlyDrop, "dropped early"},
 		{b.ResetOnExpire, "reset at expiry"},
-	} {
-		switch {
-		case c.n == b.Total:
+	}
+	for _, c := range cs {
+		if c.n == b.Total {
 			return "all " + c.what
-		case c.n > 0:
-			parts = append(parts, Count(c.n)+" "+c.what)
 		}
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(nonzero(cs...), ", ")
+}
+
+// counted is a count and what it counts.
+type counted struct {
+	n    float64
+	what string
+}
+
+// nonzero writes the counts that are not zero, each with what it counts.
+func nonzero(cs ...counted) []string {
+	var out []string
+	for _, c := range cs {
+		if c.n != 0 {
+			out = append(out, Count(c.n)+" "+c.what)
+		}
+	}
+	return out
 }
 
 // messages says how many messages went each way and how many were lost.
@@ -289,19 +291,10 @@ func (p *printer) box(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) {
 	} else {
 		p.line("entries created", "%s", Count(b.Inserts))
 	}
-	var removed []string
-	for _, r := range []struct {
-		n    float64
-		what string
-	}{
-		{b.Expiries, "at idle timeout"},
-		{b.Evictions, "evicted (LRU) to make room"},
-		{b.EarlyDrops, "dropped early to make room (entries with no answer yet: an opening connection's is an open refused)"},
-	} {
-		if r.n > 0 {
-			removed = append(removed, Count(r.n)+" "+r.what)
-		}
-	}
+	removed := nonzero(
+		counted{b.Expiries, "at idle timeout"},
+		counted{b.Evictions, "evicted (LRU) to make room"},
+		counted{b.EarlyDrops, "dropped early to make room (entries with no answer yet: an opening connection's is an open refused)"})
 	if len(removed) > 0 {
 		s := strings.Join(removed, ", ")
 		if b.MeanEntryLifetimeS > 0 {
