@@ -144,6 +144,20 @@ type Group struct {
 	Path []int
 }
 
+// PathOf returns the middleboxes that g's connections cross, client side
+// first, as indexes into c.Path: g.Path, or every middlebox in order
+// when g.Path is empty.
+func (c *Config) PathOf(g *Group) []int {
+	if len(g.Path) > 0 {
+		return g.Path
+	}
+	all := make([]int, len(c.Path))
+	for i := range all {
+		all[i] = i
+	}
+	return all
+}
+
 // DistKind is the family of a Dist.
 type DistKind uint8
 

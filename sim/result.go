@@ -8,8 +8,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -299,68 +297,6 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// WriteTable writes r as a readable report: a block per client group,
-// then a table of middleboxes.
-func (r *Result) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "scenario %s: seed %d, %d replication(s), measured %v after %v of warmup\n",
-		r.Scenario, r.Seed, r.Replications, secs(r.DurationS-r.WarmupS), secs(r.WarmupS))
-	if r.Replications > 1 {
-		fmt.Fprintln(tw, "(means over replications; ± is the 95% confidence half-width)")
-	}
-	for _, g := range r.Groups {
-		var c CI95
-		if g.CI95 != nil {
-			c = *g.CI95
-		}
-		pm := func(v, h float64) string {
-			if g.CI95 == nil {
-				return Num(v)
-			}
-			return Num(v) + " ± " + Num(h)
-		}
-		b, d, o := g.Breaks, g.Detection, g.Overhead
-		fmt.Fprintf(tw, "\ngroup %s: %s clients, %s client-hours\n", g.Name, Num(g.Clients), Num(g.ClientHours))
-		fmt.Fprintf(tw, "  breaks\t%s (%s per 1000 client-hours)\n", Num(b.Total), pm(g.BreaksPer1000ClientHours, c.BreaksPer1000ClientHours))
-		fmt.Fprintf(tw, "    by cause\tidle timeout %s, LRU eviction %s, early drop %s, reset on expire %s\n",
-			Num(b.IdleTimeout), Num(b.LRUEviction), Num(b.EarlyDrop), Num(b.ResetOnExpire))
-		fmt.Fprintf(tw, "  detection latency\tp50 %s s, p90 %s s, p99 %s s, max %s s; undetected at end %s\n",
-			Num(d.P50), Num(d.P90), Num(d.P99), Num(d.Max), Num(d.Undetected))
-		fmt.Fprintf(tw, "  downtime\t%s of client time\n", pm(g.DowntimeFraction, c.DowntimeFraction))
-		fmt.Fprintf(tw, "  lost messages\tup %s of %s sent, down %s of %s sent; %s held up at the end\n", Num(g.LostUp), Num(g.SentUp), Num(g.LostDown), Num(g.SentDown), Num(g.HeldAtEnd))
-		if g.SentDown > 0 {
-			fmt.Fprintf(tw, "  push delay\tp50 %s s, p99 %s s, max %s s\n", Num(g.PushDelay.P50), Num(g.PushDelay.P99), Num(g.PushDelay.Max))
-		}
-		fmt.Fprintf(tw, "  remaps\t%s (entries re-created with the same port: survived)\n", Num(g.Remaps))
-		if g.Rebindings > 0 {
-			fmt.Fprintf(tw, "  rebindings\t%s (UDP flows given a new port that the server followed: survived)\n", Num(g.Rebindings))
-		}
-		fmt.Fprintf(tw, "  connections\t%s reconnects, %s refused opens, %s spurious disconnects, %s orphaned at end\n",
-			Num(g.Reconnects), Num(g.RefusedOpens), Num(g.SpuriousDisconnects), Num(g.OrphanedAtEnd))
-		fmt.Fprintf(tw, "  keepalive traffic\t%s B per client-hour (%s packets, %s B)\n",
-			pm(o.KeepaliveBytesPerClientHour, c.KeepaliveBytesPerClientHour), Num(o.KeepalivePackets), Num(o.KeepaliveBytes))
-		fmt.Fprintf(tw, "  reconnect traffic\t%s packets, %s B\n", Num(o.ReconnectPackets), Num(o.ReconnectBytes))
-		fmt.Fprintf(tw, "  overhead in all\t%s B per client-hour\n", pm(o.OverheadBytesPerClientHour, c.OverheadBytesPerClientHour))
-	}
-	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "middlebox\tcapacity\tmean occupancy\tmax\tinserts\tevictions\texpiries\tearly drops\trefused opens\trefused packets\tremaps\tbreaks caused")
-	for _, b := range r.Middleboxes {
-		capacity := Num(b.Capacity)
-		if b.Capacity == 0 {
-			capacity = "unlimited"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Name, capacity, Num(b.MeanOccupancy),
-			Num(b.MaxOccupancy), Num(b.Inserts), Num(b.Evictions), Num(b.Expiries), Num(b.EarlyDrops),
-			Num(b.RefusedOpens), Num(b.RefusedPackets), Num(b.Remaps), Num(b.Breaks))
-	}
-	fmt.Fprintf(tw, "\n%s events per run", Num(r.Events))
-	if r.WallS != nil {
-		fmt.Fprintf(tw, ", %.2f s wall", *r.WallS)
-	}
-	fmt.Fprintln(tw)
-	return tw.Flush()
-}
-
 // Num writes a metric for people: whole numbers as such, others with four
 // significant digits, never in exponent form above 1e-4.
 func Num(v float64) string {
@@ -372,8 +308,6 @@ func Num(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
-
-func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // WriteSeriesCSV writes a run's time series: one row per sample and
 // middlebox.

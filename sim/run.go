@@ -220,12 +220,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	for gi := range cfg.Groups {
 		g := &cfg.Groups[gi]
 		k := g.Keepalive
-		gr := groupRun{Group: g, ka: k.Type.Kind().make(k), kind: k.Type.Kind(), path: g.Path, hopOf: make([]int8, len(s.boxes))}
-		if len(gr.path) == 0 {
-			for i := range s.boxes {
-				gr.path = append(gr.path, i)
-			}
-		}
+		gr := groupRun{Group: g, ka: k.Type.Kind().make(k), kind: k.Type.Kind(), path: cfg.PathOf(g), hopOf: make([]int8, len(s.boxes))}
 		for i := range gr.hopOf {
 			gr.hopOf[i] = -1
 		}

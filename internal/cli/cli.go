@@ -46,7 +46,7 @@ func commandTable() []command {
 	return []command{
 		{name: "run", synopsis: "FILE [flags]", purpose: "run a scenario and print its results",
 			usage: "FILE [--set K=V]... [--seed N] [--replications N] [--json] [--out DIR [--timeseries] [--charts] [--force]] " +
-				"[--timing] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
+				"[--timing] [--verbose] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
 			note: runNote, run: cmdRun, examples: []example{
 				{"the Azure example as written, as a table", "natsim run scenarios/azure-lb-linux-default-keepalive.yaml"},
 				{"five replications with a bigger table, as JSON, with the run's files and charts",

@@ -138,7 +138,7 @@ func writeStory(w io.Writer, file string, cfg *sim.Config, ci uint32, why string
 	g := &cfg.Groups[gi]
 	proto := map[nat.Proto]string{nat.TCP: "tcp", nat.UDP: "udp"}[g.Proto]
 	var boxes []string
-	for _, bi := range groupPath(cfg, g) {
+	for _, bi := range cfg.PathOf(g) {
 		boxes = append(boxes, cfg.Path[bi].Name)
 	}
 	fmt.Fprintf(w, "Scenario %s (%s), seed %d, one run of %v; counts start at the warmup, %v.\n",
@@ -156,19 +156,6 @@ func writeStory(w io.Writer, file string, cfg *sim.Config, ci uint32, why string
 		fmt.Fprintf(tw, "%s\t  %s\n", l.at, l.text)
 	}
 	return tw.Flush()
-}
-
-// groupPath is the middleboxes (indexes into cfg.Path) that g's
-// connections cross, client side first.
-func groupPath(cfg *sim.Config, g *sim.Group) []int {
-	if len(g.Path) > 0 {
-		return g.Path
-	}
-	all := make([]int, len(cfg.Path))
-	for i := range all {
-		all[i] = i
-	}
-	return all
 }
 
 // story turns a client's trace into lines, remembering what the

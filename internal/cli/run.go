@@ -14,6 +14,7 @@ import (
 	"github.com/natsim/natsim/internal/batch"
 	"github.com/natsim/natsim/internal/outdir"
 	"github.com/natsim/natsim/internal/outfile"
+	"github.com/natsim/natsim/internal/report"
 	"github.com/natsim/natsim/internal/review"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
@@ -34,6 +35,7 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 	series := fs.Bool("timeseries", false, "write timeseries.csv (occupancy and breaks per middlebox) into --out")
 	charts := fs.Bool("charts", false, "draw the charts of one run ("+strings.Join(review.RunNames, ", ")+") into --out as PNG")
 	timing := fs.Bool("timing", false, "include wall-clock seconds (wall_s) in the result; results then differ run to run")
+	verbose := fs.Bool("verbose", false, "add the engine's count of events per run to the report")
 	jobs := jobsFlag(fs, "replications run")
 	quiet := quietFlag(fs)
 	force := forceFlag(fs)
@@ -88,7 +90,7 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 	if out != nil {
 		outErr = writeOutputs(out, res, sc, points, runs, *series, *charts, stderr)
 	}
-	write := res.WriteTable
+	write := func(w io.Writer) error { return report.Write(w, &sc.Config, res, report.Options{Verbose: *verbose}) }
 	if *asJSON {
 		write = res.WriteJSON
 	}
