@@ -37,6 +37,15 @@ func (r *recorder) note(ci uint32, ev TraceEvent) {
 	r.add(ci, ev)
 }
 
+// noteNow adds an event of kind (and how) happening now; callers check
+// r.trace first, so that nothing is built when tracing is off.
+//
+//go:noinline
+func (r *recorder) noteNow(ci uint32, kind TraceKind, how How) {
+	r.add(ci, TraceEvent{At: *r.now, Kind: kind, How: how})
+}
+
+// add puts ev in the trace if the filter keeps it, in order of At.
 func (r *recorder) add(ci uint32, ev TraceEvent) {
 	if !r.filter.keeps(ci, ev.Kind) {
 		return
@@ -53,39 +62,74 @@ func (r *recorder) add(ci uint32, ev TraceEvent) {
 // ci's current flow (trace only).
 func (r *recorder) removal(ci uint32, bi int, at time.Duration, why cause) {
 	if r.trace {
-		r.note(ci, TraceEvent{At: at, Kind: TraceRemoved, Box: r.boxNames[bi], Cause: causeNames[why]})
+		r.traceRemoval(ci, bi, at, why)
 	}
+}
+
+// traceRemoval builds removal's trace event, out of line so that removal inlines.
+//
+//go:noinline
+func (r *recorder) traceRemoval(ci uint32, bi int, at time.Duration, why cause) {
+	r.add(ci, TraceEvent{At: at, Kind: TraceRemoved, Box: r.boxNames[bi], Cause: causeNames[why]})
 }
 
 // sentKeepalive is a keepalive packet (probe, ping or server ping) number
 // seq sent now (trace only; keepalive counts its cost).
 func (r *recorder) sentKeepalive(ci uint32, packet string, seq uint32) {
 	if r.trace {
-		r.note(ci, TraceEvent{At: *r.now, Kind: TraceKeepalive, Packet: packet, Seq: seq})
+		r.traceSentKeepalive(ci, packet, seq)
 	}
+}
+
+// traceSentKeepalive builds sentKeepalive's trace event, out of line so that sentKeepalive inlines.
+//
+//go:noinline
+func (r *recorder) traceSentKeepalive(ci uint32, packet string, seq uint32) {
+	r.add(ci, TraceEvent{At: *r.now, Kind: TraceKeepalive, Packet: packet, Seq: seq})
 }
 
 // answered is keepalive seq's answer back at its sender (trace only).
 func (r *recorder) answered(ci uint32, packet string, seq uint32) {
 	if r.trace {
-		r.note(ci, TraceEvent{At: *r.now, Kind: TraceAnswered, Packet: packet, Seq: seq})
+		r.traceAnswered(ci, packet, seq)
 	}
+}
+
+// traceAnswered builds answered's trace event, out of line so that answered inlines.
+//
+//go:noinline
+func (r *recorder) traceAnswered(ci uint32, packet string, seq uint32) {
+	r.add(ci, TraceEvent{At: *r.now, Kind: TraceAnswered, Packet: packet, Seq: seq})
 }
 
 // missed is a ping whose answer did not come back in time, the misses-th
 // in a row (trace only).
 func (r *recorder) missed(ci uint32, packet string, misses uint8) {
 	if r.trace {
-		r.note(ci, TraceEvent{At: *r.now, Kind: TraceMissed, Packet: packet, Seq: uint32(misses)})
+		r.traceMissed(ci, packet, misses)
 	}
+}
+
+// traceMissed builds missed's trace event, out of line so that missed inlines.
+//
+//go:noinline
+func (r *recorder) traceMissed(ci uint32, packet string, misses uint8) {
+	r.add(ci, TraceEvent{At: *r.now, Kind: TraceMissed, Packet: packet, Seq: uint32(misses)})
 }
 
 // met is a packet of client ci (outbound or not, of kind) meeting what at
 // box bi instead of its flow's entry (trace only).
 func (r *recorder) met(ci uint32, bi int, proto nat.Proto, outbound bool, kind nat.Kind, what Met) {
 	if r.trace {
-		r.note(ci, TraceEvent{At: *r.now, Kind: TraceMet, Box: r.boxNames[bi], Packet: packetName(proto, outbound, kind), Met: what})
+		r.traceMet(ci, bi, proto, outbound, kind, what)
 	}
+}
+
+// traceMet builds met's trace event, out of line so that met inlines.
+//
+//go:noinline
+func (r *recorder) traceMet(ci uint32, bi int, proto nat.Proto, outbound bool, kind nat.Kind, what Met) {
+	r.add(ci, TraceEvent{At: *r.now, Kind: TraceMet, Box: r.boxNames[bi], Packet: packetName(proto, outbound, kind), Met: what})
 }
 
 // server is the server's side doing kind (TraceServerReset,
@@ -93,8 +137,15 @@ func (r *recorder) met(ci uint32, bi int, proto nat.Proto, outbound bool, kind n
 // (TraceClosed) (trace only).
 func (r *recorder) server(ci uint32, kind TraceKind) {
 	if r.trace {
-		r.note(ci, TraceEvent{At: *r.now, Kind: kind})
+		r.traceServer(ci, kind)
 	}
+}
+
+// traceServer builds server's trace event, out of line so that server inlines.
+//
+//go:noinline
+func (r *recorder) traceServer(ci uint32, kind TraceKind) {
+	r.add(ci, TraceEvent{At: *r.now, Kind: kind})
 }
 
 // packetName names a packet for TraceMet.
@@ -168,7 +219,9 @@ func (r *recorder) heldAtEnd(c *client, n int) { r.groups[c.group].heldAtEnd += 
 // remap is a pending orphan resolved in the connection's favour, counted
 // when it happens (as the middlebox counts it).
 func (r *recorder) remap(ci uint32, c *client) {
-	r.note(ci, TraceEvent{At: *r.now, Kind: TraceRemap})
+	if r.trace {
+		r.noteNow(ci, TraceRemap, 0)
+	}
 	if r.inWindow() {
 		r.groups[c.group].remaps++
 	}
@@ -176,7 +229,9 @@ func (r *recorder) remap(ci uint32, c *client) {
 
 // rebinding is a UDP flow given a new port that its server followed.
 func (r *recorder) rebinding(ci uint32, c *client) {
-	r.note(ci, TraceEvent{At: *r.now, Kind: TraceRebinding})
+	if r.trace {
+		r.noteNow(ci, TraceRebinding, 0)
+	}
 	if r.inWindow() {
 		r.groups[c.group].rebindings++
 	}
@@ -186,7 +241,7 @@ func (r *recorder) rebinding(ci uint32, c *client) {
 // it counts when its removal fell inside the window.
 func (r *recorder) broke(ci uint32, c *client) {
 	if r.trace {
-		r.note(ci, TraceEvent{At: c.orphanAt, Kind: TraceBreak, Cause: causeNames[c.cause], Box: r.boxNames[c.box], Decided: *r.now})
+		r.traceBreak(ci, c)
 	}
 	if c.orphanAt >= r.warmup {
 		r.groups[c.group].breaks[c.cause]++
@@ -194,11 +249,20 @@ func (r *recorder) broke(ci uint32, c *client) {
 	}
 }
 
+// traceBreak builds a break's trace event, out of line.
+//
+//go:noinline
+func (r *recorder) traceBreak(ci uint32, c *client) {
+	r.add(ci, TraceEvent{At: c.orphanAt, Kind: TraceBreak, Cause: causeNames[c.cause], Box: r.boxNames[c.box], Decided: *r.now})
+}
+
 // learned is the client finding out, by how, that its connection is
 // dead: a break's detection latency, or a spurious disconnect when no
 // entry was lost.
 func (r *recorder) learned(ci uint32, c *client, how How) {
-	r.note(ci, TraceEvent{At: *r.now, Kind: TraceLearned, How: how})
+	if r.trace {
+		r.noteNow(ci, TraceLearned, how)
+	}
 	m := &r.groups[c.group]
 	switch {
 	case c.is(fBroken) && c.orphanAt >= r.warmup:
@@ -226,7 +290,9 @@ func (r *recorder) downtime(c *client, end time.Duration) {
 // refused is a connection attempt that met a full table; a reconnect
 // attempt has still paid for its SYN.
 func (r *recorder) refused(ci uint32, c *client, rc Reconnect) {
-	r.note(ci, TraceEvent{At: *r.now, Kind: TraceRefused})
+	if r.trace {
+		r.noteNow(ci, TraceRefused, 0)
+	}
 	if !r.inWindow() {
 		return
 	}
@@ -241,7 +307,9 @@ func (r *recorder) refused(ci uint32, c *client, rc Reconnect) {
 // connected is a connection set up; one that replaces a dead connection
 // is a reconnect and pays the handshake.
 func (r *recorder) connected(ci uint32, c *client, rc Reconnect) {
-	r.note(ci, TraceEvent{At: *r.now, Kind: TraceConnected})
+	if r.trace {
+		r.noteNow(ci, TraceConnected, 0)
+	}
 	if !c.is(fReconnecting) || !r.inWindow() {
 		return
 	}
