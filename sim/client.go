@@ -96,11 +96,14 @@ func (s *sim) remap(ci uint32, c *client) {
 	c.off(fOrphan)
 	s.forgetRemovals(ci)
 	s.rec.remap(ci, c)
+	c.off(fCliRetrying | fSrvRetrying)
+	if len(s.retries) == 0 {
+		return // the common case, with no call into the map
+	}
 	// Held-up messages get through on the next retransmission.
 	for _, sent := range s.retries[ci].stuckDown {
 		s.rec.redelivered(c, s.redelivery(sent)-sent)
 	}
-	c.off(fCliRetrying | fSrvRetrying)
 	delete(s.retries, ci)
 }
 
