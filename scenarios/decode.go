@@ -106,6 +106,7 @@ var (
 	durationType = reflect.TypeFor[Duration]()
 	distType     = reflect.TypeFor[Dist]()
 	sweepType    = reflect.TypeFor[Sweep]()
+	boxNamesType = reflect.TypeFor[BoxNames]()
 )
 
 func join(path, seg string) string {
@@ -126,6 +127,8 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 		d.dist(n, path, v.Addr().Interface().(*Dist))
 	case t == sweepType:
 		d.sweep(n, path, v.Addr().Interface().(*Sweep))
+	case t == boxNamesType:
+		d.boxNames(n, path, v.Addr().Interface().(*BoxNames))
 	case t.Kind() == reflect.Pointer:
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			d.fail(n, path, "a value is missing", "")
@@ -312,6 +315,25 @@ func (d *decoder) namedList(n *yaml.Node, path string, v reflect.Value) {
 		d.decode(item, join(path, seg), elem)
 		v.Set(reflect.Append(v, elem))
 	}
+}
+
+// boxNames decodes a group's path: a list of middlebox names, each item's
+// node kept at PATH[I] so that the resolver can point at a bad name.
+func (d *decoder) boxNames(n *yaml.Node, path string, out *BoxNames) {
+	if n.Kind != yaml.SequenceNode {
+		d.fail(n, path, "expected a list of middlebox names, client side first, such as [home, cgnat]", shown(n))
+		return
+	}
+	names := BoxNames{}
+	for i, item := range n.Content {
+		if item.Kind != yaml.ScalarNode || item.Tag == "!!null" || item.Value == "" {
+			d.fail(item, path, "expected a middlebox name", shown(item))
+			return
+		}
+		d.nodes[fmt.Sprintf("%s[%d]", path, i)] = item
+		names = append(names, item.Value)
+	}
+	*out = names
 }
 
 func (d *decoder) duration(n *yaml.Node, path string) (time.Duration, bool) {

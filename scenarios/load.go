@@ -232,8 +232,10 @@ func (sc *Scenario) Refuse(p Point, field, msg, value string) Problem {
 // resolver applies defaults and presets and checks what the decoder
 // cannot: ranges, required fields, and fields that depend on others.
 type resolver struct {
-	d       *decoder
-	clients int // of the groups resolved so far, against sim.MaxClients
+	d        *decoder
+	cfg      *sim.Config // the config being resolved
+	badPaths bool        // a group's path names an unknown box: leave unused boxes unreported
+	clients  int         // of the groups resolved so far, against sim.MaxClients
 }
 
 // bad reports a problem at the node of path, or of its nearest ancestor
@@ -284,6 +286,7 @@ func (r *resolver) required(path string, present bool, why string) bool {
 func (r *resolver) resolve(f *File) *Scenario {
 	sc := &Scenario{Description: strings.TrimSpace(f.Description), Sweep: f.Sweep, Replications: 1}
 	cfg := &sc.Config
+	r.cfg = cfg
 	cfg.Name = f.Name
 	if msg := NameProblem(f.Name); msg != "" {
 		value := quotedName(f.Name)
@@ -312,24 +315,18 @@ func (r *resolver) resolve(f *File) *Scenario {
 		}
 	}
 	cfg.SampleEvery = r.positive("sample_every", f.SampleEvery, cfg.Duration/DefaultSamples)
-	if len(f.Path) == 0 {
-		r.bad("path", "needs at least one middlebox", "")
-	}
-	for i := range f.Path {
-		cfg.Path = append(cfg.Path, r.middlebox(&f.Path[i]))
-	}
-	if len(f.Path) > 16 {
-		r.bad("path", "has more than 16 middleboxes", strconv.Itoa(len(f.Path)))
-	}
+	boxes := r.middleboxes(f)
 	if len(f.Clients) == 0 {
 		r.bad("clients", "needs at least one client group", "")
 	}
 	total := 0
 	for i := range f.Clients {
 		g := r.group(&f.Clients[i])
+		g.Path = r.groupPath(&f.Clients[i], boxes, len(f.Path), len(f.Middleboxes) > 0)
 		total += g.Count
 		cfg.Groups = append(cfg.Groups, g)
 	}
+	r.unused(f, cfg)
 	if total > 1<<31 {
 		r.bad("clients", "more than 2^31 clients in all", strconv.Itoa(total))
 	}
@@ -348,8 +345,99 @@ func (r *resolver) resolve(f *File) *Scenario {
 	return sc
 }
 
-func (r *resolver) middlebox(m *MiddleboxSpec) sim.Middlebox {
-	path := "path." + m.Name
+// middleboxes resolves the boxes of the top-level path, then those of the
+// middleboxes list, into the config's boxes in that order; it returns
+// their names, which are unique across both lists.
+func (r *resolver) middleboxes(f *File) []string {
+	if len(f.Path) == 0 && len(f.Middleboxes) == 0 {
+		r.bad("path", "needs at least one middlebox (or list them under middleboxes: and give each group its path)", "")
+	}
+	var names []string
+	for _, list := range []struct {
+		key   string
+		boxes []MiddleboxSpec
+	}{{"path", f.Path}, {"middleboxes", f.Middleboxes}} {
+		for i := range list.boxes {
+			m := &list.boxes[i]
+			if list.key == "middleboxes" && slices.Contains(names, m.Name) {
+				r.bad("middleboxes."+m.Name, "name used twice: the top-level path has a middlebox of this name", strconv.Quote(m.Name))
+			}
+			r.cfg.Path = append(r.cfg.Path, r.middlebox(list.key, m))
+			names = append(names, m.Name)
+		}
+	}
+	if len(names) > 16 {
+		key := "path"
+		if len(f.Middleboxes) > 0 {
+			key = "middleboxes"
+		}
+		r.bad(key, "has more than 16 middleboxes (path and middleboxes together)", strconv.Itoa(len(names)))
+	}
+	return names
+}
+
+// groupPath resolves a group's path: the names it gives, as indexes into
+// the config's boxes, or, when it gives none, the top-level path (top
+// boxes, first in the config): nil, meaning every box, when the file has
+// no middleboxes list, as in version 1.
+func (r *resolver) groupPath(g *GroupSpec, boxes []string, top int, listed bool) []int {
+	field := "clients." + g.Name + ".path"
+	if g.Path == nil {
+		switch {
+		case top == 0:
+			r.bad(field, "is required: the file has no top-level path for the groups that name none", "")
+		case listed:
+			out := make([]int, top)
+			for i := range out {
+				out[i] = i
+			}
+			return out
+		}
+		return nil
+	}
+	if len(g.Path) == 0 {
+		r.bad(field, "needs at least one middlebox", "[]")
+		return nil
+	}
+	var out []int
+	for i, name := range g.Path {
+		n := r.d.nodes[fmt.Sprintf("%s[%d]", field, i)]
+		switch bi := slices.Index(boxes, name); {
+		case bi < 0:
+			r.badPaths = true
+			r.d.fail(n, field, unknownMsg("middlebox", name, boxes), strconv.Quote(name))
+		case slices.Contains(out, bi):
+			r.d.fail(n, field, "names a middlebox twice (a connection crosses each box once)", strconv.Quote(name))
+		default:
+			out = append(out, bi)
+		}
+	}
+	return out
+}
+
+// unused refuses a box that no group's path crosses: its row would say
+// nothing, and it is more likely a group's path that is wrong.
+func (r *resolver) unused(f *File, cfg *sim.Config) {
+	used := make([]bool, len(cfg.Path))
+	for i := range cfg.Groups {
+		for _, bi := range cfg.PathOf(&cfg.Groups[i]) {
+			used[bi] = true
+		}
+	}
+	for bi, m := range cfg.Path {
+		if used[bi] || r.badPaths || len(cfg.Groups) == 0 {
+			continue
+		}
+		key := "path"
+		if bi >= len(f.Path) {
+			key = "middleboxes"
+		}
+		r.bad(key+"."+m.Name, "no group's path crosses this middlebox (name it in a group's path: or remove it)", strconv.Quote(m.Name))
+	}
+}
+
+func (r *resolver) middlebox(list string, m *MiddleboxSpec) sim.Middlebox {
+	path := list + "." + m.Name
 	if m.Preset != nil {
 		if p, ok := findPreset(*m.Preset); ok {
 			applyPreset(m, p)

@@ -20,13 +20,19 @@ type File struct {
 	Warmup       *Duration       `yaml:"warmup,omitempty"`
 	Replications *int            `yaml:"replications,omitempty"`
 	SampleEvery  *Duration       `yaml:"sample_every,omitempty"`
-	Path         []MiddleboxSpec `yaml:"path,omitempty"`
+	Path         []MiddleboxSpec `yaml:"path,omitempty"`        // the path of every group that names none
+	Middleboxes  []MiddleboxSpec `yaml:"middleboxes,omitempty"` // boxes that groups name in their path
 	Clients      []GroupSpec     `yaml:"clients,omitempty"`
 	Network      NetworkSpec     `yaml:"network,omitempty"`
 	Sweep        Sweep           `yaml:"sweep,omitempty"`
 }
 
-// MiddleboxSpec is one middlebox of the path. Without a preset every
+// BoxNames is a group's path: names of middleboxes, client side first.
+// nil: not given; empty: given as [] (a mistake the resolver reports).
+type BoxNames []string
+
+// MiddleboxSpec is one middlebox, of the top-level path or of the
+// middleboxes list. Without a preset every
 // field must be given; with one, what is written overrides the preset.
 type MiddleboxSpec struct {
 	Name               string       `yaml:"name,omitempty"`
@@ -63,6 +69,7 @@ type GroupSpec struct {
 	Session           *SessionSpec  `yaml:"session,omitempty"`
 	RetransmitTimeout *Duration     `yaml:"retransmit_timeout,omitempty"`
 	UDPRebinding      *string       `yaml:"udp_rebinding,omitempty"`
+	Path              BoxNames      `yaml:"path,omitempty,flow"` // nil: the top-level path
 }
 
 // TrafficSpec holds the two directions' messages.
