@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -109,8 +110,20 @@ func NewPlan(cfg *sim.Config, middlebox string, scale float64, flows int) (*Plan
 	if cfg.Network.RTT > 0 || cfg.Network.Loss > 0 {
 		note("network rtt and loss: the lab's veth path has neither")
 	}
-	per := max(1, flows/len(cfg.Groups))
-	for _, g := range cfg.Groups {
+	// Only the groups whose path crosses the box meet it in the lab.
+	var groups []sim.Group
+	for i, g := range cfg.Groups {
+		if slices.Contains(cfg.PathOf(&cfg.Groups[i]), bi) {
+			groups = append(groups, g)
+		} else {
+			note("%s: its path does not cross middlebox %s: not checked here", g.Name, m.Name)
+		}
+	}
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("kernel: no client group's path crosses middlebox %s", m.Name)
+	}
+	per := max(1, flows/len(groups))
+	for _, g := range groups {
 		f, sg := flowOf(g, sc, note)
 		for i := range per {
 			f.Name = fmt.Sprintf("%s/%d", g.Name, i+1)

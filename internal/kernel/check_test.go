@@ -100,6 +100,28 @@ func TestPlanScalesAndSaysWhatItLeavesOut(t *testing.T) {
 	}
 }
 
+// TestPlanTakesTheGroupsThatCrossTheBox: in a file whose groups have
+// their own paths, the lab's one NAT carries only the groups whose path
+// crosses the box checked, and says which it left out.
+func TestPlanTakesTheGroupsThatCrossTheBox(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/mobile-users-cellular-and-home.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(&sc.Config, "carrier", 0, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range p.Flows {
+		if !strings.HasPrefix(f.Name, "cell/") {
+			t.Errorf("flow %s through carrier, whose only group is cell", f.Name)
+		}
+	}
+	if all := strings.Join(p.NotChecked, "\n"); len(p.Flows) != 4 || !strings.Contains(all, "wifi: its path does not cross middlebox carrier") {
+		t.Errorf("%d flows; not checked:\n%s", len(p.Flows), all)
+	}
+}
+
 // TestSimulateUDPRebinding: natsim's side of udp-rebinding-fully-random,
 // without a lab. Pings every 150 s outlive the 120 s stream timeout and
 // come back on new ports: follow survives them all as rebindings; reject
