@@ -74,6 +74,10 @@ func TestSweepReRunsFromItsScenario(t *testing.T) {
 				t.Fatalf("re-run: exit %d: %s", code, msg)
 			}
 			files := sameFolders(t, first, again)
+			if report, _ := os.ReadFile(filepath.Join(first, "report.md")); filepath.Base(file) == "mobile-users-cellular-and-home.yaml" &&
+				!strings.Contains(string(report), "| wifi | 20 | tcp | home-router then fixed-cgnat |") {
+				t.Errorf("report.md does not give each group its own path:\n%s", report)
+			}
 			for _, f := range []string{"manifest.json", "report.md", "runs.csv", "scenario.yaml", "sweep.csv", "sweep.json", "timeseries.csv", "tradeoff.png"} {
 				if !slices.Contains(files, f) {
 					t.Errorf("no %s in %v", f, files)

@@ -90,8 +90,12 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 		fmt.Fprintf(&b, "| %s | %s | %v | %v | %v | %v / %v | %v / %v | %v |\n", m.Name, capacity, m.WhenFull, m.Timeouts.TCPEstablished,
 			m.Timeouts.TCPTransitory, m.Timeouts.UDP, m.Timeouts.UDPStream, m.UnknownOutbound, m.UnknownInbound, m.PortPreservation)
 	}
-	b.WriteString("\n| group | clients | protocol | keepalive | traffic up / down | sessions |\n|---|---|---|---|---|---|\n")
-	for _, g := range cfg.Groups {
+	b.WriteString("\n| group | clients | protocol | path | keepalive | traffic up / down | sessions |\n|---|---|---|---|---|---|---|\n")
+	for gi, g := range cfg.Groups {
+		var path []string
+		for _, bi := range cfg.PathOf(&cfg.Groups[gi]) {
+			path = append(path, cfg.Path[bi].Name)
+		}
 		proto := "tcp"
 		if g.Proto != 0 {
 			proto = "udp"
@@ -100,7 +104,7 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 		if g.Session != nil {
 			sess = fmt.Sprintf("lifetime %s, think %s", dist(g.Session.Lifetime), dist(g.Session.Think))
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s / %s | %s |\n", g.Name, g.Count, proto, keepalive(g.Keepalive),
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s / %s | %s |\n", g.Name, g.Count, proto, strings.Join(path, " then "), keepalive(g.Keepalive),
 			dist(g.Up.Interval), dist(g.Down.Interval), sess)
 	}
 	if len(res.Keys) > 0 {
