@@ -18,25 +18,19 @@ const twoPaths = `name: two-paths
 duration: 1h
 middleboxes:
   - name: short
-    capacity: 0
-    when_full: lru
     timeouts: {tcp_established: 120s, tcp_transitory: 120s, udp: 30s, udp_stream: 120s}
-    refresh_inbound: true
-    refresh_on_keepalive: true
-    on_expire: silent
-    unknown_outbound: create
-    unknown_inbound: drop
-    port_preservation: false
+    <<: &rules
+      capacity: 0
+      when_full: lru
+      refresh_inbound: true
+      refresh_on_keepalive: true
+      on_expire: silent
+      unknown_outbound: create
+      unknown_inbound: drop
+      port_preservation: false
   - name: long
-    capacity: 0
-    when_full: lru
     timeouts: {tcp_established: 600s, tcp_transitory: 120s, udp: 30s, udp_stream: 120s}
-    refresh_inbound: true
-    refresh_on_keepalive: true
-    on_expire: silent
-    unknown_outbound: create
-    unknown_inbound: drop
-    port_preservation: false
+    <<: *rules
 clients:
   - name: a
     count: 10
@@ -129,13 +123,13 @@ func TestTopLevelPathIsTheDefault(t *testing.T) {
 
 func TestPathProblems(t *testing.T) {
 	for _, tc := range []struct{ name, old, new, want string }{
-		{"unknown box", "path: [short]", "path: [shrot]", `two-paths.yaml:27:12: clients.a.path: unknown middlebox (did you mean "short"?); known: short, long (got "shrot")`},
-		{"box twice", "path: [short]", "path: [short, long, short]", `two-paths.yaml:27:25: clients.a.path: names a middlebox twice (a connection crosses each box once) (got "short")`},
-		{"empty path", "path: [short]", "path: []", `two-paths.yaml:27:11: clients.a.path: needs at least one middlebox (got [])`},
-		{"no path at all", "    path: [short]\n", "", `two-paths.yaml:25:5: clients.a.path: is required: the file has no top-level path for the groups that name none`},
-		{"not a list", "path: [short]", "path: short", `two-paths.yaml:27:11: clients.a.path: expected a list of middlebox names, client side first, such as [home, cgnat] (got "short")`},
-		{"unused box", "path: [long]", "path: [short]", `two-paths.yaml:14:5: middleboxes.long: no group's path crosses this middlebox (name it in a group's path: or remove it) (got "long")`},
-		{"name in both lists", "middleboxes:\n", "path:\n  - {name: long, preset: linux-conntrack}\nmiddleboxes:\n", `two-paths.yaml:16:5: middleboxes.long: name used twice: the top-level path has a middlebox of this name (got "long")`},
+		{"unknown box", "path: [short]", "path: [shrot]", `two-paths.yaml:21:12: clients.a.path: unknown middlebox (did you mean "short"?); known: short, long (got "shrot")`},
+		{"box twice", "path: [short]", "path: [short, long, short]", `two-paths.yaml:21:25: clients.a.path: names a middlebox twice (a connection crosses each box once) (got "short")`},
+		{"empty path", "path: [short]", "path: []", `two-paths.yaml:21:11: clients.a.path: needs at least one middlebox (got [])`},
+		{"no path at all", "    path: [short]\n", "", `two-paths.yaml:19:5: clients.a.path: is required: the file has no top-level path for the groups that name none`},
+		{"not a list", "path: [short]", "path: short", `two-paths.yaml:21:11: clients.a.path: expected a list of middlebox names, client side first, such as [home, cgnat] (got "short")`},
+		{"unused box", "path: [long]", "path: [short]", `two-paths.yaml:15:5: middleboxes.long: no group's path crosses this middlebox (name it in a group's path: or remove it) (got "long")`},
+		{"name in both lists", "middleboxes:\n", "path:\n  - {name: long, preset: linux-conntrack}\nmiddleboxes:\n", `two-paths.yaml:17:5: middleboxes.long: name used twice: the top-level path has a middlebox of this name (got "long")`},
 		{"no box at all", "middleboxes:\n", "middleboxe:\n", `two-paths.yaml:1:1: path: needs at least one middlebox`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
