@@ -288,6 +288,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			for i := range s.boxes {
 				s.boxes[i].t.ResetStats(cfg.Warmup)
 			}
+			s.rec.openWindow()
 		}
 	}
 	return s.finish(rep), nil
