@@ -228,12 +228,17 @@ func (r *recorder) heldAtEnd(c *client, n int) { r.groups[c.group].heldAtEnd += 
 // when it happens (as the middlebox counts it).
 func (r *recorder) remap(ci uint32, c *client) {
 	if r.trace {
-		r.noteNow(ci, TraceRemap, 0)
+		r.traceRemap(ci)
 	}
 	if r.inWindow() {
 		r.groups[c.group].remaps++
 	}
 }
+
+// traceRemap builds remap's trace event, out of line so that remap inlines.
+//
+//go:noinline
+func (r *recorder) traceRemap(ci uint32) { r.noteNow(ci, TraceRemap, 0) }
 
 // rebinding is a UDP flow given a new port that its server followed.
 func (r *recorder) rebinding(ci uint32, c *client) {
