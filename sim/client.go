@@ -17,9 +17,15 @@ const rtoMax = 120 * time.Second
 
 func (s *sim) group(c *client) *groupRun { return &s.groups[c.group] }
 
-// isLost draws the network's per-packet loss.
+// isLost draws the network's per-packet loss; it inlines to a test of
+// the loss rate when there is none.
 func (s *sim) isLost(c *client) bool {
-	return s.cfg.Network.Loss > 0 && float64(c.rng.Uint64()>>11)/(1<<53) < s.cfg.Network.Loss
+	return s.cfg.Network.Loss > 0 && s.drawLoss(c)
+}
+
+// drawLoss draws a packet's loss at a loss rate above zero.
+func (s *sim) drawLoss(c *client) bool {
+	return float64(c.rng.Uint64()>>11)/(1<<53) < s.cfg.Network.Loss
 }
 
 // toServer sends a packet that crossed the middleboxes on to the server.
@@ -39,7 +45,11 @@ func (s *sim) toServer(ci uint32, c *client, res pathResult, arg uint32) {
 		arg |= pStranger
 	}
 	arg |= s.counted(arg)
-	s.after(delay, event{Kind: evAtServer, Client: ci, Conn: c.conn, Arg: arg})
+	if delay == 0 {
+		s.atServer(ci, c, arg) // what after would do, without the dispatch
+		return
+	}
+	s.at(s.now+delay, event{Kind: evAtServer, Client: ci, Conn: c.conn, Arg: arg})
 }
 
 // toClient sends a server packet towards the middleboxes and the client,
@@ -54,7 +64,11 @@ func (s *sim) toClient(ci uint32, c *client, arg uint32) {
 		delay += dataRTO
 		arg |= pResent
 	}
-	s.after(delay, event{Kind: evAtClient, Client: ci, Conn: c.conn, Arg: arg})
+	if delay == 0 {
+		s.atClient(ci, c, arg) // what after would do, without the dispatch
+		return
+	}
+	s.at(s.now+delay, event{Kind: evAtClient, Client: ci, Conn: c.conn, Arg: arg})
 }
 
 // counted marks a data message sent inside the measured window, so that

@@ -62,16 +62,15 @@ func (p *pinger) interval(c *client) time.Duration {
 // kept lazily, like sim.due's: it is not moved at every message.
 func (p *pinger) due(s *sim, ci uint32, c *client, kind evKind) bool {
 	next := p.interval(c)
-	ev := event{Kind: kind, Client: ci, Conn: c.conn}
+	at, now := s.now+next, true
 	if p.IdleOnly && c.is(fDataSeen) {
 		c.off(fDataSeen)
-		if at := c.lastData + next; at > s.now {
-			s.at(at, ev)
-			return false
+		if d := c.lastData + next; d > s.now {
+			at, now = d, false
 		}
 	}
-	s.at(s.now+next, ev)
-	return true
+	s.at(at, event{Kind: kind, Client: ci, Conn: c.conn})
+	return now
 }
 
 // ping numbers and costs a new ping.

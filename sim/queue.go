@@ -181,7 +181,7 @@ func (q *queue) link(it item) {
 // so push panics on it, as ns-3's Simulator::Schedule does.
 func (q *queue) push(ev event) {
 	if ev.At < q.now {
-		panic(fmt.Sprintf("sim: event %d scheduled at %v, before the current instant %v", ev.Kind, ev.At, q.now))
+		q.past(ev)
 	}
 	q.seq++
 	it := item{at: ev.At, order: q.seq<<8 | uint64(ev.Kind), client: ev.Client, conn: ev.Conn, arg: ev.Arg}
@@ -198,6 +198,13 @@ func (q *queue) push(ev event) {
 	default:
 		q.over.push(it)
 	}
+}
+
+// past is push's panic, out of line so that push stays small.
+//
+//go:noinline
+func (q *queue) past(ev event) {
+	panic(fmt.Sprintf("sim: event %d scheduled at %v, before the current instant %v", ev.Kind, ev.At, q.now))
 }
 
 // len returns the number of events queued.

@@ -288,6 +288,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			for i := range s.boxes {
 				s.boxes[i].t.ResetStats(cfg.Warmup)
 			}
+			s.rec.openWindow()
 		}
 	}
 	return s.finish(rep), nil
@@ -405,8 +406,11 @@ func (s *sim) flow(ci uint32, c *client, h int) nat.Key {
 // makes the crossing final (dropped).
 func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 	s.packets++
-	res := passed
 	g := &s.groups[c.group]
+	if len(g.path) == 1 {
+		return s.crossOutOne(ci, c, g, kind)
+	}
+	res := passed
 	key := nat.Key{Client: ci, Conn: c.conn}
 	for h, bi := range g.path {
 		b := &s.boxes[bi]
@@ -443,6 +447,36 @@ func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 	return res
 }
 
+// crossOutOne is crossOut on a path of one box, the common case: the
+// flow's key and port are the client's own.
+func (s *sim) crossOutOne(ci uint32, c *client, g *groupRun, kind nat.Kind) pathResult {
+	bi := g.path[0]
+	b := &s.boxes[bi]
+	out := b.t.Packet(s.now, nat.Key{Client: ci, Conn: c.conn}, nat.Packet{Dir: nat.Outbound, Proto: g.Proto, Kind: kind, Port: c.port})
+	if b.reset {
+		s.armWake(bi)
+	}
+	switch out.Verdict {
+	case nat.Created:
+		res := passed
+		if c.port != 0 && out.Port != c.port {
+			res, s.decider = stranger, 0
+			s.rec.met(ci, bi, g.Proto, true, kind, MetNewPort)
+		}
+		c.port = out.Port
+		return res
+	case nat.Dropped:
+		s.decider = 0
+		s.rec.met(ci, bi, g.Proto, true, kind, MetDropped)
+		return dropped
+	case nat.Refused:
+		s.decider = 0
+		s.rec.met(ci, bi, g.Proto, true, kind, MetRefused)
+		return refused
+	}
+	return passed
+}
+
 // metOf is what a packet met at a box that dropped or refused it.
 func metOf(v nat.Verdict) Met {
 	if v == nat.Refused {
@@ -457,6 +491,9 @@ func metOf(v nat.Verdict) Met {
 func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 	s.packets++
 	g := &s.groups[c.group]
+	if len(g.path) == 1 {
+		return s.crossInOne(ci, c, g, kind)
+	}
 	for h := len(g.path) - 1; h >= 0; h-- {
 		bi := g.path[h]
 		b := &s.boxes[bi]
@@ -474,6 +511,27 @@ func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 			s.rec.met(ci, bi, g.Proto, false, kind, MetReset)
 			return reset
 		}
+	}
+	return passed
+}
+
+// crossInOne is crossIn on a path of one box.
+func (s *sim) crossInOne(ci uint32, c *client, g *groupRun, kind nat.Kind) pathResult {
+	bi := g.path[0]
+	b := &s.boxes[bi]
+	out := b.t.Packet(s.now, nat.Key{Client: ci, Conn: c.conn}, nat.Packet{Dir: nat.Inbound, Proto: g.Proto, Kind: kind})
+	if b.reset {
+		s.armWake(bi)
+	}
+	switch out.Verdict {
+	case nat.Dropped:
+		s.decider = 0
+		s.rec.met(ci, bi, g.Proto, false, kind, MetDropped)
+		return dropped
+	case nat.Reset:
+		s.decider = 0
+		s.rec.met(ci, bi, g.Proto, false, kind, MetReset)
+		return reset
 	}
 	return passed
 }
@@ -513,6 +571,11 @@ func (s *sim) removed(bi int, r nat.Removal) {
 // entry of an earlier flow, or of a connection that is not open or has
 // broken already.
 func (s *sim) stale(r nat.Removal, c *client, bi int) bool {
+	if s.hops == 1 {
+		// Paths of one box: a box holds entries only of clients whose path
+		// it is, at hop 0, where the flow's key is the connection's.
+		return r.Key.Conn != c.conn || c.state != stOpen || c.is(fBroken)
+	}
 	h := s.groups[c.group].hopOf[bi]
 	return h < 0 || r.Key != s.flow(r.Key.Client, c, int(h)) || c.state != stOpen || c.is(fBroken)
 }
