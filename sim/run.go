@@ -501,18 +501,23 @@ func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 		if b.reset {
 			s.armWake(bi)
 		}
-		switch out.Verdict {
-		case nat.Dropped:
-			s.decider = h
-			s.rec.met(ci, bi, g.Proto, false, kind, MetDropped)
-			return dropped
-		case nat.Reset:
-			s.decider = h
-			s.rec.met(ci, bi, g.Proto, false, kind, MetReset)
-			return reset
+		if out.Verdict == nat.Dropped || out.Verdict == nat.Reset {
+			return s.inbound(ci, g, h, bi, kind, out.Verdict)
 		}
 	}
 	return passed
+}
+
+// inbound is a server packet stopped at hop h (box bi) by verdict v, a
+// drop or a reset: that box decided the crossing.
+func (s *sim) inbound(ci uint32, g *groupRun, h, bi int, kind nat.Kind, v nat.Verdict) pathResult {
+	s.decider = h
+	if v == nat.Reset {
+		s.rec.met(ci, bi, g.Proto, false, kind, MetReset)
+		return reset
+	}
+	s.rec.met(ci, bi, g.Proto, false, kind, MetDropped)
+	return dropped
 }
 
 // crossInOne is crossIn on a path of one box.
@@ -523,15 +528,8 @@ func (s *sim) crossInOne(ci uint32, c *client, g *groupRun, kind nat.Kind) pathR
 	if b.reset {
 		s.armWake(bi)
 	}
-	switch out.Verdict {
-	case nat.Dropped:
-		s.decider = 0
-		s.rec.met(ci, bi, g.Proto, false, kind, MetDropped)
-		return dropped
-	case nat.Reset:
-		s.decider = 0
-		s.rec.met(ci, bi, g.Proto, false, kind, MetReset)
-		return reset
+	if out.Verdict == nat.Dropped || out.Verdict == nat.Reset {
+		return s.inbound(ci, g, 0, bi, kind, out.Verdict)
 	}
 	return passed
 }
