@@ -432,15 +432,11 @@ func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 			}
 			*port = out.Port
 		case nat.Dropped, nat.Refused:
-			s.rec.met(ci, bi, g.Proto, true, kind, metOf(out.Verdict))
 			if res != passed {
+				s.rec.met(ci, bi, g.Proto, true, kind, metOf(out.Verdict))
 				return dropped
 			}
-			s.decider = h
-			if out.Verdict == nat.Dropped {
-				return dropped
-			}
-			return refused
+			return s.outbound(ci, g, h, bi, kind, out.Verdict)
 		}
 		key.Conn = *port
 	}
@@ -465,16 +461,22 @@ func (s *sim) crossOutOne(ci uint32, c *client, g *groupRun, kind nat.Kind) path
 		}
 		c.port = out.Port
 		return res
-	case nat.Dropped:
-		s.decider = 0
-		s.rec.met(ci, bi, g.Proto, true, kind, MetDropped)
-		return dropped
-	case nat.Refused:
-		s.decider = 0
-		s.rec.met(ci, bi, g.Proto, true, kind, MetRefused)
-		return refused
+	case nat.Dropped, nat.Refused:
+		return s.outbound(ci, g, 0, bi, kind, out.Verdict)
 	}
 	return passed
+}
+
+// outbound is a client packet stopped at hop h (box bi) by verdict v, a
+// drop or a refusal, with the flow's ports kept so far: that box decided
+// the crossing.
+func (s *sim) outbound(ci uint32, g *groupRun, h, bi int, kind nat.Kind, v nat.Verdict) pathResult {
+	s.decider = h
+	s.rec.met(ci, bi, g.Proto, true, kind, metOf(v))
+	if v == nat.Dropped {
+		return dropped
+	}
+	return refused
 }
 
 // metOf is what a packet met at a box that dropped or refused it.
