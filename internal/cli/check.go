@@ -23,22 +23,8 @@ func cmdCheck(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
 	}
-	keys, err := sweepKeys(*params)
+	sc, keys, all, _, err := lf.sweepPoints(fs, *params, 1)
 	if err != nil {
-		return err
-	}
-	sc, err := lf.load(fs, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	if err := lf.sweptOverrides(fs, sc, *params, keys); err != nil {
-		return err
-	}
-	all, err := sc.Points(keys)
-	if err != nil {
-		return err
-	}
-	if _, err := lf.plan(sc, all, 1); err != nil {
 		return err
 	}
 	cfg := &sc.Config

@@ -273,6 +273,32 @@ func paramFlag(fs *pflag.FlagSet) *[]string {
 	return fs.StringArray("param", nil, "sweep a field: KEY=V1,V2,... or KEY=A..B:log10 or KEY=A..B:lin6; keys joined by ';' move together (repeatable; replaces the file's sweep of those keys)")
 }
 
+// sweepPoints loads the scenario named by the command's argument with
+// the --param flags' keys, refuses a flag that sets a swept key, expands
+// every point and holds them against the limits on up to workers
+// workers (check and sweep alike). It returns the workers to use.
+func (lf *loadFlags) sweepPoints(fs *pflag.FlagSet, params []string, workers int) (*scenarios.Scenario, scenarios.Sweep, []scenarios.Point, int, error) {
+	keys, err := sweepKeys(params)
+	if err != nil {
+		return nil, nil, nil, 0, err
+	}
+	sc, err := lf.load(fs, fs.Arg(0))
+	if err != nil {
+		return nil, nil, nil, 0, err
+	}
+	if err := lf.sweptOverrides(fs, sc, params, keys); err != nil {
+		return nil, nil, nil, 0, err
+	}
+	points, err := sc.Points(keys)
+	if err != nil {
+		return nil, nil, nil, 0, err
+	}
+	if workers, err = lf.plan(sc, points, workers); err != nil {
+		return nil, nil, nil, 0, err
+	}
+	return sc, keys, points, workers, nil
+}
+
 // sweepKeys reads the --param flags; every bad one is reported at once.
 func sweepKeys(params []string) (scenarios.Sweep, error) {
 	var keys scenarios.Sweep

@@ -41,24 +41,11 @@ func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	if _, err := plots.FormatOf("x." + *format); err != nil {
 		return usagef("--format must be png, svg or pdf (got %q)", *format)
 	}
-	sc, err := lf.load(fs, fs.Arg(0))
+	sc, keys, points, workers, err := lf.sweepPoints(fs, *params, *jobs)
 	if err != nil {
 		return err
 	}
-	keys, err := sweepKeys(*params)
-	if err != nil {
-		return err
-	}
-	if err := lf.sweptOverrides(fs, sc, *params, keys); err != nil {
-		return err
-	}
-	points, err := sc.Points(keys)
-	if err != nil {
-		return err
-	}
-	if *jobs, err = lf.plan(sc, points, *jobs); err != nil {
-		return err
-	}
+	*jobs = workers
 	swept := sc.Keys(keys)
 	var names []string
 	for _, k := range swept {
