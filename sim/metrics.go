@@ -76,14 +76,14 @@ func (x *delays) add(d, base time.Duration) {
 // addOther records a delay that is neither of the common two.
 func (x *delays) addOther(d time.Duration) { x.other = append(x.other, d) }
 
-// quantile returns the nearest-rank q-quantile in seconds (0 if empty).
-func (x *delays) quantile(q float64) float64 {
+// summary returns the nearest-rank p50, p99 and maximum in seconds (0
+// if empty), sorting the sample once.
+func (x *delays) summary() Delay {
 	n := x.onTime + x.resent + uint64(len(x.other))
 	if n == 0 {
-		return 0
+		return Delay{}
 	}
-	rank := uint64(max(1, math.Ceil(q*float64(n)))) // 1-based
-	// Walk the sample in order, the two counts as runs of equal values.
+	// The sample in order, the two counts as runs of equal values.
 	type run struct {
 		at time.Duration
 		n  uint64
@@ -93,13 +93,17 @@ func (x *delays) quantile(q float64) float64 {
 		runs = append(runs, run{d, 1})
 	}
 	slices.SortStableFunc(runs, func(a, b run) int { return cmp.Compare(a.at, b.at) })
-	for _, r := range runs {
-		if rank <= r.n {
-			return r.at.Seconds()
+	quantile := func(q float64) float64 {
+		rank := uint64(max(1, math.Ceil(q*float64(n)))) // 1-based
+		for _, r := range runs {
+			if rank <= r.n {
+				return r.at.Seconds()
+			}
+			rank -= r.n
 		}
-		rank -= r.n
+		return runs[len(runs)-1].at.Seconds()
 	}
-	return runs[len(runs)-1].at.Seconds()
+	return Delay{P50: quantile(0.50), P99: quantile(0.99), Max: quantile(1)}
 }
 
 // Sample is one time-series point of one middlebox.
@@ -254,7 +258,7 @@ func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 			Undetected: float64(m.undetected),
 		},
 		LostDown: float64(m.lostDown), LostUp: float64(m.lostUp), HeldAtEnd: float64(m.heldAtEnd),
-		PushDelay: Delay{P50: m.push.quantile(0.50), P99: m.push.quantile(0.99), Max: m.push.quantile(1)},
+		PushDelay: m.push.summary(),
 		SentUp:    float64(m.sentUp), SentDown: float64(m.sentDown),
 		DowntimeFraction: m.downtime.Hours() / max(hours, math.SmallestNonzeroFloat64),
 		Overhead: Overhead{
