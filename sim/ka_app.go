@@ -89,14 +89,16 @@ func (p *pinger) answered(c *client, seq uint32) {
 
 // missed is ping seq's deadline: unless its pong (or a later one) is
 // back, it is a miss, and seq counts as answered from now on, so that its
-// pong arriving late cannot reset the count of misses in a row. It
-// reports whether the misses in a row have reached Misses.
-func (p *pinger) missed(c *client, seq uint32) bool {
+// pong arriving late cannot reset the count of misses in a row (the
+// trace notes the miss as packet's). It reports whether the misses in a
+// row have reached Misses.
+func (p *pinger) missed(s *sim, ci uint32, c *client, seq uint32, packet string) bool {
 	if c.ka[1] >= seq {
 		return false
 	}
 	c.ka[1] = seq
 	c.unanswered++
+	s.rec.missed(ci, packet, c.unanswered)
 	return int(c.unanswered) >= p.Misses
 }
 
@@ -131,14 +133,7 @@ func (a *appKeepalive) timer(s *sim, ci uint32, c *client) {
 }
 
 func (a *appKeepalive) deadline(s *sim, ci uint32, c *client, seq uint32) {
-	if c.state != stOpen {
-		return
-	}
-	dead := a.missed(c, seq)
-	if c.ka[1] == seq && c.unanswered > 0 && s.rec.trace {
-		s.rec.missed(ci, "ping", c.unanswered)
-	}
-	if dead {
+	if c.state == stOpen && a.missed(s, ci, c, seq, "ping") {
 		s.learnDead(ci, c, HowMissedPongs)
 	}
 }
@@ -206,14 +201,7 @@ func (a *serverAppKeepalive) serverTimer(s *sim, ci uint32, c *client) {
 }
 
 func (a *serverAppKeepalive) serverDeadline(s *sim, ci uint32, c *client, seq uint32) {
-	if !c.is(fSrvOpen) {
-		return
-	}
-	dead := a.missed(c, seq)
-	if c.ka[1] == seq && c.unanswered > 0 && s.rec.trace {
-		s.rec.missed(ci, "server ping", c.unanswered)
-	}
-	if dead {
+	if c.is(fSrvOpen) && a.missed(s, ci, c, seq, "server ping") {
 		s.serverGivesUp(ci, c)
 	}
 }
