@@ -1,10 +1,12 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,6 +17,11 @@ import (
 type Job struct {
 	Config      *sim.Config
 	Replication int
+	// Cost is the run's expected work, in any unit (events, say): the
+	// costliest jobs start first, so that a long run started last does
+	// not keep one worker busy after the others ran out of work. Equal
+	// costs start in input order. It changes no result.
+	Cost float64
 }
 
 // Observer hears about progress; every method may be called from several
@@ -26,11 +33,21 @@ type Observer interface {
 	Finished(i int)
 }
 
-// Run runs every job on up to workers goroutines. Once ctx is done it
-// starts no new job and stops the running ones at their next progress
-// report; jobs not done are left nil in the result, are not reported as
-// finished, and do not count as errors (the caller asks ctx why).
+// Run runs every job on up to workers goroutines, the costliest first.
+// Once ctx is done it starts no new job and stops the running ones at
+// their next progress report; jobs not done are left nil in the result,
+// are not reported as finished, and do not count as errors (the caller
+// asks ctx why).
 func Run(ctx context.Context, jobs []Job, workers int, obs Observer) ([]*sim.RunResult, error) {
+	return RunEach(ctx, jobs, workers, obs, nil)
+}
+
+// RunEach is Run that also hands each job that ended (finished, or
+// failed with err) to keep, on the worker that ran it, before it is
+// reported finished: a sweep shard records it there, so that a crash
+// loses only the runs under way. What keep returns is the job's error;
+// keep may be nil.
+func RunEach(ctx context.Context, jobs []Job, workers int, obs Observer, keep func(i int, r *sim.RunResult, err error) error) ([]*sim.RunResult, error) {
 	stop := ctx.Done()
 	results := make([]*sim.RunResult, len(jobs))
 	errs := make([]error, len(jobs))
@@ -57,14 +74,22 @@ func Run(ctx context.Context, jobs []Job, workers int, obs Observer) ([]*sim.Run
 					errs[i] = nil
 					continue
 				}
+				if keep != nil {
+					errs[i] = keep(i, results[i], errs[i])
+				}
 				if obs != nil {
 					obs.Finished(i)
 				}
 			}
 		}()
 	}
+	order := make([]int, len(jobs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(jobs[b].Cost, jobs[a].Cost) })
 feed:
-	for i := range jobs {
+	for _, i := range order {
 		select {
 		case next <- i:
 		case <-stop:

@@ -54,11 +54,21 @@ func commandTable() []command {
 			}},
 		{name: "sweep", synopsis: "FILE [flags]", purpose: "run a scenario over swept values; CSV, JSON, charts, report",
 			usage: "FILE [--param K=V1,V2,...]... [--set K=V]... [--seed N] [--replications N] [--out DIR] [--force] " +
-				"[--charts] [--format png|svg|pdf] [--report] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
+				"[--charts] [--format png|svg|pdf] [--report] [--shard I/N|env [--shards N]] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
 			note: sweepNote, run: cmdSweep, examples: []example{
 				{"the sweep: block of the file, with charts and report.md", "natsim sweep scenarios/cellular-cgnat-push.yaml --report"},
 				{"a sweep of the command line's own: six keepalive idle times from 1m to 10m, log-spaced",
 					"natsim sweep scenarios/azure-lb-linux-default-keepalive.yaml --param clients.svc.keepalive.idle=1m..10m:log6 --out azure-idle --charts"},
+			}},
+		{name: "merge", synopsis: "--out DIR SHARD_DIR...", purpose: "put the shards of a sweep together into the sweep's files",
+			usage: "--out DIR [--force] SHARD_DIR...", note: mergeNote, run: cmdMerge, examples: []example{
+				{"merge the shards of an array job", "natsim merge --out azure/merged azure/shard-0 azure/shard-1 azure/shard-2"},
+				{"the same with the shell's glob, replacing an older merge", "natsim merge --out azure/merged --force azure/shard-*"},
+			}},
+		{name: "status", synopsis: "SHARD_DIR...", purpose: "list the finished, failed and missing runs of a sharded sweep",
+			usage: "SHARD_DIR...", note: statusNote, run: cmdStatus, examples: []example{
+				{"where the shards of an array job stand, and what to run again", "natsim status azure/shard-*"},
+				{"one shard's folder", "natsim status azure/shard-2"},
 			}},
 		{name: "plot", synopsis: "DIR --chart NAME", purpose: "draw one chart from a sweep's output",
 			usage: "DIR|DIR/sweep.json --chart NAME [--out FILE.png|.svg|.pdf]", run: cmdPlot, examples: []example{
@@ -261,10 +271,11 @@ func exitCode(err error) int {
 	var ps scenarios.Problems
 	var missing *kernel.MissingError
 	var badOut *outdir.BadError
+	var badPieces badShards
 	switch {
 	case err == nil || errors.Is(err, errShown):
 		return 0
-	case errors.As(err, &ue), errors.As(err, &ps), errors.As(err, &missing), errors.As(err, &badOut):
+	case errors.As(err, &ue), errors.As(err, &ps), errors.As(err, &missing), errors.As(err, &badOut), errors.As(err, &badPieces):
 		return 2
 	case errors.Is(err, errInterrupted):
 		return 130

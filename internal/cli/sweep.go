@@ -13,6 +13,7 @@ import (
 	"github.com/natsim/natsim/internal/outdir"
 	"github.com/natsim/natsim/internal/outfile"
 	"github.com/natsim/natsim/internal/review"
+	"github.com/natsim/natsim/internal/shard"
 	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/plots"
 )
@@ -22,7 +23,8 @@ const sweepNote = `The points are the values of the file's sweep: block and of t
 flags; a --param replaces the block's key of the same name. --set, --seed
 and --replications change every point, so a key that the sweep varies
 cannot also be set. The output folder holds sweep.csv, sweep.json, runs.csv,
-timeseries.csv, scenario.yaml (which reproduces the sweep) and a manifest.`
+timeseries.csv, scenario.yaml (which reproduces the sweep) and a manifest.
+` + shardNote
 
 func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	lf := loadFlags{stderr: stderr}
@@ -33,10 +35,24 @@ func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	charts := fs.Bool("charts", false, "draw the standard charts (PNG, each with its data as CSV)")
 	format := fs.String("format", "png", "chart format with --charts: png, svg or pdf")
 	report := fs.Bool("report", false, "write report.md with the setup, results, charts and findings (implies --charts)")
+	shardText := fs.String("shard", "", "run only shard I/N of the runs (from 0), or env: the index of this array task (see below)")
+	shards := fs.Int("shards", 0, "with --shard env: the number of shards, where the engine does not give it")
 	quiet := quietFlag(fs)
 	force := forceFlag(fs)
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
+	}
+	var spec shard.Spec
+	if *shardText != "" {
+		var err error
+		if spec, err = shardSpec(*shardText, *shards); err != nil {
+			return err
+		}
+		if *outDir == "" || *charts || *report {
+			return usagef("--shard needs --out DIR and draws no charts: natsim merge writes the sweep's files")
+		}
+	} else if fs.Changed("shards") {
+		return usagef("--shards goes with --shard env")
 	}
 	if _, err := plots.FormatOf("x." + *format); err != nil {
 		return usagef("--format must be png, svg or pdf (got %q)", *format)
@@ -46,6 +62,9 @@ func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 		return err
 	}
 	*jobs = workers
+	if *shardText != "" {
+		return runShard(ctx, &lf, sc, points, spec, *outDir, *jobs, *force, *quiet, stdout, stderr)
+	}
 	swept := sc.Keys(keys)
 	var names []string
 	for _, k := range swept {

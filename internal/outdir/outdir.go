@@ -383,3 +383,23 @@ func unwrap(err error) error {
 	}
 	return err
 }
+
+// Lock takes the exclusive lock PARENT/.BASE.lock of a folder that is
+// written in place rather than through a Writer (a sweep shard, which
+// adds one file per finished run), so that a second writer fails at
+// once. The returned function releases it.
+func Lock(path string) (release func(), err error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	parent, base := filepath.Split(abs)
+	l, err := tryLock(filepath.Join(parent, "."+base+lockMark))
+	if errors.Is(err, errBusy) {
+		return nil, bad(path, "another natsim is writing this folder (%v); wait for it or choose another --out", err)
+	}
+	if err != nil {
+		return nil, bad(path, "cannot write in %s: %v", parent, unwrap(err))
+	}
+	return l.release, nil
+}

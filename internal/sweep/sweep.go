@@ -98,7 +98,8 @@ type Result struct {
 	cfgs []*sim.Config
 }
 
-// Run runs every point with its replications on workers. Once ctx is
+// Run runs every point with its replications on workers, the runs
+// estimated to take longest first (batch.Job.Cost). Once ctx is
 // done it stops: the points whose replications all finished are kept and
 // the result is marked partial.
 func Run(ctx context.Context, points []scenarios.Point, keys []string, workers int, obs batch.Observer) (*Result, error) {
@@ -107,7 +108,7 @@ func Run(ctx context.Context, points []scenarios.Point, keys []string, workers i
 	for _, p := range points {
 		first = append(first, len(jobs))
 		for rep := range p.Scenario.Replications {
-			jobs = append(jobs, batch.Job{Config: &p.Scenario.Config, Replication: rep})
+			jobs = append(jobs, batch.Job{Config: &p.Scenario.Config, Replication: rep, Cost: p.Scenario.Config.EstimateEvents()})
 		}
 	}
 	runs, err := batch.Run(ctx, jobs, workers, obs)
