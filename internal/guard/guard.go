@@ -44,8 +44,6 @@ type Limits struct {
 // every run with always.
 func Plan(sc *scenarios.Scenario, points []scenarios.Point, workers int, lim Limits, stderr io.Writer, always bool) (int, error) {
 	var probs scenarios.Problems
-	var runs []int64 // the estimate of every run, point by point
-	var kept int64   // the time series every finished run keeps
 	var most, mostEvents float64
 	if len(points) > 1 {
 		// A scenario too large as written is refused once, where it is
@@ -73,23 +71,12 @@ func Plan(sc *scenarios.Scenario, points []scenarios.Point, workers int, lim Lim
 				"scenario too large: estimated %s per run, more than --max-memory %s; use fewer clients, a longer sample_every or a larger --max-memory",
 				sysres.Text(est), sysres.Text(lim.Memory)), value))
 		}
-		for range p.Scenario.Replications {
-			runs = append(runs, est)
-			kept += cfg.SeriesBytes()
-		}
 	}
 	if len(probs) > 0 {
 		return 0, probs
 	}
-	slices.Sort(runs)
-	slices.Reverse(runs)
-	at := func(w int) int64 { // the largest w runs at once, and what all keep
-		sum := kept
-		for _, r := range runs[:w] {
-			sum += r
-		}
-		return sum
-	}
+	runs, kept := sizes(points)
+	at := func(w int) int64 { return need(runs, kept, w) }
 	use := max(1, min(workers, len(runs)))
 	for use > 1 && lim.Memory > 0 && at(use) > lim.Memory {
 		use--
@@ -109,6 +96,39 @@ func Plan(sc *scenarios.Scenario, points []scenarios.Point, workers int, lim Lim
 			sysres.Text(int64(most)), mostEvents, wall(mostEvents), len(runs), use, sysres.Text(at(use)), limitText(lim.Memory))
 	}
 	return use, nil
+}
+
+// Need is the memory the runs of points take on workers workers (at most
+// one per run): the largest runs under way at once and the time series
+// every finished run keeps, the figure Plan holds against the limit.
+// natsim jobs asks a cluster for it per task.
+func Need(points []scenarios.Point, workers int) int64 {
+	runs, kept := sizes(points)
+	return need(runs, kept, max(1, min(workers, len(runs))))
+}
+
+// sizes is the estimate of every run of points, largest first, and the
+// time series they all keep.
+func sizes(points []scenarios.Point) (runs []int64, kept int64) {
+	for _, p := range points {
+		cfg := &p.Scenario.Config
+		for range p.Scenario.Replications {
+			runs = append(runs, cfg.EstimateBytes())
+			kept += cfg.SeriesBytes()
+		}
+	}
+	slices.Sort(runs)
+	slices.Reverse(runs)
+	return runs, kept
+}
+
+// need is kept and the largest w of runs (sorted largest first).
+func need(runs []int64, kept int64, w int) int64 {
+	sum := kept
+	for _, r := range runs[:w] {
+		sum += r
+	}
+	return sum
 }
 
 // biggestGroup names the count of the group with the most clients.

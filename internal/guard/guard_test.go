@@ -86,3 +86,38 @@ func TestEstimatesOfLargeRunsArePrinted(t *testing.T) {
 		t.Fatalf("%v, stderr %q", err, stderr)
 	}
 }
+
+// TestNeedIsWhatPlanHoldsAgainstTheLimit: Need for 2 workers is the two
+// largest runs' estimates (one replication each, the default) plus every
+// run's series, summed here by hand,
+// and exactly the smallest limit under which Plan keeps w workers.
+func TestNeedIsWhatPlanHoldsAgainstTheLimit(t *testing.T) {
+	text := base + "sweep: {clients.app.count: [300000, 300001, 300002, 300003]}\n"
+	sc, err := scenarios.Parse("s.yaml", []byte(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := sc.Points(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var series int64
+	for _, p := range points {
+		series += p.Scenario.Config.SeriesBytes() * int64(p.Scenario.Replications)
+	}
+	two := points[3].Scenario.Config.EstimateBytes() + points[2].Scenario.Config.EstimateBytes() + series
+	if got := Need(points, 2); got != two {
+		t.Fatalf("Need(2) = %d, want %d", got, two)
+	}
+	if got, all := Need(points, 99), Need(points, 4); got != all {
+		t.Fatalf("Need(99) = %d, Need(4) = %d: more workers than runs count as one per run", got, all)
+	}
+	for _, tc := range []struct {
+		limit int64
+		want  int
+	}{{two, 2}, {two - 1, 1}, {Need(points, 3), 3}} {
+		if use, _, err := plan(t, text, 4, Limits{Memory: tc.limit}); err != nil || use != tc.want {
+			t.Errorf("limit %d: %d workers (%v), want %d", tc.limit, use, err, tc.want)
+		}
+	}
+}
