@@ -70,6 +70,15 @@ func commandTable() []command {
 				{"where the shards of an array job stand, and what to run again", "natsim status azure/shard-*"},
 				{"one shard's folder", "natsim status azure/shard-2"},
 			}},
+		{name: "jobs", synopsis: "FILE --engine E --shards N --out DIR", purpose: "write the job files that run a sweep on Slurm, Kubernetes or AWS Batch",
+			usage: "FILE --engine slurm|kubernetes|aws-batch --shards N --out DIR [--param K=V1,V2,...]... [--set K=V]... [--seed N] [--replications N] " +
+				"[--name NAME] [--cpus N] [--memory SIZE] [--natsim PATH] [--partition P] [--data DIR] [--image IMAGE] [--namespace NS] [--claim PVC] " +
+				"[--parallelism N] [--queue Q] [--efs FS-ID] [--force] [--max-memory SIZE] [--max-events N]",
+			note: jobsNote, run: cmdJobs, examples: []example{
+				{"a Slurm array of 8 tasks of 4 CPUs each, its merge and submit.sh", "natsim jobs scenarios/cellular-cgnat-push.yaml --engine slurm --shards 8 --cpus 4 --out cgnat-jobs"},
+				{"a Kubernetes Indexed Job of 16 pods, 4 at once, and its merge Job",
+					"natsim jobs scenarios/aws-nat-gateway-grpc.yaml --engine kubernetes --shards 16 --parallelism 4 --image registry.example/natsim:1 --out grpc-k8s"},
+			}},
 		{name: "plot", synopsis: "DIR --chart NAME", purpose: "draw one chart from a sweep's output",
 			usage: "DIR|DIR/sweep.json --chart NAME [--out FILE.png|.svg|.pdf]", run: cmdPlot, examples: []example{
 				{"add breaks-vs.png to the folder a sweep wrote", "natsim plot azure-idle --chart breaks-vs"},
