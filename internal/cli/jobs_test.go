@@ -17,17 +17,24 @@ import (
 // jobsScenario is a sweep of 2 points of 2 replications: 4 runs.
 const jobsScenario = goodScenario + "replications: 2\nsweep: {clients.app.count: [10, 20]}\n"
 
+// jobsFile writes jobsScenario into a new folder; it returns both.
+func jobsFile(t *testing.T) (dir, file string) {
+	t.Helper()
+	dir = t.TempDir()
+	file = filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(file, []byte(jobsScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, file
+}
+
 // TestJobsKubernetesRunsAsItsPodsWould reads the manifests natsim jobs
 // wrote into the Kubernetes API types, runs each pod's command as the
 // kubelet would (JOB_COMPLETION_INDEX set, $(JOB_COMPLETION_INDEX)
 // expanded, the volumes at their mount paths), then the merge Job's, and
 // holds the merged folder byte for byte against one natsim sweep --out.
 func TestJobsKubernetesRunsAsItsPodsWould(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "s.yaml")
-	if err := os.WriteFile(file, []byte(jobsScenario), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir, file := jobsFile(t)
 	jobDir := filepath.Join(dir, "k8s")
 	if _, msg, code := natsim(t, "jobs", file, "--engine", "kubernetes", "--shards", "3", "--image", "natsim:test", "--out", jobDir); code != 0 {
 		t.Fatalf("natsim jobs: %d %s", code, msg)
@@ -93,19 +100,12 @@ func TestJobsKubernetesRunsAsItsPodsWould(t *testing.T) {
 // two largest runs at once (--cpus 2) and every run's time series, from
 // the engine's estimates summed here, over 0.75, in MiB rounded up.
 func TestJobsMemoryIsTheEstimateOverThreeQuarters(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "s.yaml")
-	if err := os.WriteFile(file, []byte(jobsScenario), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir, file := jobsFile(t)
 	sc, err := scenarios.Load(file, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	points, err := sc.Points(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	points, _ := sc.Points(nil) // checked by natsim jobs below
 	var series int64
 	for _, p := range points {
 		series += 2 * p.Scenario.Config.SeriesBytes()
@@ -125,11 +125,7 @@ func TestJobsMemoryIsTheEstimateOverThreeQuarters(t *testing.T) {
 // TestJobsBadInput: each mistake is exit status 2, with a message that
 // names it, and nothing written.
 func TestJobsBadInput(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "s.yaml")
-	if err := os.WriteFile(file, []byte(jobsScenario), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir, file := jobsFile(t)
 	out := filepath.Join(dir, "out")
 	for _, tc := range []struct {
 		args []string

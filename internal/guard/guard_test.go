@@ -17,7 +17,8 @@ clients:
     keepalive: {type: app, interval: 60s, timeout: 5s, request_bytes: 40, response_bytes: 40}
 `
 
-func plan(t *testing.T, text string, workers int, lim Limits) (int, string, error) {
+// load parses text as s.yaml and expands its sweep.
+func load(t *testing.T, text string) (*scenarios.Scenario, []scenarios.Point) {
 	t.Helper()
 	sc, err := scenarios.Parse("s.yaml", []byte(text), nil)
 	if err != nil {
@@ -27,6 +28,12 @@ func plan(t *testing.T, text string, workers int, lim Limits) (int, string, erro
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sc, points
+}
+
+func plan(t *testing.T, text string, workers int, lim Limits) (int, string, error) {
+	t.Helper()
+	sc, points := load(t, text)
 	var stderr bytes.Buffer
 	use, err := Plan(sc, points, workers, lim, &stderr, false)
 	return use, stderr.String(), err
@@ -93,14 +100,7 @@ func TestEstimatesOfLargeRunsArePrinted(t *testing.T) {
 // and exactly the smallest limit under which Plan keeps w workers.
 func TestNeedIsWhatPlanHoldsAgainstTheLimit(t *testing.T) {
 	text := base + "sweep: {clients.app.count: [300000, 300001, 300002, 300003]}\n"
-	sc, err := scenarios.Parse("s.yaml", []byte(text), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	points, err := sc.Points(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, points := load(t, text)
 	var series int64
 	for _, p := range points {
 		series += p.Scenario.Config.SeriesBytes() * int64(p.Scenario.Replications)
