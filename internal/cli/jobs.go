@@ -57,6 +57,8 @@ func cmdJobs(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stde
 	queue := fs.String("queue", "", "aws-batch: the job queue")
 	efs := fs.String("efs", "", "aws-batch: the EFS file system ID (fs-...) for the shards, mounted at /data")
 	force := forceFlag(fs)
+	fs.Lookup("max-memory").Usage = "passed on to every task's natsim; the runs are held against it (default: against 75% of --memory, or nothing)"
+	fs.Lookup("max-events").Usage = "refuse runs estimated to process more events than this; passed on to every task's natsim when given"
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
 	}
