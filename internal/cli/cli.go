@@ -45,7 +45,7 @@ func init() { commands = commandTable() }
 func commandTable() []command {
 	return []command{
 		{name: "run", synopsis: "FILE [flags]", purpose: "run a scenario and print its results",
-			usage: "FILE [--set K=V]... [--seed N] [--replications N] [--json] [--out DIR [--timeseries] [--charts] [--force]] " +
+			usage: "FILE [--set K=V]... [--target METRIC<=X]... [--seed N] [--replications N] [--json] [--out DIR [--timeseries] [--charts] [--force]] " +
 				"[--timing] [--verbose] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
 			note: runNote, run: cmdRun, examples: []example{
 				{"the Azure example as written, as a table", "natsim run scenarios/azure-lb-linux-default-keepalive.yaml"},
