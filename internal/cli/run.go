@@ -98,11 +98,11 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 		wall := time.Since(start).Seconds()
 		res.WallS = &wall
 	}
+	v := verdict.Of(&sc.Config, sc.Target, runs)
 	var outErr error
 	if out != nil {
-		outErr = writeOutputs(out, res, sc, points, runs, *series, *charts, stderr)
+		outErr = writeOutputs(out, verdict.Result{Result: res, Verdict: &v}, sc, points, runs, *series, *charts, stderr)
 	}
-	v := verdict.Of(&sc.Config, sc.Target, runs)
 	write := func(w io.Writer) error {
 		if err := report.WriteVerdict(w, v, sc.Target.Confidence); err != nil {
 			return err
@@ -125,12 +125,13 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 // limit missed, or not shown by a run too short).
 const exitMissed = 3
 
-// writeOutputs writes result.json and scenario.yaml (and timeseries.csv,
-// and the charts) into out as one set.
-func writeOutputs(out *outdir.Writer, res *sim.Result, sc *scenarios.Scenario, points []scenarios.Point, runs []*sim.RunResult, series, charts bool, stderr io.Writer) error {
+// writeOutputs writes result.json (the result with its verdict) and
+// scenario.yaml (and timeseries.csv, and the charts) into out as one set.
+func writeOutputs(out *outdir.Writer, vres verdict.Result, sc *scenarios.Scenario, points []scenarios.Point, runs []*sim.RunResult, series, charts bool, stderr io.Writer) error {
 	var written []review.Written
 	err := out.Write(func(dir string) error {
-		err := outfile.Write(filepath.Join(dir, "result.json"), res.WriteJSON)
+		res := vres.Result
+		err := outfile.Write(filepath.Join(dir, "result.json"), vres.WriteJSON)
 		if err == nil {
 			err = writeResolved(dir, sc, points)
 		}

@@ -19,13 +19,7 @@ func WriteVerdict(w io.Writer, v verdict.Verdict, confidence float64) error {
 	p := &printer{}
 	if v.Target != nil {
 		confidence = v.Target.Confidence
-		var lims []string
-		for _, m := range target.Metrics {
-			if x, ok := v.Target.Limit(m); ok {
-				lims = append(lims, string(m)+" <= "+exact(x))
-			}
-		}
-		p.printf("verdict against the target %s, at %s confidence\n", strings.Join(lims, ", "), exactPercent(confidence))
+		p.printf("verdict against the target %s\n", TargetText(*v.Target))
 	} else {
 		p.printf("verdict (no target: does each group break?), bounds at %s confidence\n", exactPercent(confidence))
 	}
@@ -57,6 +51,22 @@ func WriteVerdict(w io.Writer, v verdict.Verdict, confidence float64) error {
 	p.printf("\n")
 	_, err := io.WriteString(w, p.b.String())
 	return err
+}
+
+// TargetText writes a target's limits and confidence:
+// "breaks_per_1000_client_hours <= 1, at 95% confidence"; "none" for an
+// empty one.
+func TargetText(t target.Target) string {
+	var lims []string
+	for _, m := range target.Metrics {
+		if x, ok := t.Limit(m); ok {
+			lims = append(lims, string(m)+" <= "+exact(x))
+		}
+	}
+	if len(lims) == 0 {
+		return "none"
+	}
+	return strings.Join(lims, ", ") + ", at " + exactPercent(t.Confidence) + " confidence"
 }
 
 // shortName is a metric's label in the verdict.
