@@ -84,6 +84,98 @@ func finite(x float64) *float64 {
 // replication (at least one) and the measured window (duration minus
 // warmup). Judgements come in the order of Metrics.
 func Judge(t Target, window time.Duration, reps []sim.GroupResult) []Judgement {
+	return pool(reps).judge(t, window)
+}
+
+// JudgeAggregate is Judge for a group's result aggregated over n
+// replications (sim.Aggregate: means, with 95% half-widths in CI95), as
+// a sweep keeps it. The counts are pooled back from the means; the
+// spread between replications is known for breaks and downtime (from
+// CI95), not for lost messages (their bound is then Poisson alone); a
+// mean of largest delays bounds no p99, so push delay is bounded only
+// for n = 1.
+func JudgeAggregate(t Target, window time.Duration, g sim.GroupResult, n int) []Judgement {
+	return poolAggregate(g, n).judge(t, window)
+}
+
+// Bound computes the estimate and upper bound of m for one group over
+// its replications, at confidence c, as documented in the package;
+// Status, Limit and Needed are left for the caller.
+func Bound(m Metric, window time.Duration, reps []sim.GroupResult, c float64) Judgement {
+	return pool(reps).bound(m, window, c)
+}
+
+// pooled is what bounds are computed from: one group's sums over
+// replications, and the spread between them where known.
+type pooled struct {
+	name                                string
+	hours, breaks, downtime, lost, sent float64                                   // downtime in client-hours
+	delays, p99Sum, biggest             float64                                   // p99Sum: p99 x delays, summed
+	biggestKnown                        bool                                      // biggest is the largest delay of all
+	spread                              func(m Metric, c float64) (float64, bool) // the t bound of a per-replication value
+}
+
+// pool sums a group's replications.
+func pool(reps []sim.GroupResult) pooled {
+	p := pooled{name: reps[0].Name, biggestKnown: true}
+	for _, g := range reps {
+		p.add(g, 1)
+		p.biggest = math.Max(p.biggest, g.PushDelay.Max)
+	}
+	p.spread = func(m Metric, c float64) (float64, bool) {
+		xs := make([]float64, len(reps))
+		for i, g := range reps {
+			switch m {
+			case Breaks:
+				xs[i] = g.BreaksPer1000ClientHours
+			case Downtime:
+				xs[i] = g.DowntimeFraction
+			case Lost:
+				xs[i] = 1000 * (g.LostDown + g.LostUp) / nonzero(g.SentDown+g.SentUp)
+			default:
+				return 0, false
+			}
+		}
+		return TUpper(xs, c)
+	}
+	return p
+}
+
+// poolAggregate pools back a result aggregated over n replications.
+func poolAggregate(g sim.GroupResult, n int) pooled {
+	p := pooled{name: g.Name, biggestKnown: n == 1, biggest: g.PushDelay.Max}
+	p.add(g, float64(n))
+	p.spread = func(m Metric, c float64) (float64, bool) {
+		if n < 2 || g.CI95 == nil {
+			return 0, false
+		}
+		// The half-width is t(0.975; n-1) s / sqrt(n).
+		mean, hw := g.BreaksPer1000ClientHours, g.CI95.BreaksPer1000ClientHours
+		switch m {
+		case Breaks:
+		case Downtime:
+			mean, hw = g.DowntimeFraction, g.CI95.DowntimeFraction
+		default:
+			return 0, false
+		}
+		return mean + sim.TQuantile(c, n-1)/sim.TQuantile(0.975, n-1)*hw, true
+	}
+	return p
+}
+
+// add adds w replications' worth of g (w = n for a mean over n).
+func (p *pooled) add(g sim.GroupResult, w float64) {
+	p.hours += w * g.ClientHours
+	p.breaks += w * g.Breaks.Total
+	p.downtime += w * g.DowntimeFraction * g.ClientHours
+	p.lost += w * (g.LostDown + g.LostUp)
+	p.sent += w * (g.SentDown + g.SentUp)
+	n := w * delivered(g)
+	p.delays += n
+	p.p99Sum += g.PushDelay.P99 * n
+}
+
+func (p pooled) judge(t Target, window time.Duration) []Judgement {
 	c := t.Confidence
 	if c == 0 {
 		c = DefaultConfidence
@@ -94,85 +186,53 @@ func Judge(t Target, window time.Duration, reps []sim.GroupResult) []Judgement {
 		if !ok {
 			continue
 		}
-		j := Bound(m, window, reps, c)
+		j := p.bound(m, window, c)
 		j.Limit = limit
-		j.decide(m, window, reps, c)
+		j.decide(m, window, p.hours, c)
 		out = append(out, j)
 	}
 	return out
 }
 
-// Bound computes the estimate and upper bound of m for one group over
-// its replications, at confidence c, as documented in the package;
-// Status, Limit and Needed are left for the caller.
-func Bound(m Metric, window time.Duration, reps []sim.GroupResult, c float64) Judgement {
-	j := Judgement{Group: reps[0].Name, Metric: m}
-	var hours, breaks, downtime float64
-	for _, g := range reps {
-		hours += g.ClientHours
-		breaks += g.Breaks.Total
-		downtime += g.DowntimeFraction * g.ClientHours
-	}
-	perRep := func(f func(sim.GroupResult) float64) []float64 {
-		xs := make([]float64, len(reps))
-		for i, g := range reps {
-			xs[i] = f(g)
-		}
-		return xs
-	}
-	// count sets a Poisson-counted rate per scale units of exposure,
-	// widened to the t bound over replications.
-	count := func(events, exposure, scale float64, rate func(sim.GroupResult) float64) {
+func (p pooled) bound(m Metric, window time.Duration, c float64) Judgement {
+	j := Judgement{Group: p.name, Metric: m}
+	// count sets a Poisson-counted rate per scale units of exposure.
+	count := func(events, exposure, scale float64) {
 		j.Events, j.Exposure = events, exposure
 		j.Estimate = scale * events / nonzero(exposure)
 		j.Upper = scale * PoissonUpper(events, c) / nonzero(exposure)
-		if t, ok := TUpper(perRep(rate), c); ok {
-			j.Upper = math.Max(j.Upper, t)
-		}
 	}
 	switch m {
 	case Breaks:
-		count(breaks, hours, 1000, func(g sim.GroupResult) float64 { return g.BreaksPer1000ClientHours })
+		count(p.breaks, p.hours, 1000)
 	case Lost:
-		var lost, sent float64
-		for _, g := range reps {
-			lost += g.LostDown + g.LostUp
-			sent += g.SentDown + g.SentUp
-		}
-		count(lost, sent, 1000, func(g sim.GroupResult) float64 {
-			return 1000 * (g.LostDown + g.LostUp) / nonzero(g.SentDown+g.SentUp)
-		})
+		count(p.lost, p.sent, 1000)
 	case Downtime:
-		j.Events, j.Exposure = breaks, hours
-		j.Estimate = downtime / nonzero(hours)
+		j.Events, j.Exposure = p.breaks, p.hours
+		j.Estimate = p.downtime / nonzero(p.hours)
 		outage := window.Hours() // no break seen: the longest an outage can last
-		if breaks > 0 {
-			outage = downtime / breaks
+		if p.breaks > 0 {
+			outage = p.downtime / p.breaks
 		}
-		j.Upper = math.Min(1, PoissonUpper(breaks, c)/nonzero(hours)*outage)
-		if t, ok := TUpper(perRep(func(g sim.GroupResult) float64 { return g.DowntimeFraction }), c); ok {
-			j.Upper = math.Max(j.Upper, t)
-		}
+		j.Upper = math.Min(1, PoissonUpper(p.breaks, c)/nonzero(p.hours)*outage)
 	case PushDelayP99:
-		var delays, p99, biggest float64
-		for _, g := range reps {
-			n := delivered(g)
-			delays += n
-			p99 += g.PushDelay.P99 * n
-			biggest = math.Max(biggest, g.PushDelay.Max)
-		}
-		j.Events, j.Exposure = delays, delays
-		j.Estimate = p99 / nonzero(delays)
+		j.Events, j.Exposure = p.delays, p.delays
+		j.Estimate = p.p99Sum / nonzero(p.delays)
 		j.Upper = math.Inf(1)
-		if MaxIsQuantileBound(delays, 0.99, c) {
-			j.Upper = biggest
+		if p.biggestKnown && MaxIsQuantileBound(p.delays, 0.99, c) {
+			j.Upper = p.biggest
 		}
+	}
+	// Never narrower than the spread between replications says.
+	if t, ok := p.spread(m, c); ok {
+		j.Upper = math.Max(j.Upper, t)
 	}
 	return j
 }
 
-// decide sets the status and, when undecided, the exposure needed.
-func (j *Judgement) decide(m Metric, window time.Duration, reps []sim.GroupResult, c float64) {
+// decide sets the status and, when undecided, the exposure needed; hours
+// are the pooled client-hours.
+func (j *Judgement) decide(m Metric, window time.Duration, hours, c float64) {
 	switch {
 	case j.Upper <= j.Limit:
 		j.Status = Met
@@ -188,7 +248,7 @@ func (j *Judgement) decide(m Metric, window time.Duration, reps []sim.GroupResul
 		j.Needed = ExposureFor(j.Estimate/1000, j.Limit/1000, c)
 	case Lost:
 		j.Needed = ExposureFor(j.Estimate/1000, j.Limit/1000, c)
-		hoursPerUnit = clientHours(reps) / nonzero(j.Exposure)
+		hoursPerUnit = hours / nonzero(j.Exposure)
 	case Downtime:
 		// The break rate must fall so that rate x outage is at most the limit.
 		outage := j.Estimate * j.Exposure / nonzero(j.Events)
@@ -198,10 +258,10 @@ func (j *Judgement) decide(m Metric, window time.Duration, reps []sim.GroupResul
 		j.Needed = ExposureFor(j.Events/nonzero(j.Exposure), j.Limit/nonzero(outage), c)
 	case PushDelayP99:
 		j.Needed = DrawsForQuantileBound(0.99, c)
-		if j.Upper < math.Inf(1) {
-			j.Needed = math.Inf(1) // enough delays, but the largest is above the limit
+		if j.Events >= j.Needed {
+			j.Needed = math.Inf(1) // enough delays, but their largest is above the limit (or unknown)
 		}
-		hoursPerUnit = clientHours(reps) / nonzero(j.Exposure)
+		hoursPerUnit = hours / nonzero(j.Exposure)
 	}
 	j.NeededClientHours = j.Needed * hoursPerUnit
 }
@@ -209,14 +269,6 @@ func (j *Judgement) decide(m Metric, window time.Duration, reps []sim.GroupResul
 // delivered is how many down messages had a delivery delay measured.
 func delivered(g sim.GroupResult) float64 {
 	return math.Max(0, g.SentDown-g.LostDown-g.HeldAtEnd)
-}
-
-func clientHours(reps []sim.GroupResult) float64 {
-	var h float64
-	for _, g := range reps {
-		h += g.ClientHours
-	}
-	return h
 }
 
 // nonzero keeps a division by an empty exposure finite: the rate of

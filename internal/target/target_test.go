@@ -190,3 +190,23 @@ func TestCheapest(t *testing.T) {
 		t.Error("Overall")
 	}
 }
+
+// TestJudgeAggregateAgrees: a sweep keeps only means and half-widths;
+// the bounds pooled back from them are those of the replications
+// themselves, for breaks and downtime (the t bound recovered from the
+// 95% half-width by the ratio of t quantiles).
+func TestJudgeAggregateAgrees(t *testing.T) {
+	a, b := group("g", 1000, 0), group("g", 1000, 100)
+	a.DowntimeFraction, b.DowntimeFraction = 0.01, 0.03
+	runs := []*sim.RunResult{{Groups: []sim.GroupResult{a}}, {Groups: []sim.GroupResult{b}}}
+	agg := sim.Aggregate(&sim.Config{}, runs).Groups[0]
+	tgt := Target{BreaksPer1000ClientHours: limit(400), DowntimeFraction: limit(0.5), Confidence: 0.9}
+	want := Judge(tgt, time.Hour, []sim.GroupResult{a, b})
+	got := JudgeAggregate(tgt, time.Hour, agg, 2)
+	for i := range want {
+		if math.Abs(got[i].Upper-want[i].Upper) > 1e-9*want[i].Upper || got[i].Status != want[i].Status ||
+			math.Abs(got[i].Events-want[i].Events) > 1e-9 {
+			t.Errorf("%s: aggregate %+v, replications %+v", want[i].Metric, got[i], want[i])
+		}
+	}
+}
