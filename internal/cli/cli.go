@@ -53,7 +53,7 @@ func commandTable() []command {
 					"natsim run scenarios/lru-cyclic-collapse.yaml --set path.small-nat.capacity=12000 --replications 5 --json --out lru --charts"},
 			}},
 		{name: "sweep", synopsis: "FILE [flags]", purpose: "run a scenario over swept values; CSV, JSON, charts, report",
-			usage: "FILE [--param K=V1,V2,...]... [--set K=V]... [--seed N] [--replications N] [--out DIR] [--force] " +
+			usage: "FILE [--param K=V1,V2,...]... [--set K=V]... [--target METRIC<=X]... [--seed N] [--replications N] [--out DIR] [--force] " +
 				"[--charts] [--format png|svg|pdf] [--report] [--shard I/N|env [--shards N]] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
 			note: sweepNote, run: cmdSweep, examples: []example{
 				{"the sweep: block of the file, with charts and report.md", "natsim sweep scenarios/cellular-cgnat-push.yaml --report"},

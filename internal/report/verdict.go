@@ -82,6 +82,17 @@ func shortName(m string) string {
 	return "push delay p99"
 }
 
+// JudgementText writes a judgement's bound, without its status, naming
+// its metric: "0 breaks in 153 client-hours: < 19.6 per 1,000 at 95%",
+// "downtime: 0.1% of client time, < 0.3% at 95%".
+func JudgementText(j target.Judgement, confidence float64) string {
+	s := BoundText(verdict.LimitOf(j, false), confidence)
+	if j.Metric == target.Downtime || j.Metric == target.PushDelayP99 {
+		s = shortName(string(j.Metric)) + ": " + s
+	}
+	return s
+}
+
 // BoundText writes a metric's estimate and upper bound in words: counts
 // as "K events in E exposure: R per 1,000, < U at 95%", with no events
 // only the bound.

@@ -108,7 +108,7 @@ func Of(cfg *sim.Config, t target.Target, runs []*sim.RunResult) Verdict {
 			reps[i] = run.Groups[gi]
 		}
 		b := target.Bound(target.Breaks, window, reps, c)
-		g := Group{Name: cfg.Groups[gi].Name, Clients: float64(cfg.Groups[gi].Count), Breaks: limitOf(b, false), Verdict: Survives,
+		g := Group{Name: cfg.Groups[gi].Name, Clients: float64(cfg.Groups[gi].Count), Breaks: LimitOf(b, false), Verdict: Survives,
 			Binding: binding(cfg, &cfg.Groups[gi], boxBreaks), Cost: costOf(reps)}
 		if b.Events > 0 {
 			g.Verdict = Breaks
@@ -116,7 +116,7 @@ func Of(cfg *sim.Config, t target.Target, runs []*sim.RunResult) Verdict {
 		if v.Target != nil {
 			js := target.Judge(t, window, reps)
 			for _, j := range js {
-				g.Limits = append(g.Limits, limitOf(j, true))
+				g.Limits = append(g.Limits, LimitOf(j, true))
 			}
 			switch target.Overall(js) {
 			case target.Met:
@@ -137,7 +137,7 @@ func Of(cfg *sim.Config, t target.Target, runs []*sim.RunResult) Verdict {
 
 // limitOf is a judgement as the verdict gives it; judged says whether
 // it was judged against a limit or only bounded.
-func limitOf(j target.Judgement, judged bool) Limit {
+func LimitOf(j target.Judgement, judged bool) Limit {
 	l := Limit{Metric: string(j.Metric), Estimate: j.Estimate, Events: j.Events, Exposure: j.Exposure}
 	if up := j.Upper; !math.IsInf(up, 1) {
 		l.Upper = &up
