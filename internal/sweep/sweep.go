@@ -133,12 +133,16 @@ func Run(ctx context.Context, points []scenarios.Point, keys []string, workers i
 
 // Assemble builds the result of a sweep from each point's runs (a nil run
 // is one that did not finish: its point is left out and the result is
-// partial).
+// partial). Its target is the file's; --target flags are the caller's to
+// set.
 func Assemble(points []scenarios.Point, keys []string, runs [][]*sim.RunResult) *Result {
 	base := points[0].Scenario
 	res := &Result{Version: sim.Version, Scenario: base.Config.Name, Description: base.Description,
 		Seed: base.Config.Seed, Replications: base.Replications, PointsTotal: len(points), Keys: keysOf(keys, points),
 		Points: []Point{}, Zip: points[0].Zipped()}
+	if t := base.Target; !t.Empty() {
+		res.Target = &t
+	}
 	for _, g := range base.Config.Groups {
 		res.Groups = append(res.Groups, g.Name)
 	}
