@@ -402,12 +402,28 @@ func zeroFinding(res *sweep.Result, l line) string {
 	if i == 0 { // breaks at low values, none at high ones
 		j := slices.IndexFunc(rows, zero)
 		z := rows[j]
-		return fmt.Sprintf("%s has no breaks from %s=%s up (%s bytes per client-hour there); at %s it has %s per 1000 client-hours",
-			l.name, k, z.Params[l.key], fmtNum(math.Round(z.Get(overheadKey).Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Get(breaksKey).Mean))
+		return fmt.Sprintf("%s has no breaks from %s=%s up (%s; %s bytes per client-hour there); at %s it has %s per 1000 client-hours",
+			l.name, k, z.Params[l.key], breaksBound(res, z), fmtNum(math.Round(z.Get(overheadKey).Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Get(breaksKey).Mean))
 	}
 	z, b := rows[i-1], rows[i]
-	return fmt.Sprintf("%s has no breaks up to %s=%s, at a cost of %s bytes per client-hour; at %s it has %s per 1000 client-hours",
-		l.name, k, z.Params[l.key], fmtNum(math.Round(z.Get(overheadKey).Mean)), b.Params[l.key], fmtNum(b.Get(breaksKey).Mean))
+	return fmt.Sprintf("%s has no breaks up to %s=%s (%s), at a cost of %s bytes per client-hour; at %s it has %s per 1000 client-hours",
+		l.name, k, z.Params[l.key], breaksBound(res, z), fmtNum(math.Round(z.Get(overheadKey).Mean)), b.Params[l.key], fmtNum(b.Get(breaksKey).Mean))
+}
+
+// breaksBound writes a row's break count with its upper bound at the
+// sweep's confidence: no breaks seen is a bound, not a certainty.
+func breaksBound(res *sweep.Result, r sweep.Row) string {
+	return boundsText(breaksJudged(res, r), res.TargetOrDefault().Confidence)
+}
+
+// breaksUpper is the upper bound of a row's breaks per 1000 client-hours.
+func breaksUpper(res *sweep.Result, r sweep.Row) float64 { return breaksJudged(res, r)[0].Upper }
+
+// breaksJudged bounds a row's break rate at the sweep's confidence.
+func breaksJudged(res *sweep.Result, r sweep.Row) []target.Judgement {
+	t := sweep.DefaultTarget()
+	t.Confidence = res.TargetOrDefault().Confidence
+	return target.JudgeAggregate(t, r.Window, r.Metrics, r.Replications)
 }
 
 func compare(a, b float64) int {
