@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/nat"
 	"github.com/natsim/natsim/sim"
 )
@@ -25,9 +26,12 @@ type Scenario struct {
 	Replications int
 	Config       sim.Config // the resolved run: presets applied, defaults filled
 	Sweep        Sweep
-	root         *yaml.Node            // the document after --set, for expanding sweeps and ResolvedYAML
-	nodes        map[string]*yaml.Node // field path -> its node, for Refuse
-	origin       map[*yaml.Node]string // nodes set by a flag -> the flag, for Refuse
+	// Target is the file's target:, with its confidence defaulted; empty
+	// (Target.Empty) when the file sets none.
+	Target target.Target
+	root   *yaml.Node            // the document after --set, for expanding sweeps and ResolvedYAML
+	nodes  map[string]*yaml.Node // field path -> its node, for Refuse
+	origin map[*yaml.Node]string // nodes set by a flag -> the flag, for Refuse
 }
 
 // Defaults for fields a scenario may leave out.
@@ -342,7 +346,33 @@ func (r *resolver) resolve(f *File) *Scenario {
 			r.bad("network.loss", "must be in [0, 1)", strconv.FormatFloat(cfg.Network.Loss, 'g', -1, 64))
 		}
 	}
+	sc.Target = r.target(f.Target)
 	return sc
+}
+
+// target checks the limits and confidence of a target: block.
+func (r *resolver) target(spec *TargetSpec) target.Target {
+	t := target.Target{Confidence: target.DefaultConfidence}
+	if spec == nil {
+		return t
+	}
+	if spec.Confidence != nil {
+		t.Confidence = *spec.Confidence
+		if msg := target.CheckConfidence(t.Confidence); msg != "" {
+			r.bad("target.confidence", msg, strconv.FormatFloat(t.Confidence, 'g', -1, 64))
+		}
+	}
+	for i, x := range []*float64{spec.BreaksPer1000ClientHours, spec.DowntimeFraction, spec.LostPer1000Messages, spec.PushDelayP99S} {
+		m := target.Metrics[i] // in the order of TargetSpec's fields
+		if x == nil {
+			continue
+		}
+		t.Set(m, *x)
+		if msg := target.CheckLimit(m, *x); msg != "" {
+			r.bad("target."+string(m), msg, strconv.FormatFloat(*x, 'g', -1, 64))
+		}
+	}
+	return t
 }
 
 // middleboxes resolves the boxes of the top-level path, then those of the

@@ -25,6 +25,17 @@ type File struct {
 	Clients      []GroupSpec     `yaml:"clients,omitempty"`
 	Network      NetworkSpec     `yaml:"network,omitempty"`
 	Sweep        Sweep           `yaml:"sweep,omitempty"`
+	Target       *TargetSpec     `yaml:"target,omitempty"`
+}
+
+// TargetSpec is the target every client group must meet: limits on
+// upper confidence bounds (internal/target).
+type TargetSpec struct {
+	BreaksPer1000ClientHours *float64 `yaml:"breaks_per_1000_client_hours,omitempty"`
+	DowntimeFraction         *float64 `yaml:"downtime_fraction,omitempty"`
+	LostPer1000Messages      *float64 `yaml:"lost_per_1000_messages,omitempty"`
+	PushDelayP99S            *float64 `yaml:"push_delay_p99_s,omitempty"`
+	Confidence               *float64 `yaml:"confidence,omitempty"` // default 0.95
 }
 
 // BoxNames is a group's path: names of middleboxes, client side first.

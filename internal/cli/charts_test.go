@@ -99,7 +99,7 @@ func TestRunChartsFromTheRun(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("files %v, want %v", got, want)
 	}
-	for _, finding := range []string{"tradeoff.png: app: ", " breaks per 1000 client-hours, at ", "occupancy.png: small-nat holds at most 450 entries"} {
+	for _, finding := range []string{"tradeoff.png: app: ", " client-hours: ", " per 1,000 at 95%, at ", "occupancy.png: small-nat holds at most 450 entries"} {
 		if !strings.Contains(msg, finding) {
 			t.Errorf("stderr lacks %q:\n%s", finding, msg)
 		}

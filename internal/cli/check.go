@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/natsim/natsim/internal/report"
 	"github.com/natsim/natsim/internal/sysres"
 )
 
@@ -19,6 +20,7 @@ a key that the sweep varies cannot also be set.`
 func cmdCheck(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
+	lf.registerTarget(fs)
 	params := paramFlag(fs)
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
@@ -39,5 +41,6 @@ func cmdCheck(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 		fmt.Fprintf(stdout, ", sweep of %d points", points)
 	}
 	fmt.Fprintf(stdout, "; memory estimate %s, about %.3g events per run\n", sysres.Text(cfg.EstimateBytes()), cfg.EstimateEvents())
+	fmt.Fprintf(stdout, "target: %s\n", report.TargetText(sc.Target))
 	return nil
 }

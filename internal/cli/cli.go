@@ -45,7 +45,7 @@ func init() { commands = commandTable() }
 func commandTable() []command {
 	return []command{
 		{name: "run", synopsis: "FILE [flags]", purpose: "run a scenario and print its results",
-			usage: "FILE [--set K=V]... [--seed N] [--replications N] [--json] [--out DIR [--timeseries] [--charts] [--force]] " +
+			usage: "FILE [--set K=V]... [--target METRIC<=X]... [--seed N] [--replications N] [--json] [--out DIR [--timeseries] [--charts] [--force]] " +
 				"[--timing] [--verbose] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
 			note: runNote, run: cmdRun, examples: []example{
 				{"the Azure example as written, as a table", "natsim run scenarios/azure-lb-linux-default-keepalive.yaml"},
@@ -53,7 +53,7 @@ func commandTable() []command {
 					"natsim run scenarios/lru-cyclic-collapse.yaml --set path.small-nat.capacity=12000 --replications 5 --json --out lru --charts"},
 			}},
 		{name: "sweep", synopsis: "FILE [flags]", purpose: "run a scenario over swept values; CSV, JSON, charts, report",
-			usage: "FILE [--param K=V1,V2,...]... [--set K=V]... [--seed N] [--replications N] [--out DIR] [--force] " +
+			usage: "FILE [--param K=V1,V2,...]... [--set K=V]... [--target METRIC<=X]... [--seed N] [--replications N] [--out DIR] [--force] " +
 				"[--charts] [--format png|svg|pdf] [--report] [--shard I/N|env [--shards N]] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
 			note: sweepNote, run: cmdSweep, examples: []example{
 				{"the sweep: block of the file, with charts and report.md", "natsim sweep scenarios/cellular-cgnat-push.yaml --report"},
@@ -90,7 +90,7 @@ func commandTable() []command {
 				{"a NAT gateway starter, written to a file to edit", "natsim init nat-gateway > my.yaml"},
 			}},
 		{name: "check", synopsis: "FILE [flags]", purpose: "validate a scenario without running it",
-			usage: "FILE|- [--param K=V1,V2,...]... [--set K=V]... [--seed N] [--replications N] [--max-memory SIZE] [--max-events N]",
+			usage: "FILE|- [--param K=V1,V2,...]... [--set K=V]... [--target METRIC<=X]... [--seed N] [--replications N] [--max-memory SIZE] [--max-events N]",
 			note:  checkNote, run: cmdCheck, examples: []example{
 				{"check a file and every point of its sweep", "natsim check scenarios/aws-nat-gateway-grpc.yaml"},
 				{"check a starter from standard input, with a sweep of the command line's",

@@ -198,6 +198,12 @@ type loadFlags struct {
 	maxEvents    float64
 	stderr       io.Writer // where the estimates of a large run go
 	limit        int64     // the memory limit in force, once loaded
+	targets      []string  // --target flags, for the commands that take them
+}
+
+// registerTarget adds --target to the commands that judge a target.
+func (l *loadFlags) registerTarget(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&l.targets, "target", nil, "set or override a limit of the target: METRIC<=X, e.g. breaks_per_1000_client_hours<=1, or confidence=C (repeatable)")
 }
 
 func (l *loadFlags) register(fs *pflag.FlagSet) {
@@ -257,6 +263,9 @@ func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, e
 	}
 	if err != nil {
 		return nil, err
+	}
+	if err := sc.Target.Override(l.targets); err != nil {
+		return nil, usagef("%v", err)
 	}
 	if l.limit, err = memoryLimit(l.maxMemory); err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/natsim/natsim/internal/outfile"
 	"github.com/natsim/natsim/internal/report"
 	"github.com/natsim/natsim/internal/review"
+	"github.com/natsim/natsim/internal/verdict"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
 )
@@ -25,11 +26,22 @@ import (
 const runNote = `--charts draws tradeoff (each client group's breaks against its keepalive
 traffic) and occupancy (each middlebox's entries over time). breaks-vs,
 detection and heatmap draw against swept values, which one run does not
-have: natsim sweep draws them.`
+have: natsim sweep draws them.
+
+The verdict comes first: per group PASS, FAIL or UNDECIDED against the
+target (the file's target: block, with --target METRIC<=X setting or
+overriding a limit, --target confidence=C the confidence), or without one
+SURVIVES or BREAKS; then the middlebox that binds, the margin between its
+timeout and the keepalive, and the cost per client-hour. Limits are
+judged on upper confidence bounds, never on the mean.
+
+Exit status: 0 done (target met, or none); 3 target not met (a limit
+missed, or not shown by a run too short); 1 failure; 2 bad input.`
 
 func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
+	lf.registerTarget(fs)
 	asJSON := fs.Bool("json", false, "print the result object as JSON instead of a table")
 	outDir := fs.String("out", "", "also write result.json and scenario.yaml (and timeseries.csv) into this directory")
 	series := fs.Bool("timeseries", false, "write timeseries.csv (occupancy and breaks per middlebox) into --out")
@@ -86,23 +98,40 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 		wall := time.Since(start).Seconds()
 		res.WallS = &wall
 	}
+	v := verdict.Of(&sc.Config, sc.Target, runs)
 	var outErr error
 	if out != nil {
-		outErr = writeOutputs(out, res, sc, points, runs, *series, *charts, stderr)
+		outErr = writeOutputs(out, verdict.Result{Result: res, Verdict: &v}, sc, points, runs, *series, *charts, stderr)
 	}
-	write := func(w io.Writer) error { return report.Write(w, &sc.Config, res, report.Options{Verbose: *verbose}) }
+	write := func(w io.Writer) error {
+		if err := report.WriteVerdict(w, v, sc.Target.Confidence); err != nil {
+			return err
+		}
+		return report.Write(w, &sc.Config, res, report.Options{Verbose: *verbose})
+	}
 	if *asJSON {
-		write = res.WriteJSON
+		write = verdict.Result{Result: res, Verdict: &v}.WriteJSON
 	}
-	return errors.Join(outErr, write(stdout)) // the table even if the folder failed
+	if err := errors.Join(outErr, write(stdout)); err != nil { // the table even if the folder failed
+		return err
+	}
+	if v.Met != nil && !*v.Met {
+		return exitStatus(exitMissed)
+	}
+	return nil
 }
 
-// writeOutputs writes result.json and scenario.yaml (and timeseries.csv,
-// and the charts) into out as one set.
-func writeOutputs(out *outdir.Writer, res *sim.Result, sc *scenarios.Scenario, points []scenarios.Point, runs []*sim.RunResult, series, charts bool, stderr io.Writer) error {
+// exitMissed is the exit status of a run whose target is not met (a
+// limit missed, or not shown by a run too short).
+const exitMissed = 3
+
+// writeOutputs writes result.json (the result with its verdict) and
+// scenario.yaml (and timeseries.csv, and the charts) into out as one set.
+func writeOutputs(out *outdir.Writer, vres verdict.Result, sc *scenarios.Scenario, points []scenarios.Point, runs []*sim.RunResult, series, charts bool, stderr io.Writer) error {
 	var written []review.Written
 	err := out.Write(func(dir string) error {
-		err := outfile.Write(filepath.Join(dir, "result.json"), res.WriteJSON)
+		res := vres.Result
+		err := outfile.Write(filepath.Join(dir, "result.json"), vres.WriteJSON)
 		if err == nil {
 			err = writeResolved(dir, sc, points)
 		}

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/natsim/natsim/internal/report"
 	"github.com/natsim/natsim/internal/sweep"
+	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/plots"
 	"github.com/natsim/natsim/sim"
 )
@@ -182,6 +184,7 @@ type tradePoint struct {
 	at       string     // what it is, for the finding
 	overhead float64    // keepalive and reconnect bytes per client-hour
 	breaks   sweep.Stat // per 1000 client-hours
+	judged   []target.Judgement
 }
 
 // tradeLine is a line of the trade-off chart.
@@ -196,25 +199,77 @@ func tradeoff(res *sweep.Result) (*Chart, error) {
 		tl := tradeLine{name: l.name}
 		for _, r := range l.rows {
 			tl.points = append(tl.points, tradePoint{label: l.label(r), at: pointName(res, l, r),
-				overhead: r.Get(overheadKey).Mean, breaks: r.Get(breaksKey)})
+				overhead: r.Get(overheadKey).Mean, breaks: r.Get(breaksKey), judged: res.Judge(r)})
 		}
 		ls = append(ls, tl)
 	}
-	return drawTradeoff(title(res, tradeoffWhat), ls, func(l tradeLine, b tradePoint) string {
-		if b.breaks.Mean == 0 {
-			return fmt.Sprintf("%s: the cheapest point without breaks is %s, at %s bytes per client-hour",
-				l.name, b.at, fmtNum(math.Round(b.overhead)))
+	t := res.TargetOrDefault()
+	return drawTradeoff(title(res, tradeoffWhat), ls, func(l tradeLine) string { return cheapestFinding(l, t) }), nil
+}
+
+// cheapestFinding says which point of a line is the cheapest that meets
+// the target (target.Cheapest), and when none does, why: a limit missed
+// everywhere, or runs too short to show it.
+func cheapestFinding(l tradeLine, t target.Target) string {
+	points := make([]target.Point, len(l.points))
+	for i, p := range l.points {
+		points[i] = target.Point{Label: p.label, Cost: p.overhead, Judgements: p.judged}
+	}
+	what := report.TargetText(t)
+	if i, ok := target.Cheapest(points); ok {
+		p := l.points[i]
+		return fmt.Sprintf("%s: the cheapest point meeting the target (%s) is %s, at %s bytes per client-hour; there %s",
+			l.name, what, p.at, fmtNum(math.Round(p.overhead)), boundsText(p.judged, t.Confidence))
+	}
+	// Nothing meets it: the point closest to showing it, the undecided one
+	// that needs the least exposure, else the one of fewest breaks.
+	best := -1
+	for i, p := range l.points {
+		if target.Overall(p.judged) == target.Undecided && (best < 0 || needed(p.judged) < needed(l.points[best].judged)) {
+			best = i
 		}
-		return fmt.Sprintf("%s: no point avoids breaks; the fewest, %s per 1000 client-hours, come with %s at %s bytes per client-hour",
-			l.name, fmtNum(b.breaks.Mean), b.at, fmtNum(math.Round(b.overhead)))
-	}), nil
+	}
+	if best >= 0 {
+		p := l.points[best]
+		return fmt.Sprintf("%s: no point shows the target (%s): the runs are too short; at %s %s, and about %s client-hours would show it",
+			l.name, what, p.at, boundsText(p.judged, t.Confidence), fmtNum(math.Round(needed(p.judged))))
+	}
+	for i, p := range l.points {
+		if best < 0 || better(p, l.points[best]) {
+			best = i
+		}
+	}
+	p := l.points[best]
+	return fmt.Sprintf("%s: no point meets the target (%s); the fewest breaks, %s per 1000 client-hours, come with %s at %s bytes per client-hour",
+		l.name, what, fmtNum(p.breaks.Mean), p.at, fmtNum(math.Round(p.overhead)))
+}
+
+// needed is the most client-hours any undecided judgement needs.
+func needed(js []target.Judgement) float64 {
+	var n float64
+	for _, j := range js {
+		if j.Status == target.Undecided {
+			n = math.Max(n, j.NeededClientHours)
+		}
+	}
+	return n
+}
+
+// boundsText writes each judgement's bound: "breaks: 0 in 58,333
+// client-hours, < 0.0514 per 1,000 at 95%".
+func boundsText(js []target.Judgement, confidence float64) string {
+	var parts []string
+	for _, j := range js {
+		parts = append(parts, report.JudgementText(j, confidence))
+	}
+	return strings.Join(parts, "; ")
 }
 
 const tradeoffWhat = "what each unit of keepalive traffic buys"
 
 // drawTradeoff draws breaks against keepalive traffic, a line each, and
-// finds what finding says of each line's best point.
-func drawTradeoff(title string, ls []tradeLine, finding func(tradeLine, tradePoint) string) *Chart {
+// says what finding says of each line.
+func drawTradeoff(title string, ls []tradeLine, finding func(tradeLine) string) *Chart {
 	c := plots.Chart{Title: title, LogX: true,
 		XLabel: "keepalive + reconnect traffic (bytes per client-hour, log scale)",
 		YLabel: "breaks per 1000 client-hours (± 95% CI)"}
@@ -222,19 +277,15 @@ func drawTradeoff(title string, ls []tradeLine, finding func(tradeLine, tradePoi
 	var findings []string
 	for _, l := range ls {
 		s := plots.Series{Name: l.name}
-		best := -1
-		for i, p := range l.points {
+		for _, p := range l.points {
 			s.Points = append(s.Points, plots.Point{X: p.overhead, Y: p.breaks.Mean, YErr: p.breaks.CI95, Label: p.label})
 			data = append(data, []string{l.name, p.label, fmtNum(p.overhead), fmtNum(p.breaks.Mean), fmtNum(p.breaks.CI95)})
-			if best < 0 || better(p, l.points[best]) {
-				best = i
-			}
 		}
 		// A trade-off reads along the traffic axis: join the points in that
 		// order, not in the order they were swept.
 		slices.SortStableFunc(s.Points, func(a, b plots.Point) int { return compare(a.X, b.X) })
 		c.Series = append(c.Series, s)
-		findings = append(findings, finding(l, l.points[best]))
+		findings = append(findings, finding(l))
 	}
 	return &Chart{Name: "tradeoff", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}
 }
@@ -351,12 +402,28 @@ func zeroFinding(res *sweep.Result, l line) string {
 	if i == 0 { // breaks at low values, none at high ones
 		j := slices.IndexFunc(rows, zero)
 		z := rows[j]
-		return fmt.Sprintf("%s has no breaks from %s=%s up (%s bytes per client-hour there); at %s it has %s per 1000 client-hours",
-			l.name, k, z.Params[l.key], fmtNum(math.Round(z.Get(overheadKey).Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Get(breaksKey).Mean))
+		return fmt.Sprintf("%s has no breaks from %s=%s up (%s; %s bytes per client-hour there); at %s it has %s per 1000 client-hours",
+			l.name, k, z.Params[l.key], breaksBound(res, z), fmtNum(math.Round(z.Get(overheadKey).Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Get(breaksKey).Mean))
 	}
 	z, b := rows[i-1], rows[i]
-	return fmt.Sprintf("%s has no breaks up to %s=%s, at a cost of %s bytes per client-hour; at %s it has %s per 1000 client-hours",
-		l.name, k, z.Params[l.key], fmtNum(math.Round(z.Get(overheadKey).Mean)), b.Params[l.key], fmtNum(b.Get(breaksKey).Mean))
+	return fmt.Sprintf("%s has no breaks up to %s=%s (%s), at a cost of %s bytes per client-hour; at %s it has %s per 1000 client-hours",
+		l.name, k, z.Params[l.key], breaksBound(res, z), fmtNum(math.Round(z.Get(overheadKey).Mean)), b.Params[l.key], fmtNum(b.Get(breaksKey).Mean))
+}
+
+// breaksBound writes a row's break count with its upper bound at the
+// sweep's confidence: no breaks seen is a bound, not a certainty.
+func breaksBound(res *sweep.Result, r sweep.Row) string {
+	return boundsText(breaksJudged(res, r), res.TargetOrDefault().Confidence)
+}
+
+// breaksUpper is the upper bound of a row's breaks per 1000 client-hours.
+func breaksUpper(res *sweep.Result, r sweep.Row) float64 { return breaksJudged(res, r)[0].Upper }
+
+// breaksJudged bounds a row's break rate at the sweep's confidence.
+func breaksJudged(res *sweep.Result, r sweep.Row) []target.Judgement {
+	t := sweep.DefaultTarget()
+	t.Confidence = res.TargetOrDefault().Confidence
+	return target.JudgeAggregate(t, r.Window, r.Metrics, r.Replications)
 }
 
 func compare(a, b float64) int {

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/natsim/natsim/internal/outfile"
+	"github.com/natsim/natsim/internal/report"
 	"github.com/natsim/natsim/internal/sweep"
+	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/plots"
 	"github.com/natsim/natsim/sim"
 )
@@ -114,11 +116,13 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 		}
 	}
 	b.WriteString("\n## Results\n\n")
-	head := append(res.KeyNames(), "group", "breaks / 1000 client-h", "overhead B / client-h", "detection p50 / p99 (s)", "downtime", "refused opens", "lost up / down")
+	fmt.Fprintf(&b, "Breaks are the rate over the replications and, in brackets, its upper confidence bound; "+
+		"the target column judges the target (%s) on such bounds.\n\n", report.TargetText(res.TargetOrDefault()))
+	head := append(res.KeyNames(), "group", "target", "breaks / 1000 client-h", "overhead B / client-h", "detection p50 / p99 (s)", "downtime", "refused opens", "lost up / down")
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n|" + strings.Repeat("---|", len(head)) + "\n")
 	for _, r := range res.Rows {
-		cells := append(append([]string{}, r.Params...), r.Group,
-			fmt.Sprintf("%s ± %s", sim.Num(r.Get(breaksKey).Mean), sim.Num(r.Get(breaksKey).CI95)),
+		cells := append(append([]string{}, r.Params...), r.Group, target.Overall(res.Judge(r)).String(),
+			fmt.Sprintf("%s (< %s)", sim.Num(r.Get(breaksKey).Mean), sim.Num(breaksUpper(res, r))),
 			sim.Num(r.Get(overheadKey).Mean),
 			sim.Num(r.Get(sim.GroupDetectionP50).Mean)+" / "+sim.Num(r.Get(sim.GroupDetectionP99).Mean),
 			fmt.Sprintf("%.2g%%", 100*r.Get(sim.GroupDowntimeFraction).Mean),

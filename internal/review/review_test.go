@@ -9,10 +9,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/natsim/natsim/internal/sweep"
+	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/plots"
 	"github.com/natsim/natsim/sim"
 )
@@ -75,8 +77,13 @@ func TestChartsFromFixedResults(t *testing.T) {
 func TestFindingsSayTheAnswer(t *testing.T) {
 	res, series, _ := sweep.Load(filepath.Join("testdata", "sweep"))
 	want := map[string]string{
-		"tradeoff":  "app (path.nat.capacity=2000): the cheapest point without breaks is clients.app.keepalive.idle=300s, at 960 bytes per client-hour",
-		"breaks-vs": "app (path.nat.capacity=1000) has no breaks up to clients.app.keepalive.idle=60s, at a cost of 4800 bytes per client-hour; at 300s it has 120 per 1000 client-hours",
+		// Without a target, at most 1 break per 1000 client-hours shown
+		// at 95%: 0 breaks in 3 x 1000 client-hours bound the rate below
+		// 1000 x -ln(0.05) / 3000 = 0.9986.
+		"tradeoff": "app (path.nat.capacity=2000): the cheapest point meeting the target (breaks_per_1000_client_hours <= 1, at 95% confidence) " +
+			"is clients.app.keepalive.idle=300s, at 960 bytes per client-hour; there 0 breaks in 3,000 client-hours: < 0.999 per 1,000 at 95%",
+		"breaks-vs": "app (path.nat.capacity=1000) has no breaks up to clients.app.keepalive.idle=60s (0 breaks in 3,000 client-hours: < 0.999 per 1,000 at 95%), " +
+			"at a cost of 4800 bytes per client-hour; at 300s it has 120 per 1000 client-hours",
 		"heatmap":   "Breaks are fewest (0 per 1000 client-hours) at clients.app.keepalive.idle=60s, path.nat.capacity=1000",
 		"occupancy": "nat holds at most 950 entries",
 	}
@@ -179,5 +186,32 @@ func TestZippedKeysVaryAlongOneLine(t *testing.T) {
 	}
 	if _, err := Build("heatmap", res, nil); err == nil || !strings.Contains(err.Error(), "vary independently") {
 		t.Errorf("heatmap of zipped keys: %v", err)
+	}
+}
+
+// TestTradeoffFindingJudgesBounds: a sweep too short to show the target
+// says so, with the exposure that would; a target of the sweep's own
+// replaces the default.
+func TestTradeoffFindingJudgesBounds(t *testing.T) {
+	res, series, _ := sweep.Load(filepath.Join("testdata", "sweep"))
+	short := *res
+	short.Rows = slices.Clone(res.Rows)
+	for i := range short.Rows {
+		short.Rows[i].Metrics.ClientHours /= 10 // 0 breaks in 300 client-hours: < 9.99 per 1000
+	}
+	c, err := Build("tradeoff", &short, series)
+	// 1000 x -ln(0.05) / 1 = 2996 client-hours would show 1 per 1000.
+	want := "app (path.nat.capacity=2000): no point shows the target (breaks_per_1000_client_hours <= 1, at 95% confidence): the runs are too short; " +
+		"at clients.app.keepalive.idle=60s 0 breaks in 300 client-hours: < 9.99 per 1,000 at 95%, and about 2996 client-hours would show it"
+	if err != nil || !strings.Contains(c.Finding, want) {
+		t.Errorf("%v\n got %q\nwant %q", err, c.Finding, want)
+	}
+	var tgt target.Target
+	tgt.Set(target.Downtime, 0.5)
+	tgt.Confidence = 0.95
+	res.Target = &tgt
+	c, err = Build("tradeoff", res, series)
+	if err != nil || !strings.Contains(c.Finding, "the cheapest point meeting the target (downtime_fraction <= 0.5, at 95% confidence)") {
+		t.Errorf("%v: %q", err, c.Finding)
 	}
 }

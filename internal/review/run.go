@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/natsim/natsim/internal/sweep"
+	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/sim"
 )
 
@@ -20,20 +22,22 @@ var RunNames = []string{"tradeoff", "occupancy"}
 // time (first, the first replication; left out when it has no time
 // series).
 func WriteRun(dir string, cfg *sim.Config, res *sim.Result, first *sim.RunResult, format string) ([]Written, error) {
+	// The finding gives the break rate's bound, whatever the target.
+	breaksOnly := sweep.DefaultTarget()
+	window := time.Duration((res.DurationS - res.WarmupS) * float64(time.Second))
 	var ls []tradeLine
 	for _, g := range res.Groups {
 		p := tradePoint{label: g.Name, overhead: g.Overhead.OverheadBytesPerClientHour,
-			breaks: sweep.Stat{Mean: g.BreaksPer1000ClientHours}}
+			breaks: sweep.Stat{Mean: g.BreaksPer1000ClientHours}, judged: target.JudgeAggregate(breaksOnly, window, g, res.Replications)}
 		if g.CI95 != nil {
 			p.breaks.CI95 = g.CI95.BreaksPer1000ClientHours
 		}
 		ls = append(ls, tradeLine{name: g.Name, points: []tradePoint{p}})
 	}
-	charts := []*Chart{drawTradeoff(cfg.Name+": "+tradeoffWhat, ls, func(l tradeLine, p tradePoint) string {
-		if p.breaks.Mean == 0 {
-			return fmt.Sprintf("%s: no breaks, at %s bytes per client-hour", l.name, fmtNum(math.Round(p.overhead)))
-		}
-		return fmt.Sprintf("%s: %s breaks per 1000 client-hours, at %s bytes per client-hour", l.name, fmtNum(p.breaks.Mean), fmtNum(math.Round(p.overhead)))
+	charts := []*Chart{drawTradeoff(cfg.Name+": "+tradeoffWhat, ls, func(l tradeLine) string {
+		p := l.points[0]
+		return fmt.Sprintf("%s: %s, at %s bytes per client-hour", l.name,
+			boundsText(p.judged, breaksOnly.Confidence), fmtNum(math.Round(p.overhead)))
 	})}
 	var boxes []string
 	for _, m := range cfg.Path {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/natsim/natsim/internal/target"
+	"github.com/natsim/natsim/internal/verdict"
 	"github.com/natsim/natsim/sim"
 )
 
@@ -79,7 +81,27 @@ func TestOutputsMatchTheSchema(t *testing.T) {
 	if !strings.Contains(runJSON.String(), `"ci95"`) {
 		t.Fatal("a result of two replications has no ci95 block")
 	}
-	for name, data := range map[string][]byte{"sweep.json": sweepJSON.Bytes(), "result.json": runJSON.Bytes()} {
+	// A run's result with its verdict, against a target of every limit.
+	cfg := &pts[0].Scenario.Config
+	var runs []*sim.RunResult
+	for rep := range 2 {
+		run, err := sim.Run(cfg, rep, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, run)
+	}
+	var tgt target.Target
+	for _, m := range target.Metrics {
+		tgt.Set(m, 0.5)
+	}
+	tgt.Confidence = 0.9
+	v := verdict.Of(cfg, tgt, runs)
+	var verdictJSON bytes.Buffer
+	if err := (verdict.Result{Result: sim.Aggregate(cfg, runs), Verdict: &v}).WriteJSON(&verdictJSON); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"sweep.json": sweepJSON.Bytes(), "result.json": runJSON.Bytes(), "result.json with a verdict": verdictJSON.Bytes()} {
 		if err := schema.validate(data); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -102,7 +124,7 @@ func TestOutputsMatchTheSchema(t *testing.T) {
 // omitempty required, no others allowed), a number per float64.
 func generateSchema() []byte {
 	g := &schemaGen{defs: map[string]ordered{}}
-	result := g.ref(reflect.TypeFor[sim.Result]())
+	result := g.ref(reflect.TypeFor[verdict.Result]())
 	sweep := g.ref(reflect.TypeFor[Result]())
 	var defs ordered
 	for _, name := range g.order {
@@ -127,10 +149,11 @@ func generateSchema() []byte {
 // defNames names the definitions of types whose Go names collide or say
 // little; others are named after their type.
 var defNames = map[reflect.Type]string{
-	reflect.TypeFor[sim.Result](): "result",
-	reflect.TypeFor[Result]():     "sweep",
-	reflect.TypeFor[Point]():      "point",
-	reflect.TypeFor[Key]():        "key",
+	reflect.TypeFor[verdict.Result](): "result",
+	reflect.TypeFor[sim.Result]():     "point_result",
+	reflect.TypeFor[Result]():         "sweep",
+	reflect.TypeFor[Point]():          "point",
+	reflect.TypeFor[Key]():            "key",
 }
 
 type schemaGen struct {
@@ -157,6 +180,12 @@ func (g *schemaGen) object(t reflect.Type) ordered {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" { // an embedded struct: its fields are the object's
+			inner := g.object(indirect(f.Type))
+			props = append(props, inner[1].v.(ordered)...)
+			required = append(required, inner[2].v.([]string)...)
+			continue
+		}
 		if !f.IsExported() || name == "-" || name == "" {
 			continue
 		}
@@ -166,6 +195,14 @@ func (g *schemaGen) object(t reflect.Type) ordered {
 		}
 	}
 	return ordered{{"type", "object"}, {"properties", props}, {"required", required}, {"additionalProperties", false}}
+}
+
+// indirect is t, or what t points to.
+func indirect(t reflect.Type) reflect.Type {
+	if t.Kind() == reflect.Pointer {
+		return t.Elem()
+	}
+	return t
 }
 
 func (g *schemaGen) of(t reflect.Type) any {

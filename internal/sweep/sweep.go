@@ -19,6 +19,7 @@ import (
 	"github.com/natsim/natsim/internal/batch"
 	"github.com/natsim/natsim/internal/outdir"
 	"github.com/natsim/natsim/internal/outfile"
+	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
 )
@@ -54,6 +55,10 @@ type Row struct {
 	Params  []string // values of the swept keys as written, in Keys order
 	Group   string
 	Metrics sim.GroupResult
+	// Replications and Window (duration minus warmup) are the point's,
+	// for judging the row (Judge).
+	Replications int
+	Window       time.Duration
 }
 
 // Get returns the row's mean and 95% half-width of the group metric m.
@@ -87,6 +92,10 @@ type Result struct {
 	// zip: or joined by ';' in --param); the other keys are crossed.
 	// Absent for a cartesian sweep.
 	Zip [][]string `json:"zip,omitempty"`
+
+	// Target is the scenario's target (with --target flags), absent when
+	// it set none: the sweep's findings then use DefaultTarget.
+	Target *target.Target `json:"target,omitempty"`
 
 	// Groups and Middleboxes name the scenario's groups and boxes; Rows
 	// are the points' results by group, in point order.
@@ -124,12 +133,16 @@ func Run(ctx context.Context, points []scenarios.Point, keys []string, workers i
 
 // Assemble builds the result of a sweep from each point's runs (a nil run
 // is one that did not finish: its point is left out and the result is
-// partial).
+// partial). Its target is the file's; --target flags are the caller's to
+// set.
 func Assemble(points []scenarios.Point, keys []string, runs [][]*sim.RunResult) *Result {
 	base := points[0].Scenario
 	res := &Result{Version: sim.Version, Scenario: base.Config.Name, Description: base.Description,
 		Seed: base.Config.Seed, Replications: base.Replications, PointsTotal: len(points), Keys: keysOf(keys, points),
 		Points: []Point{}, Zip: points[0].Zipped()}
+	if t := base.Target; !t.Empty() {
+		res.Target = &t
+	}
 	for _, g := range base.Config.Groups {
 		res.Groups = append(res.Groups, g.Name)
 	}
@@ -248,11 +261,37 @@ func (res *Result) rows() error {
 				return fmt.Errorf("point %d: %s is %v, none of the key's values %v", pi+1, k.Name, v, k.Values)
 			}
 		}
+		window := time.Duration((p.Result.DurationS - p.Result.WarmupS) * float64(time.Second))
 		for _, g := range p.Result.Groups {
-			res.Rows = append(res.Rows, Row{Params: p.Params, Group: g.Name, Metrics: g})
+			res.Rows = append(res.Rows, Row{Params: p.Params, Group: g.Name, Metrics: g,
+				Replications: p.Result.Replications, Window: window})
 		}
 	}
 	return nil
+}
+
+// DefaultTarget is what a sweep's findings hold the points to when the
+// scenario sets no target: at most 1 break per 1000 client-hours, shown
+// at 95% confidence. "No breaks" cannot be shown by any finite run; this
+// can, and says how long a run must be to show it.
+func DefaultTarget() target.Target {
+	var t target.Target
+	t.Set(target.Breaks, 1)
+	t.Confidence = target.DefaultConfidence
+	return t
+}
+
+// TargetOrDefault is the target the sweep's findings judge.
+func (res *Result) TargetOrDefault() target.Target {
+	if res.Target != nil {
+		return *res.Target
+	}
+	return DefaultTarget()
+}
+
+// Judge judges a row against the sweep's target (TargetOrDefault).
+func (res *Result) Judge(r Row) []target.Judgement {
+	return target.JudgeAggregate(res.TargetOrDefault(), r.Window, r.Metrics, r.Replications)
 }
 
 // Timeout is a middlebox timeout, for charts.

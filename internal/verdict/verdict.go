@@ -1,0 +1,240 @@
+package verdict
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"time"
+
+	"github.com/natsim/natsim/internal/target"
+	"github.com/natsim/natsim/nat"
+	"github.com/natsim/natsim/sim"
+)
+
+// The verdicts of a group.
+const (
+	Pass      = "PASS"      // every limit of the target met
+	Fail      = "FAIL"      // a limit missed
+	Undecided = "UNDECIDED" // no limit missed, one not shown: the run was too short
+	Survives  = "SURVIVES"  // no target, no break
+	Breaks    = "BREAKS"    // no target, breaks
+)
+
+// Verdict is a run's answer, group by group.
+type Verdict struct {
+	// Target is the target judged, nil when there is none.
+	Target *target.Target `json:"target,omitempty"`
+	// Met says whether every group met the target; nil without one.
+	Met    *bool   `json:"met,omitempty"`
+	Groups []Group `json:"groups"`
+}
+
+// Group is one group's verdict.
+type Group struct {
+	Name    string  `json:"name"`
+	Verdict string  `json:"verdict"`
+	Clients float64 `json:"clients"` // for turning client-hours into simulated time
+	// Breaks is the break rate per 1000 client-hours with its bound,
+	// judged or not.
+	Breaks Limit `json:"breaks"`
+	// Limits are the target's judgements, in the order of target.Metrics.
+	Limits  []Limit  `json:"limits,omitempty"`
+	Binding *Binding `json:"binding,omitempty"`
+	Cost    Cost     `json:"cost"`
+}
+
+// Limit is a judged (or merely bounded) metric.
+type Limit struct {
+	Metric string `json:"metric"`
+	// Status is met, missed or undecided; empty when nothing limits it.
+	Status   string   `json:"status,omitempty"`
+	Limit    *float64 `json:"limit,omitempty"`
+	Estimate float64  `json:"estimate"`
+	// Upper is the upper confidence bound; absent when the data bound
+	// nothing (too few delays for a p99).
+	Upper    *float64 `json:"upper,omitempty"`
+	Events   float64  `json:"events"`
+	Exposure float64  `json:"exposure"`
+	// NeededClientHours is, when undecided, the client-hours that would
+	// show the limit met if the estimate held; absent otherwise.
+	NeededClientHours *float64 `json:"needed_client_hours,omitempty"`
+}
+
+// Binding is the middlebox that decides a group's fate.
+type Binding struct {
+	Middlebox string `json:"middlebox"`
+	// Why is "breaks" (the box caused the most breaks on the path) or
+	// "nearest timeout" (the smallest timeout at or above the keepalive's
+	// gap, or the smallest of all when none is).
+	Why          string  `json:"why"`
+	TimeoutClass string  `json:"timeout_class"` // tcp_established or udp_stream
+	TimeoutS     float64 `json:"timeout_s"`
+	// GapS is the keepalive's idle gap and MarginS the timeout minus it,
+	// seconds; both absent for a group without keepalive.
+	GapS    *float64 `json:"keepalive_gap_s,omitempty"`
+	MarginS *float64 `json:"margin_s,omitempty"`
+}
+
+// Cost is what a group's keepalives and reconnects cost, per client-hour
+// over all replications.
+type Cost struct {
+	OverheadBytesPerClientHour    float64 `json:"overhead_bytes_per_client_hour"`
+	KeepalivePacketsPerClientHour float64 `json:"keepalive_packets_per_client_hour"`
+}
+
+// Of judges the runs (replications) of cfg against t (an empty target:
+// none).
+func Of(cfg *sim.Config, t target.Target, runs []*sim.RunResult) Verdict {
+	var v Verdict
+	if !t.Empty() {
+		v.Target = &t
+		met := true
+		v.Met = &met
+	}
+	window := cfg.Duration - cfg.Warmup
+	c := t.Confidence
+	if c == 0 {
+		c = target.DefaultConfidence
+	}
+	boxBreaks := make([]float64, len(cfg.Path))
+	for _, run := range runs {
+		for i, b := range run.Middleboxes {
+			boxBreaks[i] += b.Breaks
+		}
+	}
+	for gi := range cfg.Groups {
+		reps := make([]sim.GroupResult, len(runs))
+		for i, run := range runs {
+			reps[i] = run.Groups[gi]
+		}
+		b := target.Bound(target.Breaks, window, reps, c)
+		g := Group{Name: cfg.Groups[gi].Name, Clients: float64(cfg.Groups[gi].Count), Breaks: LimitOf(b, false), Verdict: Survives,
+			Binding: binding(cfg, &cfg.Groups[gi], boxBreaks), Cost: costOf(reps)}
+		if b.Events > 0 {
+			g.Verdict = Breaks
+		}
+		if v.Target != nil {
+			js := target.Judge(t, window, reps)
+			for _, j := range js {
+				g.Limits = append(g.Limits, LimitOf(j, true))
+			}
+			switch target.Overall(js) {
+			case target.Met:
+				g.Verdict = Pass
+			case target.Missed:
+				g.Verdict = Fail
+			default:
+				g.Verdict = Undecided
+			}
+			if g.Verdict != Pass {
+				*v.Met = false
+			}
+		}
+		v.Groups = append(v.Groups, g)
+	}
+	return v
+}
+
+// limitOf is a judgement as the verdict gives it; judged says whether
+// it was judged against a limit or only bounded.
+func LimitOf(j target.Judgement, judged bool) Limit {
+	l := Limit{Metric: string(j.Metric), Estimate: j.Estimate, Events: j.Events, Exposure: j.Exposure}
+	if up := j.Upper; !math.IsInf(up, 1) {
+		l.Upper = &up
+	}
+	if judged {
+		l.Status, l.Limit = j.Status.String(), &j.Limit
+		if j.Status == target.Undecided && !math.IsInf(j.NeededClientHours, 1) {
+			l.NeededClientHours = &j.NeededClientHours
+		}
+	}
+	return l
+}
+
+// costOf is the pooled cost of a group's replications.
+func costOf(reps []sim.GroupResult) Cost {
+	var hours, bytes, packets float64
+	for _, g := range reps {
+		hours += g.ClientHours
+		bytes += g.Overhead.KeepaliveBytes + g.Overhead.ReconnectBytes
+		packets += g.Overhead.KeepalivePackets
+	}
+	if hours == 0 {
+		return Cost{}
+	}
+	return Cost{OverheadBytesPerClientHour: bytes / hours, KeepalivePacketsPerClientHour: packets / hours}
+}
+
+// Gap is the longest a connection of a group with keepalive k stays
+// silent while the keepalive works; ok is false without keepalive.
+func Gap(k sim.Keepalive) (gap time.Duration, ok bool) {
+	switch k.Type {
+	case sim.KeepaliveTCP:
+		return k.Idle, true
+	case sim.KeepaliveApp, sim.KeepaliveServerApp:
+		return k.Interval + k.Jitter, true
+	}
+	return 0, false
+}
+
+// binding finds the box that decides g's fate: of the boxes on its path,
+// the one that caused the most breaks (boxBreaks, per box of cfg.Path),
+// or with none the one whose timeout is nearest at or above the gap.
+func binding(cfg *sim.Config, g *sim.Group, boxBreaks []float64) *Binding {
+	path := cfg.PathOf(g)
+	if len(path) == 0 {
+		return nil
+	}
+	class, timeoutOf := "tcp_established", func(t nat.Timeouts) time.Duration { return t.TCPEstablished }
+	if g.Proto == nat.UDP {
+		class, timeoutOf = "udp_stream", func(t nat.Timeouts) time.Duration { return t.UDPStream }
+	}
+	gap, hasGap := Gap(g.Keepalive)
+	best, why := -1, "breaks"
+	for _, bi := range path {
+		if boxBreaks[bi] > 0 && (best < 0 || boxBreaks[bi] > boxBreaks[best]) {
+			best = bi
+		}
+	}
+	if best < 0 {
+		why = "nearest timeout"
+		// The smallest timeout at or above the gap; failing that, the
+		// smallest of all.
+		score := func(bi int) (above bool, t time.Duration) {
+			t = timeoutOf(cfg.Path[bi].Timeouts)
+			return t >= gap, t
+		}
+		for _, bi := range path {
+			if best < 0 {
+				best = bi
+				continue
+			}
+			a, t := score(bi)
+			ba, bt := score(best)
+			if (a && !ba) || (a == ba && t < bt) {
+				best = bi
+			}
+		}
+	}
+	timeout := timeoutOf(cfg.Path[best].Timeouts)
+	b := &Binding{Middlebox: cfg.Path[best].Name, Why: why, TimeoutClass: class, TimeoutS: timeout.Seconds()}
+	if hasGap {
+		gs, ms := gap.Seconds(), (timeout - gap).Seconds()
+		b.GapS, b.MarginS = &gs, &ms
+	}
+	return b
+}
+
+// Result is the result object of natsim run --json: the run's result
+// with its verdict.
+type Result struct {
+	*sim.Result
+	Verdict *Verdict `json:"verdict,omitempty"`
+}
+
+// WriteJSON writes r as indented JSON.
+func (r Result) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
