@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -45,6 +46,15 @@ func setKey(root *yaml.Node, key string, val *yaml.Node) error {
 		switch {
 		case isLeaf(t):
 			return fmt.Errorf("%s is a single value; it has no field %q", here, seg)
+		case t == pathsType:
+			i, err := strconv.Atoi(seg)
+			if cur.Kind != yaml.SequenceNode || err != nil || i < 0 || i >= len(cur.Content) {
+				return fmt.Errorf("%s has no item %q; its items are numbered from 0 to %d", here, seg, len(cur.Content)-1)
+			}
+			if last {
+				return fmt.Errorf("%s names a whole item; add one of its fields: %s", key, strings.Join(settable(t.Elem()), ", "))
+			}
+			cur, t = cur.Content[i], t.Elem()
 		case t.Kind() == reflect.Slice:
 			item := findItem(cur, seg)
 			if item == nil {

@@ -107,6 +107,7 @@ var (
 	distType     = reflect.TypeFor[Dist]()
 	sweepType    = reflect.TypeFor[Sweep]()
 	boxNamesType = reflect.TypeFor[BoxNames]()
+	pathsType    = reflect.TypeFor[PathSpecs]()
 )
 
 func join(path, seg string) string {
@@ -129,6 +130,8 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 		d.sweep(n, path, v.Addr().Interface().(*Sweep))
 	case t == boxNamesType:
 		d.boxNames(n, path, v.Addr().Interface().(*BoxNames))
+	case t == pathsType:
+		d.paths(n, path, v)
 	case t.Kind() == reflect.Pointer:
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			d.fail(n, path, "a value is missing", "")
@@ -313,6 +316,21 @@ func (d *decoder) namedList(n *yaml.Node, path string, v reflect.Value) {
 		seen[name] = true
 		elem := reflect.New(v.Type().Elem()).Elem()
 		d.decode(item, join(path, seg), elem)
+		v.Set(reflect.Append(v, elem))
+	}
+}
+
+// paths decodes a group's paths: a list of {via, weight}, each item at
+// PATH.I (I from 0), the addressing of a list whose items have no name.
+func (d *decoder) paths(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.SequenceNode {
+		d.fail(n, path, "expected a list of {via: [BOX...], weight: W}", shown(n))
+		return
+	}
+	v.Set(reflect.MakeSlice(v.Type(), 0, len(n.Content)))
+	for i, item := range n.Content {
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.decode(item, join(path, strconv.Itoa(i)), elem)
 		v.Set(reflect.Append(v, elem))
 	}
 }

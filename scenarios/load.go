@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"reflect"
 	"regexp"
@@ -327,6 +328,7 @@ func (r *resolver) resolve(f *File) *Scenario {
 	for i := range f.Clients {
 		g := r.group(&f.Clients[i])
 		g.Path = r.groupPath(&f.Clients[i], boxes, len(f.Path), len(f.Middleboxes) > 0)
+		r.groupPaths(&f.Clients[i], &g, boxes)
 		total += g.Count
 		cfg.Groups = append(cfg.Groups, g)
 	}
@@ -412,6 +414,12 @@ func (r *resolver) middleboxes(f *File) []string {
 // no middleboxes list, as in version 1.
 func (r *resolver) groupPath(g *GroupSpec, boxes []string, top int, listed bool) []int {
 	field := "clients." + g.Name + ".path"
+	if g.Paths != nil {
+		if g.Path != nil {
+			r.bad(field, "give path: or paths:, not both (paths: lists each path with its weight)", "")
+		}
+		return nil
+	}
 	if g.Path == nil {
 		switch {
 		case top == 0:
@@ -425,12 +433,18 @@ func (r *resolver) groupPath(g *GroupSpec, boxes []string, top int, listed bool)
 		}
 		return nil
 	}
-	if len(g.Path) == 0 {
+	return r.boxList(field, g.Path, boxes)
+}
+
+// boxList resolves a list of middlebox names at field (a path) into
+// indexes into boxes.
+func (r *resolver) boxList(field string, names BoxNames, boxes []string) []int {
+	if len(names) == 0 {
 		r.bad(field, "needs at least one middlebox", "[]")
 		return nil
 	}
 	var out []int
-	for i, name := range g.Path {
+	for i, name := range names {
 		n := r.d.nodes[fmt.Sprintf("%s[%d]", field, i)]
 		switch bi := slices.Index(boxes, name); {
 		case bi < 0:
@@ -443,6 +457,51 @@ func (r *resolver) groupPath(g *GroupSpec, boxes []string, top int, listed bool)
 		}
 	}
 	return out
+}
+
+// groupPaths resolves a group's paths: nil when it gives none, and a
+// single path (into Path) when it gives one.
+func (r *resolver) groupPaths(g *GroupSpec, out *sim.Group, boxes []string) {
+	if g.Paths == nil {
+		return
+	}
+	field := "clients." + g.Name + ".paths"
+	if len(g.Paths) == 0 {
+		r.bad(field, "needs at least one path", "[]")
+		return
+	}
+	if len(g.Paths) > sim.MaxPaths {
+		r.bad(field, fmt.Sprintf("has more than %d paths", sim.MaxPaths), strconv.Itoa(len(g.Paths)))
+		return
+	}
+	var paths []sim.WeightedPath
+	sum := 0.0
+	for i, p := range g.Paths {
+		item := join(field, strconv.Itoa(i))
+		wp := sim.WeightedPath{Via: r.boxList(item+".via", p.Via, boxes), Weight: 1}
+		if p.Weight != nil {
+			wp.Weight = *p.Weight
+			if !(wp.Weight >= 0) || math.IsInf(wp.Weight, 1) {
+				r.bad(item+".weight", "must be a number >= 0", strconv.FormatFloat(wp.Weight, 'g', -1, 64))
+				wp.Weight = 0
+			}
+		}
+		for j := range i {
+			if wp.Via != nil && slices.Equal(wp.Via, paths[j].Via) {
+				r.bad(item+".via", fmt.Sprintf("the same path as %s.%d (give it once, with the weights added)", field, j), strconv.Quote(strings.Join(p.Via, ", ")))
+			}
+		}
+		sum += wp.Weight
+		paths = append(paths, wp)
+	}
+	if !(sum > 0) && !r.d.failed[field] {
+		r.bad(field, "the weights are all zero: no client could take any path", "")
+	}
+	if len(paths) == 1 {
+		out.Path = paths[0].Via
+		return
+	}
+	out.Paths = paths
 }
 
 // unused refuses a box that no group's path crosses: its row would say

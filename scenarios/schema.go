@@ -81,6 +81,17 @@ type GroupSpec struct {
 	RetransmitTimeout *Duration     `yaml:"retransmit_timeout,omitempty"`
 	UDPRebinding      *string       `yaml:"udp_rebinding,omitempty"`
 	Path              BoxNames      `yaml:"path,omitempty,flow"` // nil: the top-level path
+	Paths             PathSpecs     `yaml:"paths,omitempty"`      // paths each client draws one of; not with path
+}
+
+// PathSpecs is a group's paths: each client draws one by weight. Its
+// items have no name: a key addresses them by index, from 0.
+type PathSpecs []PathSpec
+
+// PathSpec is one of a group's paths and its weight.
+type PathSpec struct {
+	Via    BoxNames `yaml:"via,omitempty,flow"` // middleboxes, client side first
+	Weight *float64 `yaml:"weight,omitempty"`   // >= 0; default 1
 }
 
 // TrafficSpec holds the two directions' messages.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -142,12 +143,38 @@ type Group struct {
 	// side first, as indexes into Config.Path; empty: all of them, in
 	// order.
 	Path []int
+	// Paths, when the group mixes paths, lists them: each client draws
+	// one by weight when the run starts and keeps it (Path is then
+	// unused). Empty: every client takes Path.
+	Paths []WeightedPath
 }
+
+// WeightedPath is one of a group's paths and its weight: a client takes
+// it with probability Weight / (sum of the group's weights).
+type WeightedPath struct {
+	Via    []int   // middleboxes, client side first, as indexes into Config.Path
+	Weight float64 // >= 0
+}
+
+// MaxPaths bounds the paths of one group that mixes them.
+const MaxPaths = 64
 
 // PathOf returns the middleboxes that g's connections cross, client side
 // first, as indexes into c.Path: g.Path, or every middlebox in order
-// when g.Path is empty.
+// when g.Path is empty. For a group that mixes paths it returns every
+// box that one of its paths crosses, in the order they first appear.
 func (c *Config) PathOf(g *Group) []int {
+	if len(g.Paths) > 0 {
+		var all []int
+		for _, p := range g.Paths {
+			for _, bi := range p.Via {
+				if !slices.Contains(all, bi) {
+					all = append(all, bi)
+				}
+			}
+		}
+		return all
+	}
 	if len(g.Path) > 0 {
 		return g.Path
 	}
@@ -287,13 +314,23 @@ func (c *Config) Validate() error {
 		if g.UDPRebinding > RebindReject || (g.UDPRebinding != RebindFollow && g.Proto != nat.UDP) {
 			add("group %s: udp_rebinding %v needs protocol udp", g.Name, g.UDPRebinding)
 		}
-		seen := make([]bool, len(c.Path))
-		for _, bi := range g.Path {
-			if bi < 0 || bi >= len(c.Path) || seen[bi] {
-				add("group %s: path names middlebox %d twice or out of range", g.Name, bi)
-				break
+		c.validatePath(g.Name, g.Path, add)
+		if len(g.Paths) == 1 || len(g.Paths) > MaxPaths {
+			add("group %s: paths must have 2 to %d entries (got %d)", g.Name, MaxPaths, len(g.Paths))
+		}
+		sum := 0.0
+		for _, p := range g.Paths {
+			if len(p.Via) == 0 {
+				add("group %s: a path of paths is empty", g.Name)
 			}
-			seen[bi] = true
+			c.validatePath(g.Name, p.Via, add)
+			if !(p.Weight >= 0) || math.IsInf(p.Weight, 1) {
+				add("group %s: a path's weight must be finite and >= 0 (got %v)", g.Name, p.Weight)
+			}
+			sum += p.Weight
+		}
+		if len(g.Paths) > 0 && !(sum > 0) {
+			add("group %s: the weights of paths add up to %v, not a positive number", g.Name, sum)
 		}
 		if g.RetransmitTimeout <= 0 {
 			add("group %s: retransmit_timeout must be > 0", g.Name)
@@ -306,6 +343,9 @@ func (c *Config) Validate() error {
 			add("group %s: a span or sum of spans exceeds %v", g.Name, MaxSpan)
 		}
 	}
+	if runs := c.groupRuns(); runs > maxGroupRuns {
+		add("too many groups (%d, counting one per path of a group that mixes paths; at most %d)", runs, maxGroupRuns)
+	}
 	if total > MaxClients {
 		add("too many clients (%d, at most %d)", total, MaxClients)
 	}
@@ -316,6 +356,32 @@ func (c *Config) Validate() error {
 		add("rtt must be >= 0 (got %v)", c.Network.RTT)
 	}
 	return errors.Join(errs...)
+}
+
+// maxGroupRuns bounds the engine's groups: a client names its own in 16
+// bits.
+const maxGroupRuns = 1 << 16
+
+// groupRuns counts the groups the engine runs: one per group, or one per
+// path of a group that mixes paths.
+func (c *Config) groupRuns() int {
+	n := 0
+	for _, g := range c.Groups {
+		n += max(1, len(g.Paths))
+	}
+	return n
+}
+
+// validatePath checks that path names boxes of c, none twice.
+func (c *Config) validatePath(group string, path []int, add func(string, ...any)) {
+	seen := make([]bool, len(c.Path))
+	for _, bi := range path {
+		if bi < 0 || bi >= len(c.Path) || seen[bi] {
+			add("group %s: path names middlebox %d twice or out of range", group, bi)
+			return
+		}
+		seen[bi] = true
+	}
 }
 
 // MaxClients bounds the clients of a run, all groups together: a client

@@ -3,6 +3,7 @@ package sim
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -196,8 +197,13 @@ func (s *sim) finish(rep int) *RunResult {
 	}
 	r := &RunResult{Replication: rep, Events: s.events, Packets: s.packets, Trace: s.rec.traced}
 	window := (end - s.cfg.Warmup).Hours()
-	for gi := range s.groups {
-		r.Groups = append(r.Groups, s.groups[gi].result(&s.rec.groups[gi], window))
+	for i := 0; i < len(s.groups); {
+		j := i + 1
+		for j < len(s.groups) && s.groups[j].of == s.groups[i].of {
+			j++
+		}
+		r.Groups = append(r.Groups, s.groupResult(s.groups[i:j], s.rec.groups[i:j], window))
+		i = j
 	}
 	for i := range s.boxes {
 		b := &s.boxes[i]
@@ -233,6 +239,73 @@ func timeoutsOf(t nat.Timeouts) Timeouts {
 		UDP: t.UDP.Seconds(), UDPStream: t.UDPStream.Seconds()}
 }
 
+// groupResult is the result of one group from its groupRuns, one per
+// path (a group that mixes paths) or one in all, and their metrics: the
+// group's numbers are those of all its clients, made from the merged
+// counts and samples (so that a quantile is the merged sample's, not a
+// mean of the paths'), with each path's own in Paths.
+func (s *sim) groupResult(runs []groupRun, ms []groupMetrics, windowHours float64) GroupResult {
+	if len(runs) == 1 {
+		return runs[0].result(&ms[0], windowHours)
+	}
+	all := runs[0]
+	all.clients, all.whole, all.partHours = 0, 0, 0
+	var merged groupMetrics
+	for i := range runs {
+		all.clients += runs[i].clients
+		all.whole += runs[i].whole
+		all.partHours += runs[i].partHours
+		merged.merge(&ms[i])
+	}
+	res := all.result(&merged, windowHours)
+	for i := range runs {
+		p := PathResult{Share: float64(runs[i].clients) / float64(all.Count), GroupResult: runs[i].result(&ms[i], windowHours)}
+		p.Name = fmt.Sprintf("%s.paths.%d", all.Name, runs[i].variant)
+		for _, bi := range runs[i].path {
+			p.Via = append(p.Via, s.boxes[bi].name)
+		}
+		res.Paths = append(res.Paths, p)
+	}
+	return res
+}
+
+// merge adds the metrics of other clients, o, to m: counts and spans add,
+// samples join.
+func (m *groupMetrics) merge(o *groupMetrics) {
+	for c := range m.breaks {
+		m.breaks[c] += o.breaks[c]
+	}
+	m.remaps += o.remaps
+	m.refused += o.refused
+	m.reconnects += o.reconnects
+	m.rebindings += o.rebindings
+	m.spurious += o.spurious
+	m.lostUp += o.lostUp
+	m.lostDown += o.lostDown
+	m.sentUp += o.sentUp
+	m.sentDown += o.sentDown
+	m.latencies = append(m.latencies, o.latencies...)
+	m.downtime += o.downtime
+	m.kaPackets += o.kaPackets
+	m.kaBytes += o.kaBytes
+	m.rcPackets += o.rcPackets
+	m.rcBytes += o.rcBytes
+	m.orphanedAtEnd += o.orphanedAtEnd
+	m.undetected += o.undetected
+	m.heldAtEnd += o.heldAtEnd
+	m.push.merge(&o.push)
+}
+
+// merge adds the delays of o to x (both over the same path delay).
+func (x *delays) merge(o *delays) {
+	if o.onTime+o.resent > 0 {
+		x.base = o.base
+	}
+	x.onTime += o.onTime
+	x.resent += o.resent
+	x.other = append(x.other, o.other...)
+}
+
 func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 	hours := float64(g.whole)*windowHours + g.partHours
 	var total uint64
@@ -242,7 +315,7 @@ func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 	perHour := func(x uint64) float64 { return float64(x) / max(hours, math.SmallestNonzeroFloat64) } // 0 for a group that never started
 	slices.Sort(m.latencies)
 	return GroupResult{
-		Name: g.Name, Protocol: protoName(g.Proto), Clients: float64(g.Count), ClientHours: hours,
+		Name: g.Name, Protocol: protoName(g.Proto), Clients: float64(g.clients), ClientHours: hours,
 		Breaks: Breaks{
 			Total: float64(total), IdleTimeout: float64(m.breaks[causeIdleTimeout]),
 			LRUEviction: float64(m.breaks[causeLRUEviction]), EarlyDrop: float64(m.breaks[causeEarlyDrop]),

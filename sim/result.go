@@ -66,6 +66,20 @@ type GroupResult struct {
 	DowntimeFraction float64  `json:"downtime_fraction"`
 	Overhead         Overhead `json:"overhead"`
 	CI95             *CI95    `json:"ci95,omitempty"`
+	// Paths, for a group that mixes paths, holds each path's own numbers:
+	// those of the clients that drew it. The group's numbers are those of
+	// all its clients, counted together (not a mean of the paths').
+	Paths []PathResult `json:"paths,omitempty"`
+}
+
+// PathResult is one path of a group that mixes paths: the boxes it
+// crosses, the share of the group's clients that drew it, and the
+// metrics of those clients, named GROUP.paths.I (I from 0, in the order
+// the file lists them).
+type PathResult struct {
+	Via   []string `json:"via"`   // middleboxes, client side first
+	Share float64  `json:"share"` // of the group's clients, in [0, 1]
+	GroupResult
 }
 
 // Breaks counts breaks by cause.
@@ -183,19 +197,7 @@ func Aggregate(cfg *Config, runs []*RunResult) *Result {
 		r.Events += float64(run.Events) / float64(len(runs))
 	}
 	for gi := range runs[0].Groups {
-		xs := column(runs, func(run *RunResult) GroupResult { return run.Groups[gi] })
-		g := meanOf(xs)
-		if len(runs) > 1 {
-			g.CI95 = &CI95{
-				BreaksPer1000ClientHours: halfWidth(xs, func(g GroupResult) float64 { return g.BreaksPer1000ClientHours }),
-				DowntimeFraction:         halfWidth(xs, func(g GroupResult) float64 { return g.DowntimeFraction }),
-				OverheadCI95: OverheadCI95{
-					KeepaliveBytesPerClientHour: halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.KeepaliveBytesPerClientHour }),
-					OverheadBytesPerClientHour:  halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.OverheadBytesPerClientHour }),
-				},
-			}
-		}
-		r.Groups = append(r.Groups, g)
+		r.Groups = append(r.Groups, aggregateGroup(column(runs, func(run *RunResult) GroupResult { return run.Groups[gi] })))
 	}
 	for bi := range runs[0].Middleboxes {
 		xs := column(runs, func(run *RunResult) BoxResult { return run.Middleboxes[bi] })
@@ -207,6 +209,34 @@ func Aggregate(cfg *Config, runs []*RunResult) *Result {
 		r.Middleboxes = append(r.Middleboxes, b)
 	}
 	return r
+}
+
+// aggregateGroup combines one group's results of every run, and each of
+// its paths' likewise.
+func aggregateGroup(xs []GroupResult) GroupResult {
+	g := meanOf(xs)
+	if len(xs) > 1 {
+		g.CI95 = &CI95{
+			BreaksPer1000ClientHours: halfWidth(xs, func(g GroupResult) float64 { return g.BreaksPer1000ClientHours }),
+			DowntimeFraction:         halfWidth(xs, func(g GroupResult) float64 { return g.DowntimeFraction }),
+			OverheadCI95: OverheadCI95{
+				KeepaliveBytesPerClientHour: halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.KeepaliveBytesPerClientHour }),
+				OverheadBytesPerClientHour:  halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.OverheadBytesPerClientHour }),
+			},
+		}
+	}
+	g.Paths = nil
+	for pi := range xs[0].Paths {
+		ps := make([]PathResult, len(xs))
+		gs := make([]GroupResult, len(xs))
+		for i := range xs {
+			ps[i], gs[i] = xs[i].Paths[pi], xs[i].Paths[pi].GroupResult
+		}
+		p := meanOf(ps)
+		p.GroupResult = aggregateGroup(gs)
+		g.Paths = append(g.Paths, p)
+	}
+	return g
 }
 
 // column picks one value out of every run.

@@ -177,11 +177,17 @@ type sim struct {
 	rec     recorder
 }
 
-// groupRun is a group's configuration and its counters.
+// groupRun is a group's configuration and its counters: the engine's
+// group. A group that mixes paths runs as one groupRun per path, which
+// share its configuration and hold the clients that drew that path; the
+// group's result is made from theirs (finish).
 type groupRun struct {
 	*Group
-	ka   keepaliver     // the keepalive strategy
-	kind *KeepaliveKind // its description
+	of      int // the group's index in Config.Groups
+	variant int // the index of its path in Group.Paths (0 for a group of one path)
+	clients int // clients that are in this groupRun
+	ka      keepaliver     // the keepalive strategy
+	kind    *KeepaliveKind // its description
 	// path is the middleboxes its connections cross, client side first
 	// (indexes into sim.boxes); hopOf is each box's place on it (-1: not
 	// on it).
@@ -217,22 +223,25 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		s.boxes[i].t = t
 	}
 	total := 0
+	first := make([]int, len(cfg.Groups)) // each group's first groupRun
 	for gi := range cfg.Groups {
 		g := &cfg.Groups[gi]
-		k := g.Keepalive
-		gr := groupRun{Group: g, ka: k.Type.Kind().make(k), kind: k.Type.Kind(), path: cfg.PathOf(g), hopOf: make([]int8, len(s.boxes))}
-		for i := range gr.hopOf {
-			gr.hopOf[i] = -1
+		first[gi] = len(s.groups)
+		paths := [][]int{cfg.PathOf(g)}
+		if len(g.Paths) > 0 {
+			paths = paths[:0]
+			for _, p := range g.Paths {
+				paths = append(paths, p.Via)
+			}
 		}
-		for h, bi := range gr.path {
-			gr.hopOf[bi] = int8(h)
+		for v, path := range paths {
+			s.groups = append(s.groups, s.groupRun(gi, v, path))
+			s.hops = max(s.hops, len(path))
 		}
-		s.hops = max(s.hops, len(gr.path))
-		s.groups = append(s.groups, gr)
 		total += g.Count
 	}
 	s.rec = recorder{now: &s.now, warmup: cfg.Warmup, trace: cfg.Trace, filter: cfg.TraceOnly,
-		groups: make([]groupMetrics, len(cfg.Groups)), boxBreaks: make([]uint64, len(s.boxes))}
+		groups: make([]groupMetrics, len(s.groups)), boxBreaks: make([]uint64, len(s.boxes))}
 	for i := range s.boxes {
 		s.rec.boxNames = append(s.rec.boxNames, s.boxes[i].name)
 	}
@@ -262,13 +271,16 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		gseed := h.Sum64()
 		for j := 0; j < g.Count; j++ {
 			c := &s.clients[ci]
-			c.group = uint16(gi)
-			c.rng.Seed(seed1, mix(gseed^mix(uint64(j))))
+			cseed := mix(gseed ^ mix(uint64(j)))
+			c.group = uint16(first[gi] + drawPath(g.Paths, seed1, cseed))
+			gr := &s.groups[c.group]
+			gr.clients++
+			c.rng.Seed(seed1, cseed)
 			start := g.StartDelay + uniformDur(&c.rng, 0, g.StartSpread)
 			if start <= cfg.Warmup {
-				s.groups[gi].whole++
+				gr.whole++
 			} else {
-				s.groups[gi].partHours += overlap(start, cfg.Duration, cfg.Warmup, cfg.Duration).Hours()
+				gr.partHours += overlap(start, cfg.Duration, cfg.Warmup, cfg.Duration).Hours()
 			}
 			s.q.push(event{At: start, Kind: evConnect, Client: uint32(ci)})
 			ci++
@@ -292,6 +304,55 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		}
 	}
 	return s.finish(rep), nil
+}
+
+// groupRun makes the engine's group for path number v (of path) of
+// group gi.
+func (s *sim) groupRun(gi, v int, path []int) groupRun {
+	g := &s.cfg.Groups[gi]
+	k := g.Keepalive
+	gr := groupRun{Group: g, of: gi, variant: v, ka: k.Type.Kind().make(k), kind: k.Type.Kind(), path: path, hopOf: make([]int8, len(s.boxes))}
+	for i := range gr.hopOf {
+		gr.hopOf[i] = -1
+	}
+	for h, bi := range gr.path {
+		gr.hopOf[bi] = int8(h)
+	}
+	return gr
+}
+
+// pathStream sets the stream of path draws apart from the clients' own.
+const pathStream = 0x70617468732d3031 // "paths-01"
+
+// drawPath returns the index of the path that a client of a group that
+// mixes paths takes, drawn by weight from a stream of its own, seeded by
+// (seed1, the client's seed) like the client's stream but apart from it:
+// seed1 comes from (seed, replication) and cseed from (group name, client
+// index), so that adding a group, a box or a path elsewhere changes no
+// draw and a client's other draws are the same whatever path it takes.
+// It is 0, drawing nothing, for a group of one path.
+func drawPath(paths []WeightedPath, seed1, cseed uint64) int {
+	if len(paths) == 0 {
+		return 0
+	}
+	var sum float64
+	for _, p := range paths {
+		sum += p.Weight
+	}
+	rng := rand.NewPCG(seed1^pathStream, cseed)
+	u := (float64(rng.Uint64()>>11) + 0.5) / (1 << 53) * sum // in (0, sum)
+	last := 0
+	for i, p := range paths {
+		if p.Weight == 0 {
+			continue
+		}
+		if u < p.Weight {
+			return i
+		}
+		u -= p.Weight
+		last = i
+	}
+	return last // rounding left u at or above the last weight
 }
 
 // ErrStopped is returned by a run that its progress callback stopped.
