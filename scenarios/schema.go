@@ -81,7 +81,7 @@ type GroupSpec struct {
 	RetransmitTimeout *Duration     `yaml:"retransmit_timeout,omitempty"`
 	UDPRebinding      *string       `yaml:"udp_rebinding,omitempty"`
 	Path              BoxNames      `yaml:"path,omitempty,flow"` // nil: the top-level path
-	Paths             PathSpecs     `yaml:"paths,omitempty"`      // paths each client draws one of; not with path
+	Paths             PathSpecs     `yaml:"paths,omitempty"`     // paths each client draws one of; not with path
 }
 
 // PathSpecs is a group's paths: each client draws one by weight. Its

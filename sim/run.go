@@ -183,9 +183,9 @@ type sim struct {
 // group's result is made from theirs (finish).
 type groupRun struct {
 	*Group
-	of      int // the group's index in Config.Groups
-	variant int // the index of its path in Group.Paths (0 for a group of one path)
-	clients int // clients that are in this groupRun
+	of      int            // the group's index in Config.Groups
+	variant int            // the index of its path in Group.Paths (0 for a group of one path)
+	clients int            // clients that are in this groupRun
 	ka      keepaliver     // the keepalive strategy
 	kind    *KeepaliveKind // its description
 	// path is the middleboxes its connections cross, client side first
