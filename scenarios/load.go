@@ -414,7 +414,7 @@ func (r *resolver) middleboxes(f *File) []string {
 // no middleboxes list, as in version 1.
 func (r *resolver) groupPath(g *GroupSpec, boxes []string, top int, listed bool) []int {
 	field := "clients." + g.Name + ".path"
-	if g.Paths != nil {
+	if g.Paths != nil || r.d.failed[field+"s"] {
 		if g.Path != nil {
 			r.bad(field, "give path: or paths:, not both (paths: lists each path with its weight)", "")
 		}
@@ -440,6 +440,7 @@ func (r *resolver) groupPath(g *GroupSpec, boxes []string, top int, listed bool)
 // indexes into boxes.
 func (r *resolver) boxList(field string, names BoxNames, boxes []string) []int {
 	if len(names) == 0 {
+		r.badPaths = true
 		r.bad(field, "needs at least one middlebox", "[]")
 		return nil
 	}

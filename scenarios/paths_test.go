@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"slices"
@@ -182,5 +184,173 @@ func TestSetAndSweepAddressPaths(t *testing.T) {
 	}
 	if !reflect.DeepEqual(again.Config, sc.Config) {
 		t.Errorf("resolved config differs:\n%+v\n%+v\n%s", sc.Config, again.Config, resolved)
+	}
+}
+
+// mixed is twoPaths with one group of 400 clients that mixes the two
+// boxes, weights 1:3.
+var mixed = strings.Replace(twoPaths[:strings.Index(twoPaths, "clients:")], "name: two-paths", "name: mixed", 1) + `clients:
+  - name: m
+    count: 400
+    paths:
+      - {via: [short], weight: 1}
+      - {via: [long], weight: 3}
+    keepalive: {type: app, interval: 300s, jitter: 0s, timeout: 10s, request_bytes: 40, response_bytes: 40}
+`
+
+func TestMixedPathsShareAndResults(t *testing.T) {
+	sc, err := Parse("mixed.yaml", []byte(mixed), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := sc.Config.Groups[0]
+	if len(g.Paths) != 2 || !slices.Equal(g.Paths[0].Via, []int{0}) || g.Paths[1].Weight != 3 {
+		t.Fatalf("paths %+v", g.Paths)
+	}
+	var runs []*sim.RunResult
+	for rep := range 3 {
+		run, err := sim.Run(&sc.Config, rep, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, run)
+		res := run.Groups[0]
+		if len(res.Paths) != 2 {
+			t.Fatalf("paths in the result: %+v", res.Paths)
+		}
+		short, long := res.Paths[0], res.Paths[1]
+		// The number of clients on "short" is binomial(n = 400, p = 1/4):
+		// mean 100, standard deviation sqrt(400 x 1/4 x 3/4) = 8.66; four
+		// of them is 34.6, so it lies in [66, 134] but for a chance of
+		// about 6e-5 per replication.
+		if n := short.Clients; n < 66 || n > 134 || n+long.Clients != 400 {
+			t.Errorf("rep %d: %v clients on short, %v on long; want 66 to 134 of 400", rep, n, long.Clients)
+		}
+		if short.Share != short.Clients/400 || !slices.Equal(short.Via, []string{"short"}) || short.Name != "m.paths.0" {
+			t.Errorf("rep %d: short's share %v, via %v, name %s", rep, short.Share, short.Via, short.Name)
+		}
+		// By hand, as in TestGroupsTakeTheirPathFromTheFile: a client on
+		// "short" (120 s) breaks at every 300 s ping, 11 times in the
+		// hour, and one on "long" (600 s) never; every client starts at
+		// 0 and lives the whole hour, so short's rate per 1,000
+		// client-hours is 11,000.
+		if short.Breaks.Total != 11*short.Clients || long.Breaks.Total != 0 || short.BreaksPer1000ClientHours != 11000 {
+			t.Errorf("rep %d: breaks %v on short (%v per 1,000 client-hours), %v on long; want %v, 11000, 0",
+				rep, short.Breaks.Total, short.BreaksPer1000ClientHours, long.Breaks.Total, 11*short.Clients)
+		}
+		if run.Middleboxes[0].Breaks != short.Breaks.Total || run.Middleboxes[1].Breaks != 0 || run.Middleboxes[1].Inserts != long.Clients {
+			t.Errorf("rep %d: breaks at short %v, at long %v, entries made at long %v", rep, run.Middleboxes[0].Breaks, run.Middleboxes[1].Breaks, run.Middleboxes[1].Inserts)
+		}
+		// The group is its clients together: counts add, and its
+		// quantiles are its merged sample's (only short's clients have
+		// detection latencies, so the group's are short's).
+		if res.Clients != 400 || res.Breaks.Total != short.Breaks.Total || res.ClientHours != short.ClientHours+long.ClientHours ||
+			res.Overhead.KeepalivePackets != short.Overhead.KeepalivePackets+long.Overhead.KeepalivePackets || res.Detection != short.Detection {
+			t.Errorf("rep %d: group %+v\nshort %+v\nlong %+v", rep, res, short.GroupResult, long.GroupResult)
+		}
+		if res.BreaksPer1000ClientHours != 1000*res.Breaks.Total/400 {
+			t.Errorf("rep %d: group rate %v, want %v", rep, res.BreaksPer1000ClientHours, 1000*res.Breaks.Total/400)
+		}
+		// Each path gives what its clients give alone, in a group of
+		// their own on that path.
+		for i, p := range res.Paths {
+			alone := strings.Replace(strings.Replace(mixed, "count: 400", fmt.Sprintf("count: %v", p.Clients), 1),
+				"    paths:\n      - {via: [short], weight: 1}\n      - {via: [long], weight: 3}\n", "    path: ["+p.Via[0]+"]\n", 1)
+			alone = strings.Replace(alone, "  - name: "+[]string{"long", "short"}[i]+"\n", "  - name: unused\n", 1) + "  - {name: u, count: 1, path: [unused]}\n"
+			asc, err := Parse("alone.yaml", []byte(alone), nil)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, alone)
+			}
+			ar, err := sim.Run(&asc.Config, rep, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := ar.Groups[0]
+			if a.Breaks != p.Breaks || a.BreaksPer1000ClientHours != p.BreaksPer1000ClientHours || a.ClientHours != p.ClientHours ||
+				a.Overhead.KeepalivePackets != p.Overhead.KeepalivePackets || a.Reconnects != p.Reconnects {
+				t.Errorf("rep %d: path %s gives %+v, alone %+v", rep, p.Name, p.GroupResult, a)
+			}
+		}
+	}
+	// Over replications each path's numbers are means, with their own
+	// confidence half-widths, as the group's are.
+	agg := sim.Aggregate(&sc.Config, runs).Groups[0]
+	want := (runs[0].Groups[0].Paths[0].Clients + runs[1].Groups[0].Paths[0].Clients + runs[2].Groups[0].Paths[0].Clients) / 3
+	if p := agg.Paths[0]; math.Abs(p.Clients-want) > 1e-9 || math.Abs(p.Share-want/400) > 1e-12 || p.CI95 == nil || agg.Clients != 400 || p.Name != "m.paths.0" {
+		t.Errorf("aggregate: clients %v share %v ci %v, want %v clients", p.Clients, p.Share, p.CI95, want)
+	}
+}
+
+func TestMixedPathsProblems(t *testing.T) {
+	for _, tc := range []struct{ name, old, new, want string }{
+		{"unknown box", "via: [long]", "via: [lng]", `mixed.yaml:23:16: clients.m.paths.1.via: unknown middlebox (did you mean "long"?); known: short, long (got "lng")`},
+		{"box twice", "via: [long]", "via: [long, short, long]", `mixed.yaml:23:29: clients.m.paths.1.via: names a middlebox twice (a connection crosses each box once) (got "long")`},
+		{"empty via", "via: [long]", "via: []", `mixed.yaml:23:15: clients.m.paths.1.via: needs at least one middlebox (got [])`},
+		{"negative weight", "weight: 3", "weight: -1", `mixed.yaml:23:31: clients.m.paths.1.weight: must be a number >= 0 (got -1)`},
+		{"all zero", "weight: 1}\n      - {via: [long], weight: 3}", "weight: 0}\n      - {via: [long], weight: 0}", `mixed.yaml:22:7: clients.m.paths: the weights are all zero: no client could take any path`},
+		{"path and paths", "    paths:\n", "    path: [short]\n    paths:\n", `mixed.yaml:21:11: clients.m.path: give path: or paths:, not both`},
+		{"same path twice", "via: [long]", "via: [short]", `mixed.yaml:23:15: clients.m.paths.1.via: the same path as clients.m.paths.0 (give it once, with the weights added) (got "short")`},
+		{"not a list", "    paths:\n      - {via: [short], weight: 1}\n      - {via: [long], weight: 3}\n", "    paths: short\n", `mixed.yaml:21:12: clients.m.paths: expected a list of {via: [BOX...], weight: W} (got "short")`},
+		{"unknown field", "weight: 3", "wieght: 3", `clients.m.paths.1.wieght: unknown field (did you mean "weight"?)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text := strings.Replace(mixed, tc.old, tc.new, 1)
+			if text == mixed {
+				t.Fatal("the edit did not apply")
+			}
+			_, err := Parse("mixed.yaml", []byte(text), nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got:\n%v\nwant a line:\n%s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestSetAndSweepAddressMixedPaths(t *testing.T) {
+	sc, err := Parse("mixed.yaml", []byte(mixed), []string{"clients.m.paths.0.weight=2", "clients.m.paths.1.via=[long, short]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := sc.Config.Groups[0].Paths; p[0].Weight != 2 || !slices.Equal(p[1].Via, []int{1, 0}) {
+		t.Errorf("paths %+v", p)
+	}
+	for _, tc := range []struct{ set, want string }{
+		{"clients.m.paths.2.weight=1", `clients.m.paths has no item "2"; its items are numbered from 0 to 1`},
+		{"clients.m.paths.x.weight=1", `clients.m.paths has no item "x"`},
+		{"clients.m.paths.0=1", `clients.m.paths.0 names a whole item; add one of its fields: via, weight`},
+		{"clients.m.paths.0.weight=-2", `--set clients.m.paths.0.weight=-2: clients.m.paths.0.weight: must be a number >= 0 (got -2)`},
+	} {
+		_, err := Parse("mixed.yaml", []byte(mixed), []string{tc.set})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--set %s: got %v, want %s", tc.set, err, tc.want)
+		}
+	}
+	text := mixed + "sweep:\n  clients.m.paths.1.weight: [0, 1]\n"
+	sc, err = Parse("mixed.yaml", []byte(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := sc.Points(nil)
+	if err != nil || len(points) != 2 {
+		t.Fatalf("%d points: %v", len(points), err)
+	}
+	if w := points[0].Scenario.Config.Groups[0].Paths[1].Weight; w != 0 {
+		t.Errorf("point %s: weight %v", points[0].Label(), w)
+	}
+	// With weight 0 no client takes long; the path is still reported.
+	run, err := sim.Run(&points[0].Scenario.Config, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := run.Groups[0].Paths; len(p) != 2 || p[0].Clients != 400 || p[1].Clients != 0 {
+		t.Errorf("paths at weight 0: %+v", p)
+	}
+	resolved, err := sc.ResolvedYAML(points)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse("scenario.yaml", resolved, nil)
+	if err != nil || !reflect.DeepEqual(again.Config, sc.Config) {
+		t.Errorf("resolved config differs: %v\n%s", err, resolved)
 	}
 }
