@@ -33,6 +33,14 @@ type Scenario struct {
 	root   *yaml.Node            // the document after --set, for expanding sweeps and ResolvedYAML
 	nodes  map[string]*yaml.Node // field path -> its node, for Refuse
 	origin map[*yaml.Node]string // nodes set by a flag -> the flag, for Refuse
+	boxes  []boxOrigin           // by index into Config.Path, for Warnings
+}
+
+// boxOrigin is where a middlebox was written and what its preset says of
+// it.
+type boxOrigin struct {
+	field     string // path.NAME or middleboxes.NAME
+	household bool   // its preset is a home gateway's
 }
 
 // Defaults for fields a scenario may leave out.
@@ -195,6 +203,7 @@ func build(file string, root *yaml.Node, origin map[*yaml.Node]string, via map[*
 	// reported at once; fields that failed to decode are not reported again.
 	r := &resolver{d: d}
 	sc := r.resolve(&f)
+	sc.boxes = r.boxes
 	if len(d.probs) > 0 {
 		// In file order; problems from --set flags (line 0) first.
 		slices.SortStableFunc(d.probs, func(a, b Problem) int {
@@ -239,6 +248,7 @@ func (sc *Scenario) Refuse(p Point, field, msg, value string) Problem {
 type resolver struct {
 	d        *decoder
 	cfg      *sim.Config // the config being resolved
+	boxes    []boxOrigin // of cfg.Path
 	badPaths bool        // a group's path names an unknown box: leave unused boxes unreported
 	clients  int         // of the groups resolved so far, against sim.MaxClients
 }
@@ -395,6 +405,12 @@ func (r *resolver) middleboxes(f *File) []string {
 				r.bad("middleboxes."+m.Name, "name used twice: the top-level path has a middlebox of this name", strconv.Quote(m.Name))
 			}
 			r.cfg.Path = append(r.cfg.Path, r.middlebox(list.key, m))
+			o := boxOrigin{field: list.key + "." + m.Name}
+			if m.Preset != nil {
+				p, _ := findPreset(*m.Preset)
+				o.household = p.Household
+			}
+			r.boxes = append(r.boxes, o)
 			names = append(names, m.Name)
 		}
 	}

@@ -13,9 +13,13 @@ import (
 
 // Preset is a named, complete middlebox with the sources of its figures.
 type Preset struct {
-	Name      string        `yaml:"name"`
-	Sources   []Source      `yaml:"sources"` // the first is the main one
-	Note      string        `yaml:"note"`    // what was assumed beyond the sources
+	Name    string   `yaml:"name"`
+	Sources []Source `yaml:"sources"` // the first is the main one
+	Note    string   `yaml:"note"`    // what was assumed beyond the sources
+	// Household marks a home gateway: one household's box, sized for a
+	// few devices, so that a shared box of this preset crossed by a
+	// population is probably a mistake (Warnings).
+	Household bool          `yaml:"household,omitempty"`
 	Middlebox MiddleboxSpec `yaml:"middlebox"`
 }
 

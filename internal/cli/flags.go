@@ -302,10 +302,19 @@ func (lf *loadFlags) sweepPoints(fs *pflag.FlagSet, params []string, workers int
 	if err != nil {
 		return nil, nil, nil, 0, err
 	}
+	lf.warn(sc.PointWarnings(points))
 	if workers, err = lf.plan(sc, points, workers); err != nil {
 		return nil, nil, nil, 0, err
 	}
 	return sc, keys, points, workers, nil
+}
+
+// warn prints warnings (scenarios.Scenario.Warnings) on stderr, one a
+// line: what is legal but probably a mistake, so never silenced.
+func (lf *loadFlags) warn(msgs []string) {
+	for _, m := range msgs {
+		fmt.Fprintln(lf.stderr, m)
+	}
 }
 
 // sweepKeys reads the --param flags; every bad one is reported at once.

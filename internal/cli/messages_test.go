@@ -231,3 +231,28 @@ func TestCheckParam(t *testing.T) {
 		t.Errorf("exit %d %s", code, msg)
 	}
 }
+
+// TestWarningsOncePerFile: run, check and sweep print the scenario's
+// warnings on stderr, each once, and go on (exit 0).
+func TestWarningsOncePerFile(t *testing.T) {
+	count := func(msg string) int { return strings.Count(msg, ": warning: ") }
+	small := []string{"--set", "duration=2m", "--set", "warmup=0s", "--set", "clients.app.count=100", "--set", "replications=1"}
+	_, msg, code := natsim(t, append([]string{"run", "scenarios/lru-cyclic-collapse.yaml", "--quiet", "--set", "path.small-nat.capacity=90"}, small...)...)
+	if code != 0 || count(msg) != 1 || !strings.Contains(msg, "scenarios/lru-cyclic-collapse.yaml:21:5: warning: middlebox small-nat: 100 clients cross it") {
+		t.Errorf("run: exit %d, stderr:\n%s", code, msg)
+	}
+	// The sweep's capacities 5000 to 9900 are below 10,000 clients; one
+	// warning each, naming its point.
+	_, msg, code = natsim(t, "check", "scenarios/lru-cyclic-collapse.yaml")
+	if code != 0 || count(msg) != 4 || !strings.Contains(msg, "(at the sweep point path.small-nat.capacity=9900)") {
+		t.Errorf("check: exit %d, stderr:\n%s", code, msg)
+	}
+	_, msg, code = natsim(t, append([]string{"sweep", "scenarios/lru-cyclic-collapse.yaml", "--quiet", "--out", filepath.Join(t.TempDir(), "out"), "--param", "path.small-nat.capacity=50,80,200"}, small...)...)
+	if code != 0 || count(msg) != 2 || !strings.Contains(msg, "(at the sweep point path.small-nat.capacity=80)") {
+		t.Errorf("sweep: exit %d, stderr:\n%s", code, msg)
+	}
+	_, msg, code = natsim(t, "check", "scenarios/home-gateway-udp-voip.yaml")
+	if code != 0 || count(msg) != 0 {
+		t.Errorf("check of an example that is no mistake: exit %d, stderr:\n%s", code, msg)
+	}
+}

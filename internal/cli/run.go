@@ -61,6 +61,7 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 	if err != nil {
 		return err
 	}
+	lf.warn(sc.Warnings())
 	var out *outdir.Writer
 	var points []scenarios.Point // for scenario.yaml, which must reproduce the file's own sweep too
 	if *outDir != "" {

@@ -461,7 +461,7 @@ func (res *Result) writeCSV(w io.Writer) error {
 	}
 	csvLine(w, header)
 	for _, p := range res.Points {
-		for _, g := range p.Result.Groups {
+		for _, g := range withPaths(p.Result.Groups) {
 			fields := append(res.keyFields(p), g.Name)
 			for _, c := range cols {
 				fields = append(fields, c.field(g, p.Result.Middleboxes))
@@ -470,6 +470,19 @@ func (res *Result) writeCSV(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// withPaths lists groups as CSV rows: each group, followed, when it
+// mixes paths, by a row per path named GROUP.paths.I.
+func withPaths(groups []sim.GroupResult) []sim.GroupResult {
+	var out []sim.GroupResult
+	for _, g := range groups {
+		out = append(out, g)
+		for _, p := range g.Paths {
+			out = append(out, p.GroupResult)
+		}
+	}
+	return out
 }
 
 func (res *Result) writeRuns(w io.Writer) error {
@@ -482,7 +495,7 @@ func (res *Result) writeRuns(w io.Writer) error {
 	for pi, runs := range res.runs {
 		cfg := res.cfgs[pi]
 		for _, r := range runs {
-			for _, g := range r.Groups {
+			for _, g := range withPaths(r.Groups) {
 				fields := append(res.keyFields(res.Points[pi]), fmt.Sprint(r.Replication), fmt.Sprint(cfg.Seed), g.Name)
 				for _, c := range cols {
 					fields = append(fields, c.field(g, r.Middleboxes))
