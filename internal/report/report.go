@@ -90,6 +90,22 @@ func (p *printer) group(cfg *sim.Config, cg *sim.Group, g sim.GroupResult) {
 	pm := func(v, hw float64, u unit) string { return withCI(v, hw, g.CI95 != nil, u) }
 
 	p.printf("\ngroup %s: %s\n", g.Name, simulated(cfg, cg, g))
+	p.groupBody(cfg, cg, g, ci, pm)
+	for i, pr := range g.Paths {
+		p.printf("\ngroup %s, path %d (%s): %s clients, %s of the group\n", g.Name, i, strings.Join(pr.Via, " then "),
+			Number(pr.Clients), Percent(pr.Share))
+		var pci sim.CI95
+		if pr.CI95 != nil {
+			pci = *pr.CI95
+		}
+		p.groupBody(cfg, cg, pr.GroupResult, pci, func(v, hw float64, u unit) string { return withCI(v, hw, pr.CI95 != nil, u) })
+	}
+}
+
+// groupBody writes the lines of a group's block, or of one of its
+// paths', after its first: ci holds the half-widths and pm writes a
+// number with its own.
+func (p *printer) groupBody(cfg *sim.Config, cg *sim.Group, g sim.GroupResult, ci sim.CI95, pm func(v, hw float64, u unit) string) {
 	p.line("client-hours", "%s", Number(g.ClientHours))
 
 	b := g.Breaks
@@ -200,6 +216,9 @@ func simulated(cfg *sim.Config, cg *sim.Group, g sim.GroupResult) string {
 	s := fmt.Sprintf("%s %s clients, keepalive %s", Count(float64(cg.Count)), proto, cg.Keepalive.Type.Kind().Summary(cg.Keepalive))
 	if cg.Session != nil {
 		s += ", sessions of " + Duration(cg.Session.Lifetime.A) + " then " + Duration(cg.Session.Think.A) + " apart"
+	}
+	if len(cg.Paths) > 0 {
+		return s + fmt.Sprintf(", each through one of %d paths drawn by weight (each path's clients below)", len(cg.Paths))
 	}
 	var boxes []string
 	for _, bi := range cfg.PathOf(cg) {

@@ -41,6 +41,10 @@ func TestGoldenReports(t *testing.T) {
 		{"linux-conntrack-early-drop.txt", "linux-conntrack-early-drop.yaml",
 			[]string{"duration=30m", "clients.web.count=500", "clients.long-lived.count=100", "path.conntrack.capacity=700", "replications=2"},
 			report.Options{Verbose: true}},
+		// A group that mixes paths: its block, then a block per path with
+		// its share; only the cheap routers' devices lose pushes.
+		{"iot-fleet-cheap-and-good-routers.txt", "iot-fleet-cheap-and-good-routers.yaml",
+			[]string{"clients.devices.count=300", "duration=1h", "replications=2"}, report.Options{}},
 	} {
 		t.Run(strings.TrimSuffix(tc.golden, ".txt"), func(t *testing.T) {
 			cfg, res := run(t, tc.file, tc.sets)
