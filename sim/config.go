@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -183,6 +184,27 @@ func (c *Config) PathOf(g *Group) []int {
 		all[i] = i
 	}
 	return all
+}
+
+// PathText describes g's path for people: "home then cgnat", or for a
+// group that mixes paths each with its weight, "carrier-a (weight 1) or
+// carrier-b (weight 3)".
+func (c *Config) PathText(g *Group) string {
+	names := func(path []int) string {
+		var out []string
+		for _, bi := range path {
+			out = append(out, c.Path[bi].Name)
+		}
+		return strings.Join(out, " then ")
+	}
+	if len(g.Paths) == 0 {
+		return names(c.PathOf(g))
+	}
+	var out []string
+	for _, p := range g.Paths {
+		out = append(out, fmt.Sprintf("%s (weight %g)", names(p.Via), p.Weight))
+	}
+	return strings.Join(out, " or ")
 }
 
 // DistKind is the family of a Dist.

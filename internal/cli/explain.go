@@ -137,14 +137,10 @@ func writeStory(w io.Writer, file string, cfg *sim.Config, ci uint32, why string
 	gi, n, _ := cfg.ClientOf(ci)
 	g := &cfg.Groups[gi]
 	proto := map[nat.Proto]string{nat.TCP: "tcp", nat.UDP: "udp"}[g.Proto]
-	var boxes []string
-	for _, bi := range cfg.PathOf(g) {
-		boxes = append(boxes, cfg.Path[bi].Name)
-	}
 	fmt.Fprintf(w, "Scenario %s (%s), seed %d, one run of %v; counts start at the warmup, %v.\n",
 		cfg.Name, file, cfg.Seed, cfg.Duration, cfg.Warmup)
 	fmt.Fprintf(w, "Client %d of group %s (%d client(s)): %s, keepalive %s, through %s, RTT %v.\n",
-		n, g.Name, g.Count, proto, g.Keepalive.Type.Kind().Summary(g.Keepalive), strings.Join(boxes, " then "), cfg.Network.RTT)
+		n, g.Name, g.Count, proto, g.Keepalive.Type.Kind().Summary(g.Keepalive), cfg.PathText(g), cfg.Network.RTT)
 	if why != "" {
 		fmt.Fprintf(w, "Chosen as %s.\n", why)
 	}

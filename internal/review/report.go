@@ -94,10 +94,6 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 	}
 	b.WriteString("\n| group | clients | protocol | path | keepalive | traffic up / down | sessions |\n|---|---|---|---|---|---|---|\n")
 	for gi, g := range cfg.Groups {
-		var path []string
-		for _, bi := range cfg.PathOf(&cfg.Groups[gi]) {
-			path = append(path, cfg.Path[bi].Name)
-		}
 		proto := "tcp"
 		if g.Proto != 0 {
 			proto = "udp"
@@ -106,7 +102,7 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 		if g.Session != nil {
 			sess = fmt.Sprintf("lifetime %s, think %s", dist(g.Session.Lifetime), dist(g.Session.Think))
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s / %s | %s |\n", g.Name, g.Count, proto, strings.Join(path, " then "), keepalive(g.Keepalive),
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s / %s | %s |\n", g.Name, g.Count, proto, cfg.PathText(&cfg.Groups[gi]), keepalive(g.Keepalive),
 			dist(g.Up.Interval), dist(g.Down.Interval), sess)
 	}
 	if len(res.Keys) > 0 {

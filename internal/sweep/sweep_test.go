@@ -315,3 +315,50 @@ func TestTimeoutsAreThoseOfEveryPoint(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// TestMixedPathsRows: a group that mixes paths has a row of its own in
+// sweep.csv and runs.csv, followed by a row per path (GROUP.paths.I),
+// and sweep.json holds the paths in the group's result.
+func TestMixedPathsRows(t *testing.T) {
+	sc, err := scenarios.Load("../../scenarios/iot-fleet-cheap-and-good-routers.yaml", []string{
+		"duration=20m", "warmup=2m", "clients.devices.count=100", "replications=1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := scenarios.ParseParam("clients.devices.paths.0.weight=0,1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := sc.Points(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), pts, []string{"clients.devices.paths.0.weight"}, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := res.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	out := outputs(t, dir)
+	for _, file := range []string{"sweep.csv", "runs.csv"} {
+		rows, err := csv.NewReader(strings.NewReader(out[file])).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := rows[0]
+		group, clients := slices.Index(head, "group"), slices.Index(head, "clients")
+		var got []string
+		for _, r := range rows[1:] {
+			got = append(got, r[0]+" "+r[group]+" "+r[clients])
+		}
+		// At weight 0 no device is behind a cheap router.
+		if len(got) != 6 || got[0] != "0 devices 100" || got[1] != "0 devices.paths.0 0" || got[2] != "0 devices.paths.1 100" || got[3] != "1 devices 100" {
+			t.Errorf("%s rows (weight, group, clients): %v", file, got)
+		}
+	}
+	if !strings.Contains(out["sweep.json"], `"name": "devices.paths.1"`) || !strings.Contains(out["sweep.json"], `"via": [`) {
+		t.Errorf("sweep.json lacks the paths")
+	}
+}
