@@ -134,16 +134,21 @@ func TestPathProblems(t *testing.T) {
 		{"name in both lists", "middleboxes:\n", "path:\n  - {name: long, preset: linux-conntrack}\nmiddleboxes:\n", `two-paths.yaml:17:5: middleboxes.long: name used twice: the top-level path has a middlebox of this name (got "long")`},
 		{"no box at all", "middleboxes:\n", "middleboxe:\n", `two-paths.yaml:1:1: path: needs at least one middlebox`},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			text := strings.Replace(twoPaths, tc.old, tc.new, 1)
-			if text == twoPaths {
-				t.Fatal("the edit did not apply")
-			}
-			_, err := Parse("two-paths.yaml", []byte(text), nil)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("got:\n%v\nwant a line:\n%s", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantEditProblem(t, "two-paths.yaml", twoPaths, tc.old, tc.new, tc.want) })
+	}
+}
+
+// wantEditProblem parses base with old replaced by new, as file, and
+// wants a problem holding want.
+func wantEditProblem(t *testing.T, file, base, old, new, want string) {
+	t.Helper()
+	text := strings.Replace(base, old, new, 1)
+	if text == base {
+		t.Fatal("the edit did not apply")
+	}
+	_, err := Parse(file, []byte(text), nil)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got:\n%v\nwant a line:\n%s", err, want)
 	}
 }
 
@@ -159,15 +164,7 @@ func TestSetAndSweepAddressPaths(t *testing.T) {
 	if want := `--set clients.b.path=[lng]: clients.b.path: unknown middlebox (did you mean "long"?)`; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("got %v, want %s", err, want)
 	}
-	text := twoPaths + "sweep:\n  middleboxes.short.timeouts.tcp_established: [120s, 400s]\n"
-	sc, err = Parse("two-paths.yaml", []byte(text), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	points, err := sc.Points(nil)
-	if err != nil || len(points) != 2 {
-		t.Fatalf("%d points: %v", len(points), err)
-	}
+	sc, points := twoPoints(t, "two-paths.yaml", twoPaths+"sweep:\n  middleboxes.short.timeouts.tcp_established: [120s, 400s]\n")
 	for i, want := range []time.Duration{120 * time.Second, 400 * time.Second} {
 		if got := points[i].Scenario.Config.Path[0].Timeouts.TCPEstablished; got != want {
 			t.Errorf("point %s: short's timeout %v, want %v", points[i].Label(), got, want)
@@ -248,6 +245,19 @@ func TestMixedPathsShareAndResults(t *testing.T) {
 			res.Overhead.KeepalivePackets != short.Overhead.KeepalivePackets+long.Overhead.KeepalivePackets || res.Detection != short.Detection {
 			t.Errorf("rep %d: group %+v\nshort %+v\nlong %+v", rep, res, short.GroupResult, long.GroupResult)
 		}
+		// Every count of the group is the sum of its paths' (a guard that
+		// merging forgets none).
+		for _, m := range sim.GroupMetrics {
+			if name := string(m); strings.Contains(name, "per_") || strings.Contains(name, "fraction") || strings.Contains(name, "latency") || strings.Contains(name, "delay") {
+				continue
+			}
+			v, _ := res.Value(m)
+			a, _ := short.Value(m)
+			b, _ := long.Value(m)
+			if v != a+b {
+				t.Errorf("rep %d: %s: group %v, paths %v + %v", rep, m, v, a, b)
+			}
+		}
 		if res.BreaksPer1000ClientHours != 1000*res.Breaks.Total/400 {
 			t.Errorf("rep %d: group rate %v, want %v", rep, res.BreaksPer1000ClientHours, 1000*res.Breaks.Total/400)
 		}
@@ -293,16 +303,7 @@ func TestMixedPathsProblems(t *testing.T) {
 		{"not a list", "    paths:\n      - {via: [short], weight: 1}\n      - {via: [long], weight: 3}\n", "    paths: short\n", `mixed.yaml:21:12: clients.m.paths: expected a list of {via: [BOX...], weight: W} (got "short")`},
 		{"unknown field", "weight: 3", "wieght: 3", `clients.m.paths.1.wieght: unknown field (did you mean "weight"?)`},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			text := strings.Replace(mixed, tc.old, tc.new, 1)
-			if text == mixed {
-				t.Fatal("the edit did not apply")
-			}
-			_, err := Parse("mixed.yaml", []byte(text), nil)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("got:\n%v\nwant a line:\n%s", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantEditProblem(t, "mixed.yaml", mixed, tc.old, tc.new, tc.want) })
 	}
 }
 
@@ -325,15 +326,7 @@ func TestSetAndSweepAddressMixedPaths(t *testing.T) {
 			t.Errorf("--set %s: got %v, want %s", tc.set, err, tc.want)
 		}
 	}
-	text := mixed + "sweep:\n  clients.m.paths.1.weight: [0, 1]\n"
-	sc, err = Parse("mixed.yaml", []byte(text), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	points, err := sc.Points(nil)
-	if err != nil || len(points) != 2 {
-		t.Fatalf("%d points: %v", len(points), err)
-	}
+	sc, points := twoPoints(t, "mixed.yaml", mixed+"sweep:\n  clients.m.paths.1.weight: [0, 1]\n")
 	if w := points[0].Scenario.Config.Groups[0].Paths[1].Weight; w != 0 {
 		t.Errorf("point %s: weight %v", points[0].Label(), w)
 	}
@@ -353,4 +346,19 @@ func TestSetAndSweepAddressMixedPaths(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(again.Config, sc.Config) {
 		t.Errorf("resolved config differs: %v\n%s", err, resolved)
 	}
+}
+
+// twoPoints parses text, a scenario with a sweep of two points, and
+// expands it.
+func twoPoints(t *testing.T, file, text string) (*Scenario, []Point) {
+	t.Helper()
+	sc, err := Parse(file, []byte(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := sc.Points(nil)
+	if err != nil || len(points) != 2 {
+		t.Fatalf("%d points: %v", len(points), err)
+	}
+	return sc, points
 }

@@ -275,25 +275,19 @@ func (m *groupMetrics) merge(o *groupMetrics) {
 	for c := range m.breaks {
 		m.breaks[c] += o.breaks[c]
 	}
-	m.remaps += o.remaps
-	m.refused += o.refused
-	m.reconnects += o.reconnects
-	m.rebindings += o.rebindings
-	m.spurious += o.spurious
-	m.lostUp += o.lostUp
-	m.lostDown += o.lostDown
-	m.sentUp += o.sentUp
-	m.sentDown += o.sentDown
+	dst, src := m.counters(), o.counters()
+	for i := range dst {
+		*dst[i] += *src[i]
+	}
 	m.latencies = append(m.latencies, o.latencies...)
 	m.downtime += o.downtime
-	m.kaPackets += o.kaPackets
-	m.kaBytes += o.kaBytes
-	m.rcPackets += o.rcPackets
-	m.rcBytes += o.rcBytes
-	m.orphanedAtEnd += o.orphanedAtEnd
-	m.undetected += o.undetected
-	m.heldAtEnd += o.heldAtEnd
 	m.push.merge(&o.push)
+}
+
+// counters lists m's plain counts, for merge.
+func (m *groupMetrics) counters() []*uint64 {
+	return []*uint64{&m.remaps, &m.refused, &m.reconnects, &m.rebindings, &m.spurious, &m.lostUp, &m.lostDown,
+		&m.sentUp, &m.sentDown, &m.kaPackets, &m.kaBytes, &m.rcPackets, &m.rcBytes, &m.orphanedAtEnd, &m.undetected, &m.heldAtEnd}
 }
 
 // merge adds the delays of o to x (both over the same path delay).
