@@ -163,7 +163,7 @@ func TestPresetsAreCompleteAndSourced(t *testing.T) {
 // FuzzParse: no input makes the loader panic, and whatever it accepts the
 // engine accepts too.
 func FuzzParse(f *testing.F) {
-	for _, file := range []string{"aws-nat-gateway-grpc.yaml", "linux-conntrack-early-drop.yaml", "home-router-then-cgnat.yaml"} {
+	for _, file := range []string{"aws-nat-gateway-grpc.yaml", "linux-conntrack-early-drop.yaml", "home-router-then-cgnat.yaml", "iot-fleet-cheap-and-good-routers.yaml"} {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
