@@ -24,12 +24,19 @@ import (
 // capacities.
 func points(t testing.TB, clients int, capacities string) ([]scenarios.Point, []string) {
 	t.Helper()
-	sc, err := scenarios.Load("../../scenarios/lru-cyclic-collapse.yaml", []string{
-		"duration=15m", "warmup=2m", "clients.app.count=" + strconv.Itoa(clients), "replications=2"})
+	return sweepOf(t, "lru-cyclic-collapse.yaml", "path.small-nat.capacity", capacities,
+		"duration=15m", "warmup=2m", "clients.app.count="+strconv.Itoa(clients), "replications=2")
+}
+
+// sweepOf loads a shipped example with sets and sweeps key over values
+// (a --param's VALUES).
+func sweepOf(t testing.TB, example, key, values string, sets ...string) ([]scenarios.Point, []string) {
+	t.Helper()
+	sc, err := scenarios.Load("../../scenarios/"+example, sets)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := scenarios.ParseParam("path.small-nat.capacity=" + capacities)
+	p, err := scenarios.ParseParam(key + "=" + values)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +44,7 @@ func points(t testing.TB, clients int, capacities string) ([]scenarios.Point, []
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pts, []string{"path.small-nat.capacity"}
+	return pts, []string{key}
 }
 
 func outputs(t *testing.T, dir string) map[string]string {
@@ -320,20 +327,9 @@ func TestTimeoutsAreThoseOfEveryPoint(t *testing.T) {
 // sweep.csv and runs.csv, followed by a row per path (GROUP.paths.I),
 // and sweep.json holds the paths in the group's result.
 func TestMixedPathsRows(t *testing.T) {
-	sc, err := scenarios.Load("../../scenarios/iot-fleet-cheap-and-good-routers.yaml", []string{
-		"duration=20m", "warmup=2m", "clients.devices.count=100", "replications=1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := scenarios.ParseParam("clients.devices.paths.0.weight=0,1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pts, err := sc.Points(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Run(context.Background(), pts, []string{"clients.devices.paths.0.weight"}, 1, nil)
+	pts, keys := sweepOf(t, "iot-fleet-cheap-and-good-routers.yaml", "clients.devices.paths.0.weight", "0,1",
+		"duration=20m", "warmup=2m", "clients.devices.count=100", "replications=1")
+	res, err := Run(context.Background(), pts, keys, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
