@@ -29,6 +29,9 @@ type Config struct {
 	// TraceOnly narrows the trace to one client, or to breaks (its zero
 	// value keeps everything).
 	TraceOnly TraceFilter
+	// Sampling simulates a hash-chosen fraction of the clients (its zero
+	// value simulates all of them).
+	Sampling Sampling
 }
 
 // Middlebox is one table on the path.
@@ -371,6 +374,9 @@ func (c *Config) Validate() error {
 	if total > MaxClients {
 		add("too many clients (%d, at most %d)", total, MaxClients)
 	}
+	if !(c.Sampling.Fraction >= 0 && c.Sampling.Fraction <= 1) {
+		add("sampling fraction must be in [0, 1] (got %v)", c.Sampling.Fraction)
+	}
 	if c.Network.Loss < 0 || c.Network.Loss >= 1 || math.IsNaN(c.Network.Loss) {
 		add("loss must be in [0, 1) (got %v)", c.Network.Loss)
 	}
@@ -444,10 +450,7 @@ func SpansFit(terms ...float64) bool {
 // needs, so that a scenario that cannot fit is refused before anything is
 // allocated.
 func (c *Config) EstimateBytes() int64 {
-	var clients int64
-	for _, g := range c.Groups {
-		clients += int64(g.Count)
-	}
+	clients := int64(c.simulated())
 	// A queued event is a 32-byte item; a table entry is a 48-byte slab
 	// entry, a 64-byte simplelru entry and its map slot (16 B at a load
 	// of one half). A client has its state, a port and a chain head per
@@ -462,7 +465,7 @@ func (c *Config) EstimateBytes() int64 {
 	for _, m := range c.Path {
 		n := 2 * clients // a closing connection keeps its entry while the next one opens
 		if m.Capacity > 0 {
-			n = min(n, int64(m.Capacity))
+			n = min(n, int64(c.capacityOf(m)))
 		}
 		entries += n
 	}
@@ -487,15 +490,12 @@ func (c *Config) SeriesBytes() int64 {
 // it, the shortest idle timeout of the path; and a break takes at least
 // four events.
 func (c *Config) latencyBytes() int64 {
-	var clients int64
-	for _, g := range c.Groups {
-		clients += int64(g.Count)
-	}
+	clients := int64(c.simulated())
 	shortest, limited := time.Duration(math.MaxInt64), false
 	for _, m := range c.Path {
 		t := m.Timeouts
 		shortest = min(shortest, t.TCPEstablished, t.TCPTransitory, t.UDP, t.UDPStream)
-		limited = limited || (m.Capacity > 0 && int64(m.Capacity) < 2*clients)
+		limited = limited || (m.Capacity > 0 && int64(c.capacityOf(m)) < 2*clients)
 	}
 	breaks := 0.0
 	for _, g := range c.Groups {
@@ -503,7 +503,7 @@ func (c *Config) latencyBytes() int64 {
 		if !limited {
 			gap += float64(shortest)
 		}
-		breaks += float64(g.Count) * float64(c.Duration) / max(gap, 1)
+		breaks += c.sampledCount(&g) * float64(c.Duration) / max(gap, 1)
 	}
 	return saturate(16 * min(breaks, c.EstimateEvents()/4))
 }
@@ -514,10 +514,7 @@ func (c *Config) latencyBytes() int64 {
 // connection, and the time-series samples.
 func (c *Config) EstimateEvents() float64 {
 	_, firings := c.timers()
-	clients := 0.0
-	for _, g := range c.Groups {
-		clients += float64(g.Count)
-	}
+	clients := c.simulated()
 	events := 4*firings*c.Duration.Seconds() + 4*clients
 	if c.SampleEvery > 0 {
 		events += float64(c.Duration) / float64(c.SampleEvery)
@@ -589,8 +586,8 @@ func (c *Config) timers() (waiting int, firings float64) {
 			n++
 			rate += per(time.Duration(g.Session.Lifetime.Mean() + g.Session.Think.Mean()))
 		}
-		waiting += g.Count * n
-		firings += rate * float64(g.Count)
+		waiting += int(c.sampledCount(&g)) * n
+		firings += rate * c.sampledCount(&g)
 	}
 	return waiting, firings
 }

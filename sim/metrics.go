@@ -126,9 +126,10 @@ type RunResult struct {
 	Groups      []GroupResult `json:"groups"`
 	Middleboxes []BoxResult   `json:"middleboxes"` // written with the sums hidden from result.json (runBox)
 	Events      uint64        `json:"events"`
-	Packets     uint64        `json:"packets"` // packets sent through the path (each counted once, however many boxes it crossed)
-	Series      [][]Sample    `json:"series"`  // per middlebox, when SampleEvery > 0
-	Trace       []TraceEvent  `json:"-"`       // when Config.Trace is set
+	Packets     uint64        `json:"packets"`          // packets sent through the path (each counted once, however many boxes it crossed)
+	Series      [][]Sample    `json:"series"`           // per middlebox, when SampleEvery > 0
+	Trace       []TraceEvent  `json:"-"`                // when Config.Trace is set
+	Sample      *SampleResult `json:"sample,omitempty"` // when Config.Sampling is on
 }
 
 // runBox is a BoxResult as a run's record holds it: with the sums behind
@@ -196,6 +197,9 @@ func (s *sim) finish(rep int) *RunResult {
 		s.endBroken(c)
 	}
 	r := &RunResult{Replication: rep, Events: s.events, Packets: s.packets, Trace: s.rec.traced}
+	if s.picks != nil {
+		r.Sample = &s.picks.result
+	}
 	window := (end - s.cfg.Warmup).Hours()
 	for i := 0; i < len(s.groups); {
 		j := i + 1

@@ -24,7 +24,11 @@ type recorder struct {
 	trace     bool           // Config.Trace: every trace method returns at once without it
 	filter    TraceFilter    // Config.TraceOnly
 	boxNames  []string       // by middlebox index, for the trace
-	traced    []TraceEvent
+	// orig is, in a sampled run, each client's index over all groups of
+	// the full population: the trace and its filter name clients by it,
+	// so that a sampled client's story reads as in the full run.
+	orig   []uint32
+	traced []TraceEvent
 }
 
 // inWindow reports whether now is inside the measured window.
@@ -55,6 +59,9 @@ func (r *recorder) noteNow(ci uint32, kind TraceKind, how How) {
 
 // add puts ev in the trace if the filter keeps it, in order of At.
 func (r *recorder) add(ci uint32, ev TraceEvent) {
+	if r.orig != nil {
+		ci = r.orig[ci]
+	}
 	if !r.filter.keeps(ci, ev.Kind) {
 		return
 	}

@@ -27,6 +27,10 @@ type Result struct {
 	Groups       []GroupResult `json:"groups"`
 	Middleboxes  []BoxResult   `json:"middleboxes"`
 	Events       float64       `json:"events"`
+	// Sample, in a sampled run, says which part of the population was
+	// simulated; the counts of Groups and Middleboxes are then the
+	// sample's (SampleResult says how to scale them).
+	Sample *SampleResult `json:"sample,omitempty"`
 	// WallS is wall-clock seconds; left out unless asked for, so that
 	// results are byte-identical for the same scenario and seed.
 	WallS *float64 `json:"wall_s,omitempty"`
@@ -208,7 +212,23 @@ func Aggregate(cfg *Config, runs []*RunResult) *Result {
 		}
 		r.Middleboxes = append(r.Middleboxes, b)
 	}
+	r.Sample = aggregateSample(runs)
 	return r
+}
+
+// aggregateSample is the runs' sample: the clients are the same in every
+// replication, but in a group that mixes paths each replication draws
+// their paths anew, so a box's numbers are means over the runs.
+func aggregateSample(runs []*RunResult) *SampleResult {
+	if runs[0].Sample == nil {
+		return nil
+	}
+	out := *runs[0].Sample
+	out.Middleboxes = nil
+	for bi := range runs[0].Sample.Middleboxes {
+		out.Middleboxes = append(out.Middleboxes, meanOf(column(runs, func(run *RunResult) SampleBox { return run.Sample.Middleboxes[bi] })))
+	}
+	return &out
 }
 
 // aggregateGroup combines one group's results of every run, and each of

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"errors"
-	"hash/fnv"
 	"math/rand/v2"
 	"time"
 	"unsafe"
@@ -175,6 +174,7 @@ type sim struct {
 	events  uint64
 	packets uint64
 	rec     recorder
+	picks   *samplePlan // the clients simulated, when cfg.Sampling is on (nil: all)
 }
 
 // groupRun is a group's configuration and its counters: the engine's
@@ -211,12 +211,19 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	}
 	s := &sim{cfg: cfg, up: cfg.Network.RTT / 2}
 	s.down = cfg.Network.RTT - s.up
+	seed1 := mix(cfg.Seed ^ mix(uint64(rep)+0x9e3779b97f4a7c15))
+	s.picks = planSample(cfg, seed1)
+	tables := make([]nat.Config, len(cfg.Path))
 	for i := range cfg.Path {
 		mb := &cfg.Path[i]
-		s.boxes = append(s.boxes, box{reset: mb.OnExpire == nat.ExpireReset, name: mb.Name, capacity: mb.Capacity})
+		tables[i] = mb.Config
+		if s.picks != nil {
+			tables[i].Capacity = int(s.picks.result.Middleboxes[i].ScaledCapacity)
+		}
+		s.boxes = append(s.boxes, box{reset: mb.OnExpire == nat.ExpireReset, name: mb.Name, capacity: tables[i].Capacity})
 	}
 	for i := range s.boxes {
-		t, err := nat.New(cfg.Path[i].Config, func(r nat.Removal) { s.removed(i, r) })
+		t, err := nat.New(tables[i], func(r nat.Removal) { s.removed(i, r) })
 		if err != nil {
 			return nil, err
 		}
@@ -242,6 +249,10 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	}
 	s.rec = recorder{now: &s.now, warmup: cfg.Warmup, trace: cfg.Trace, filter: cfg.TraceOnly,
 		groups: make([]groupMetrics, len(s.groups)), boxBreaks: make([]uint64, len(s.boxes))}
+	if s.picks != nil {
+		total = len(s.picks.orig)
+		s.rec.orig = s.picks.orig
+	}
 	for i := range s.boxes {
 		s.rec.boxNames = append(s.rec.boxNames, s.boxes[i].name)
 	}
@@ -263,15 +274,20 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		s.boxes[i].t.ReserveClients(total)
 		s.boxes[i].t.NotifyNextVictim(s.warm)
 	}
-	seed1 := mix(cfg.Seed ^ mix(uint64(rep)+0x9e3779b97f4a7c15))
 	ci := 0
 	for gi, g := range cfg.Groups {
-		h := fnv.New64a()
-		h.Write([]byte(g.Name))
-		gseed := h.Sum64()
-		for j := 0; j < g.Count; j++ {
+		gseed := groupSeed(g.Name)
+		n := g.Count
+		if s.picks != nil {
+			n = len(s.picks.picked[gi])
+		}
+		for k := 0; k < n; k++ {
+			j := k // the client's index in the group's full population
+			if s.picks != nil {
+				j = s.picks.picked[gi][k]
+			}
 			c := &s.clients[ci]
-			cseed := mix(gseed ^ mix(uint64(j)))
+			cseed := clientSeed(gseed, j)
 			c.group = uint16(first[gi] + drawPath(g.Paths, seed1, cseed))
 			gr := &s.groups[c.group]
 			gr.clients++
