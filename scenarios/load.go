@@ -346,6 +346,7 @@ func (r *resolver) resolve(f *File) *Scenario {
 	if total > 1<<31 {
 		r.bad("clients", "more than 2^31 clients in all", strconv.Itoa(total))
 	}
+	r.sampling(f.Sampling)
 	if f.Network.RTT != nil {
 		cfg.Network.RTT = dur(f.Network.RTT)
 		if cfg.Network.RTT < 0 {
@@ -842,4 +843,22 @@ func article(name string) string {
 		return "an " + name
 	}
 	return "a " + name
+}
+
+// sampling resolves the sampling: block (--sample and --salt).
+func (r *resolver) sampling(spec *SamplingSpec) {
+	if spec == nil {
+		return
+	}
+	if !r.required("sampling.fraction", spec.Fraction != nil, " when sampling is given") {
+		return
+	}
+	smp := &r.cfg.Sampling
+	smp.Fraction = *spec.Fraction
+	if !(smp.Fraction > 0 && smp.Fraction <= 1) {
+		r.bad("sampling.fraction", "must be in (0, 1]", strconv.FormatFloat(smp.Fraction, 'g', -1, 64))
+	}
+	if spec.Salt != nil {
+		smp.Salt = *spec.Salt
+	}
 }

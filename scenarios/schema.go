@@ -26,6 +26,14 @@ type File struct {
 	Network      NetworkSpec     `yaml:"network,omitempty"`
 	Sweep        Sweep           `yaml:"sweep,omitempty"`
 	Target       *TargetSpec     `yaml:"target,omitempty"`
+	Sampling     *SamplingSpec   `yaml:"sampling,omitempty"`
+}
+
+// SamplingSpec simulates a hash-chosen fraction of the clients, shared
+// capacities scaled to match (--sample and --salt set it).
+type SamplingSpec struct {
+	Fraction *float64 `yaml:"fraction,omitempty"` // in (0, 1]
+	Salt     *uint64  `yaml:"salt,omitempty"`     // default 0
 }
 
 // TargetSpec is the target every client group must meet: limits on

@@ -27,7 +27,9 @@ const HouseholdClients = 64
 //     more than HouseholdClients clients: one household's table shared by
 //     a population;
 //   - TCP keepalive through a box that keepalive probes do not refresh:
-//     no probe can hold the entry.
+//     no probe can hold the entry;
+//   - sampling that leaves a shared box's table fewer than
+//     sim.MinSampledTable entries, where the sample's error grows.
 func (sc *Scenario) Warnings() []string { return sc.warningsOf(sc) }
 
 // warningsOf is the warnings of p, a point of sc's sweep (or sc itself),
@@ -55,6 +57,13 @@ func (sc *Scenario) warningsOf(p *Scenario) []string {
 				"the least recently used entry: each keepalive then finds its entry evicted, the cyclic collapse, and most connections break. "+
 				"Give it a capacity above the clients, or when_full: refuse to turn away only those that do not fit",
 				m.Name, clientsText(crossing), strings.Join(kept, "; "), m.Capacity)
+		}
+		if smp := cfg.Sampling; smp.On() && sim.SmallSampledTable(m.Capacity, smp.Fraction) {
+			warn("sampling.fraction", "middlebox %s: sampling %g of the clients leaves its table of %d entries about %d, "+
+				"fewer than about %d: below that the sample's error grows past the few per cent measured in docs/sampling.md. "+
+				"Sample at least %.3g of the clients, or run them all",
+				m.Name, smp.Fraction, m.Capacity, sim.ScaleCapacity(m.Capacity, smp.Fraction), sim.MinSampledTable,
+				min(1, float64(sim.MinSampledTable)/float64(m.Capacity)))
 		}
 		if bi < len(p.boxes) && p.boxes[bi].household && crossing > HouseholdClients {
 			warn(field, "middlebox %s: its preset is one household's home gateway, but this one box is shared by %s clients (%s): "+

@@ -143,7 +143,7 @@ type box struct {
 	waking   bool
 	samples  []Sample
 	name     string
-	capacity int
+	capacity int // as configured (a sampled run's table holds fewer: SampleBox)
 }
 
 // sim is one replication of one scenario.
@@ -220,7 +220,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		if s.picks != nil {
 			tables[i].Capacity = int(s.picks.result.Middleboxes[i].ScaledCapacity)
 		}
-		s.boxes = append(s.boxes, box{reset: mb.OnExpire == nat.ExpireReset, name: mb.Name, capacity: tables[i].Capacity})
+		s.boxes = append(s.boxes, box{reset: mb.OnExpire == nat.ExpireReset, name: mb.Name, capacity: mb.Capacity})
 	}
 	for i := range s.boxes {
 		t, err := nat.New(tables[i], func(r nat.Removal) { s.removed(i, r) })

@@ -205,3 +205,17 @@ func (c *Config) capacityOf(m Middlebox) int {
 	}
 	return ScaleCapacity(m.Capacity, c.Sampling.Fraction)
 }
+
+// MinSampledTable is the fewest entries a sampled shared table should
+// hold: SHARDS' error grows as the sample shrinks (its authors keep
+// samples of thousands of keys; below about a thousand, their fixed-rate
+// results degrade), and natsim's own accuracy benchmark is measured
+// above it.
+const MinSampledTable = 1000
+
+// SmallSampledTable reports whether a box of capacity entries, sampled
+// at fraction, holds fewer than MinSampledTable (an unlimited box never
+// does).
+func SmallSampledTable(capacity int, fraction float64) bool {
+	return capacity > 0 && ScaleCapacity(capacity, fraction) < MinSampledTable
+}

@@ -45,15 +45,17 @@ func init() { commands = commandTable() }
 func commandTable() []command {
 	return []command{
 		{name: "run", synopsis: "FILE [flags]", purpose: "run a scenario and print its results",
-			usage: "FILE [--set K=V]... [--target METRIC<=X]... [--seed N] [--replications N] [--json] [--out DIR [--timeseries] [--charts] [--force]] " +
+			usage: "FILE [--set K=V]... [--target METRIC<=X]... [--seed N] [--replications N] [--sample R [--salt S]] [--json] [--out DIR [--timeseries] [--charts] [--force]] " +
 				"[--timing] [--verbose] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
 			note: runNote, run: cmdRun, examples: []example{
 				{"the Azure example as written, as a table", "natsim run scenarios/azure-lb-linux-default-keepalive.yaml"},
 				{"five replications with a bigger table, as JSON, with the run's files and charts",
 					"natsim run scenarios/lru-cyclic-collapse.yaml --set path.small-nat.capacity=12000 --replications 5 --json --out lru --charts"},
+				{"a million clients' scenario simulated through one in a hundred of them, shared tables scaled to match",
+					"natsim run scenarios/lru-cyclic-collapse.yaml --set clients.app.count=1000000 --set path.small-nat.capacity=800000 --sample 0.01 --salt 1"},
 			}},
 		{name: "sweep", synopsis: "FILE [flags]", purpose: "run a scenario over swept values; CSV, JSON, charts, report",
-			usage: "FILE [--param K=V1,V2,...]... [--set K=V]... [--target METRIC<=X]... [--seed N] [--replications N] [--out DIR] [--force] " +
+			usage: "FILE [--param K=V1,V2,...]... [--set K=V]... [--target METRIC<=X]... [--seed N] [--replications N] [--sample R [--salt S]] [--out DIR] [--force] " +
 				"[--charts] [--format png|svg|pdf] [--report] [--shard I/N|env [--shards N]] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
 			note: sweepNote, run: cmdSweep, examples: []example{
 				{"the sweep: block of the file, with charts and report.md", "natsim sweep scenarios/cellular-cgnat-push.yaml --report"},

@@ -199,6 +199,16 @@ type loadFlags struct {
 	stderr       io.Writer // where the estimates of a large run go
 	limit        int64     // the memory limit in force, once loaded
 	targets      []string  // --target flags, for the commands that take them
+	sample       float64   // --sample, for the commands that take it
+	salt         uint64    // --salt
+}
+
+// registerSample adds --sample and --salt to the commands that run a
+// scenario's clients (run, sweep): they set sampling.fraction and
+// sampling.salt.
+func (l *loadFlags) registerSample(fs *pflag.FlagSet) {
+	fs.Float64Var(&l.sample, "sample", 0, "simulate this fraction of each group's clients, chosen by hash, with shared capacities scaled to match (sets sampling.fraction; see docs/sampling.md)")
+	fs.Uint64Var(&l.salt, "salt", 0, "which clients --sample chooses: each salt is an independent sample (sets sampling.salt)")
 }
 
 // registerTarget adds --target to the commands that judge a target.
@@ -224,7 +234,8 @@ const (
 // stdin is where FILE - is read from; tests replace it.
 var stdin io.Reader = os.Stdin
 
-// override is a flag that sets a field: --set, --seed or --replications.
+// override is a flag that sets a field: --set, --seed, --replications,
+// --sample or --salt.
 type override struct {
 	flag string // as typed: "--set K=V", "--seed N"
 	set  string // KEY=VALUE
@@ -243,6 +254,14 @@ func (l *loadFlags) overrides(fs *pflag.FlagSet) []override {
 	if fs.Changed("replications") {
 		r := strconv.Itoa(l.replications)
 		out = append(out, override{"--replications " + r, "replications=" + r})
+	}
+	if fs.Lookup("sample") != nil && fs.Changed("sample") {
+		r := strconv.FormatFloat(l.sample, 'g', -1, 64)
+		out = append(out, override{"--sample " + r, "sampling.fraction=" + r})
+	}
+	if fs.Lookup("salt") != nil && fs.Changed("salt") {
+		s := strconv.FormatUint(l.salt, 10)
+		out = append(out, override{"--salt " + s, "sampling.salt=" + s})
 	}
 	return out
 }

@@ -41,6 +41,7 @@ missed, or not shown by a run too short); 1 failure; 2 bad input.`
 func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
+	lf.registerSample(fs)
 	lf.registerTarget(fs)
 	asJSON := fs.Bool("json", false, "print the result object as JSON instead of a table")
 	outDir := fs.String("out", "", "also write result.json and scenario.yaml (and timeseries.csv) into this directory")

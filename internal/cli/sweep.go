@@ -34,6 +34,7 @@ per 1000 client-hours at 95% confidence.
 func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
+	lf.registerSample(fs)
 	lf.registerTarget(fs)
 	params := paramFlag(fs)
 	jobs := jobsFlag(fs, "runs")

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/natsim/natsim/nat"
@@ -22,6 +23,7 @@ type Options struct {
 func Write(w io.Writer, cfg *sim.Config, res *sim.Result, opt Options) error {
 	p := &printer{}
 	p.header(cfg, res)
+	p.sample(res)
 	for i, g := range res.Groups {
 		var cg *sim.Group
 		if i < len(cfg.Groups) && cfg.Groups[i].Name == g.Name {
@@ -78,6 +80,49 @@ func (p *printer) header(cfg *sim.Config, res *sim.Result) {
 		loss = Percent(cfg.Network.Loss) + " packet loss"
 	}
 	p.printf("network: RTT %s, %s\n", Duration(cfg.Network.RTT), loss)
+}
+
+// sample writes, for a sampled run, which clients were simulated, what
+// that did to the shared tables, and the counts that matter scaled to
+// the population (a count times the group's or box's scale).
+func (p *printer) sample(res *sim.Result) {
+	smp := res.Sample
+	if smp == nil {
+		return
+	}
+	p.printf("sample: %s of %s clients simulated (fraction %s asked for, salt %d); "+
+		"the counts below are the sample's, rates and fractions need no scaling\n",
+		Count(smp.Clients), Count(smp.Population), Number(smp.Fraction), smp.Salt)
+	for i, g := range smp.Groups {
+		s := fmt.Sprintf("%s of %s (%s)", Count(g.Clients), Count(g.Population), Percent(ratio(g.Clients, g.Population)))
+		if i < len(res.Groups) && res.Groups[i].Name == g.Name {
+			r := res.Groups[i]
+			s += fmt.Sprintf("; in the population about %s breaks and %s reconnects", Count(math.Round(r.Breaks.Total*g.Scale)), Count(math.Round(r.Reconnects*g.Scale)))
+		}
+		p.line("group "+g.Name, "%s", s)
+	}
+	for i, b := range smp.Middleboxes {
+		s := fmt.Sprintf("%s of the %s clients crossing it (%s)", Count(b.Clients), Count(b.Population), Percent(b.Fraction))
+		if b.Capacity > 0 {
+			s += fmt.Sprintf(", capacity %s scaled to %s", Count(b.Capacity), Count(b.ScaledCapacity))
+			if sim.SmallSampledTable(int(b.Capacity), b.Fraction) {
+				s += fmt.Sprintf(" (fewer than about %s entries: the sample's error is larger than measured; sample more)", Count(sim.MinSampledTable))
+			}
+		}
+		if i < len(res.Middleboxes) && res.Middleboxes[i].Name == b.Name {
+			r := res.Middleboxes[i]
+			s += fmt.Sprintf("; in the population about %s evictions and %s breaks", Count(math.Round(r.Evictions*b.Scale)), Count(math.Round(r.Breaks*b.Scale)))
+		}
+		p.line("middlebox "+b.Name, "%s", s)
+	}
+}
+
+// ratio is a / b, 0 when b is.
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
 }
 
 // group writes one client group's block; cg is its configuration, or nil
