@@ -43,7 +43,7 @@ func Reference(clients int, duration time.Duration) *sim.Config {
 
 // Report is one measured run.
 type Report struct {
-	Clients          int     `json:"clients"`
+	Clients          int     `json:"clients"` // simulated (with sampling, the sample)
 	SimulatedS       float64 `json:"simulated_s"`
 	WallS            float64 `json:"wall_s"`
 	Heartbeats       uint64  `json:"heartbeats"`
@@ -108,6 +108,9 @@ func Measure(ctx context.Context, cfg *sim.Config, reached func(time.Duration)) 
 	var ka float64
 	for _, g := range run.Groups {
 		ka += g.Overhead.KeepalivePackets
+	}
+	if run.Sample != nil {
+		clients = int(run.Sample.Clients) // per-client figures are of the clients simulated
 	}
 	r := Report{Clients: clients, SimulatedS: cfg.Duration.Seconds(), WallS: wall,
 		Heartbeats: uint64(ka / 2), Events: run.Events, Packets: run.Packets,

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,6 +24,9 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	busy := fs.Bool("busy", false, "measure the busy example ("+bench.Busy+") instead")
 	asJSON := fs.Bool("json", false, "print the measurement as JSON")
 	maxMemory := fs.String("max-memory", "", "refuse runs estimated to need more than this (default 75% of this machine)")
+	sample := fs.Float64("sample", 0, "simulate this fraction of the clients (as run --sample); with --sampling, the fraction to measure")
+	sampling := fs.Bool("sampling", false, "measure --sample's accuracy instead: each workload of docs/sampling.md run in full and sampled, their rates compared")
+	salts := fs.Int("salts", 3, "with --sampling: sampled runs per workload (salts 1 to N), averaged")
 	quiet := quietFlag(fs)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
@@ -30,7 +34,14 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	if *clients < 1 || *duration <= 0 {
 		return usagef("--clients and --duration must be positive")
 	}
+	if !(*sample >= 0 && *sample <= 1) || *salts < 1 {
+		return usagef("--sample must be in (0, 1] and --salts positive")
+	}
+	if *sampling {
+		return benchSampling(ctx, *clients, *duration, cmp.Or(*sample, 0.01), *salts, *asJSON, *quiet, stdout, stderr)
+	}
 	cfg := bench.Reference(*clients, *duration)
+	cfg.Sampling.Fraction = *sample
 	if *busy {
 		var err error
 		if cfg, err = bench.BusyConfig(); err != nil {
@@ -62,6 +73,9 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "workload\t%s, %d clients, %v simulated\n", cfg.Name, r.Clients, cfg.Duration)
+	if cfg.Sampling.On() {
+		fmt.Fprintf(tw, "sample\t%d of %d clients (--sample %g); per-client figures are of the sample\n", r.Clients, *clients, *sample)
+	}
 	fmt.Fprintf(tw, "wall time\t%.2f s\n", r.WallS)
 	fmt.Fprintf(tw, "heartbeats\t%d (%.2f million per second)\n", r.Heartbeats, r.HeartbeatsPerS/1e6)
 	fmt.Fprintf(tw, "events\t%d (%.2f million per second)\n", r.Events, r.EventsPerS/1e6)
@@ -72,5 +86,50 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 		fmt.Fprintf(tw, "peak RSS\t%s (%.0f B per client, the whole process)\n", sysres.Text(int64(r.PeakRSSBytes)), r.RSSPerClientB)
 	}
 	fmt.Fprintf(tw, "GC cycles\t%d\n", r.GCCycles)
+	return tw.Flush()
+}
+
+// benchSampling measures --sample's accuracy: every workload of
+// bench.SamplingCases in full at clients clients and sampled at fraction
+// with salts salts, as a table (or JSON).
+func benchSampling(ctx context.Context, clients int, duration time.Duration, fraction float64, salts int, asJSON, quiet bool, stdout, stderr io.Writer) error {
+	var rows []bench.SamplingRow
+	for _, c := range bench.SamplingCases {
+		spans := make([]time.Duration, 1+salts)
+		for i := range spans {
+			spans[i] = duration
+		}
+		prog := newProgress(stderr, quiet, spans)
+		run := 0
+		var last time.Duration
+		row, err := bench.Sampling(ctx, c, clients, duration, fraction, salts, func(at time.Duration) {
+			if at < last {
+				run++
+			}
+			last = at
+			prog.Reached(run, at)
+		})
+		prog.done()
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: no measurement", errInterrupted)
+		}
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row)
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	fmt.Fprintf(stdout, "%d clients, %v simulated; sampled at %g, mean of %d salts; rates per client-hour\n", clients, duration, fraction, salts)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\tsampled clients\tbreaks full\tsampled\terror\tevictions full\tsampled\terror\trefused full\tsampled\terror\twall full\tsampled (all salts)\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%.0f\t%.4g\t%.4g\t%+.2f%%\t%.4g\t%.4g\t%+.2f%%\t%.4g\t%.4g\t%+.2f%%\t%.1f s\t%.1f s\t\n", r.Case, r.SampledClients,
+			r.FullBreaks, r.SampledBreaks, 100*r.BreaksError, r.FullEvictions, r.SampledEvictions, 100*r.EvictionsError,
+			r.FullRefused, r.SampledRefused, 100*r.RefusedError, r.FullWallS, r.SampledWallS)
+	}
 	return tw.Flush()
 }

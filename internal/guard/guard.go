@@ -7,6 +7,7 @@ package guard
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 
@@ -59,8 +60,8 @@ func Plan(sc *scenarios.Scenario, points []scenarios.Point, workers int, lim Lim
 		if lim.MaxEvents > 0 && events > lim.MaxEvents {
 			probs = append(probs, sc.Refuse(p, "duration", fmt.Sprintf(
 				"about %.3g events per run (%.3g per simulated hour, ~%s at %.0f million a second), more than --max-events %.3g; "+
-					"simulate less time, fewer clients or slower timers, or raise --max-events",
-				events, events/cfg.Duration.Hours(), wall(events), Speed/1e6, lim.MaxEvents), strconv.Quote(cfg.Duration.String())))
+					"simulate less time, fewer clients or slower timers%s, or raise --max-events",
+				events, events/cfg.Duration.Hours(), wall(events), Speed/1e6, lim.MaxEvents, sampleHint(cfg, lim.MaxEvents/events)), strconv.Quote(cfg.Duration.String())))
 		}
 		if lim.Memory > 0 && est > lim.Memory {
 			field, value := biggestGroup(cfg)
@@ -68,8 +69,8 @@ func Plan(sc *scenarios.Scenario, points []scenarios.Point, workers int, lim Lim
 				field, value = "sample_every", strconv.Quote(cfg.SampleEvery.String())
 			}
 			probs = append(probs, sc.Refuse(p, field, fmt.Sprintf(
-				"scenario too large: estimated %s per run, more than --max-memory %s; use fewer clients, a longer sample_every or a larger --max-memory",
-				sysres.Text(est), sysres.Text(lim.Memory)), value))
+				"scenario too large: estimated %s per run, more than --max-memory %s; use fewer clients%s, a longer sample_every or a larger --max-memory",
+				sysres.Text(est), sysres.Text(lim.Memory), sampleHint(cfg, float64(lim.Memory-fixedBytes)/float64(est-fixedBytes))), value))
 		}
 	}
 	if len(probs) > 0 {
@@ -96,6 +97,28 @@ func Plan(sc *scenarios.Scenario, points []scenarios.Point, workers int, lim Lim
 			sysres.Text(int64(most)), mostEvents, wall(mostEvents), len(runs), use, sysres.Text(at(use)), limitText(lim.Memory))
 	}
 	return use, nil
+}
+
+// fixedBytes is the part of a run's estimate that does not grow with
+// its clients (sim.Config.EstimateBytes' allowance for the runtime).
+const fixedBytes = 64 << 20
+
+// sampleHint suggests, for a scenario that would fit if it simulated a
+// fraction fit of its clients, a --sample that does: fit rounded down to
+// one significant digit, with the clients it leaves. It says nothing for
+// a scenario that samples already (its estimate is of the sample), or
+// when even one client in a million would not fit.
+func sampleHint(cfg *sim.Config, fit float64) string {
+	if cfg.Sampling.On() || !(fit > 1e-6) || fit >= 1 {
+		return ""
+	}
+	r := math.Pow(10, math.Floor(math.Log10(fit)))
+	r *= math.Floor(fit / r)
+	clients := 0
+	for _, g := range cfg.Groups {
+		clients += g.Count
+	}
+	return fmt.Sprintf(" or simulate a fraction of them with --sample %g (about %.0f of the %d clients; docs/sampling.md)", r, r*float64(clients), clients)
 }
 
 // Need is the memory the runs of points take on workers workers (at most
