@@ -112,3 +112,40 @@ func TestNoWarningsOnTheExamplesThatAreNoMistake(t *testing.T) {
 		}
 	}
 }
+
+// TestWarnSmallSampledTable: sampling 10% of the collapse example's
+// 10,000 clients leaves its 9,000-entry table 900 entries (9,000 x
+// 0.1), under the 1,000 where the sample's error grows; 1,000 would
+// take 1000/9000 = 0.111 of the clients. At 20% (1,800 entries) only
+// the collapse is warned of.
+func TestWarnSmallSampledTable(t *testing.T) {
+	collapse := []string{"warning: middlebox small-nat: 10000 clients cross it"}
+	wantWarnings(t, warningsOf(t, "lru-cyclic-collapse.yaml", "-", "sampling.fraction=0.1"), collapse,
+		[]string{"--set sampling.fraction=0.1: warning: middlebox small-nat: sampling 0.1 of the clients leaves its table of 9000 entries about 900, fewer than about 1000",
+			"Sample at least 0.111 of the clients"})
+	wantWarnings(t, warningsOf(t, "lru-cyclic-collapse.yaml", "-", "sampling.fraction=0.2"), collapse)
+}
+
+// TestSamplingBlock: sampling: needs its fraction, in (0, 1].
+func TestSamplingBlock(t *testing.T) {
+	data, err := os.ReadFile("lru-cyclic-collapse.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for set, want := range map[string]string{
+		"sampling.fraction=0":   "sampling.fraction: must be in (0, 1] (got 0)",
+		"sampling.fraction=1.5": "sampling.fraction: must be in (0, 1] (got 1.5)",
+		"sampling.salt=3":       "sampling.fraction: is required when sampling is given",
+	} {
+		if _, err := Parse("s.yaml", data, []string{set}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--set %s: %v, want %q", set, err, want)
+		}
+	}
+	sc, err := Parse("s.yaml", data, []string{"sampling.fraction=0.25", "sampling.salt=9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sc.Config.Sampling; got != (sim.Sampling{Fraction: 0.25, Salt: 9}) {
+		t.Errorf("sampling = %+v", got)
+	}
+}

@@ -121,3 +121,28 @@ func TestNeedIsWhatPlanHoldsAgainstTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestSampledEstimate: the estimates are of the clients a sampled run
+// simulates. 100 million clients at 0.01 are about a million (at most
+// four binomial sigmas more), so the estimate is within 10% of that of
+// a million clients run in full (below it by the table: the preset's
+// 262,144 entries scaled to 2,621, where the million keep them all), and
+// fits where the full population does not.
+func TestSampledEstimate(t *testing.T) {
+	many := strings.Replace(base, "count: 10", "count: 100000000", 1)
+	_, full := load(t, strings.Replace(base, "count: 10", "count: 1000000", 1))
+	_, sampled := load(t, many+"sampling: {fraction: 0.01, salt: 2}\n")
+	f, s := full[0].Scenario.Config.EstimateBytes(), sampled[0].Scenario.Config.EstimateBytes()
+	if float64(s) < 0.9*float64(f) || float64(s) > 1.1*float64(f) {
+		t.Errorf("sampled estimate %d, want within 10%% of the million's %d", s, f)
+	}
+	if ef, es := full[0].Scenario.Config.EstimateEvents(), sampled[0].Scenario.Config.EstimateEvents(); es < ef || es > 1.1*ef {
+		t.Errorf("sampled events %g, want within 10%% above the million's %g", es, ef)
+	}
+	if _, msg, err := plan(t, many+"sampling: {fraction: 0.01}\n", 1, Limits{Memory: 2 << 30}); err != nil {
+		t.Errorf("sampled 100 million refused under 2 GiB: %v %s", err, msg)
+	}
+	if _, _, err := plan(t, many, 1, Limits{Memory: 2 << 30}); err == nil || !strings.Contains(err.Error(), "--sample 0.0") {
+		t.Errorf("100 million in full: %v, want refused with a --sample of a few hundredths at most", err)
+	}
+}
