@@ -143,4 +143,3 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
-

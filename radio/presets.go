@@ -53,8 +53,8 @@ var presets = map[string]Profile{
 	// Huang et al. 2012: idle beacons are 7.6 ms at 77.2 mW every 308.2 ms.
 	"wifi": {
 		Promotion: ms(79.1), PromotionW: 0.1244,
-		Tail:      []Phase{{"tail", ms(238.1), 0.1193}},
-		IdleW:     0.0772 * 7.6 / 308.2, BatteryWh: DefaultBatteryWh,
+		Tail:  []Phase{{"tail", ms(238.1), 0.1193}},
+		IdleW: 0.0772 * 7.6 / 308.2, BatteryWh: DefaultBatteryWh,
 	},
 	// 5G standalone: the timers of T-Mobile's SA low-band network
 	// (Narayanan et al., "A Variegated Look at 5G in the Wild", SIGCOMM
