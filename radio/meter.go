@@ -1,6 +1,9 @@
 package radio
 
-import "time"
+import (
+	"time"
+	"unsafe"
+)
 
 // Totals are what a Meter has counted in its window, over all its
 // clients.
@@ -121,3 +124,6 @@ func (m *Meter) tailEnergy(x time.Duration) float64 {
 	}
 	return e
 }
+
+// StateBytes is the memory of one client's state in a Meter.
+const StateBytes = int64(unsafe.Sizeof(state{}))

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/natsim/natsim/nat"
+	"github.com/natsim/natsim/radio"
 )
 
 // Config is one fully resolved run: presets applied, sweeps expanded.
@@ -142,6 +143,9 @@ type Group struct {
 	// side first, as indexes into Config.Path; empty: all of them, in
 	// order.
 	Path []int
+	// Radio is the power model of the clients' radios (nil: energy is not
+	// measured).
+	Radio *radio.Profile
 }
 
 // PathOf returns the middleboxes that g's connections cross, client side
@@ -298,6 +302,11 @@ func (c *Config) Validate() error {
 		if g.RetransmitTimeout <= 0 {
 			add("group %s: retransmit_timeout must be > 0", g.Name)
 		}
+		if g.Radio != nil {
+			if err := g.Radio.Validate(); err != nil {
+				add("group %s: %w", g.Name, err)
+			}
+		}
 		k := g.Keepalive
 		if !SpansFit(float64(g.StartDelay), float64(g.StartSpread)) ||
 			!SpansFit(float64(k.Idle), float64(k.Count)*float64(k.Interval)) ||
@@ -370,6 +379,12 @@ func (c *Config) EstimateBytes() int64 {
 	if len(c.Path) > 1 {
 		perClient += int64(unsafe.Sizeof(removal{})) * int64(len(c.Path))
 	}
+	var radios int64 // a client with a radio has a state in each of its group's two meters
+	for _, g := range c.Groups {
+		if g.Radio != nil {
+			radios += int64(g.Count) * 2 * radio.StateBytes
+		}
+	}
 	var entries int64
 	for _, m := range c.Path {
 		n := 2 * clients // a closing connection keeps its entry while the next one opens
@@ -378,7 +393,7 @@ func (c *Config) EstimateBytes() int64 {
 		}
 		entries += n
 	}
-	return saturate(float64(64<<20+clients*perClient+entries*perEntry) + float64(c.SeriesBytes()) + float64(c.latencyBytes()))
+	return saturate(float64(64<<20+clients*perClient+entries*perEntry+radios) + float64(c.SeriesBytes()) + float64(c.latencyBytes()))
 }
 
 // SeriesBytes estimates the time series a run keeps (and a sweep keeps

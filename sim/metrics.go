@@ -199,6 +199,7 @@ func (s *sim) finish(rep int) *RunResult {
 	for gi := range s.groups {
 		r.Groups = append(r.Groups, s.groups[gi].result(&s.rec.groups[gi], window))
 	}
+	s.finishRadios(end, r.Groups)
 	for i := range s.boxes {
 		b := &s.boxes[i]
 		st := b.t.Stats(end)

@@ -30,6 +30,7 @@ const (
 	evClose                          // session lifetime over: client closes
 	evWake                           // a reset-on-expire middlebox's next expiry (Client: box)
 	evSample                         // time-series sample
+	evRadio                          // a packet reaches the client's radio later (Arg: type, radioUp)
 )
 
 // Packet types carried in an event's Arg (low 3 bits), with a flag for a
@@ -175,6 +176,9 @@ type sim struct {
 	events  uint64
 	packets uint64
 	rec     recorder
+	// radios are the meters of the groups that have a radio (nil: no
+	// group has).
+	radios []radioRun
 }
 
 // groupRun is a group's configuration and its counters.
@@ -244,6 +248,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			s.gone[i].at = -1
 		}
 	}
+	s.startRadios()
 	s.retries = make(map[uint32]retry)
 	s.rebound = make(map[uint32]rebinding)
 	horizon := cfg.horizon()
@@ -365,6 +370,8 @@ func (s *sim) handle(ev event) {
 		s.serverRTO(ev.Client, c)
 	case evClose:
 		s.closeSession(ev.Client, c)
+	case evRadio:
+		s.radioPacket(ev.Client, c, ev.Arg&pTypeMask, ev.Arg&radioUp != 0)
 	}
 }
 
@@ -588,6 +595,9 @@ func (s *sim) resetOnExpire(bi int, r nat.Removal) {
 		return
 	}
 	s.rec.removal(r.Key.Client, bi, r.At, causeResetOnExpire)
+	if s.radios != nil {
+		s.radioPacket(r.Key.Client, c, pRST, false) // the box's RST to the client
+	}
 	c.on(fOrphan)
 	c.orphanAt, c.cause, c.box = r.At, causeResetOnExpire, uint8(bi)
 	s.decideBreak(r.Key.Client, c, -1)
