@@ -81,6 +81,7 @@ type GroupSpec struct {
 	RetransmitTimeout *Duration     `yaml:"retransmit_timeout,omitempty"`
 	UDPRebinding      *string       `yaml:"udp_rebinding,omitempty"`
 	Path              BoxNames      `yaml:"path,omitempty,flow"` // nil: the top-level path
+	Radio             *RadioSpec    `yaml:"radio,omitempty"`     // nil: energy not measured
 }
 
 // TrafficSpec holds the two directions' messages.

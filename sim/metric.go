@@ -102,6 +102,11 @@ var BoxMetrics = []Metric{
 	BoxRefusedOpens, BoxRefusedPackets, BoxRemaps, BoxBreaks, BoxStartOccupancy, BoxEndOccupancy, BoxMeanEntryLifetimeS,
 }
 
+// Optional reports whether m is a number that only some groups report
+// (the radio's, for groups with one): a result's JSON leaves it out for
+// the others, and Value gives 0 for them.
+func (m Metric) Optional() bool { return strings.HasPrefix(string(m), "radio.") }
+
 // GroupCIMetrics and BoxCIMetrics list the metrics that have a 95%
 // confidence half-width (the fields of CI95 and BoxCI95, whose JSON
 // mirrors the result's: the half-width of metric m is at ci95.m). The
