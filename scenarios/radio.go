@@ -110,28 +110,25 @@ func (r *resolver) span(path string, secs float64, zero bool) time.Duration {
 }
 
 // watts sets *dst to an optional power at path, which must be >= 0.
-func (r *resolver) watts(path string, v *float64, dst *float64) {
-	if v == nil {
-		return
-	}
-	if !(*v >= 0) || math.IsInf(*v, 0) {
-		r.bad(path, "must be a number of watts >= 0", formatFloat(*v))
-		return
-	}
-	*dst = *v
-}
+func (r *resolver) watts(path string, v *float64, dst *float64) { r.amount(path, v, dst, "watts", 1) }
 
 // perByte sets *dst to an optional energy per byte at path, given in
 // microjoules, in joules.
 func (r *resolver) perByte(path string, uj *float64, dst *float64) {
-	if uj == nil {
+	r.amount(path, uj, dst, "microjoules", 1e-6)
+}
+
+// amount sets *dst to scale times an optional finite number of unit at
+// path, which must be >= 0.
+func (r *resolver) amount(path string, v *float64, dst *float64, unit string, scale float64) {
+	if v == nil {
 		return
 	}
-	if !(*uj >= 0) || math.IsInf(*uj, 0) {
-		r.bad(path, "must be a number of microjoules >= 0", formatFloat(*uj))
+	if !(*v >= 0) || math.IsInf(*v, 0) {
+		r.bad(path, "must be a number of "+unit+" >= 0", formatFloat(*v))
 		return
 	}
-	*dst = *uj * 1e-6
+	*dst = *v * scale
 }
 
 func formatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
