@@ -51,12 +51,11 @@ func TestMeterTimelines(t *testing.T) {
 			p := toy()
 			m := NewMeter(&p, 1, sec(tc.from))
 			for _, at := range tc.packets {
-				m.Packet(0, sec(at), true, 100)
+				m.Packet(0, sec(at), true, 100, false)
 			}
 			m.Finish(sec(tc.end))
-			if m.Wakeups != tc.wakeups || !near(m.EnergyJ, tc.energyJ) || !near(m.ActiveS, tc.activeS) || m.TransferJ != 0 {
-				t.Errorf("got %d wakeups, %.6g J, %.6g s active, %g J transfer; want %d, %g J, %g s, 0 (%s)",
-					m.Wakeups, m.EnergyJ, m.ActiveS, m.TransferJ, tc.wakeups, tc.energyJ, tc.activeS, tc.explains)
+			if a := m.All; a.Wakeups != tc.wakeups || !near(a.EnergyJ, tc.energyJ) || !near(a.ActiveS, tc.activeS) || a.TransferJ != 0 || m.Quiet != a {
+				t.Errorf("got %+v (quiet %+v); want %d wakeups, %g J, %g s, no transfer (%s)", a, m.Quiet, tc.wakeups, tc.energyJ, tc.activeS, tc.explains)
 			}
 		})
 	}
@@ -71,12 +70,28 @@ func near(got, want float64) bool { return math.Abs(got-want) <= 1e-9*max(1, mat
 func TestMeterClientsApart(t *testing.T) {
 	p := toy()
 	m := NewMeter(&p, 2, 0)
-	m.Packet(0, sec(10), true, 0)
-	m.Packet(1, sec(12), false, 0)
-	m.Packet(0, sec(13), false, 0) // client 0's tail restarts; client 1 is in its promotion-free tail
+	m.Packet(0, sec(10), true, 0, false)
+	m.Packet(1, sec(12), false, 0, false)
+	m.Packet(0, sec(13), false, 0, false) // client 0's tail restarts; client 1's radio is its own
 	m.Finish(sec(100))
-	if want := 7.5 + 5.5; m.Wakeups != 2 || !near(m.EnergyJ, want) {
-		t.Fatalf("got %d wakeups, %g J; want 2, %g J", m.Wakeups, m.EnergyJ, want)
+	if want := 7.5 + 5.5; m.All.Wakeups != 2 || !near(m.All.EnergyJ, want) {
+		t.Fatalf("got %+v; want 2 wakeups, %g J", m.All, want)
+	}
+}
+
+// TestMeterQuietLane: keepalives reach a client's All radio only. A
+// data packet at 10 and a keepalive at 13: All is the "second packet in
+// phase a" timeline (7.5 J), Quiet an isolated wakeup (5.5 J); a
+// keepalive alone at 30 wakes All only.
+func TestMeterQuietLane(t *testing.T) {
+	p := toy()
+	m := NewMeter(&p, 1, 0)
+	m.Packet(0, sec(10), true, 0, false)
+	m.Packet(0, sec(13), false, 0, true)
+	m.Packet(0, sec(30), true, 0, true)
+	m.Finish(sec(100))
+	if !near(m.All.EnergyJ, 7.5+5.5) || m.All.Wakeups != 2 || !near(m.Quiet.EnergyJ, 5.5) || m.Quiet.Wakeups != 1 {
+		t.Fatalf("all %+v, quiet %+v; want 13 J in 2 wakeups, 5.5 J in 1", m.All, m.Quiet)
 	}
 }
 
@@ -87,20 +102,20 @@ func TestMeterTransfer(t *testing.T) {
 	p := toy()
 	p.UpJPerByte, p.DownJPerByte = 1e-6, 2e-7
 	m := NewMeter(&p, 1, sec(5))
-	m.Packet(0, sec(1), true, 1000) // before the window: not counted
-	m.Packet(0, sec(10), true, 1000)
-	m.Packet(0, sec(10), false, 5000)
+	m.Packet(0, sec(1), true, 1000, false) // before the window: not counted
+	m.Packet(0, sec(10), true, 1000, false)
+	m.Packet(0, sec(10), false, 5000, false)
 	m.Finish(sec(100))
-	if want := 1000*1e-6 + 5000*2e-7; !near(m.TransferJ, want) {
-		t.Errorf("transfer %g J, want %g", m.TransferJ, want)
+	if want := 1000*1e-6 + 5000*2e-7; !near(m.All.TransferJ, want) {
+		t.Errorf("transfer %g J, want %g", m.All.TransferJ, want)
 	}
 	plain := toy()
 	for _, bytes := range []int{0, 52, 1 << 20} {
 		m := NewMeter(&plain, 1, 0)
-		m.Packet(0, sec(10), true, bytes)
+		m.Packet(0, sec(10), true, bytes, false)
 		m.Finish(sec(100))
-		if m.TransferJ != 0 || !near(m.EnergyJ, 5.5) {
-			t.Errorf("%d bytes: %g J (+%g transfer), want 5.5 J", bytes, m.EnergyJ, m.TransferJ)
+		if m.All.TransferJ != 0 || !near(m.All.EnergyJ, 5.5) {
+			t.Errorf("%d bytes: %+v, want 5.5 J", bytes, m.All)
 		}
 	}
 }

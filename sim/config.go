@@ -379,10 +379,10 @@ func (c *Config) EstimateBytes() int64 {
 	if len(c.Path) > 1 {
 		perClient += int64(unsafe.Sizeof(removal{})) * int64(len(c.Path))
 	}
-	var radios int64 // a client with a radio has a state in each of its group's two meters
+	var radios int64 // a client with a radio has its states in its group's meter
 	for _, g := range c.Groups {
 		if g.Radio != nil {
-			radios += int64(g.Count) * 2 * radio.StateBytes
+			radios += int64(g.Count) * radio.StateBytes
 		}
 	}
 	var entries int64

@@ -4,17 +4,19 @@ import (
 	"math"
 	"time"
 
+	"github.com/natsim/natsim/internal/prefetch"
 	"github.com/natsim/natsim/radio"
 )
 
-// radioRun is the radios of a group that has one: all is fed every packet
-// its clients send or receive, quiet the same packets but keepalives
-// (probes and their ACKs, pings and pongs), so that what keepalives cost
-// is the difference, from one run.
+// radioRun is the radios of a group that has one. Its meter's All
+// radios are fed every packet the clients send or receive, its Quiet ones
+// the same packets but keepalives (probes and their ACKs, pings and
+// pongs), so that what keepalives cost is the difference, from one run.
 type radioRun struct {
-	all, quiet *radio.Meter
-	profile    *radio.Profile
-	first      int // index of the group's first client
+	meter   *radio.Meter
+	profile *radio.Profile
+	first   int // index of the group's first client
+	count   int // the group's clients
 }
 
 // radioUp marks, in an evRadio event's Arg, a packet the client sends;
@@ -34,11 +36,7 @@ func (s *sim) startRadios() {
 			if s.radios == nil {
 				s.radios = make([]radioRun, len(s.cfg.Groups))
 			}
-			s.radios[gi] = radioRun{
-				all:     radio.NewMeter(g.Radio, g.Count, s.cfg.Warmup),
-				quiet:   radio.NewMeter(g.Radio, g.Count, s.cfg.Warmup),
-				profile: g.Radio, first: first,
-			}
+			s.radios[gi] = radioRun{meter: radio.NewMeter(g.Radio, g.Count, s.cfg.Warmup), profile: g.Radio, first: first, count: g.Count}
 		}
 		first += g.Count
 	}
@@ -49,15 +47,27 @@ func (s *sim) startRadios() {
 // nil first, so that a run without radios pays one test per packet.
 func (s *sim) radioPacket(ci uint32, c *client, typ uint32, up bool) {
 	r := &s.radios[c.group]
-	if r.all == nil {
+	if r.meter == nil {
 		return
 	}
-	i, bytes := int(ci)-r.first, s.packetBytes(c, typ, up)
-	r.all.Packet(i, s.now, up, bytes)
-	switch typ {
-	case pProbe, pProbeAck, pPing, pPong:
-	default:
-		r.quiet.Packet(i, s.now, up, bytes)
+	bytes := 0
+	if r.profile.UpJPerByte != 0 || r.profile.DownJPerByte != 0 {
+		bytes = s.packetBytes(c, typ, up)
+	}
+	ka := typ == pProbe || typ == pProbeAck || typ == pPing || typ == pPong
+	r.meter.Packet(int(ci)-r.first, s.now, up, bytes, ka)
+}
+
+// warmRadio prefetches the radios of client ci, whose event is coming
+// up, as warm does its state: a packet's radio update then finds them in
+// cache.
+func (s *sim) warmRadio(ci uint32) {
+	for gi := range s.radios {
+		r := &s.radios[gi]
+		if i := int(ci) - r.first; i >= 0 && i < r.count {
+			prefetch.Line(r.meter.Radios(i))
+			return
+		}
 	}
 }
 
@@ -94,11 +104,10 @@ func (s *sim) packetBytes(c *client, typ uint32, up bool) int {
 func (s *sim) finishRadios(end time.Duration, groups []GroupResult) {
 	for gi := range s.radios {
 		r := &s.radios[gi]
-		if r.all == nil {
+		if r.meter == nil {
 			continue
 		}
-		r.all.Finish(end)
-		r.quiet.Finish(end)
+		r.meter.Finish(end)
 		groups[gi].Radio = r.result(groups[gi].ClientHours)
 	}
 }
@@ -107,7 +116,7 @@ func (s *sim) finishRadios(end time.Duration, groups []GroupResult) {
 // window (hours of client time in it).
 func (r *radioRun) result(hours float64) RadioResult {
 	per := func(x float64) float64 { return x / max(hours, math.SmallestNonzeroFloat64) }
-	all, quiet := r.all.Totals, r.quiet.Totals
+	all, quiet := r.meter.All, r.meter.Quiet
 	active := per(all.ActiveS)
 	energy := per(all.EnergyJ + all.TransferJ)
 	idle := r.profile.IdleW * max(0, 3600-active)

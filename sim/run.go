@@ -548,6 +548,9 @@ func (s *sim) crossInOne(ci uint32, c *client, g *groupRun, kind nat.Kind) pathR
 func (s *sim) warm(ci uint32) {
 	if int(ci) < len(s.clients) {
 		prefetch.Line(&s.clients[ci])
+		if s.radios != nil {
+			s.warmRadio(ci)
+		}
 	}
 }
 
