@@ -696,6 +696,9 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 		}
 	}
 	out.RetransmitTimeout = r.positive(path+".retransmit_timeout", g.RetransmitTimeout, DefaultRetransmitTimeout)
+	if g.Radio != nil {
+		out.Radio = r.radio(path+".radio", g.Radio)
+	}
 	if g.UDPRebinding != nil {
 		if out.Proto != nat.UDP {
 			r.bad(path+".udp_rebinding", "applies to protocol udp only", strconv.Quote(*g.UDPRebinding))

@@ -82,6 +82,7 @@ type GroupSpec struct {
 	UDPRebinding      *string       `yaml:"udp_rebinding,omitempty"`
 	Path              BoxNames      `yaml:"path,omitempty,flow"` // nil: the top-level path
 	Paths             PathSpecs     `yaml:"paths,omitempty"`     // paths each client draws one of; not with path
+	Radio             *RadioSpec    `yaml:"radio,omitempty"`     // nil: energy not measured
 }
 
 // PathSpecs is a group's paths: each client draws one by weight. Its

@@ -205,6 +205,7 @@ func (s *sim) finish(rep int) *RunResult {
 		r.Groups = append(r.Groups, s.groupResult(s.groups[i:j], s.rec.groups[i:j], window))
 		i = j
 	}
+	s.finishRadios(end, r.Groups)
 	for i := range s.boxes {
 		b := &s.boxes[i]
 		st := b.t.Stats(end)

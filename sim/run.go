@@ -30,6 +30,7 @@ const (
 	evClose                          // session lifetime over: client closes
 	evWake                           // a reset-on-expire middlebox's next expiry (Client: box)
 	evSample                         // time-series sample
+	evRadio                          // a packet reaches the client's radio later (Arg: type, radioUp)
 )
 
 // Packet types carried in an event's Arg (low 3 bits), with a flag for a
@@ -175,6 +176,9 @@ type sim struct {
 	events  uint64
 	packets uint64
 	rec     recorder
+	// radios are the meters of the groups that have a radio (nil: no
+	// group has).
+	radios []radioRun
 }
 
 // groupRun is a group's configuration and its counters: the engine's
@@ -253,6 +257,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			s.gone[i].at = -1
 		}
 	}
+	s.startRadios()
 	s.retries = make(map[uint32]retry)
 	s.rebound = make(map[uint32]rebinding)
 	horizon := cfg.horizon()
@@ -426,6 +431,8 @@ func (s *sim) handle(ev event) {
 		s.serverRTO(ev.Client, c)
 	case evClose:
 		s.closeSession(ev.Client, c)
+	case evRadio:
+		s.radioPacket(ev.Client, c, ev.Arg&pTypeMask, ev.Arg&radioUp != 0)
 	}
 }
 
@@ -602,6 +609,9 @@ func (s *sim) crossInOne(ci uint32, c *client, g *groupRun, kind nat.Kind) pathR
 func (s *sim) warm(ci uint32) {
 	if int(ci) < len(s.clients) {
 		prefetch.Line(&s.clients[ci])
+		if s.radios != nil {
+			s.warmRadio(ci)
+		}
 	}
 }
 
@@ -649,6 +659,9 @@ func (s *sim) resetOnExpire(bi int, r nat.Removal) {
 		return
 	}
 	s.rec.removal(r.Key.Client, bi, r.At, causeResetOnExpire)
+	if s.radios != nil {
+		s.radioPacket(r.Key.Client, c, pRST, false) // the box's RST to the client
+	}
 	c.on(fOrphan)
 	c.orphanAt, c.cause, c.box = r.At, causeResetOnExpire, uint8(bi)
 	s.decideBreak(r.Key.Client, c, -1)
