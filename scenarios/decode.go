@@ -108,6 +108,9 @@ var (
 	sweepType    = reflect.TypeFor[Sweep]()
 	boxNamesType = reflect.TypeFor[BoxNames]()
 	pathsType    = reflect.TypeFor[PathSpecs]()
+	tuneKeysType = reflect.TypeFor[TuneKeys]()
+	rangeType    = reflect.TypeFor[TuneRange]()
+	marginType   = reflect.TypeFor[MarginSpec]()
 )
 
 func join(path, seg string) string {
@@ -132,6 +135,12 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 		d.boxNames(n, path, v.Addr().Interface().(*BoxNames))
 	case t == pathsType:
 		d.paths(n, path, v)
+	case t == tuneKeysType:
+		d.tuneKeys(n, path, v.Addr().Interface().(*TuneKeys))
+	case t == rangeType:
+		d.tuneRange(n, path, v.Addr().Interface().(*TuneRange))
+	case t == marginType:
+		d.margin(n, path, v.Addr().Interface().(*MarginSpec))
 	case t.Kind() == reflect.Pointer:
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			d.fail(n, path, "a value is missing", "")
