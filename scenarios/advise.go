@@ -192,27 +192,48 @@ func (sc *Scenario) SetTune(flag string, keys []string, lo, hi time.Duration) er
 }
 
 // At is the scenario with every key of Advise.Tune set to v (the file's
-// sweep: block left out): one run of advise's search. A value the
+// sweep: block left out): one value of advise's search. A value the
 // scenario refuses (an interval below its jitter) is a Problem naming
 // the key and value.
 func (sc *Scenario) At(v time.Duration) (*Scenario, error) {
-	var keys Sweep
-	for i, k := range sc.Advise.Tune {
-		keys = append(keys, SweepKey{Key: k, Values: []string{v.String()}, zipped: i > 0, flag: "advise at " + k + "=" + v.String()})
+	return sc.with(func(root *yaml.Node, origin map[*yaml.Node]string) Problems {
+		for _, k := range sc.Advise.Tune {
+			flag := "advise at " + k + "=" + v.String()
+			val := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v.String()}
+			origin[val] = flag
+			if err := setKey(root, k, val); err != nil {
+				return Problems{{Flag: flag, Field: k, Msg: err.Error()}}
+			}
+		}
+		return nil
+	})
+}
+
+// with is sc's document, without its sweep: block, after edit, built
+// again; the target and advise of sc (which flags may have changed) are
+// kept. Its root stays, so that ResolvedYAML writes it.
+func (sc *Scenario) with(edit func(root *yaml.Node, origin map[*yaml.Node]string) Problems) (*Scenario, error) {
+	root := cloneNode(sc.root)
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "sweep" {
+			root.Content = slices.Delete(root.Content, i, i+2)
+			break
+		}
 	}
-	c := *sc
-	c.Sweep = nil
-	points, err := c.expand(keys)
-	if err != nil {
-		return nil, err
+	origin := maps.Clone(sc.origin)
+	if probs := edit(root, origin); len(probs) > 0 {
+		return nil, probs
 	}
-	s := points[0].Scenario
-	s.Advise = sc.Advise
+	s, probs := build(sc.File, root, origin, nil)
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	s.Description, s.Replications, s.Target, s.Advise = sc.Description, sc.Replications, sc.Target, sc.Advise
 	return s, nil
 }
 
-// TunedField is, for each keepalive type that advise --compare
-// knows, the field of a group's keepalive that it tunes.
+// TunedField is, for each keepalive type that advise --compare knows,
+// the field of a group's keepalive that it tunes.
 var TunedField = map[string]string{"tcp": "idle", "app": "interval", "server-app": "interval"}
 
 // Retyped is the scenario with every group's keepalive of type kind
@@ -227,36 +248,34 @@ func (sc *Scenario) Retyped(kind string) (*Scenario, error) {
 	if !ok || !tunable {
 		return nil, Problems{{Flag: "--compare " + kind, Msg: "unknown keepalive type; --compare takes " + strings.Join(slices.Sorted(maps.Keys(TunedField)), ", ")}}
 	}
-	root := cloneNode(sc.root)
 	var keys []string
-	for _, item := range mapGet(root, "clients").Content {
-		name, _ := itemName(item)
-		ka := mapGet(item, "keepalive")
-		old := "none"
-		if ka == nil {
-			ka = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-			mapSet(item, "keepalive", ka)
-		} else if t := mapGet(ka, "type"); t != nil {
-			old = t.Value
-		}
-		if ok, _ := sim.KeepaliveKindNamed(old); ok == nil || !sameFields(ok, k) {
-			ka.Content = nil
-			for _, f := range k.Fields {
-				if v, ok := AppDefaults[f.Name]; ok && f.Required {
-					mapSet(ka, f.Name, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v})
+	s, err := sc.with(func(root *yaml.Node, _ map[*yaml.Node]string) Problems {
+		for _, item := range mapGet(root, "clients").Content {
+			name, _ := itemName(item)
+			ka := mapGet(item, "keepalive")
+			old := "none"
+			if ka == nil {
+				ka = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+				mapSet(item, "keepalive", ka)
+			} else if t := mapGet(ka, "type"); t != nil {
+				old = t.Value
+			}
+			if was, _ := sim.KeepaliveKindNamed(old); was == nil || !sameFields(was, k) {
+				ka.Content = nil
+				for _, f := range k.Fields {
+					if v, ok := AppDefaults[f.Name]; ok && f.Required {
+						mapSet(ka, f.Name, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v})
+					}
 				}
 			}
+			mapSet(ka, "type", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: kind})
+			keys = append(keys, "clients."+name+".keepalive."+field)
 		}
-		mapSet(ka, "type", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: kind})
-		keys = append(keys, "clients."+name+".keepalive."+field)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	s, probs := build(sc.File, root, sc.origin, nil)
-	if len(probs) > 0 {
-		return nil, probs
-	}
-	s.Description, s.Replications = sc.Description, sc.Replications
-	s.root, s.nodes, s.origin = root, sc.nodes, sc.origin
-	s.Target, s.Advise = sc.Target, sc.Advise
 	s.Advise.Tune = keys
 	return s, nil
 }

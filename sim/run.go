@@ -268,7 +268,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		s.boxes[i].t.ReserveClients(total)
 		s.boxes[i].t.NotifyNextVictim(s.warm)
 	}
-	seed1 := mix(cfg.Seed ^ mix(uint64(rep)+0x9e3779b97f4a7c15))
+	seed1 := StreamSeed(cfg.Seed, rep)
 	ci := 0
 	for gi, g := range cfg.Groups {
 		h := fnv.New64a()
@@ -362,6 +362,13 @@ func drawPath(paths []WeightedPath, seed1, cseed uint64) int {
 
 // ErrStopped is returned by a run that its progress callback stopped.
 var ErrStopped = errors.New("sim: run stopped")
+
+// StreamSeed is the seed from which every client stream of replication
+// rep of a run with seed seed is derived. Distinct (seed, rep) pairs may
+// share it; two runs whose StreamSeeds differ draw independent numbers.
+func StreamSeed(seed uint64, rep int) uint64 {
+	return mix(seed ^ mix(uint64(rep)+0x9e3779b97f4a7c15))
+}
 
 // mix is splitmix64's finaliser: it spreads seeds so that nearby inputs
 // give unrelated streams.

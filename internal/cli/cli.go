@@ -60,6 +60,15 @@ func commandTable() []command {
 				{"a sweep of the command line's own: six keepalive idle times from 1m to 10m, log-spaced",
 					"natsim sweep scenarios/azure-lb-linux-default-keepalive.yaml --param clients.svc.keepalive.idle=1m..10m:log6 --out azure-idle --charts"},
 			}},
+		{name: "advise", synopsis: "FILE [flags]", purpose: "find the cheapest keepalive setting that meets the target",
+			usage: "FILE [--tune KEY=A..B] [--target METRIC<=X]... [--cost METRIC] [--compare tcp,app,server-app] [--budget N|DURATION] " +
+				"[--set K=V]... [--seed N] [--json] [--out DIR [--force]] [--timing] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
+			note: adviseNote, run: cmdAdvise, examples: []example{
+				{"the app heartbeat for cellular and home users that breaks at most 1 in 1000 client-hours",
+					"natsim advise scenarios/mobile-users-cellular-and-home.yaml"},
+				{"TCP keepalive, app and server heartbeats compared, minimising radio wake-ups",
+					"natsim advise scenarios/tcp-vs-app-keepalive-4min.yaml --compare tcp,app,server-app --cost keepalive_packets_per_client_hour"},
+			}},
 		{name: "merge", synopsis: "--out DIR SHARD_DIR...", purpose: "put the shards of a sweep together into the sweep's files",
 			usage: "--out DIR [--force] SHARD_DIR...", note: mergeNote, run: cmdMerge, examples: []example{
 				{"merge the shards of an array job", "natsim merge --out azure/merged azure/shard-0 azure/shard-1 azure/shard-2"},
