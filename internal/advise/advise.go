@@ -177,7 +177,7 @@ func (s *searcher) refine(ctx context.Context) (bool, error) {
 			return false, s.dense(ctx)
 		}
 		lo, hi := s.bracket()
-		if lo == nil || hi == nil || hi.value-lo.value <= max(time.Second, time.Duration(float64(lo.value)*resolution)) {
+		if lo == nil || hi == nil || hi.value-lo.value <= max(time.Second, time.Duration(float64(lo.value)*resolution), s.margin(lo.value)/2) {
 			return true, nil
 		}
 		var es []*eval
@@ -259,6 +259,17 @@ func uncertainty(cfg *sim.Config) time.Duration {
 	return j + cfg.Network.RTT
 }
 
+// margin is what is kept below a cliff at v: the declared uncertainty
+// and the advise: block's margin (a fraction of v, or a duration).
+func (s *searcher) margin(v time.Duration) time.Duration {
+	a := s.sc.Advise
+	extra := a.MarginSpan
+	if a.MarginFraction > 0 {
+		extra = time.Duration(a.MarginFraction * float64(v))
+	}
+	return uncertainty(&s.sc.Config) + extra
+}
+
 // pick chooses the recommendation, verifies it and fills res.
 func (s *searcher) pick(ctx context.Context, res *Result) error {
 	a := s.sc.Advise
@@ -292,14 +303,10 @@ func (s *searcher) pick(ctx context.Context, res *Result) error {
 			}
 		}
 	}
-	margin := time.Duration(res.UncertaintyS * float64(time.Second))
+	margin := time.Duration(0)
 	if cliff != nil {
-		extra := a.MarginSpan
-		if a.MarginFraction > 0 {
-			extra = time.Duration(a.MarginFraction * float64(cliff.value))
-		}
-		res.ExtraMarginS = extra.Seconds()
-		margin += extra
+		margin = s.margin(cliff.value)
+		res.ExtraMarginS = (margin - uncertainty(&s.sc.Config)).Seconds()
 		// The cliff lies between the candidate (met) and cliff (not):
 		// below the candidate by the margin is below it by at least that.
 		candidate = floor(candidate - margin)

@@ -160,8 +160,9 @@ func TestFreshSeed(t *testing.T) {
 
 // TestGrid: log spacing, whole seconds, ends exact.
 func TestGrid(t *testing.T) {
-	got := grid(30*time.Second, 30*time.Minute, 5)
-	want := []time.Duration{30 * time.Second, 83 * time.Second, 232 * time.Second, 647 * time.Second, 30 * time.Minute}
+	// 30 s x 60^(i/3): 30 s, 117 s (116.96), 460 s (459.79), 30 m.
+	got := grid(30*time.Second, 30*time.Minute, 4)
+	want := []time.Duration{30 * time.Second, 117 * time.Second, 460 * time.Second, 30 * time.Minute}
 	if len(got) != len(want) {
 		t.Fatalf("grid %v", got)
 	}

@@ -14,16 +14,21 @@ import (
 
 // Tuning of the search (package doc).
 const (
-	GridPoints = 5  // values of the bracketing grid, ends included
+	GridPoints = 4  // values of the bracketing grid, ends included
 	MaxReps    = 16 // replications of one value, at most
 	// resolution: the bracket around the cliff is refined until its
-	// width is at most this share of its lower end (or 1 s).
+	// width is at most this share of its lower end, or 1 s, or half the
+	// margin that will be kept below it, whichever is largest.
 	resolution = 0.01
 	// costSlack is how much more a point meeting the target may cost than
 	// a smaller one before the cost is said not to fall: the cost of keepalive
 	// traffic is counted, not drawn, but reconnects add noise.
 	costSlack = 0.02
 )
+
+// DefaultBreaks is the limit on breaks per 1000 client-hours of a
+// scenario that sets no target: advise needs one.
+const DefaultBreaks = 1
 
 // DefaultBudget is the search's budget when none is given: runs.
 const DefaultBudget = 40

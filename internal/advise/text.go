@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -38,6 +39,7 @@ func (r *Result) WithWall() {
 func (r *Result) WriteText(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(r.Headline() + "\n")
+	b.WriteString(r.targetText() + "\n")
 	if len(r.Compare) > 0 {
 		b.WriteString("\ncheapest setting of each keepalive type:\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -66,6 +68,18 @@ func (r *Result) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// targetText says what the target was, and at which confidence.
+func (r *Result) targetText() string {
+	var lims []string
+	for _, m := range target.Metrics {
+		if x, ok := r.Target.Limit(m); ok {
+			lims = append(lims, fmt.Sprintf("%s <= %s", m, strconv.FormatFloat(x, 'g', -1, 64)))
+		}
+	}
+	return fmt.Sprintf("target: %s for every group, on %s upper bounds; minimising %s",
+		strings.Join(lims, ", "), report.Percent(r.Target.Confidence), r.Cost.Metric)
 }
 
 // Headline is the verdict line: RECOMMEND ... or NOTHING MEETS ....

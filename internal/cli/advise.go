@@ -42,6 +42,7 @@ Exit status: 0 a recommendation; 3 nothing in the range meets the target
 func cmdAdvise(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
+	fs.MarkHidden("replications") // advise chooses them; refused below
 	lf.registerTarget(fs)
 	tune := fs.String("tune", "", "the duration to tune and its range: KEY=A..B (keys tied to one value joined by ';'); replaces advise.tune and advise.range")
 	cost := fs.String("cost", "", "what to minimise: "+strings.Join(target.CostNames(), " or ")+" (replaces advise.cost)")
@@ -56,6 +57,9 @@ func cmdAdvise(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, st
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
 	}
+	if fs.Changed("replications") {
+		return usagef("advise chooses the replications of each value itself: --replications does not apply (--budget bounds the runs)")
+	}
 	budget, err := parseBudget(*budgetText)
 	if err != nil {
 		return err
@@ -68,8 +72,7 @@ func cmdAdvise(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, st
 		return err
 	}
 	if sc.Target.Empty() {
-		sc.Target.Set(target.Breaks, 1)
-		fmt.Fprintf(stderr, "natsim: %s sets no target: advise uses breaks_per_1000_client_hours <= 1 (give target: or --target)\n", sc.File)
+		sc.Target.Set(target.Breaks, advise.DefaultBreaks)
 	}
 	bases := []*scenarios.Scenario{sc}
 	kinds := []string{""}
