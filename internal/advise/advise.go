@@ -68,7 +68,8 @@ type Result struct {
 	// Keepalive is the keepalive type searched with --compare.
 	Keepalive string `json:"keepalive,omitempty"`
 
-	pick *eval // the verified pick, for the commands' files
+	pick       *eval  // the verified pick, for the commands' files
+	searchSeed uint64 // the seed of every search run
 }
 
 // CostValue is the cost minimised and its value at the recommendation.
@@ -148,7 +149,7 @@ func Search(ctx context.Context, st Settings) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Version: sim.Version, Scenario: sc.Config.Name, Tune: a.Tune, Target: sc.Target, Monotone: monotone,
-		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit}, Notes: s.notes}
+		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit}, Notes: s.notes, searchSeed: sc.Config.Seed}
 	res.UncertaintyS = uncertainty(&sc.Config).Seconds()
 	for _, e := range s.evals {
 		if len(e.runs) > 0 {
@@ -539,7 +540,7 @@ func Diagnose(sc *scenarios.Scenario, runs []*sim.RunResult, js []target.Judgeme
 		m := cfg.Path[bi]
 		return &Diagnosis{Cause: "capacity", Text: fmt.Sprintf(
 			"LRU evictions break connections at every value down to %v: the table of %s holds %d entries for %d clients crossing it; "+
-				"it is too small for the population and no keepalive helps. A capacity above the clients' connections would",
+				"it is too small for the population and no keepalive helps; a capacity of at least %[4]d, one entry per connection, would",
 			lo, m.Name, m.Capacity, clientsThrough(cfg, bi))}
 	case refused == top:
 		bi, _ := busiest(func(b sim.BoxResult) float64 { return b.RefusedOpens })

@@ -170,7 +170,12 @@ func (r *Result) costText() string {
 
 // writeDetail writes the evaluated values, the notes and the phases.
 func (r *Result) writeDetail(b *strings.Builder) {
-	fmt.Fprintf(b, "\nevaluated (search runs; the recommendation was verified with seed %s):\n", r.verifySeed())
+	if r.Verification != nil {
+		fmt.Fprintf(b, "\nevaluated (search runs, seed %d; the recommendation was verified with seed %d, %d replications):\n",
+			r.searchSeed, r.Verification.Seeds[0], r.Verification.Replications)
+	} else {
+		fmt.Fprintf(b, "\nevaluated (search runs, seed %d):\n", r.searchSeed)
+	}
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "  value\truns\t%s/client-hour\tbreaks/1000 ch\tbound\ttarget\t\n", r.Cost.Unit)
 	for _, e := range r.Evaluated {
@@ -211,13 +216,6 @@ func (r *Result) writeDetail(b *strings.Builder) {
 		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
-}
-
-func (r *Result) verifySeed() string {
-	if r.Verification == nil {
-		return "none (nothing to verify)"
-	}
-	return fmt.Sprint(r.Verification.Seeds[0])
 }
 
 // seconds writes seconds as a duration such as 4m30s.
