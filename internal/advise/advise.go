@@ -38,9 +38,9 @@ type Result struct {
 	// when every value met it; BindingMiddlebox the box that breaks the
 	// connections there.
 	CliffS           *float64 `json:"cliff_s"`
-	BindingMiddlebox string   `json:"binding_middlebox,omitempty"`
+	BindingMiddlebox string   `json:"binding_middlebox"` // "" without a cliff
 	// CliffTimeout is the binding box's timeout class and seconds.
-	CliffTimeout string `json:"cliff_timeout,omitempty"`
+	CliffTimeout string `json:"cliff_timeout"`
 	// MarginS is how far below the cliff the recommendation lies.
 	MarginS *float64 `json:"margin_s"`
 	// UncertaintyS is the declared uncertainty (jitter plus round trip)

@@ -171,8 +171,8 @@ func (r *Result) costText() string {
 // writeDetail writes the evaluated values, the notes and the phases.
 func (r *Result) writeDetail(b *strings.Builder) {
 	if r.Verification != nil {
-		fmt.Fprintf(b, "\nevaluated (search runs, seed %d; the recommendation was verified with seed %d, %d replications):\n",
-			r.searchSeed, r.Verification.Seeds[0], r.Verification.Replications)
+		fmt.Fprintf(b, "\nevaluated (search runs, seed %d; the recommendation was verified with seed %d, %s):\n",
+			r.searchSeed, r.Verification.Seeds[0], plural(r.Verification.Replications, "replication"))
 	} else {
 		fmt.Fprintf(b, "\nevaluated (search runs, seed %d):\n", r.searchSeed)
 	}
@@ -216,6 +216,14 @@ func (r *Result) writeDetail(b *strings.Builder) {
 		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
+}
+
+// plural is n things, "1 replication", "2 replications".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // seconds writes seconds as a duration such as 4m30s.
