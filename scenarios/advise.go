@@ -50,13 +50,7 @@ func (d *decoder) tuneKeys(n *yaml.Node, path string, out *TuneKeys) {
 
 // tuneRange decodes advise.range: [A, B], two durations.
 func (d *decoder) tuneRange(n *yaml.Node, path string, out *TuneRange) {
-	if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
-		d.fail(n, path, "expected [A, B], two durations such as [30s, 30m]", shown(n))
-		return
-	}
-	lo, okLo := d.duration(n.Content[0], path)
-	hi, okHi := d.duration(n.Content[1], path)
-	if okLo && okHi {
+	if lo, hi, ok := d.durationPair(n, path, "expected [A, B], two durations such as [30s, 30m]"); ok {
 		*out = TuneRange{Duration(lo), Duration(hi)}
 	}
 }

@@ -395,6 +395,18 @@ func validDurationSyntax(s string) bool {
 
 var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$`)
 
+// durationPair decodes [A, B], two durations; want says what is expected
+// when n is not such a list.
+func (d *decoder) durationPair(n *yaml.Node, path, want string) (a, b time.Duration, ok bool) {
+	if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
+		d.fail(n, path, want, shown(n))
+		return 0, 0, false
+	}
+	a, okA := d.duration(n.Content[0], path)
+	b, okB := d.duration(n.Content[1], path)
+	return a, b, okA && okB
+}
+
 // dist decodes a distribution: a duration, or a one-key mapping.
 func (d *decoder) dist(n *yaml.Node, path string, out *Dist) {
 	if n.Kind == yaml.ScalarNode {
@@ -418,13 +430,7 @@ func (d *decoder) dist(n *yaml.Node, path string, out *Dist) {
 			out.A = Duration(dur)
 		}
 	case "uniform":
-		if val.Kind != yaml.SequenceNode || len(val.Content) != 2 {
-			d.fail(val, fp, "expected [MIN, MAX]", shown(val))
-			return
-		}
-		a, okA := d.duration(val.Content[0], fp)
-		b, okB := d.duration(val.Content[1], fp)
-		if okA && okB {
+		if a, b, ok := d.durationPair(val, fp, "expected [MIN, MAX]"); ok {
 			out.A, out.B = Duration(a), Duration(b)
 		}
 	case "lognormal", "pareto":

@@ -1,6 +1,7 @@
 package advise
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"slices"
@@ -92,7 +93,7 @@ func (s *searcher) budgetLeft() int {
 
 // at returns the evaluation of v, making it (without runs) if new.
 func (s *searcher) at(v time.Duration) (*eval, error) {
-	i, found := slices.BinarySearchFunc(s.evals, v, func(e *eval, v time.Duration) int { return cmpDur(e.value, v) })
+	i, found := slices.BinarySearchFunc(s.evals, v, func(e *eval, v time.Duration) int { return cmp.Compare(e.value, v) })
 	if found {
 		return s.evals[i], nil
 	}
@@ -103,16 +104,6 @@ func (s *searcher) at(v time.Duration) (*eval, error) {
 	e := &eval{value: v, sc: sc}
 	s.evals = slices.Insert(s.evals, i, e)
 	return e, nil
-}
-
-func cmpDur(a, b time.Duration) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // runAll brings each evaluation up to reps[i] replications of the search
