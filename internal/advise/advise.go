@@ -540,7 +540,7 @@ func Diagnose(sc *scenarios.Scenario, runs []*sim.RunResult, js []target.Judgeme
 		m := cfg.Path[bi]
 		return &Diagnosis{Cause: "capacity", Text: fmt.Sprintf(
 			"LRU evictions break connections at every value down to %v: the table of %s holds %d entries for %d clients crossing it; "+
-				"it is too small for the population and no keepalive helps; a capacity of at least %[4]d, one entry per connection, would",
+				"it is too small for the population and no keepalive helps; a capacity of at least %[4]d, one entry per connection, would help",
 			lo, m.Name, m.Capacity, clientsThrough(cfg, bi))}
 	case refused == top:
 		bi, _ := busiest(func(b sim.BoxResult) float64 { return b.RefusedOpens })
