@@ -136,28 +136,49 @@ func (r *Result) describe() string {
 	return fmt.Sprintf("%s = %v", strings.Join(r.Tune, ", "), v)
 }
 
-// breaksText is the verified break rate of the group with the highest
-// bound, with the bound and the limit.
+// metricWords name the metrics in the verdict line.
+var metricWords = map[target.Metric]string{
+	target.Breaks:       "breaks per 1000 client-hours",
+	target.Downtime:     "of the time down",
+	target.Lost:         "lost per 1000 messages",
+	target.PushDelayP99: "s push delay p99",
+}
+
+// breaksText is the verified break rate and every other limit of the
+// target, each of the group with the highest bound, with the bound and
+// the limit.
 func (r *Result) breaksText() string {
 	e := r.pick
 	window := e.sc.Config.Duration - e.sc.Config.Warmup
 	c := e.sc.Target.Confidence
-	var worst target.Judgement
-	worst.Upper = math.Inf(-1)
-	for gi := range e.sc.Config.Groups {
-		if b := target.Bound(target.Breaks, window, groupRuns(e.runs, gi), c); b.Upper > worst.Upper {
-			worst = b
+	var parts []string
+	for _, m := range target.Metrics {
+		l, limited := e.sc.Target.Limit(m)
+		if !limited && m != target.Breaks {
+			continue
 		}
-	}
-	s := fmt.Sprintf("%s breaks per 1000 client-hours (%s bound %s", report.Number(worst.Estimate), report.Percent(c), report.Number(worst.Upper))
-	if l, ok := e.sc.Target.Limit(target.Breaks); ok {
-		op := "<="
-		if worst.Upper > l {
-			op = ">"
+		var worst target.Judgement
+		worst.Upper = math.Inf(-1)
+		for gi := range e.sc.Config.Groups {
+			if b := target.Bound(m, window, groupRuns(e.runs, gi), c); b.Upper > worst.Upper {
+				worst = b
+			}
 		}
-		s += fmt.Sprintf(" %s %s", op, report.Number(l))
+		upper := "none"
+		if !math.IsInf(worst.Upper, 1) {
+			upper = report.Number(worst.Upper)
+		}
+		s := fmt.Sprintf("%s %s (%s bound %s", report.Number(worst.Estimate), metricWords[m], report.Percent(c), upper)
+		if limited {
+			op := "<="
+			if !(worst.Upper <= l) {
+				op = ">"
+			}
+			s += fmt.Sprintf(" %s %s", op, report.Number(l))
+		}
+		parts = append(parts, s+")")
 	}
-	return s + ")"
+	return strings.Join(parts, ", ")
 }
 
 // costText is the cost at the recommendation.
