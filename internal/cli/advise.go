@@ -71,6 +71,7 @@ func cmdAdvise(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, st
 	if err := adviseFlags(sc, *tune, *cost); err != nil {
 		return err
 	}
+	lf.warn(sc.Warnings())
 	if sc.Target.Empty() {
 		sc.Target.Set(target.Breaks, advise.DefaultBreaks)
 	}
