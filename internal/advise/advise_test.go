@@ -172,3 +172,53 @@ func TestGrid(t *testing.T) {
 		}
 	}
 }
+
+// TestNotMonotone: a reference model stands in for the engine: the
+// target is met at intervals up to 100 s and from 400 s to 600 s, missed
+// elsewhere, and the cost falls as 1/interval. The grid (30 s, 117 s,
+// 460 s, 30 m) shows a met value above a missed one, so advise must say
+// so, run the midpoints (59 s, 232 s, 910 s) and pick the cheapest met
+// value, 460 s, with the next missed value, 910 s, as its cliff.
+func TestNotMonotone(t *testing.T) {
+	sc, err := scenarios.Parse("t.yaml", []byte("name: fake\nduration: 2h\npath:\n"+box("nat", "300s")+
+		"clients:\n  - name: app\n    count: 10\n    keepalive: {type: app, interval: 60s, timeout: 10s, request_bytes: 40, response_bytes: 40}\n"+
+		"target: {breaks_per_1000_client_hours: 1}\nadvise:\n  tune: clients.app.keepalive.interval\n  range: [30s, 30m]\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := func(cfg *sim.Config) *sim.RunResult {
+		v := cfg.Groups[0].Keepalive.Interval
+		breaks := 50.0
+		if v <= 100*time.Second || (v >= 400*time.Second && v <= 600*time.Second) {
+			breaks = 0
+		}
+		g := sim.GroupResult{Name: "app", ClientHours: 10000, Breaks: sim.Breaks{Total: breaks, IdleTimeout: breaks},
+			BreaksPer1000ClientHours: breaks / 10}
+		g.Overhead.KeepaliveBytes = 1e6 * 60 / v.Seconds()
+		return &sim.RunResult{Groups: []sim.GroupResult{g}, Middleboxes: []sim.BoxResult{{Name: "nat", Breaks: breaks}}}
+	}
+	run := func(_ context.Context, _ string, jobs []batch.Job) ([]*sim.RunResult, error) {
+		out := make([]*sim.RunResult, len(jobs))
+		for i, j := range jobs {
+			out[i] = model(j.Config)
+		}
+		return out, nil
+	}
+	res, err := Search(context.Background(), Settings{Scenario: sc, Run: run, Budget: Budget{Runs: DefaultBudget}, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values []string
+	for _, e := range res.Evaluated {
+		values = append(values, e.Value)
+	}
+	if res.Monotone || len(res.Notes) == 0 || !strings.HasPrefix(res.Notes[0], "not monotone: the target is met at 7m40s but missed at the smaller 1m57s") {
+		t.Errorf("monotone %v, notes %q", res.Monotone, res.Notes)
+	}
+	if got := strings.Join(values, " "); got != "30s 59s 1m57s 3m52s 7m40s 15m10s 30m0s" {
+		t.Errorf("evaluated %s", got)
+	}
+	if !res.Met || *res.Recommended != "7m40s" || *res.CliffS != 910 {
+		t.Errorf("recommended %v, cliff %v; want 7m40s below a cliff at 910 s", *res.Recommended, *res.CliffS)
+	}
+}
