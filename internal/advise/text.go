@@ -116,6 +116,7 @@ func (r *Result) describe() string {
 	same := true
 	for _, g := range cfg.Groups {
 		same = same && g.Keepalive.Type == k.Type
+		k.Jitter = max(k.Jitter, g.Keepalive.Jitter) // the largest, as the margin takes it
 	}
 	tail := func(suffix string) bool {
 		for _, key := range r.Tune {

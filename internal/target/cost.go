@@ -20,6 +20,11 @@ var Costs = []Cost{
 	{Name: "keepalive_packets_per_client_hour", Unit: "packets", Amount: func(g sim.GroupResult) float64 {
 		return g.Overhead.KeepalivePackets
 	}},
+	// The radios' energy (promotions, tails, bytes; not idle power);
+	// groups without a radio spend none.
+	{Name: "energy_j_per_client_hour", Unit: "J", Amount: func(g sim.GroupResult) float64 {
+		return g.Radio.EnergyJPerClientHour * g.ClientHours
+	}},
 }
 
 // CostNamed finds a cost of Costs by name.
