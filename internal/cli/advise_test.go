@@ -73,3 +73,34 @@ func TestAdviseExitStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestAdviseCompare: one search per keepalive type; the overall pick is
+// the cheapest of those that met the target.
+func TestAdviseCompare(t *testing.T) {
+	file := scenarioFile(t, smallTable)
+	out, msg, code := natsim(t, "advise", file, "--quiet", "--json", "--compare", "tcp,app", "--cost", "keepalive_packets_per_client_hour",
+		"--set", "path.tiny.capacity=0", "--set", "path.tiny.timeouts.tcp_established=4m", "--target", "breaks_per_1000_client_hours<=100")
+	if code != 0 {
+		t.Fatalf("exit %d %s\n%s", code, msg, out)
+	}
+	var res struct {
+		Keepalive string
+		Cost      struct{ Value float64 }
+		Compare   []struct {
+			Keepalive string
+			Met       bool
+			Cost      struct{ Value float64 }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Compare) != 2 || res.Compare[0].Keepalive != "tcp" || res.Compare[1].Keepalive != "app" {
+		t.Fatalf("compare %+v", res.Compare)
+	}
+	for _, c := range res.Compare {
+		if c.Met && c.Cost.Value < res.Cost.Value {
+			t.Errorf("%s costs %v, less than the pick %s at %v", c.Keepalive, c.Cost.Value, res.Keepalive, res.Cost.Value)
+		}
+	}
+}
