@@ -108,6 +108,9 @@ var (
 	sweepType    = reflect.TypeFor[Sweep]()
 	boxNamesType = reflect.TypeFor[BoxNames]()
 	pathsType    = reflect.TypeFor[PathSpecs]()
+	tuneKeysType = reflect.TypeFor[TuneKeys]()
+	rangeType    = reflect.TypeFor[TuneRange]()
+	marginType   = reflect.TypeFor[MarginSpec]()
 )
 
 func join(path, seg string) string {
@@ -132,6 +135,12 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 		d.boxNames(n, path, v.Addr().Interface().(*BoxNames))
 	case t == pathsType:
 		d.paths(n, path, v)
+	case t == tuneKeysType:
+		d.tuneKeys(n, path, v.Addr().Interface().(*TuneKeys))
+	case t == rangeType:
+		d.tuneRange(n, path, v.Addr().Interface().(*TuneRange))
+	case t == marginType:
+		d.margin(n, path, v.Addr().Interface().(*MarginSpec))
 	case t.Kind() == reflect.Pointer:
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			d.fail(n, path, "a value is missing", "")
@@ -386,6 +395,18 @@ func validDurationSyntax(s string) bool {
 
 var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$`)
 
+// durationPair decodes [A, B], two durations; want says what is expected
+// when n is not such a list.
+func (d *decoder) durationPair(n *yaml.Node, path, want string) (a, b time.Duration, ok bool) {
+	if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
+		d.fail(n, path, want, shown(n))
+		return 0, 0, false
+	}
+	a, okA := d.duration(n.Content[0], path)
+	b, okB := d.duration(n.Content[1], path)
+	return a, b, okA && okB
+}
+
 // dist decodes a distribution: a duration, or a one-key mapping.
 func (d *decoder) dist(n *yaml.Node, path string, out *Dist) {
 	if n.Kind == yaml.ScalarNode {
@@ -409,13 +430,7 @@ func (d *decoder) dist(n *yaml.Node, path string, out *Dist) {
 			out.A = Duration(dur)
 		}
 	case "uniform":
-		if val.Kind != yaml.SequenceNode || len(val.Content) != 2 {
-			d.fail(val, fp, "expected [MIN, MAX]", shown(val))
-			return
-		}
-		a, okA := d.duration(val.Content[0], fp)
-		b, okB := d.duration(val.Content[1], fp)
-		if okA && okB {
+		if a, b, ok := d.durationPair(val, fp, "expected [MIN, MAX]"); ok {
 			out.A, out.B = Duration(a), Duration(b)
 		}
 	case "lognormal", "pareto":

@@ -30,6 +30,9 @@ type Scenario struct {
 	// Target is the file's target:, with its confidence defaulted; empty
 	// (Target.Empty) when the file sets none.
 	Target target.Target
+	// Advise is the file's advise: block, resolved (Advise.Tune empty
+	// without one).
+	Advise Advise
 	root   *yaml.Node            // the document after --set, for expanding sweeps and ResolvedYAML
 	nodes  map[string]*yaml.Node // field path -> its node, for Refuse
 	origin map[*yaml.Node]string // nodes set by a flag -> the flag, for Refuse
@@ -360,6 +363,7 @@ func (r *resolver) resolve(f *File) *Scenario {
 		}
 	}
 	sc.Target = r.target(f.Target)
+	sc.Advise = r.advise(f.Advise)
 	return sc
 }
 
@@ -697,6 +701,9 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 		}
 	}
 	out.RetransmitTimeout = r.positive(path+".retransmit_timeout", g.RetransmitTimeout, DefaultRetransmitTimeout)
+	if g.Radio != nil {
+		out.Radio = r.radio(path+".radio", g.Radio)
+	}
 	if g.UDPRebinding != nil {
 		if out.Proto != nat.UDP {
 			r.bad(path+".udp_rebinding", "applies to protocol udp only", strconv.Quote(*g.UDPRebinding))

@@ -134,7 +134,7 @@ func pairs(a, b reflect.Value, path string, leaf func(path string, a, b reflect.
 			fb = b.Field(index[n])
 		}
 		switch t := fa.Type(); {
-		case t == sweepType, t == boxNamesType, t == pathsType: // a group's path has no default
+		case t == sweepType, t == boxNamesType, t == pathsType, t == tuneKeysType, t == rangeType: // a group's path and what advise tunes have no default
 		case t.Kind() == reflect.Pointer && isLeaf(t):
 			if fb.IsValid() && fb.IsNil() {
 				fb = reflect.Value{}

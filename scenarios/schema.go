@@ -27,6 +27,31 @@ type File struct {
 	Sweep        Sweep           `yaml:"sweep,omitempty"`
 	Target       *TargetSpec     `yaml:"target,omitempty"`
 	Sampling     *SamplingSpec   `yaml:"sampling,omitempty"`
+	Advise       *AdviseSpec     `yaml:"advise,omitempty"`
+}
+
+// AdviseSpec is what natsim advise tunes: one duration, given to every
+// key of Tune, searched in Range for the least Cost that meets the
+// target, Margin below the cliff on top of the uncertainty.
+type AdviseSpec struct {
+	Tune   TuneKeys    `yaml:"tune,omitempty"`   // a key, or a list of keys tied to one value
+	Range  TuneRange   `yaml:"range,omitempty"`  // [A, B], A < B
+	Cost   *string     `yaml:"cost,omitempty"`   // a name of target.Costs; default the first
+	Margin *MarginSpec `yaml:"margin,omitempty"` // a fraction such as 5% or a duration
+}
+
+// TuneKeys are the keys advise sets to one value: written as one key or
+// a list of keys.
+type TuneKeys []string
+
+// TuneRange is the range [A, B] advise searches; both zero when not given.
+type TuneRange struct{ Lo, Hi Duration }
+
+// MarginSpec is a margin written as a fraction of the cliff (5%) or as a
+// duration (15s).
+type MarginSpec struct {
+	Fraction float64  // of the cliff, in [0, 1)
+	Span     Duration // or this
 }
 
 // SamplingSpec simulates a hash-chosen fraction of the clients, shared
@@ -90,6 +115,7 @@ type GroupSpec struct {
 	UDPRebinding      *string       `yaml:"udp_rebinding,omitempty"`
 	Path              BoxNames      `yaml:"path,omitempty,flow"` // nil: the top-level path
 	Paths             PathSpecs     `yaml:"paths,omitempty"`     // paths each client draws one of; not with path
+	Radio             *RadioSpec    `yaml:"radio,omitempty"`     // nil: energy not measured
 }
 
 // PathSpecs is a group's paths: each client draws one by weight. Its

@@ -31,6 +31,9 @@ func (s *sim) drawLoss(c *client) bool {
 // toServer sends a packet that crossed the middleboxes on to the server.
 // A lost TCP data packet arrives one RTO later; any other lost packet is gone.
 func (s *sim) toServer(ci uint32, c *client, res pathResult, arg uint32) {
+	if s.radios != nil {
+		s.radioPacket(ci, c, arg&pTypeMask, true)
+	}
 	if res != passed && res != stranger {
 		return
 	}
@@ -40,6 +43,9 @@ func (s *sim) toServer(ci uint32, c *client, res pathResult, arg uint32) {
 			return
 		}
 		delay += dataRTO
+		if s.radios != nil {
+			s.radioLater(ci, c, s.now+dataRTO, pData, true) // the client's retransmission
+		}
 	}
 	if res == stranger {
 		arg |= pStranger
@@ -116,7 +122,11 @@ func (s *sim) remap(ci uint32, c *client) {
 	}
 	// Held-up messages get through on the next retransmission.
 	for _, sent := range s.retries[ci].stuckDown {
-		s.rec.redelivered(c, s.redelivery(sent)-sent)
+		at := s.redelivery(sent)
+		s.rec.redelivered(c, at-sent)
+		if s.radios != nil {
+			s.radioLater(ci, c, at, pData, false)
+		}
 	}
 	delete(s.retries, ci)
 }
@@ -321,7 +331,11 @@ func (s *sim) connect(ci uint32, c *client) {
 	for h := range s.groups[c.group].path {
 		*s.port(ci, c, h) = 0
 	}
-	if s.crossOut(ci, c, nat.Open) == refused {
+	res := s.crossOut(ci, c, nat.Open)
+	if s.radios != nil {
+		s.radioPacket(ci, c, pAck, true) // the SYN
+	}
+	if res == refused {
 		s.openFailed(ci, c)
 		return
 	}
@@ -348,8 +362,14 @@ func (s *sim) handshake(ci uint32, c *client) {
 		s.openFailed(ci, c)
 		return
 	}
+	if s.radios != nil {
+		s.radioPacket(ci, c, pAck, false) // the SYN's answer
+	}
 	if g.Proto == nat.TCP {
 		s.crossOut(ci, c, nat.Data)
+		if s.radios != nil {
+			s.radioPacket(ci, c, pAck, true) // the handshake's ACK
+		}
 	}
 	c.state, c.attempt = stOpen, 0
 	c.on(fSrvOpen)
@@ -514,6 +534,9 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 		}
 		return
 	}
+	if s.radios != nil {
+		s.radioPacket(ci, c, typ, false)
+	}
 	if c.state != stOpen {
 		// The client's socket is gone: its stack answers RST.
 		if typ != pRST {
@@ -535,6 +558,9 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 		}
 		if g.Proto == nat.TCP {
 			s.settleOut(ci, c, s.crossOut(ci, c, nat.Data)) // the ACK
+			if s.radios != nil {
+				s.radioPacket(ci, c, pAck, true)
+			}
 		}
 	default:
 		g.ka.atClient(s, ci, c, arg)

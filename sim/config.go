@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/natsim/natsim/nat"
+	"github.com/natsim/natsim/radio"
 )
 
 // Config is one fully resolved run: presets applied, sweeps expanded.
@@ -151,6 +152,9 @@ type Group struct {
 	// one by weight when the run starts and keeps it (Path is then
 	// unused). Empty: every client takes Path.
 	Paths []WeightedPath
+	// Radio is the power model of the clients' radios (nil: energy is not
+	// measured).
+	Radio *radio.Profile
 }
 
 // WeightedPath is one of a group's paths and its weight: a client takes
@@ -360,6 +364,11 @@ func (c *Config) Validate() error {
 		if g.RetransmitTimeout <= 0 {
 			add("group %s: retransmit_timeout must be > 0", g.Name)
 		}
+		if g.Radio != nil {
+			if err := g.Radio.Validate(); err != nil {
+				add("group %s: %w", g.Name, err)
+			}
+		}
 		k := g.Keepalive
 		if !SpansFit(float64(g.StartDelay), float64(g.StartSpread)) ||
 			!SpansFit(float64(k.Idle), float64(k.Count)*float64(k.Interval)) ||
@@ -461,6 +470,12 @@ func (c *Config) EstimateBytes() int64 {
 	if len(c.Path) > 1 {
 		perClient += int64(unsafe.Sizeof(removal{})) * int64(len(c.Path))
 	}
+	var radios int64 // a client with a radio has its states in its group's meter
+	for _, g := range c.Groups {
+		if g.Radio != nil {
+			radios += int64(g.Count) * radio.StateBytes
+		}
+	}
 	var entries int64
 	for _, m := range c.Path {
 		n := 2 * clients // a closing connection keeps its entry while the next one opens
@@ -469,7 +484,7 @@ func (c *Config) EstimateBytes() int64 {
 		}
 		entries += n
 	}
-	return saturate(float64(64<<20+clients*perClient+entries*perEntry) + float64(c.SeriesBytes()) + float64(c.latencyBytes()))
+	return saturate(float64(64<<20+clients*perClient+entries*perEntry+radios) + float64(c.SeriesBytes()) + float64(c.latencyBytes()))
 }
 
 // SeriesBytes estimates the time series a run keeps (and a sweep keeps

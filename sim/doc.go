@@ -45,6 +45,9 @@
 //     Off, every trace method of the recorder returns at once.
 //   - metrics.go, result.go: the counters, the result types, the
 //     aggregation over replications and the text report.
+//   - radio.go: the hooks that feed a group's radios (package radio)
+//     every packet a client sends or receives, and their result. With
+//     no radio in the run each hook is one nil test.
 //   - table.go: what the engine needs of a middlebox table (nat.Table).
 //   - queue.go: the calendar queue.
 //

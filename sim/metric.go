@@ -48,6 +48,13 @@ const (
 	GroupReconnectBytes              Metric = "overhead.reconnect_bytes"
 	GroupKeepaliveBytesPerClientHour Metric = "overhead.keepalive_bytes_per_client_hour"
 	GroupOverheadBytesPerClientHour  Metric = "overhead.overhead_bytes_per_client_hour"
+	// The radio's, 0 for a group without one (docs/radio.md).
+	GroupRadioWakeups              Metric = "radio.wakeups_per_client_hour"
+	GroupRadioActiveS              Metric = "radio.radio_active_s_per_client_hour"
+	GroupRadioEnergyJ              Metric = "radio.energy_j_per_client_hour"
+	GroupRadioIdleEnergyJ          Metric = "radio.idle_energy_j_per_client_hour"
+	GroupRadioKeepaliveEnergyJ     Metric = "radio.keepalive_energy_j_per_client_hour"
+	GroupRadioBatteryPercentPerDay Metric = "radio.battery_percent_per_day"
 )
 
 // The numbers of a BoxResult, in field order (BoxMetrics lists them).
@@ -85,6 +92,7 @@ var GroupMetrics = []Metric{
 	GroupSentDown, GroupSentUp, GroupDowntimeFraction,
 	GroupKeepalivePackets, GroupKeepaliveBytes, GroupReconnectPackets, GroupReconnectBytes,
 	GroupKeepaliveBytesPerClientHour, GroupOverheadBytesPerClientHour,
+	GroupRadioWakeups, GroupRadioActiveS, GroupRadioEnergyJ, GroupRadioIdleEnergyJ, GroupRadioKeepaliveEnergyJ, GroupRadioBatteryPercentPerDay,
 }
 
 // BoxMetrics lists every number of a BoxResult in field order: the names
@@ -93,6 +101,11 @@ var BoxMetrics = []Metric{
 	BoxCapacity, BoxTCPEstablishedS, BoxTCPTransitoryS, BoxUDPS, BoxUDPStreamS, BoxMeanOccupancy, BoxMaxOccupancy, BoxInserts, BoxEvictions, BoxExpiries, BoxEarlyDrops,
 	BoxRefusedOpens, BoxRefusedPackets, BoxRemaps, BoxBreaks, BoxStartOccupancy, BoxEndOccupancy, BoxMeanEntryLifetimeS,
 }
+
+// Optional reports whether m is a number that only some groups report
+// (the radio's, for groups with one): a result's JSON leaves it out for
+// the others, and Value gives 0 for them.
+func (m Metric) Optional() bool { return strings.HasPrefix(string(m), "radio.") }
 
 // GroupCIMetrics and BoxCIMetrics list the metrics that have a 95%
 // confidence half-width (the fields of CI95 and BoxCI95, whose JSON

@@ -209,6 +209,7 @@ func (s *sim) finish(rep int) *RunResult {
 		r.Groups = append(r.Groups, s.groupResult(s.groups[i:j], s.rec.groups[i:j], window))
 		i = j
 	}
+	s.finishRadios(end, r.Groups)
 	for i := range s.boxes {
 		b := &s.boxes[i]
 		st := b.t.Stats(end)
@@ -263,7 +264,7 @@ func (s *sim) groupResult(runs []groupRun, ms []groupMetrics, windowHours float6
 	}
 	res := all.result(&merged, windowHours)
 	for i := range runs {
-		p := PathResult{Share: float64(runs[i].clients) / float64(all.Count), GroupResult: runs[i].result(&ms[i], windowHours)}
+		p := PathResult{Share: float64(runs[i].clients) / float64(all.clients), GroupResult: runs[i].result(&ms[i], windowHours)}
 		p.Name = fmt.Sprintf("%s.paths.%d", all.Name, runs[i].variant)
 		for _, bi := range runs[i].path {
 			p.Via = append(p.Via, s.boxes[bi].name)

@@ -69,7 +69,9 @@ type GroupResult struct {
 	SentUp           float64  `json:"sent_up"`
 	DowntimeFraction float64  `json:"downtime_fraction"`
 	Overhead         Overhead `json:"overhead"`
-	CI95             *CI95    `json:"ci95,omitempty"`
+	// Radio is the energy of the group's radios, for a group with one.
+	Radio RadioResult `json:"radio,omitzero"`
+	CI95  *CI95       `json:"ci95,omitempty"`
 	// Paths, for a group that mixes paths, holds each path's own numbers:
 	// those of the clients that drew it. The group's numbers are those of
 	// all its clients, counted together (not a mean of the paths').
@@ -129,6 +131,7 @@ type CI95 struct {
 	BreaksPer1000ClientHours float64 `json:"breaks_per_1000_client_hours"`
 	DowntimeFraction         float64 `json:"downtime_fraction"`
 	OverheadCI95             `json:"overhead"`
+	Radio                    RadioCI95 `json:"radio,omitzero"`
 }
 
 // OverheadCI95 holds the half-widths of the per-client-hour rates of
@@ -242,6 +245,11 @@ func aggregateGroup(xs []GroupResult) GroupResult {
 			OverheadCI95: OverheadCI95{
 				KeepaliveBytesPerClientHour: halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.KeepaliveBytesPerClientHour }),
 				OverheadBytesPerClientHour:  halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.OverheadBytesPerClientHour }),
+			},
+			Radio: RadioCI95{
+				EnergyJPerClientHour:          halfWidth(xs, func(g GroupResult) float64 { return g.Radio.EnergyJPerClientHour }),
+				KeepaliveEnergyJPerClientHour: halfWidth(xs, func(g GroupResult) float64 { return g.Radio.KeepaliveEnergyJPerClientHour }),
+				BatteryPercentPerDay:          halfWidth(xs, func(g GroupResult) float64 { return g.Radio.BatteryPercentPerDay }),
 			},
 		}
 	}

@@ -29,6 +29,7 @@ const (
 	evClose                          // session lifetime over: client closes
 	evWake                           // a reset-on-expire middlebox's next expiry (Client: box)
 	evSample                         // time-series sample
+	evRadio                          // a packet reaches the client's radio later (Arg: type, radioUp)
 )
 
 // Packet types carried in an event's Arg (low 3 bits), with a flag for a
@@ -175,6 +176,9 @@ type sim struct {
 	packets uint64
 	rec     recorder
 	picks   *samplePlan // the clients simulated, when cfg.Sampling is on (nil: all)
+	// radios are the meters of the groups that have a radio (nil: no
+	// group has).
+	radios []radioRun
 }
 
 // groupRun is a group's configuration and its counters: the engine's
@@ -211,7 +215,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	}
 	s := &sim{cfg: cfg, up: cfg.Network.RTT / 2}
 	s.down = cfg.Network.RTT - s.up
-	seed1 := mix(cfg.Seed ^ mix(uint64(rep)+0x9e3779b97f4a7c15))
+	seed1 := StreamSeed(cfg.Seed, rep)
 	s.picks = planSample(cfg, seed1)
 	tables := make([]nat.Config, len(cfg.Path))
 	for i := range cfg.Path {
@@ -264,6 +268,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			s.gone[i].at = -1
 		}
 	}
+	s.startRadios()
 	s.retries = make(map[uint32]retry)
 	s.rebound = make(map[uint32]rebinding)
 	horizon := cfg.horizon()
@@ -277,11 +282,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	ci := 0
 	for gi, g := range cfg.Groups {
 		gseed := groupSeed(g.Name)
-		n := g.Count
-		if s.picks != nil {
-			n = len(s.picks.picked[gi])
-		}
-		for k := 0; k < n; k++ {
+		for k := range s.simulated(gi) {
 			j := k // the client's index in the group's full population
 			if s.picks != nil {
 				j = s.picks.picked[gi][k]
@@ -374,6 +375,13 @@ func drawPath(paths []WeightedPath, seed1, cseed uint64) int {
 // ErrStopped is returned by a run that its progress callback stopped.
 var ErrStopped = errors.New("sim: run stopped")
 
+// StreamSeed is the seed from which every client stream of replication
+// rep of a run with seed seed is derived. Distinct (seed, rep) pairs may
+// share it; two runs whose StreamSeeds differ draw independent numbers.
+func StreamSeed(seed uint64, rep int) uint64 {
+	return mix(seed ^ mix(uint64(rep)+0x9e3779b97f4a7c15))
+}
+
 // mix is splitmix64's finaliser: it spreads seeds so that nearby inputs
 // give unrelated streams.
 func mix(x uint64) uint64 {
@@ -442,6 +450,8 @@ func (s *sim) handle(ev event) {
 		s.serverRTO(ev.Client, c)
 	case evClose:
 		s.closeSession(ev.Client, c)
+	case evRadio:
+		s.radioPacket(ev.Client, c, ev.Arg&pTypeMask, ev.Arg&radioUp != 0)
 	}
 }
 
@@ -618,6 +628,9 @@ func (s *sim) crossInOne(ci uint32, c *client, g *groupRun, kind nat.Kind) pathR
 func (s *sim) warm(ci uint32) {
 	if int(ci) < len(s.clients) {
 		prefetch.Line(&s.clients[ci])
+		if s.radios != nil {
+			s.warmRadio(ci)
+		}
 	}
 }
 
@@ -665,6 +678,9 @@ func (s *sim) resetOnExpire(bi int, r nat.Removal) {
 		return
 	}
 	s.rec.removal(r.Key.Client, bi, r.At, causeResetOnExpire)
+	if s.radios != nil {
+		s.radioPacket(r.Key.Client, c, pRST, false) // the box's RST to the client
+	}
 	c.on(fOrphan)
 	c.orphanAt, c.cause, c.box = r.At, causeResetOnExpire, uint8(bi)
 	s.decideBreak(r.Key.Client, c, -1)

@@ -219,3 +219,12 @@ const MinSampledTable = 1000
 func SmallSampledTable(capacity int, fraction float64) bool {
 	return capacity > 0 && ScaleCapacity(capacity, fraction) < MinSampledTable
 }
+
+// simulated is how many clients of group gi the run simulates: all of
+// them, or those sampled.
+func (s *sim) simulated(gi int) int {
+	if s.picks != nil {
+		return len(s.picks.picked[gi])
+	}
+	return s.cfg.Groups[gi].Count
+}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/natsim/natsim/nat"
+	"github.com/natsim/natsim/radio"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
 )
@@ -39,6 +41,20 @@ func Reference(clients int, duration time.Duration) *sim.Config {
 			RetransmitTimeout: 924600 * time.Millisecond,
 		}},
 	}
+}
+
+// WithRadio gives every client of cfg the radio preset named: the
+// reference workload with radios measures what the radio model costs per
+// packet. It fails on an unknown preset.
+func WithRadio(cfg *sim.Config, preset string) error {
+	for i := range cfg.Groups {
+		p, ok := radio.Preset(preset)
+		if !ok {
+			return fmt.Errorf("bench: unknown radio preset %q; presets: %s", preset, strings.Join(radio.Presets(), ", "))
+		}
+		cfg.Groups[i].Radio = &p
+	}
+	return nil
 }
 
 // Report is one measured run.

@@ -62,6 +62,25 @@ func BenchmarkReference(b *testing.B) {
 	}
 }
 
+// BenchmarkReferenceRadio is the reference workload with an LTE radio on
+// every client, in nanoseconds per packet (to compare with
+// BenchmarkReference's).
+func BenchmarkReferenceRadio(b *testing.B) {
+	batch.TuneGC(0, 1, 1)
+	for range b.N {
+		cfg := Reference(100000, time.Hour)
+		if err := WithRadio(cfg, "lte"); err != nil {
+			b.Fatal(err)
+		}
+		r, _, err := Measure(context.Background(), cfg, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(r.NsPerPacket, "ns/packet")
+		b.ReportMetric(r.HeartbeatsPerS, "heartbeats/s")
+	}
+}
+
 // BenchmarkBusy is the busy scenario, in nanoseconds per packet (to
 // compare with BenchmarkReference's).
 func BenchmarkBusy(b *testing.B) {

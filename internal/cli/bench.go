@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/natsim/natsim/internal/bench"
 	"github.com/natsim/natsim/internal/guard"
 	"github.com/natsim/natsim/internal/sysres"
+	"github.com/natsim/natsim/radio"
 	"github.com/natsim/natsim/scenarios"
 )
 
@@ -22,6 +24,7 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	clients := fs.Int("clients", 100000, "clients in the reference workload (capacity is 80% of them)")
 	duration := fs.Duration("duration", time.Hour, "simulated time")
 	busy := fs.Bool("busy", false, "measure the busy example ("+bench.Busy+") instead")
+	radioPreset := fs.String("radio", "", "give every client of the workload a radio of this preset ("+strings.Join(radio.Presets(), ", ")+")")
 	asJSON := fs.Bool("json", false, "print the measurement as JSON")
 	maxMemory := fs.String("max-memory", "", "refuse runs estimated to need more than this (default 75% of this machine)")
 	sample := fs.Float64("sample", 0, "simulate this fraction of the clients (as run --sample); with --sampling, the fraction to measure")
@@ -46,6 +49,11 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 		var err error
 		if cfg, err = bench.BusyConfig(); err != nil {
 			return err
+		}
+	}
+	if *radioPreset != "" {
+		if err := bench.WithRadio(cfg, *radioPreset); err != nil {
+			return usagef("--radio: %v", err)
 		}
 	}
 	limit, err := memoryLimit(*maxMemory)

@@ -62,6 +62,15 @@ func commandTable() []command {
 				{"a sweep of the command line's own: six keepalive idle times from 1m to 10m, log-spaced",
 					"natsim sweep scenarios/azure-lb-linux-default-keepalive.yaml --param clients.svc.keepalive.idle=1m..10m:log6 --out azure-idle --charts"},
 			}},
+		{name: "advise", synopsis: "FILE [flags]", purpose: "find the cheapest keepalive setting that meets the target",
+			usage: "FILE [--tune KEY=A..B] [--target METRIC<=X]... [--cost METRIC] [--compare tcp,app,server-app] [--budget N|DURATION] " +
+				"[--set K=V]... [--seed N] [--sample R [--salt S]] [--json] [--out DIR [--force]] [--timing] [--jobs N] [--quiet] [--max-memory SIZE] [--max-events N]",
+			note: adviseNote, run: cmdAdvise, examples: []example{
+				{"the app heartbeat for cellular and home users that breaks at most 1 in 1000 client-hours",
+					"natsim advise scenarios/mobile-users-cellular-and-home.yaml"},
+				{"TCP keepalive, app and server heartbeats compared, minimising radio wake-ups",
+					"natsim advise scenarios/tcp-vs-app-keepalive-4min.yaml --compare tcp,app,server-app --cost keepalive_packets_per_client_hour"},
+			}},
 		{name: "merge", synopsis: "--out DIR SHARD_DIR...", purpose: "put the shards of a sweep together into the sweep's files",
 			usage: "--out DIR [--force] SHARD_DIR...", note: mergeNote, run: cmdMerge, examples: []example{
 				{"merge the shards of an array job", "natsim merge --out azure/merged azure/shard-0 azure/shard-1 azure/shard-2"},
@@ -115,8 +124,8 @@ func commandTable() []command {
 				{"the full suite, as the Markdown tables of VALIDATION.md", "natsim validate --full --markdown"},
 			}},
 		{name: "bench", synopsis: "[--clients N]", purpose: "measure speed and memory on the reference workload",
-			usage: "[--clients N] [--duration D] [--busy] [--json] [--quiet] [--max-memory SIZE]", run: cmdBench, examples: []example{
-				{"the reference workload", "natsim bench"},
+			usage: "[--clients N] [--duration D] [--busy] [--radio PRESET] [--json] [--quiet] [--max-memory SIZE]", run: cmdBench, examples: []example{
+				{"the reference workload with an LTE radio on every client", "natsim bench --radio lte"},
 				{"the busy example, smaller, as JSON", "natsim bench --busy --clients 10000 --duration 10m --json"},
 			}},
 		{name: "kernel-check", synopsis: "FILE...", purpose: "hold the simulator against a real Linux NAT (root)",

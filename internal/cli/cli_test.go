@@ -221,6 +221,7 @@ func TestDependencyDirection(t *testing.T) {
 		why  string
 	}{
 		{"nat", anyButStd, "github.com/hashicorp/golang-lru/v2/", "one table: no clock, no I/O, the standard library and simplelru only"},
+		{"radio", anyButStd, "", "a radio's state machine: no clock, no I/O, the standard library only"},
 		{"sim", mod + "scenarios", "", "sim never reads files: scenarios makes its Config"},
 		{"sim", "go.yaml.in/", "", "sim never reads files"},
 		{"sim", "gonum.org/v1/plot", "", "charts are drawn by plots from plain series"},

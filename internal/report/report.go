@@ -219,6 +219,7 @@ func (p *printer) groupBody(cfg *sim.Config, cg *sim.Group, g sim.GroupResult, c
 		p.line("overhead in all", "%s and %s packets per client-hour",
 			pm(o.OverheadBytesPerClientHour, ci.OverheadBytesPerClientHour, bytes), Number(perHour(o.KeepalivePackets+o.ReconnectPackets)))
 	}
+	p.radio(cg, g, ci.Radio)
 }
 
 // refusedHow says what a group's refused opens are, by what the full

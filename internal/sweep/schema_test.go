@@ -121,7 +121,7 @@ func TestOutputsMatchTheSchema(t *testing.T) {
 
 // generateSchema writes the JSON Schema of sim.Result and Result: an
 // object per struct type (its JSON fields in order, those without
-// omitempty required, no others allowed), a number per float64.
+// omitempty or omitzero required, no others allowed), a number per float64.
 func generateSchema() []byte {
 	g := &schemaGen{defs: map[string]ordered{}}
 	result := g.ref(reflect.TypeFor[verdict.Result]())
@@ -190,7 +190,7 @@ func (g *schemaGen) object(t reflect.Type) ordered {
 			continue
 		}
 		props = append(props, kv{name, g.of(f.Type)})
-		if opts != "omitempty" {
+		if opts != "omitempty" && opts != "omitzero" {
 			required = append(required, name)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/natsim/natsim/nat"
+	"github.com/natsim/natsim/radio"
 	"github.com/natsim/natsim/sim"
 )
 
@@ -127,6 +128,7 @@ func suite(sz Size) []*experiment {
 	exps = append(exps, cheCases(sz)...)
 	exps = append(exps, erlangCases(sz)...)
 	exps = append(exps, overheadCases(sz)...)
+	exps = append(exps, radioCases(sz)...)
 	return exps
 }
 
@@ -371,4 +373,33 @@ func littleChecks(exps []*experiment) []Check {
 		}
 	}
 	return cs
+}
+
+// Case 8: the radio energy of isolated heartbeats. With pings further
+// apart than the radio's tail and a zero RTT (the pong comes at the
+// ping's instant), every ping is one promotion and one whole tail. The
+// clients start uniformly over one interval and the warmup covers their
+// set-up, so the window holds window/interval beats per client in
+// expectation, and a beat cut by an edge counts for its part inside.
+func radioCases(sz Size) []*experiment {
+	const title = "Radio energy of isolated heartbeats"
+	var exps []*experiment
+	for _, name := range radio.Presets() {
+		for _, iv := range []time.Duration{60 * sec, 5 * minute, 28 * minute} {
+			p, _ := radio.Preset(name)
+			g := group("g", 100*sz.Scale)
+			g.StartSpread = iv
+			g.Keepalive = sim.Keepalive{Type: sim.KeepaliveApp, Interval: iv, Timeout: 5 * sec, Misses: 1, RequestBytes: 40, ResponseBytes: 40}
+			g.Radio = &p
+			cfg := config(fmt.Sprintf("radio-%s-%v", name, iv), iv+minute, sz.Hours, box(1000*time.Hour, 0, nat.LRU, nat.Create, true), g)
+			want := 3600 / iv.Seconds() * p.PerWakeup()
+			exps = append(exps, &experiment{cfg: cfg, judge: func(e *experiment) []Check {
+				return []Check{e.check(Check{Case: 8, Title: title,
+					Quantity: fmt.Sprintf("J per client-hour, %s, a ping every %v", name, iv),
+					Formula:  "3600/interval x (promotion_s x promotion_w + sum of tail phases' duration x power)", Source: "counting"},
+					constant(want), func(r *sim.RunResult) float64 { return r.Groups[0].Radio.EnergyJPerClientHour }, 0, "")}
+			}})
+		}
+	}
+	return exps
 }

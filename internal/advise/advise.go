@@ -1,0 +1,586 @@
+package advise
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/natsim/natsim/internal/batch"
+	"github.com/natsim/natsim/internal/target"
+	"github.com/natsim/natsim/internal/verdict"
+	"github.com/natsim/natsim/scenarios"
+	"github.com/natsim/natsim/sim"
+)
+
+// Settings are one search's inputs.
+type Settings struct {
+	// Scenario holds the target and Advise (keys, range, cost, margin).
+	Scenario *scenarios.Scenario
+	Run      Runner
+	Budget   Budget
+	Now      func() time.Time // the wall clock, for Budget.Wall and the phases
+}
+
+// Result is natsim advise's answer; its JSON is advise --json.
+type Result struct {
+	Version  string   `json:"natsim_version"`
+	Scenario string   `json:"scenario"`
+	Met      bool     `json:"met"`
+	Tune     []string `json:"tune"`
+	// Recommended is the value recommended, as written and in seconds;
+	// null when nothing met the target.
+	Recommended  *string  `json:"recommended"`
+	RecommendedS *float64 `json:"recommended_s"`
+	// CliffS is the smallest evaluated value that missed the target, null
+	// when every value met it; BindingMiddlebox the box that breaks the
+	// connections there.
+	CliffS           *float64 `json:"cliff_s"`
+	BindingMiddlebox string   `json:"binding_middlebox"` // "" without a cliff
+	// CliffTimeout is the binding box's timeout class and seconds.
+	CliffTimeout string `json:"cliff_timeout"`
+	// MarginS is how far below the cliff the recommendation lies.
+	MarginS *float64 `json:"margin_s"`
+	// UncertaintyS is the declared uncertainty (jitter plus round trip)
+	// and ExtraMarginS the advise: block's margin, seconds: the margin
+	// asked for.
+	UncertaintyS float64       `json:"uncertainty_s"`
+	ExtraMarginS float64       `json:"extra_margin_s"`
+	Cost         CostValue     `json:"cost"`
+	Target       target.Target `json:"target"`
+	Verification *Verification `json:"verification"`
+	Evaluated    []Evaluated   `json:"evaluated"`
+	Diagnosis    *Diagnosis    `json:"diagnosis"`
+	// Monotone says whether the evaluated points had the shape advise
+	// assumes (package doc); Notes say what it found and did.
+	Monotone bool     `json:"monotone"`
+	Notes    []string `json:"notes,omitempty"`
+	// BudgetOut says the search stopped when its budget ran out.
+	BudgetOut bool `json:"budget_out"`
+	// Runs and ClientHours are of every run, search and verification.
+	Runs        int     `json:"runs"`
+	ClientHours float64 `json:"client_hours"`
+	Phases      []Phase `json:"phases"`
+	// Compare holds one search per keepalive type with advise --compare.
+	Compare []*Result `json:"compare,omitempty"`
+	// Keepalive is the keepalive type searched with --compare.
+	Keepalive string `json:"keepalive,omitempty"`
+
+	pick       *eval  // the verified pick, for the commands' files
+	searchSeed uint64 // the seed of every search run
+}
+
+// CostValue is the cost minimised and its value at the recommendation.
+type CostValue struct {
+	Metric string  `json:"metric"`
+	Unit   string  `json:"unit"`
+	Value  float64 `json:"value"`
+}
+
+// Verification is the recommendation run again with fresh client
+// streams: natsim run with --seed Seeds[0] --replications Replications
+// and the tuned keys set gives the same figures.
+type Verification struct {
+	Seeds        []uint64 `json:"seeds"`
+	Replications int      `json:"replications"`
+	// Groups: per group its name and, for breaks and every limit of the
+	// target, {"mean", "upper", "status"}.
+	Groups      []map[string]any `json:"groups"`
+	ClientHours float64          `json:"client_hours"`
+	// StreamSeeds are sim.StreamSeed of each verification run; none is
+	// a stream seed of a search run.
+	StreamSeeds []uint64 `json:"stream_seeds"`
+}
+
+// Evaluated is one value the search ran.
+type Evaluated struct {
+	Value  string  `json:"value"`
+	ValueS float64 `json:"value_s"`
+	Runs   int     `json:"runs"`
+	Cost   float64 `json:"cost"`
+	// Breaks is of the group with the highest upper bound.
+	Breaks MeanUpper `json:"breaks_per_1000_client_hours"`
+	Status string    `json:"status"` // met, missed or undecided
+	Meets  bool      `json:"meets"`
+}
+
+// MeanUpper is an estimate and its upper confidence bound (null when
+// the data bound nothing).
+type MeanUpper struct {
+	Mean  float64  `json:"mean"`
+	Upper *float64 `json:"upper"`
+}
+
+// Diagnosis names why nothing in the range met the target.
+type Diagnosis struct {
+	Cause string `json:"cause"` // capacity, keepalive_ignored, early_drop, refused, range, limit, undecided, budget
+	Text  string `json:"text"`
+}
+
+// Search runs advise on st.Scenario: bracket, refine (or evaluate
+// densely), pick with the margin, verify; see the package doc.
+func Search(ctx context.Context, st Settings) (*Result, error) {
+	sc := st.Scenario
+	a := sc.Advise
+	s := &searcher{sc: sc, run: st.Run, budget: st.Budget, now: st.Now}
+	s.start = s.now()
+	var es []*eval
+	for _, v := range grid(a.Lo, a.Hi, GridPoints) {
+		e, err := s.at(v)
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, e)
+	}
+	ones := make([]int, len(es))
+	for i := range ones {
+		ones[i] = 1
+	}
+	if err := s.runAll(ctx, "bracket", es, ones); err != nil {
+		return nil, err
+	}
+	if err := s.decideTop(ctx, "bracket"); err != nil {
+		return nil, err
+	}
+	monotone, err := s.refine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Version: sim.Version, Scenario: sc.Config.Name, Tune: a.Tune, Target: sc.Target, Monotone: monotone,
+		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit}, Notes: s.notes, searchSeed: sc.Config.Seed}
+	res.UncertaintyS = uncertainty(&sc.Config).Seconds()
+	for _, e := range s.evals {
+		if len(e.runs) > 0 {
+			res.Evaluated = append(res.Evaluated, evaluated(e))
+		}
+	}
+	if err := s.pick(ctx, res); err != nil {
+		return nil, err
+	}
+	res.BudgetOut = s.out
+	for _, p := range s.phases {
+		res.Runs += p.Runs
+		res.ClientHours += p.ClientHours
+	}
+	res.Phases = s.phases
+	return res, nil
+}
+
+// refine narrows the bracket around the cliff, or evaluates the range
+// densely where the points do not have the assumed shape; it returns
+// whether they had it.
+func (s *searcher) refine(ctx context.Context) (bool, error) {
+	for !s.out {
+		if ok, why := shapeOK(s.evals); !ok {
+			s.notes = append(s.notes, "not monotone: "+why+"; evaluating the range more densely")
+			return false, s.dense(ctx)
+		}
+		lo, hi := s.bracket()
+		if lo == nil || hi == nil || hi.value-lo.value <= max(time.Second, time.Duration(float64(lo.value)*resolution), s.margin(lo.value)/2) {
+			return true, nil
+		}
+		var es []*eval
+		var reps []int
+		for _, f := range []float64{1.0 / 3, 2.0 / 3} {
+			v := round(time.Duration(float64(lo.value) * math.Pow(float64(hi.value)/float64(lo.value), f)))
+			if v <= lo.value || v >= hi.value || slices.ContainsFunc(es, func(e *eval) bool { return e.value == v }) {
+				continue
+			}
+			e, err := s.at(v)
+			if err != nil {
+				return true, err
+			}
+			es, reps = append(es, e), append(reps, 1)
+		}
+		if len(es) == 0 {
+			return true, nil
+		}
+		if err := s.runAll(ctx, "refine", es, reps); err != nil {
+			return true, err
+		}
+		if err := s.decideTop(ctx, "refine"); err != nil {
+			return true, err
+		}
+	}
+	ok, _ := shapeOK(s.evals)
+	return ok, nil
+}
+
+// bracket is the last evaluated value meeting the target and the next
+// evaluated one (which does not: missed, or undecided when more runs
+// would not decide it); either is nil when there is none.
+func (s *searcher) bracket() (lo, hi *eval) {
+	for _, e := range s.evals {
+		switch {
+		case len(e.runs) == 0:
+		case e.meets():
+			lo, hi = e, nil
+		case hi == nil && (lo != nil || e.status() == target.Missed):
+			hi = e
+		}
+	}
+	return lo, hi
+}
+
+// dense evaluates the geometric midpoints between the values evaluated
+// so far, one replication each, then decides them.
+func (s *searcher) dense(ctx context.Context) error {
+	var es []*eval
+	var ones []int
+	done := slices.Clone(s.evals)
+	for i := 1; i < len(done); i++ {
+		v := round(time.Duration(math.Sqrt(float64(done[i-1].value) * float64(done[i].value))))
+		if v <= done[i-1].value || v >= done[i].value {
+			continue
+		}
+		e, err := s.at(v)
+		if err != nil {
+			return err
+		}
+		es, ones = append(es, e), append(ones, 1)
+	}
+	if err := s.runAll(ctx, "dense", es, ones); err != nil {
+		return err
+	}
+	return s.decide(ctx, "dense", es)
+}
+
+// uncertainty is what the scenario declares uncertain about when a
+// keepalive refreshes a table: the largest jitter of an app heartbeat
+// plus the network's round trip.
+func uncertainty(cfg *sim.Config) time.Duration {
+	var j time.Duration
+	for _, g := range cfg.Groups {
+		if k := g.Keepalive; k.Type == sim.KeepaliveApp || k.Type == sim.KeepaliveServerApp {
+			j = max(j, k.Jitter)
+		}
+	}
+	return j + cfg.Network.RTT
+}
+
+// margin is what is kept below a cliff at v: the declared uncertainty
+// and the advise: block's margin (a fraction of v, or a duration).
+func (s *searcher) margin(v time.Duration) time.Duration {
+	a := s.sc.Advise
+	extra := a.MarginSpan
+	if a.MarginFraction > 0 {
+		extra = time.Duration(a.MarginFraction * float64(v))
+	}
+	return uncertainty(&s.sc.Config) + extra
+}
+
+// pick chooses the recommendation, verifies it and fills res.
+func (s *searcher) pick(ctx context.Context, res *Result) error {
+	a := s.sc.Advise
+	var candidate time.Duration
+	var cliff *eval
+	if res.Monotone {
+		lo, hi := s.bracket()
+		if lo == nil {
+			s.diagnose(res)
+			return nil
+		}
+		candidate, cliff = lo.value, hi
+	} else {
+		var points []target.Point
+		var with []*eval
+		for _, e := range s.evals {
+			if len(e.runs) > 0 {
+				points, with = append(points, e.point), append(with, e)
+			}
+		}
+		i, ok := target.Cheapest(points)
+		if !ok {
+			s.diagnose(res)
+			return nil
+		}
+		candidate = with[i].value
+		for _, e := range with[i+1:] {
+			if !e.meets() {
+				cliff = e
+				break
+			}
+		}
+	}
+	margin := time.Duration(0)
+	if cliff != nil {
+		margin = s.margin(cliff.value)
+		res.ExtraMarginS = (margin - uncertainty(&s.sc.Config)).Seconds()
+		// The cliff lies between the candidate (met) and cliff (not):
+		// below the candidate by the margin is below it by at least that.
+		candidate = floor(candidate - margin)
+		cs := cliff.value.Seconds()
+		res.CliffS = &cs
+		res.BindingMiddlebox, res.CliffTimeout = bindingAt(cliff)
+	}
+	if candidate < a.Lo {
+		s.notes = append(s.notes, fmt.Sprintf("the margin reaches below the range; recommending its lower end %v", a.Lo))
+		candidate = a.Lo
+	}
+	step := max(margin, time.Duration(0.05*float64(candidate)))
+	for try := 0; ; try++ {
+		v, err := s.verify(ctx, candidate)
+		if err != nil {
+			return err
+		}
+		if v.meets() || try == 1 || candidate-step < a.Lo {
+			s.report(res, v, cliff)
+			if !v.meets() {
+				res.Diagnosis = &Diagnosis{Cause: "verification", Text: fmt.Sprintf(
+					"%v met the target in the search but not with fresh seeds: the target sits at the edge of what the runs can show; "+
+						"give a larger margin or longer runs", v.value)}
+			}
+			return nil
+		}
+		s.notes = append(s.notes, fmt.Sprintf("%v missed the target with fresh seeds; stepping down by %v", candidate, step))
+		candidate = floor(candidate - step)
+	}
+}
+
+// verify runs v with a seed whose client streams no search run used, as
+// many replications as the target needs (the search's at v to start).
+func (s *searcher) verify(ctx context.Context, v time.Duration) (*eval, error) {
+	sc, err := s.sc.At(v)
+	if err != nil {
+		return nil, err
+	}
+	cfg := sc.Config
+	cfg.Seed = FreshSeed(s.sc.Config.Seed, s.maxReps())
+	e := &eval{value: v, sc: sc}
+	reps := 1
+	if i := slices.IndexFunc(s.evals, func(x *eval) bool { return x.value >= v }); i >= 0 {
+		reps = max(1, len(s.evals[i].runs))
+	}
+	for {
+		var jobs []batch.Job
+		for r := len(e.runs); r < reps; r++ {
+			jobs = append(jobs, batch.Job{Config: &cfg, Replication: r})
+		}
+		runs, err := s.timed(ctx, "verify", jobs)
+		if err != nil {
+			return nil, err
+		}
+		e.runs = append(e.runs, runs...)
+		e.point = judge(sc, e.runs)
+		if n := repsToDecide(e); n > len(e.runs) {
+			reps = n
+			continue
+		}
+		sc.Config = cfg
+		return e, nil
+	}
+}
+
+// maxReps is the most replications any search run had.
+func (s *searcher) maxReps() int {
+	n := 0
+	for _, e := range s.evals {
+		n = max(n, len(e.runs))
+	}
+	return n
+}
+
+// FreshSeed is the first seed after seed none of whose first MaxReps
+// replications' client streams is one of the searchReps replications of
+// seed: the verification runs share no stream with the search's.
+func FreshSeed(seed uint64, searchReps int) uint64 {
+	used := map[uint64]bool{}
+	for r := range searchReps {
+		used[sim.StreamSeed(seed, r)] = true
+	}
+	for v := seed + 1; ; v++ {
+		clash := false
+		for r := range MaxReps {
+			clash = clash || used[sim.StreamSeed(v, r)]
+		}
+		if !clash {
+			return v
+		}
+	}
+}
+
+// report fills res from the verified recommendation v.
+func (s *searcher) report(res *Result, v *eval, cliff *eval) {
+	res.pick = v
+	res.Met = v.meets()
+	rec, recS := v.value.String(), v.value.Seconds()
+	res.Recommended, res.RecommendedS = &rec, &recS
+	if cliff != nil {
+		m := (cliff.value - v.value).Seconds()
+		res.MarginS = &m
+	}
+	res.Cost.Value = v.point.Cost
+	ver := &Verification{Seeds: []uint64{v.sc.Config.Seed}, Replications: len(v.runs)}
+	for r := range v.runs {
+		ver.StreamSeeds = append(ver.StreamSeeds, sim.StreamSeed(v.sc.Config.Seed, r))
+		ver.ClientHours += clientHours(v.runs[r])
+	}
+	c := v.sc.Target.Confidence
+	window := v.sc.Config.Duration - v.sc.Config.Warmup
+	for gi, g := range v.sc.Config.Groups {
+		reps := groupRuns(v.runs, gi)
+		row := map[string]any{"name": g.Name}
+		b := target.Bound(target.Breaks, window, reps, c)
+		row[string(target.Breaks)] = map[string]any{"mean": b.Estimate, "upper": finite(b.Upper)}
+		for _, j := range target.Judge(v.sc.Target, window, reps) {
+			row[string(j.Metric)] = map[string]any{"mean": j.Estimate, "upper": finite(j.Upper), "status": j.Status.String()}
+		}
+		ver.Groups = append(ver.Groups, row)
+	}
+	res.Verification = ver
+}
+
+func finite(x float64) *float64 {
+	if math.IsInf(x, 0) || math.IsNaN(x) {
+		return nil
+	}
+	return &x
+}
+
+// Pick is the verified recommendation's scenario and runs, for the
+// command's files; nil when nothing met the target.
+func (r *Result) Pick() (*scenarios.Scenario, []*sim.RunResult) {
+	if r.pick == nil {
+		return nil, nil
+	}
+	return r.pick.sc, r.pick.runs
+}
+
+// evaluated is e as a row of Result.Evaluated.
+func evaluated(e *eval) Evaluated {
+	row := Evaluated{Value: e.value.String(), ValueS: e.value.Seconds(), Runs: len(e.runs), Cost: e.point.Cost,
+		Status: target.Overall(e.point.Judgements).String(), Meets: e.meets()}
+	window := e.sc.Config.Duration - e.sc.Config.Warmup
+	worst := math.Inf(-1)
+	for gi := range e.sc.Config.Groups {
+		b := target.Bound(target.Breaks, window, groupRuns(e.runs, gi), e.sc.Target.Confidence)
+		if b.Upper > worst {
+			worst = b.Upper
+			row.Breaks = MeanUpper{Mean: b.Estimate, Upper: finite(b.Upper)}
+		}
+	}
+	return row
+}
+
+// bindingAt names the box that binds the first group failing at e, and
+// its timeout.
+func bindingAt(e *eval) (box, timeout string) {
+	v := verdict.Of(&e.sc.Config, e.sc.Target, e.runs)
+	for _, g := range v.Groups {
+		if g.Verdict != verdict.Pass && g.Binding != nil {
+			return g.Binding.Middlebox, fmt.Sprintf("%s %v", g.Binding.TimeoutClass, time.Duration(g.Binding.TimeoutS*float64(time.Second)))
+		}
+	}
+	return "", ""
+}
+
+// diagnose says why nothing met the target, from the runs at the
+// smallest value evaluated.
+func (s *searcher) diagnose(res *Result) {
+	var first *eval
+	for _, e := range s.evals {
+		if len(e.runs) > 0 {
+			first = e
+			break
+		}
+	}
+	if first == nil {
+		res.Diagnosis = &Diagnosis{Cause: "budget", Text: "the budget ran out before any value was run: raise --budget"}
+		return
+	}
+	res.Diagnosis = Diagnose(first.sc, first.runs, first.point.Judgements, s.sc.Advise.Lo)
+}
+
+// Diagnose names the cause of the judgements' failure at the smallest
+// value lo, from the runs' breaks by cause and the boxes: what would
+// help.
+func Diagnose(sc *scenarios.Scenario, runs []*sim.RunResult, js []target.Judgement, lo time.Duration) *Diagnosis {
+	cfg := &sc.Config
+	var br sim.Breaks
+	var refused float64
+	for _, r := range runs {
+		for _, g := range r.Groups {
+			br.Total += g.Breaks.Total
+			br.IdleTimeout += g.Breaks.IdleTimeout
+			br.LRUEviction += g.Breaks.LRUEviction
+			br.EarlyDrop += g.Breaks.EarlyDrop
+			br.ResetOnExpire += g.Breaks.ResetOnExpire
+			refused += g.RefusedOpens
+		}
+	}
+	busiest := func(f func(b sim.BoxResult) float64) (int, float64) {
+		best, most := 0, -1.0
+		for _, r := range runs {
+			for i, b := range r.Middleboxes {
+				if f(b) > most {
+					best, most = i, f(b)
+				}
+			}
+		}
+		return best, most
+	}
+	top := max(br.IdleTimeout+br.ResetOnExpire, br.LRUEviction, br.EarlyDrop, refused)
+	switch {
+	case target.Overall(js) == target.Undecided:
+		return &Diagnosis{Cause: "undecided", Text: fmt.Sprintf(
+			"no value was shown to meet the target: the runs are too short for its bounds even at %v; raise --budget or the scenario's duration or clients", lo)}
+	case top == 0:
+		var missed []string
+		for _, j := range js {
+			if j.Status != target.Met {
+				missed = append(missed, string(j.Metric))
+			}
+		}
+		return &Diagnosis{Cause: "limit", Text: fmt.Sprintf(
+			"no connection broke at %v, yet %s missed the target: the limit is beyond what the keepalive controls (loss, delivery delay)", lo, strings.Join(slices.Compact(missed), ", "))}
+	case br.LRUEviction == top:
+		bi, _ := busiest(func(b sim.BoxResult) float64 { return b.Evictions })
+		m := cfg.Path[bi]
+		return &Diagnosis{Cause: "capacity", Text: fmt.Sprintf(
+			"LRU evictions break connections at every value down to %v: the table of %s holds %d entries for %d clients crossing it; "+
+				"it is too small for the population and no keepalive helps; a capacity of at least %[4]d, one entry per connection, would help",
+			lo, m.Name, m.Capacity, clientsThrough(cfg, bi))}
+	case refused == top:
+		bi, _ := busiest(func(b sim.BoxResult) float64 { return b.RefusedOpens })
+		m := cfg.Path[bi]
+		return &Diagnosis{Cause: "refused", Text: fmt.Sprintf(
+			"the full table of %s (capacity %d, when_full refuse) refuses new connections at every value down to %v: a keepalive cannot help; more capacity, or fewer clients per box, would",
+			m.Name, m.Capacity, lo)}
+	case br.EarlyDrop == top:
+		bi, _ := busiest(func(b sim.BoxResult) float64 { return b.EarlyDrops })
+		m := cfg.Path[bi]
+		return &Diagnosis{Cause: "early_drop", Text: fmt.Sprintf(
+			"the full table of %s (capacity %d, when_full early-drop) drops entries at every value down to %v: it is too small for the population; more capacity would help, not keepalives",
+			m.Name, m.Capacity, lo)}
+	}
+	for bi, m := range cfg.Path {
+		if m.RefreshOnKeepalive {
+			continue
+		}
+		for _, g := range cfg.Groups {
+			if g.Keepalive.Type == sim.KeepaliveTCP && slices.Contains(cfg.PathOf(&g), bi) {
+				return &Diagnosis{Cause: "keepalive_ignored", Text: fmt.Sprintf(
+					"%s ignores TCP keepalive probes (refresh_on_keepalive: false), so group %s's connections expire after %v idle whatever the keepalive: "+
+						"use an app heartbeat (natsim advise --compare tcp,app)", m.Name, g.Name, m.Timeouts.TCPEstablished)}
+			}
+		}
+	}
+	bi, _ := busiest(func(b sim.BoxResult) float64 { return b.Breaks })
+	m := cfg.Path[bi]
+	return &Diagnosis{Cause: "range", Text: fmt.Sprintf(
+		"connections still expire idle at %v, the smallest value of the range: %s forgets idle flows after %v (tcp) / %v (udp stream); widen the range below it",
+		lo, m.Name, m.Timeouts.TCPEstablished, m.Timeouts.UDPStream)}
+}
+
+// clientsThrough counts the clients whose path crosses box bi.
+func clientsThrough(cfg *sim.Config, bi int) int {
+	n := 0
+	for i := range cfg.Groups {
+		if slices.Contains(cfg.PathOf(&cfg.Groups[i]), bi) {
+			n += cfg.Groups[i].Count
+		}
+	}
+	return n
+}

@@ -1,0 +1,284 @@
+package advise
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/natsim/natsim/internal/report"
+	"github.com/natsim/natsim/internal/target"
+	"github.com/natsim/natsim/sim"
+)
+
+// WriteJSON writes r as indented JSON (advise --json).
+func (r *Result) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WithWall adds each phase's wall seconds to r (advise --timing).
+func (r *Result) WithWall() {
+	for _, rs := range append([]*Result{r}, r.Compare...) {
+		for i := range rs.Phases {
+			s := rs.Phases[i].wall.Seconds()
+			rs.Phases[i].WallS = &s
+		}
+	}
+}
+
+// WriteText writes r for people: the verdict line first, then (with
+// --compare) the table of keepalive types, the evaluated values, the
+// notes, and where the time went.
+func (r *Result) WriteText(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString(r.Headline() + "\n")
+	b.WriteString(r.targetText() + "\n")
+	if len(r.Compare) > 0 {
+		b.WriteString("\ncheapest setting of each keepalive type:\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  keepalive\trecommended\tcost\tcliff\tmet\n")
+		for _, c := range r.Compare {
+			rec, cliff := "-", "-"
+			if c.Recommended != nil {
+				rec = *c.Recommended
+			}
+			if c.CliffS != nil {
+				cliff = seconds(*c.CliffS)
+			}
+			cost := "-"
+			if c.Met {
+				cost = c.costText()
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%v\n", c.Keepalive, rec, cost, cliff, c.Met)
+		}
+		tw.Flush()
+		for _, c := range r.Compare {
+			fmt.Fprintf(&b, "\n%s: %s\n", c.Keepalive, c.Headline())
+			c.writeDetail(&b)
+		}
+	} else {
+		r.writeDetail(&b)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// targetText says what the target was, and at which confidence.
+func (r *Result) targetText() string {
+	var lims []string
+	for _, m := range target.Metrics {
+		if x, ok := r.Target.Limit(m); ok {
+			lims = append(lims, fmt.Sprintf("%s <= %s", m, strconv.FormatFloat(x, 'g', -1, 64)))
+		}
+	}
+	return fmt.Sprintf("target: %s for every group, on %s upper bounds; minimising %s",
+		strings.Join(lims, ", "), report.Percent(r.Target.Confidence), r.Cost.Metric)
+}
+
+// Headline is the verdict line: RECOMMEND ... or NOTHING MEETS ....
+func (r *Result) Headline() string {
+	if r.Recommended == nil || r.pick == nil {
+		text := "the search found no value"
+		if r.Diagnosis != nil {
+			text = r.Diagnosis.Text
+		}
+		return fmt.Sprintf("NOTHING MEETS the target: no value of %s in the range does (%s)", strings.Join(r.Tune, ", "), text)
+	}
+	word := "RECOMMEND"
+	if !r.Met {
+		word = "NOT VERIFIED"
+	}
+	s := fmt.Sprintf("%s %s: %s, %s", word, r.describe(), r.breaksText(), r.costText())
+	if r.CliffS != nil {
+		s += fmt.Sprintf("; cliff at %s", seconds(*r.CliffS))
+		if r.BindingMiddlebox != "" {
+			s += fmt.Sprintf(" (%s, %s)", r.BindingMiddlebox, r.CliffTimeout)
+		}
+		s += fmt.Sprintf("; margin %s", seconds(*r.MarginS))
+	} else {
+		s += "; every value of the range met the target"
+	}
+	return s
+}
+
+// describe names the recommended setting in the keepalive's words.
+func (r *Result) describe() string {
+	cfg := &r.pick.sc.Config
+	v := r.pick.value
+	k := cfg.Groups[0].Keepalive
+	same := true
+	for _, g := range cfg.Groups {
+		same = same && g.Keepalive.Type == k.Type
+		k.Jitter = max(k.Jitter, g.Keepalive.Jitter) // the largest, as the margin takes it
+	}
+	tail := func(suffix string) bool {
+		for _, key := range r.Tune {
+			if !strings.HasSuffix(key, ".keepalive."+suffix) {
+				return false
+			}
+		}
+		return same
+	}
+	switch {
+	case tail("interval") && k.Type == sim.KeepaliveApp:
+		return fmt.Sprintf("app heartbeat every %v (jitter ±%v)", v, k.Jitter)
+	case tail("interval") && k.Type == sim.KeepaliveServerApp:
+		return fmt.Sprintf("server heartbeat every %v (jitter ±%v)", v, k.Jitter)
+	case tail("idle") && k.Type == sim.KeepaliveTCP:
+		return fmt.Sprintf("TCP keepalive idle %v (probes every %v, %d of them)", v, k.Interval, k.Count)
+	}
+	return fmt.Sprintf("%s = %v", strings.Join(r.Tune, ", "), v)
+}
+
+// metricWords name the metrics in the verdict line.
+var metricWords = map[target.Metric]string{
+	target.Breaks:       "breaks per 1000 client-hours",
+	target.Downtime:     "of the time down",
+	target.Lost:         "lost per 1000 messages",
+	target.PushDelayP99: "s push delay p99",
+}
+
+// breaksText is the verified break rate and every other limit of the
+// target, each of the group with the highest bound, with the bound and
+// the limit.
+func (r *Result) breaksText() string {
+	e := r.pick
+	window := e.sc.Config.Duration - e.sc.Config.Warmup
+	c := e.sc.Target.Confidence
+	var parts []string
+	for _, m := range target.Metrics {
+		l, limited := e.sc.Target.Limit(m)
+		if !limited && m != target.Breaks {
+			continue
+		}
+		var worst target.Judgement
+		worst.Upper = math.Inf(-1)
+		for gi := range e.sc.Config.Groups {
+			if b := target.Bound(m, window, groupRuns(e.runs, gi), c); b.Upper > worst.Upper {
+				worst = b
+			}
+		}
+		upper := "none"
+		if !math.IsInf(worst.Upper, 1) {
+			upper = report.Number(worst.Upper)
+		}
+		s := fmt.Sprintf("%s %s (%s bound %s", report.Number(worst.Estimate), metricWords[m], report.Percent(c), upper)
+		if limited {
+			op := "<="
+			if !(worst.Upper <= l) {
+				op = ">"
+			}
+			s += fmt.Sprintf(" %s %s", op, report.Number(l))
+		}
+		parts = append(parts, s+")")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// costText is the cost at the recommendation.
+func (r *Result) costText() string {
+	if r.Cost.Unit == "B" {
+		return report.Bytes(r.Cost.Value) + " per client-hour"
+	}
+	return report.Number(r.Cost.Value) + " " + r.Cost.Unit + " per client-hour"
+}
+
+// writeDetail writes the evaluated values, the notes and the phases.
+func (r *Result) writeDetail(b *strings.Builder) {
+	if r.Verification != nil {
+		fmt.Fprintf(b, "\nevaluated (search runs, seed %d; the recommendation was verified with seed %d, %s):\n",
+			r.searchSeed, r.Verification.Seeds[0], plural(r.Verification.Replications, "replication"))
+	} else {
+		fmt.Fprintf(b, "\nevaluated (search runs, seed %d):\n", r.searchSeed)
+	}
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "  value\truns\t%s/client-hour\tbreaks/1000 ch\tbound\ttarget\t\n", r.Cost.Unit)
+	for _, e := range r.Evaluated {
+		upper := "-"
+		if e.Breaks.Upper != nil {
+			upper = report.Number(*e.Breaks.Upper)
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t\n", e.Value, e.Runs, report.Number(e.Cost), report.Number(e.Breaks.Mean), upper, e.Status)
+	}
+	tw.Flush()
+	for _, n := range r.Notes {
+		fmt.Fprintf(b, "note: %s\n", n)
+	}
+	if r.BudgetOut {
+		b.WriteString("note: the budget ran out; this is what the runs so far show\n")
+	}
+	b.WriteString("\nwhere the time went:\n")
+	tw = tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	wall := len(r.Phases) > 0 && r.Phases[0].WallS != nil
+	head := "  phase\truns\tclient-hours\t"
+	if wall {
+		head += "wall\t"
+	}
+	fmt.Fprintln(tw, head)
+	total := Phase{Name: "total", WallS: new(float64)}
+	for _, p := range r.Phases {
+		total.Runs += p.Runs
+		total.ClientHours += p.ClientHours
+		if wall {
+			*total.WallS += *p.WallS
+		}
+	}
+	for _, p := range append(slices.Clone(r.Phases), total) {
+		line := fmt.Sprintf("  %s\t%d\t%s\t", p.Name, p.Runs, report.Count(p.ClientHours))
+		if wall {
+			line += report.Seconds(*p.WallS) + "\t"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+}
+
+// plural is n things, "1 replication", "2 replications".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// seconds writes seconds as a duration such as 4m30s.
+func seconds(s float64) string {
+	return (time.Duration(math.Round(s*1000)) * time.Millisecond).String()
+}
+
+// Overall is the answer of advise --compare: the cheapest of the
+// searches that met the target, with every search in Compare and the
+// runs, client-hours and phases of all of them; when none met it, the
+// first search's answer and diagnosis.
+func Overall(rs []*Result) *Result {
+	best := 0
+	for i, r := range rs {
+		if r.Met && (!rs[best].Met || r.Cost.Value < rs[best].Cost.Value) {
+			best = i
+		}
+	}
+	o := *rs[best]
+	o.Compare, o.Runs, o.ClientHours, o.Phases = rs, 0, 0, nil
+	for _, r := range rs {
+		o.Runs += r.Runs
+		o.ClientHours += r.ClientHours
+		for _, p := range r.Phases {
+			i := slices.IndexFunc(o.Phases, func(q Phase) bool { return q.Name == p.Name })
+			if i < 0 {
+				o.Phases = append(o.Phases, Phase{Name: p.Name})
+				i = len(o.Phases) - 1
+			}
+			o.Phases[i].Runs += p.Runs
+			o.Phases[i].ClientHours += p.ClientHours
+			o.Phases[i].wall += p.wall
+		}
+	}
+	return &o
+}
