@@ -44,13 +44,13 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 		return benchSampling(ctx, *clients, *duration, cmp.Or(*sample, 0.01), *salts, *asJSON, *quiet, stdout, stderr)
 	}
 	cfg := bench.Reference(*clients, *duration)
-	cfg.Sampling.Fraction = *sample
 	if *busy {
 		var err error
 		if cfg, err = bench.BusyConfig(); err != nil {
 			return err
 		}
 	}
+	cfg.Sampling.Fraction = *sample
 	if *radioPreset != "" {
 		if err := bench.WithRadio(cfg, *radioPreset); err != nil {
 			return usagef("--radio: %v", err)
