@@ -52,6 +52,7 @@ const (
 	KeepaliveTCP                     // Linux TCP keepalive
 	KeepaliveApp                     // client pings, server answers
 	KeepaliveServerApp               // server pings, client answers (Socket.IO v4)
+	KeepaliveAdaptive                // client pings at an interval an algorithm learns
 	numKeepaliveTypes
 )
 
@@ -93,7 +94,8 @@ var Rebindings = []Rebinding{RebindFollow, RebindReject}
 
 // Keepalive configures a group's keepalive. Which fields matter depends
 // on Type: Idle, Interval and Count for TCP; Interval, Jitter, Timeout,
-// Misses, RequestBytes, ResponseBytes and IdleOnly for app and server-app.
+// Misses, RequestBytes, ResponseBytes and IdleOnly for app and server-app;
+// Adaptive, Timeout, RequestBytes and ResponseBytes for adaptive.
 type Keepalive struct {
 	Type          KeepaliveType
 	Idle          time.Duration // TCP: idle time before the first probe
@@ -105,6 +107,7 @@ type Keepalive struct {
 	RequestBytes  int           // app: size of a ping, bytes
 	ResponseBytes int           // app: size of a pong, bytes
 	IdleOnly      bool          // app: ping only when no data flowed during the interval
+	Adaptive      Adaptive      // adaptive: the algorithm and its parameters (Timeout is its ack timeout)
 }
 
 // Traffic is one direction's messages; a zero Interval means none.
@@ -564,6 +567,9 @@ func (c *Config) horizon() time.Duration {
 		k := g.Keepalive
 		period(k.Interval + k.Jitter)
 		period(k.Idle)
+		if k.Type == KeepaliveAdaptive {
+			period(k.Adaptive.Max)
+		}
 		for _, d := range []Dist{g.Up.Interval, g.Down.Interval} {
 			if !d.IsZero() {
 				period(time.Duration(d.Mean()))

@@ -48,6 +48,13 @@ type groupMetrics struct {
 	orphanedAtEnd, undetected   uint64
 	heldAtEnd                   uint64 // messages held up by an orphan still undecided at the end
 	push                        delays // delivery delays of down messages
+	// Adaptive heartbeats: the interval integrated over the window
+	// (seconds x seconds) and the client time it covers, each client's
+	// interval at the end, failed beats, and the reconnects they caused.
+	ivWeighted, ivTime float64
+	ivEnd              []float64
+	kaFailures         uint64
+	kaFailReconnects   uint64
 }
 
 // delays is a sample of delivery delays in which almost every value is
@@ -189,6 +196,9 @@ func (s *sim) finish(rep int) *RunResult {
 	}
 	for i := range s.clients {
 		c := &s.clients[i]
+		if f, ok := s.groups[c.group].ka.(finisher); ok {
+			f.finish(s, uint32(i), c)
+		}
 		s.rec.atEnd(c)
 		if r, ok := s.retries[uint32(i)]; ok {
 			s.rec.heldAtEnd(c, int(r.stuckUp)+len(r.stuckDown))
@@ -224,6 +234,12 @@ func (s *sim) finish(rep int) *RunResult {
 		}
 	}
 	return r
+}
+
+// finisher is a keepalive strategy with books of its own to close when
+// the run ends.
+type finisher interface {
+	finish(s *sim, ci uint32, c *client)
 }
 
 // protoName is a protocol as results and scenarios spell it.
@@ -283,12 +299,16 @@ func (m *groupMetrics) merge(o *groupMetrics) {
 	m.latencies = append(m.latencies, o.latencies...)
 	m.downtime += o.downtime
 	m.push.merge(&o.push)
+	m.ivWeighted += o.ivWeighted
+	m.ivTime += o.ivTime
+	m.ivEnd = append(m.ivEnd, o.ivEnd...)
 }
 
 // counters lists m's plain counts, for merge.
 func (m *groupMetrics) counters() []*uint64 {
 	return []*uint64{&m.remaps, &m.refused, &m.reconnects, &m.rebindings, &m.spurious, &m.lostUp, &m.lostDown,
-		&m.sentUp, &m.sentDown, &m.kaPackets, &m.kaBytes, &m.rcPackets, &m.rcBytes, &m.orphanedAtEnd, &m.undetected, &m.heldAtEnd}
+		&m.sentUp, &m.sentDown, &m.kaPackets, &m.kaBytes, &m.rcPackets, &m.rcBytes, &m.orphanedAtEnd, &m.undetected, &m.heldAtEnd,
+		&m.kaFailures, &m.kaFailReconnects}
 }
 
 // merge adds the delays of o to x (both over the same path delay).
@@ -309,8 +329,18 @@ func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 	}
 	perHour := func(x uint64) float64 { return float64(x) / max(hours, math.SmallestNonzeroFloat64) } // 0 for a group that never started
 	slices.Sort(m.latencies)
+	var adaptive *AdaptiveResult
+	if g.Keepalive.Type == KeepaliveAdaptive {
+		slices.Sort(m.ivEnd)
+		adaptive = &AdaptiveResult{
+			Interval: IntervalStats{P10: quantile(m.ivEnd, 0.10), P50: quantile(m.ivEnd, 0.50), P90: quantile(m.ivEnd, 0.90),
+				Mean: m.ivWeighted / max(m.ivTime, math.SmallestNonzeroFloat64)},
+			Failures: float64(m.kaFailures), FailureReconnects: float64(m.kaFailReconnects),
+		}
+	}
 	return GroupResult{
-		Name: g.Name, Protocol: protoName(g.Proto), Clients: float64(g.clients), ClientHours: hours,
+		Adaptive: adaptive,
+		Name:     g.Name, Protocol: protoName(g.Proto), Clients: float64(g.clients), ClientHours: hours,
 		Breaks: Breaks{
 			Total: float64(total), IdleTimeout: float64(m.breaks[causeIdleTimeout]),
 			LRUEviction: float64(m.breaks[causeLRUEviction]), EarlyDrop: float64(m.breaks[causeEarlyDrop]),
