@@ -808,10 +808,38 @@ func (r *resolver) keepalive(path string, k *KeepaliveSpec, proto nat.Proto) sim
 			r.bad(path+"."+n, fmt.Sprintf("does not apply to keepalive type %s (it takes: %s)", typ, strings.Join(allowed, ", ")), "")
 		}
 	}
+	// Choices first: the defaults of the other fields may depend on them.
+	var chosen []string
 	for _, f := range kind.Fields {
 		given := v.Field(index[f.Name])
-		if f.Required && !r.required(path+"."+f.Name, !given.IsNil(), " for "+article(typ)+" keepalive") {
+		if f.Choice == nil || (f.Required && !r.required(path+"."+f.Name, !given.IsNil(), " for "+article(typ)+" keepalive")) || given.IsNil() {
 			continue
+		}
+		name := *given.Interface().(*string)
+		if i := slices.Index(f.Choices, name); i >= 0 {
+			*f.Choice(&out) = uint8(i)
+			chosen = append(chosen, f.Name+" "+name)
+		} else {
+			r.bad(path+"."+f.Name, "must be one of "+strings.Join(f.Choices, ", "), strconv.Quote(name))
+			return out
+		}
+	}
+	if kind.Defaults != nil {
+		kind.Defaults(&out)
+	}
+	for _, f := range kind.Fields {
+		given := v.Field(index[f.Name])
+		if f.Choice != nil || f.Required && !r.required(path+"."+f.Name, !given.IsNil(), " for "+article(typ)+" keepalive") {
+			continue
+		}
+		if f.Applies != nil && !f.Applies(out) {
+			if !given.IsNil() {
+				r.bad(path+"."+f.Name, fmt.Sprintf("does not apply to %s keepalive with %s", article(typ), strings.Join(chosen, ", ")), "")
+			}
+			continue
+		}
+		if f.Applies != nil && given.IsNil() {
+			continue // its default came with the choices
 		}
 		switch {
 		case f.Duration != nil:

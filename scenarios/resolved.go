@@ -94,8 +94,13 @@ func groupDefaults(g sim.Group) GroupSpec {
 	v := reflect.ValueOf(&out.Keepalive).Elem()
 	_, index := fieldsOf(v.Type())
 	for _, f := range kind.Fields {
+		if f.Applies != nil && !f.Applies(g.Keepalive) {
+			continue
+		}
 		var x any
 		switch {
+		case f.Choice != nil:
+			x = ptr(f.Choices[*f.Choice(&g.Keepalive)])
 		case f.Duration != nil:
 			x = ptr(Duration(*f.Duration(&g.Keepalive)))
 		case f.Count != nil:

@@ -119,6 +119,20 @@ type KeepaliveSpec struct {
 	RequestBytes  *int      `yaml:"request_bytes,omitempty"`
 	ResponseBytes *int      `yaml:"response_bytes,omitempty"`
 	IdleOnly      *bool     `yaml:"idle_only,omitempty"`
+	// adaptive
+	Preset     *string   `yaml:"preset,omitempty"`
+	Min        *Duration `yaml:"min,omitempty"`
+	Max        *Duration `yaml:"max,omitempty"`
+	Start      *Duration `yaml:"start,omitempty"`
+	Step       *Duration `yaml:"step,omitempty"`
+	Margin     *Duration `yaml:"margin,omitempty"`
+	Resolution *Duration `yaml:"resolution,omitempty"`
+	Reprobe    *Duration `yaml:"reprobe,omitempty"`
+	Successes  *int      `yaml:"successes,omitempty"`
+	Failures   *int      `yaml:"failures,omitempty"`
+	WarmUp     *int      `yaml:"warm_up,omitempty"`
+	ResetAfter *int      `yaml:"reset_after,omitempty"`
+	AckTimeout *Duration `yaml:"ack_timeout,omitempty"`
 }
 
 // ReconnectSpec is what a client does after losing its connection.

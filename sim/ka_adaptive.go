@@ -140,7 +140,7 @@ func (a *adaptiveKeepalive) client(s *sim, ci uint32) *adaptiveClient {
 
 // start is a connection set up: the outcome of a beat that the last
 // connection left in flight is a failure (Mars counts a beat cut off by
-// a dead socket as failed), the algorithm hears of the disconnection and
+// a dead socket as failed), counted now, the algorithm hears of the disconnection and
 // the new connection, and the first beat is scheduled: at once for mars
 // (LongLink sends a noop as soon as it connects), after the algorithm's
 // interval for the others.
@@ -152,7 +152,8 @@ func (a *adaptiveKeepalive) start(s *sim, ci uint32, c *client) {
 		ac.iv, ac.since = alg.next(&ac.st), s.now
 	} else {
 		if ac.awaiting != 0 {
-			ac.awaiting = 0
+			ac.awaiting, ac.failed = 0, true
+			s.rec.adaptiveFailure(c)
 			alg.result(&ac.st, false, false, s.now)
 		}
 		alg.disconnected(&ac.st)
