@@ -272,3 +272,40 @@ func TestAdaptiveKeepalive(t *testing.T) {
 		t.Errorf("preset marz in the file: error %v, want it at %s:33:15", err, file)
 	}
 }
+
+// TestServerPingPolicy checks that a top-level server applies to groups
+// whose clients ping, that a group's own server overrides it field by
+// field, with gRPC's defaults for what neither gives, and that a group's
+// own server without client pings is refused.
+func TestServerPingPolicy(t *testing.T) {
+	const file = "grpc-too-many-pings.yaml"
+	sc, err := Load(file, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := sc.Config.Groups[0].PingPolicy; p == nil || *p != (sim.PingPolicy{MinInterval: 5 * time.Minute, MaxStrikes: 2}) {
+		t.Errorf("top-level server resolved to %+v", p)
+	}
+	sc, err = Load(file, []string{"clients.grpc.server.max_ping_strikes=0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := sc.Config.Groups[0].PingPolicy; p == nil || *p != (sim.PingPolicy{MinInterval: 5 * time.Minute, MaxStrikes: 0}) {
+		t.Errorf("group server over the top level resolved to %+v", p)
+	}
+	for _, tc := range []struct {
+		sets []string
+		want string
+	}{
+		{[]string{"clients.grpc.keepalive.type=tcp", "clients.grpc.keepalive.idle=60s", "clients.grpc.keepalive.count=3",
+			"clients.grpc.keepalive.timeout=", "clients.grpc.keepalive.request_bytes=", "clients.grpc.keepalive.response_bytes=",
+			"clients.grpc.server.max_ping_strikes=1"}, "clients.grpc.server: applies to clients that ping"},
+		{[]string{"server.min_ping_interval=0s"}, "server.min_ping_interval: must be a positive duration"},
+		{[]string{"server.max_ping_strikes=255"}, "server.max_ping_strikes: must be at most 254"},
+	} {
+		_, err := Load(file, tc.sets)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want %q", tc.sets, err, tc.want)
+		}
+	}
+}

@@ -89,6 +89,9 @@ func groupDefaults(g sim.Group) GroupSpec {
 	if g.Proto == nat.UDP {
 		out.UDPRebinding = ptr(g.UDPRebinding.String())
 	}
+	if p := g.PingPolicy; p != nil {
+		out.Server = &ServerSpec{MinPingInterval: ptr(Duration(p.MinInterval)), MaxPingStrikes: ptr(p.MaxStrikes)}
+	}
 	kind := g.Keepalive.Type.Kind()
 	out.Keepalive.Type = ptr(kind.Name)
 	v := reflect.ValueOf(&out.Keepalive).Elem()

@@ -24,6 +24,7 @@ type File struct {
 	Middleboxes  []MiddleboxSpec `yaml:"middleboxes,omitempty"` // boxes that groups name in their path
 	Clients      []GroupSpec     `yaml:"clients,omitempty"`
 	Network      NetworkSpec     `yaml:"network,omitempty"`
+	Server       *ServerSpec     `yaml:"server,omitempty"` // every group's server, unless a group has its own
 	Sweep        Sweep           `yaml:"sweep,omitempty"`
 	Target       *TargetSpec     `yaml:"target,omitempty"`
 }
@@ -36,6 +37,14 @@ type TargetSpec struct {
 	LostPer1000Messages      *float64 `yaml:"lost_per_1000_messages,omitempty"`
 	PushDelayP99S            *float64 `yaml:"push_delay_p99_s,omitempty"`
 	Confidence               *float64 `yaml:"confidence,omitempty"` // default 0.95
+}
+
+// ServerSpec is a server's enforcement of its clients' pings, gRPC
+// style: given (top level or per group), it applies to groups whose
+// clients ping (keepalive app or adaptive).
+type ServerSpec struct {
+	MinPingInterval *Duration `yaml:"min_ping_interval,omitempty"`
+	MaxPingStrikes  *int      `yaml:"max_ping_strikes,omitempty"`
 }
 
 // BoxNames is a group's path: names of middleboxes, client side first.
@@ -83,6 +92,7 @@ type GroupSpec struct {
 	Path              BoxNames      `yaml:"path,omitempty,flow"` // nil: the top-level path
 	Paths             PathSpecs     `yaml:"paths,omitempty"`     // paths each client draws one of; not with path
 	Radio             *RadioSpec    `yaml:"radio,omitempty"`     // nil: energy not measured
+	Server            *ServerSpec   `yaml:"server,omitempty"`    // nil: the top-level server's
 }
 
 // PathSpecs is a group's paths: each client draws one by weight. Its

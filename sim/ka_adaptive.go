@@ -174,7 +174,7 @@ func (a *adaptiveKeepalive) start(s *sim, ci uint32, c *client) {
 // schedule asks the algorithm for the next interval and arms the beat
 // that far after the last one (or the connection's start).
 func (a *adaptiveKeepalive) schedule(s *sim, ci uint32, c *client, ac *adaptiveClient) {
-	iv := a.Adaptive.next(&ac.st)
+	iv := s.scaled(ci, a.Adaptive.next(&ac.st))
 	a.setInterval(s, c, ac, iv)
 	s.at(max(ac.sent+iv, s.now), event{Kind: evKaTimer, Client: ci, Conn: c.conn})
 }

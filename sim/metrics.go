@@ -55,6 +55,7 @@ type groupMetrics struct {
 	ivEnd              []float64
 	kaFailures         uint64
 	kaFailReconnects   uint64
+	goaways            uint64 // GOAWAYs too_many_pings received
 }
 
 // delays is a sample of delivery delays in which almost every value is
@@ -308,7 +309,7 @@ func (m *groupMetrics) merge(o *groupMetrics) {
 func (m *groupMetrics) counters() []*uint64 {
 	return []*uint64{&m.remaps, &m.refused, &m.reconnects, &m.rebindings, &m.spurious, &m.lostUp, &m.lostDown,
 		&m.sentUp, &m.sentDown, &m.kaPackets, &m.kaBytes, &m.rcPackets, &m.rcBytes, &m.orphanedAtEnd, &m.undetected, &m.heldAtEnd,
-		&m.kaFailures, &m.kaFailReconnects}
+		&m.kaFailures, &m.kaFailReconnects, &m.goaways}
 }
 
 // merge adds the delays of o to x (both over the same path delay).
@@ -338,9 +339,13 @@ func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 			Failures: float64(m.kaFailures), FailureReconnects: float64(m.kaFailReconnects),
 		}
 	}
+	var server *ServerResult
+	if g.PingPolicy != nil {
+		server = &ServerResult{GoAways: float64(m.goaways)}
+	}
 	return GroupResult{
-		Adaptive: adaptive,
-		Name:     g.Name, Protocol: protoName(g.Proto), Clients: float64(g.clients), ClientHours: hours,
+		Adaptive: adaptive, Server: server,
+		Name: g.Name, Protocol: protoName(g.Proto), Clients: float64(g.clients), ClientHours: hours,
 		Breaks: Breaks{
 			Total: float64(total), IdleTimeout: float64(m.breaks[causeIdleTimeout]),
 			LRUEviction: float64(m.breaks[causeLRUEviction]), EarlyDrop: float64(m.breaks[causeEarlyDrop]),

@@ -280,7 +280,7 @@ func (r *recorder) learned(ci uint32, c *client, how How) {
 	switch {
 	case c.is(fBroken) && c.orphanAt >= r.warmup:
 		m.latencies = append(m.latencies, (*r.now - c.orphanAt).Seconds())
-	case !c.is(fBroken) && r.inWindow():
+	case !c.is(fBroken) && r.inWindow() && how != HowGoAway:
 		m.spurious++
 	}
 }
@@ -383,5 +383,13 @@ func (r *recorder) adaptiveFailure(c *client) {
 func (r *recorder) adaptiveReconnect(c *client) {
 	if r.inWindow() {
 		r.groups[c.group].kaFailReconnects++
+	}
+}
+
+// goaway is a server's GOAWAY too_many_pings reaching its client, which
+// closes the connection.
+func (r *recorder) goaway(c *client) {
+	if r.inWindow() {
+		r.groups[c.group].goaways++
 	}
 }

@@ -69,7 +69,9 @@ type GroupResult struct {
 	Radio RadioResult `json:"radio,omitzero"`
 	// Adaptive is set for a group with adaptive keepalives.
 	Adaptive *AdaptiveResult `json:"adaptive,omitempty"`
-	CI95     *CI95           `json:"ci95,omitempty"`
+	// Server is set for a group whose server enforces a ping policy.
+	Server *ServerResult `json:"server,omitempty"`
+	CI95   *CI95         `json:"ci95,omitempty"`
 	// Paths, for a group that mixes paths, holds each path's own numbers:
 	// those of the clients that drew it. The group's numbers are those of
 	// all its clients, counted together (not a mean of the paths').
@@ -84,6 +86,13 @@ type PathResult struct {
 	Via   []string `json:"via"`   // middleboxes, client side first
 	Share float64  `json:"share"` // of the group's clients, in [0, 1]
 	GroupResult
+}
+
+// ServerResult is what a group's server did under its ping policy.
+type ServerResult struct {
+	// GoAways counts the GOAWAYs too_many_pings that reached clients;
+	// each closed its connection, and the client doubled its interval.
+	GoAways float64 `json:"goaways"`
 }
 
 // AdaptiveResult is what a group's adaptive heartbeats learned and cost.

@@ -44,6 +44,7 @@ const (
 	pPing                   // an app ping (client's, or the server's for server-app)
 	pPong                   // its answer
 	pRST                    // a reset, or a FIN: the receiving end closes
+	pGoAway                 // the server's GOAWAY too_many_pings, then its FIN
 
 	pTypeMask = 7
 	pStranger = 8  // reached the server from a new external port
@@ -179,6 +180,12 @@ type sim struct {
 	// radios are the meters of the groups that have a radio (nil: no
 	// group has).
 	radios []radioRun
+	// pingWatch and doubled are, when a group has a ping policy, each
+	// connection's pings as its server has seen them and how many times
+	// each client has doubled its ping interval after GOAWAY (nil
+	// otherwise).
+	pingWatch []pingWatch
+	doubled   []uint8
 }
 
 // groupRun is a group's configuration and its counters: the engine's
@@ -258,6 +265,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		}
 	}
 	s.startRadios()
+	s.watchPings()
 	s.retries = make(map[uint32]retry)
 	s.rebound = make(map[uint32]rebinding)
 	horizon := cfg.horizon()

@@ -162,6 +162,10 @@ func (p *printer) groupBody(cfg *sim.Config, cg *sim.Group, g sim.GroupResult, c
 		p.line("failed heartbeats", "%s (no pong in time, or the connection found dead with one in flight), %s reconnects after them", Count(a.Failures), Count(a.FailureReconnects))
 	}
 
+	if sv := g.Server; sv != nil {
+		p.line("GOAWAYs", "%s too_many_pings from the server (each closed its connection; the client doubled its ping interval)", Count(sv.GoAways))
+	}
+
 	o := g.Overhead
 	perHour := func(x float64) float64 { return x / max(g.ClientHours, 1e-300) }
 	hasKeepalive := cg == nil || cg.Keepalive.Type != sim.KeepaliveNone
