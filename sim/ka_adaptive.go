@@ -17,6 +17,11 @@ import (
 type adaptiveKeepalive struct {
 	Keepalive
 	cl []adaptiveClient // by client index, made at the first connection
+	// sum and started are the intervals in force of the group's clients
+	// that have started, summed (seconds), and their number: the time
+	// series' mean interval, kept up to date so that a sample costs O(1).
+	sum     float64
+	started int
 }
 
 // adaptiveClient is one client's algorithm state and what the engine
@@ -150,6 +155,8 @@ func (a *adaptiveKeepalive) start(s *sim, ci uint32, c *client) {
 	if !ac.st.inited {
 		alg.init(&ac.st)
 		ac.iv, ac.since = alg.next(&ac.st), s.now
+		a.sum += ac.iv.Seconds()
+		a.started++
 	} else {
 		if ac.awaiting != 0 {
 			ac.awaiting, ac.failed = 0, true
@@ -183,8 +190,18 @@ func (a *adaptiveKeepalive) schedule(s *sim, ci uint32, c *client, ac *adaptiveC
 func (a *adaptiveKeepalive) setInterval(s *sim, c *client, ac *adaptiveClient, iv time.Duration) {
 	if iv != ac.iv {
 		s.rec.adaptiveInterval(c, ac.iv, ac.since)
+		a.sum += iv.Seconds() - ac.iv.Seconds()
 		ac.iv, ac.since = iv, s.now
 	}
+}
+
+// meanInterval is the mean interval in force over the group's clients
+// that have started, seconds (ok false: none has).
+func (a *adaptiveKeepalive) meanInterval() (float64, bool) {
+	if a.started == 0 {
+		return 0, false
+	}
+	return a.sum / float64(a.started), true
 }
 
 // timer sends a beat; mars asks for the next interval right away.

@@ -180,3 +180,36 @@ func TestEASBounds(t *testing.T) {
 		t.Errorf("%+v, want no failure and 1010 s", a)
 	}
 }
+
+// TestMarsSeries: the mean interval's time series of one Mars client is
+// its interval in force at each sample, read off the hand-derived
+// sequence of TestMarsSequence: 210 s until the beat at 1680 s, 270 s
+// until 3300 s, 330 s until the reconnect at 3638 s, then 210 s.
+func TestMarsSeries(t *testing.T) {
+	cfg := testConfig(3700*sec, dropBox(300*sec), adaptiveGroup(PresetMars, 1))
+	cfg.SampleEvery = 100 * sec
+	r := mustRun(t, cfg)
+	if len(r.Intervals) != 1 {
+		t.Fatalf("%d interval series, want 1", len(r.Intervals))
+	}
+	want := func(at time.Duration) float64 {
+		switch {
+		case at < 1680*sec:
+			return 210
+		case at < 3300*sec:
+			return 270
+		case at < 3638*sec:
+			return 330
+		}
+		return 210
+	}
+	got := r.Intervals[0].Samples
+	if len(got) != 38 { // 0, 100 s, ..., 3600 s, and the end
+		t.Errorf("%d samples, want 38", len(got))
+	}
+	for _, p := range got {
+		if p.MeanS != want(p.At) {
+			t.Errorf("at %v: mean %v, want %v", p.At, p.MeanS, want(p.At))
+		}
+	}
+}

@@ -122,6 +122,19 @@ type Sample struct {
 	Breaks    uint64        `json:"breaks"`    // breaks this box caused so far in the window
 }
 
+// IntervalSeries is one group's mean adaptive interval over time.
+type IntervalSeries struct {
+	Group   string           `json:"group"`
+	Samples []IntervalSample `json:"samples"`
+}
+
+// IntervalSample is the mean interval in force over a group's clients
+// that have started, at one instant.
+type IntervalSample struct {
+	At    time.Duration `json:"at_ns"`
+	MeanS float64       `json:"mean_interval_s"`
+}
+
 // RunResult is what one replication measured. It is a value: its JSON
 // (MarshalJSON) reads back equal to it, so that the runs of a sweep can be
 // stored, moved and merged, with one exception, Trace, which is left out
@@ -136,7 +149,10 @@ type RunResult struct {
 	Events      uint64        `json:"events"`
 	Packets     uint64        `json:"packets"` // packets sent through the path (each counted once, however many boxes it crossed)
 	Series      [][]Sample    `json:"series"`  // per middlebox, when SampleEvery > 0
-	Trace       []TraceEvent  `json:"-"`       // when Config.Trace is set
+	// Intervals is, when SampleEvery > 0, the mean interval in force of
+	// each group with adaptive keepalives, sampled like Series.
+	Intervals []IntervalSeries `json:"intervals,omitempty"`
+	Trace     []TraceEvent     `json:"-"` // when Config.Trace is set
 }
 
 // runBox is a BoxResult as a run's record holds it: with the sums behind
@@ -234,7 +250,40 @@ func (s *sim) finish(rep int) *RunResult {
 			r.Series = append(r.Series, append(b.samples, Sample{At: end, Occupancy: b.t.Len(), Breaks: s.rec.boxBreaks[i]}))
 		}
 	}
+	if s.cfg.SampleEvery > 0 {
+		s.sampleIntervals() // at the end, as the boxes' series end
+		for gi := range s.groups {
+			if is := s.groups[gi].intervals; is != nil {
+				r.Intervals = append(r.Intervals, *is)
+			}
+		}
+	}
 	return r
+}
+
+// intervalSampler is a keepalive strategy whose interval changes: the
+// time series samples its clients' mean.
+type intervalSampler interface {
+	meanInterval() (seconds float64, ok bool)
+}
+
+// sampleIntervals adds a sample of the mean interval in force to the
+// series of every group whose strategy has one (once its first client
+// has started).
+func (s *sim) sampleIntervals() {
+	for gi := range s.groups {
+		g := &s.groups[gi]
+		is, ok := g.ka.(intervalSampler)
+		if !ok {
+			continue
+		}
+		if g.intervals == nil {
+			g.intervals = &IntervalSeries{Group: g.Name}
+		}
+		if mean, ok := is.meanInterval(); ok {
+			g.intervals.Samples = append(g.intervals.Samples, IntervalSample{At: s.now, MeanS: mean})
+		}
+	}
 }
 
 // finisher is a keepalive strategy with books of its own to close when

@@ -409,3 +409,18 @@ func WriteSeriesCSV(w io.Writer, cfg *Config, run *RunResult) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// WriteIntervalsCSV writes a run's adaptive interval series: one row per
+// sample and group with adaptive keepalives, the mean interval in force
+// over the group's clients that have started, seconds.
+func WriteIntervalsCSV(w io.Writer, run *RunResult) error {
+	var b strings.Builder
+	b.WriteString("t_s,group,mean_interval_s\n")
+	for _, series := range run.Intervals {
+		for _, p := range series.Samples {
+			fmt.Fprintf(&b, "%s,%s,%s\n", strconv.FormatFloat(p.At.Seconds(), 'f', -1, 64), series.Group, strconv.FormatFloat(p.MeanS, 'f', -1, 64))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

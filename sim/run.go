@@ -209,6 +209,9 @@ type groupRun struct {
 	// it, partHours the hours of the others.
 	whole     int
 	partHours float64
+	// intervals is the group's mean adaptive interval over time (nil:
+	// not adaptive, or no series).
+	intervals *IntervalSeries
 }
 
 // Run simulates replication rep of cfg and returns its metrics. It is a
@@ -706,6 +709,7 @@ func (s *sim) sample() {
 		b.t.Advance(s.now)
 		b.samples = append(b.samples, Sample{At: s.now, Occupancy: b.t.Len(), Breaks: s.rec.boxBreaks[i]})
 	}
+	s.sampleIntervals()
 	if next := s.now + s.cfg.SampleEvery; next < s.cfg.Duration {
 		s.at(next, event{Kind: evSample})
 	}
