@@ -77,25 +77,45 @@ func AdaptiveDefaults(p AdaptivePreset) Adaptive { return adaptiveDefaults[p] }
 
 // adaptiveState is one client's heartbeat algorithm state; it lives in a
 // side array and survives reconnects (the real clients keep it per
-// network). Which fields a preset uses is its own business.
+// network). It is kept small (it shares a cache line with the engine's
+// record of the client): what a field means depends on the preset.
 type adaptiveState struct {
-	cur       time.Duration // mars: the network's current value; courier: value under trial; eas: heartbeat; composite: value under trial
-	last      time.Duration // mars: last_heart_ (the interval that follows the beat in flight); courier: last success; composite: last success
-	pre, curH time.Duration // mars: pre_heart_ and cur_heart_
-	ceil      time.Duration // courier: current upper bound; composite: first failure (0: none yet); eas: high-water mark
-	step      time.Duration // courier: current step
-	modified  time.Duration // mars: last change of the stored state
-	connSucc  int32         // mars: success_heart_count_ (per connection)
-	succ      int32         // mars: counted successes; courier: fruitless trials
-	fail      int32         // mars: failures; courier: failures of the converged value
-	stable    bool          // mars: is_stable_; courier: converged; eas: dropped; composite: converged
-	inited    bool
+	// cur is mars's current value for the network, courier's value under
+	// trial (-1: none yet), eas's heartbeat, composite's value under trial.
+	cur time.Duration
+	// last is mars's last_heart_ (the interval chosen after the beat in
+	// flight), courier's and composite's last success (composite: 0, none).
+	last time.Duration
+	// ceil is courier's ceiling, composite's first failure (0: none yet),
+	// eas's high-water mark, and mars's interval chosen after the
+	// previous beat (what pre_heart_ compares).
+	ceil time.Duration
+	// step is courier's current step, and mars's last change of its
+	// stored state (the instant its re-probe counts from).
+	step time.Duration
+	// connSucc is mars's successes on this connection; succ its counted
+	// successes, courier's fruitless trials; fail mars's failures,
+	// courier's failures of the converged value. All saturate at 255.
+	connSucc, succ, fail uint8
+	stable               bool // mars: is_stable_; courier, composite: converged; eas: dropped
+	inited               bool
+	inFlight             bool // a beat is waiting for its pong (across a reconnect: it failed)
+	failed               bool // the connection being replaced ended in a failed beat
+}
+
+// inc adds one to a saturating count.
+func inc(n *uint8) {
+	if *n < 255 {
+		*n++
+	}
 }
 
 // init sets the state a client starts with.
 func (a *Adaptive) init(st *adaptiveState) {
-	*st = adaptiveState{inited: true, cur: a.Min, last: a.Min, pre: a.Min, curH: a.Min}
+	*st = adaptiveState{inited: true, cur: a.Min, last: a.Min}
 	switch a.Preset {
+	case PresetMars:
+		st.ceil = a.Min // pre_heart_
 	case PresetCourier:
 		st.last, st.ceil, st.step, st.cur = a.Min-a.Step, a.Max, a.Step, -1
 	case PresetEAS:
@@ -109,7 +129,7 @@ func (a *Adaptive) init(st *adaptiveState) {
 func (a *Adaptive) connected(st *adaptiveState) {
 	if a.Preset == PresetMars {
 		st.connSucc = 0
-		st.pre, st.curH = a.Min, a.Min
+		st.ceil = a.Min
 	}
 }
 
@@ -132,7 +152,7 @@ func (a *Adaptive) next(st *adaptiveState) time.Duration {
 	switch a.Preset {
 	case PresetMars:
 		// SmartHeartbeat::GetNextHeartbeatInterval, app inactive, no doze.
-		if st.connSucc < int32(a.WarmUp) {
+		if int(st.connSucc) < a.WarmUp {
 			st.last = a.Min
 			return a.Min
 		}
@@ -146,11 +166,11 @@ func (a *Adaptive) next(st *adaptiveState) time.Duration {
 		for !st.stable {
 			ka := min(st.last+st.step, st.ceil)
 			if ka == st.cur {
-				st.succ++
+				inc(&st.succ)
 			} else {
 				st.cur, st.succ = ka, 0
 			}
-			if st.succ < int32(a.Failures) {
+			if int(st.succ) < a.Failures {
 				return st.cur
 			}
 			a.courierFailed(st, st.cur)
@@ -171,7 +191,7 @@ func (a *Adaptive) result(st *adaptiveState, ok bool, timedOut bool, now time.Du
 		switch {
 		case st.stable && !ok:
 			// onOptimalKeepAliveFailure: reset after ResetAfter failures.
-			if st.fail++; st.fail >= int32(a.ResetAfter) {
+			if inc(&st.fail); int(st.fail) >= a.ResetAfter {
 				a.init(st)
 			}
 		case st.stable:
@@ -258,38 +278,39 @@ func (a *Adaptive) compositeResult(st *adaptiveState, ok bool) {
 // marsResult is SmartHeartbeat::OnHeartResult for an inactive app on a
 // network that is not in doze style (Tencent/mars smart_heartbeat.cc).
 func (a *Adaptive) marsResult(st *adaptiveState, ok, timedOut bool, now time.Duration) {
-	st.pre, st.curH = st.curH, st.last
+	pre := st.ceil // pre_heart_ = cur_heart_; cur_heart_ = last_heart_
+	st.ceil = st.last
 	if ok {
-		st.connSucc++
+		inc(&st.connSucc)
 	}
-	if st.connSucc <= int32(a.WarmUp) {
+	if int(st.connSucc) <= a.WarmUp {
 		return // warm-up beats at Min count for nothing
 	}
 	if st.last != st.cur {
 		return // "last heart & cur_heart not match, ignore"
 	}
 	if ok {
-		if st.last == st.pre {
-			st.succ++
+		if st.last == pre {
+			inc(&st.succ)
 			st.fail = 0
 		}
 	} else {
 		if timedOut {
 			st.succ = 0
 		}
-		st.fail++
+		inc(&st.fail)
 	}
 	top := a.Max - a.Margin
 	switch {
 	case ok && st.stable:
-		if st.cur < top && now-st.modified >= a.Reprobe {
+		if st.cur < top && now-st.step >= a.Reprobe {
 			st.cur += a.Margin
 			st.succ, st.fail, st.stable = 0, 0, false
-			st.modified = now
+			st.step = now
 		}
 		return // no save: the modification time stays
 	case ok:
-		if st.succ >= int32(a.Successes) {
+		if int(st.succ) >= a.Successes {
 			st.succ = 0
 			if st.cur >= top {
 				st.cur, st.stable = top, true
@@ -299,7 +320,7 @@ func (a *Adaptive) marsResult(st *adaptiveState, ok, timedOut bool, now time.Dur
 		}
 	case st.last == a.Min:
 		return
-	case st.fail >= int32(a.Failures):
+	case int(st.fail) >= a.Failures:
 		if st.stable {
 			st.cur, st.succ, st.stable, st.fail = a.Min, 0, false, 0
 		} else {
@@ -307,5 +328,5 @@ func (a *Adaptive) marsResult(st *adaptiveState, ok, timedOut bool, now time.Dur
 			st.succ, st.fail, st.stable = 0, 0, true
 		}
 	}
-	st.modified = now
+	st.step = now // __SaveINI: the state's modification time
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/natsim/natsim/nat"
 )
@@ -13,10 +14,10 @@ import (
 // within Timeout is a success, none a failure, and a failure closes the
 // connection, which the client then reconnects. Each client's algorithm
 // state lives in a side array and survives its reconnects. c.ka[0]
-// numbers the beats sent on the connection.
+// numbers the beats sent on the connection; c.ka[1] is the beat in
+// flight (0: none).
 type adaptiveKeepalive struct {
 	Keepalive
-	cl []adaptiveClient // by client index, made at the first connection
 	// sum and started are the intervals in force of the group's clients
 	// that have started, summed (seconds), and their number: the time
 	// series' mean interval, kept up to date so that a sample costs O(1).
@@ -25,15 +26,17 @@ type adaptiveKeepalive struct {
 }
 
 // adaptiveClient is one client's algorithm state and what the engine
-// keeps around it.
+// keeps around it: one cache line.
 type adaptiveClient struct {
-	st       adaptiveState
-	sent     time.Duration // when the beat in flight was sent
-	iv       time.Duration // the interval in force, for the results
-	since    time.Duration // when iv took force
-	awaiting uint32        // the beat in flight (0: none)
-	failed   bool          // the connection being replaced ended in a failed beat
+	st    adaptiveState
+	sent  time.Duration // when the last beat was sent (or the connection set up)
+	iv    time.Duration // the interval in force, for the results
+	since time.Duration // when iv took force
 }
+
+// An adaptive client's record is one cache line, as the client's own.
+var _ [64 - unsafe.Sizeof(adaptiveClient{})]struct{}
+var _ [unsafe.Sizeof(adaptiveClient{}) - 64]struct{}
 
 // adaptiveFields are adaptive's settings: the preset, its parameters
 // (each read by the presets that adaptiveParams lists), and the ping's.
@@ -98,7 +101,7 @@ func checkAdaptive(k Keepalive) []FieldProblem {
 				p = append(p, FieldProblem{q.name, fmt.Sprintf("must be a positive duration of at most %v", MaxSpan), strconv.Quote(d.String())})
 			}
 		} else {
-			p = append(p, countIn(q.name, *q.count(&k), 1, 1<<20, "")...)
+			p = append(p, countIn(q.name, *q.count(&k), 1, 254, " (a client counts them in one byte)")...)
 		}
 	}
 	if a.Min > 0 && a.Max > 0 && a.Max <= a.Min {
@@ -135,13 +138,9 @@ func init() {
 	})
 }
 
-// client returns ci's record, making the side array at the first call.
-func (a *adaptiveKeepalive) client(s *sim, ci uint32) *adaptiveClient {
-	if a.cl == nil {
-		a.cl = make([]adaptiveClient, len(s.clients))
-	}
-	return &a.cl[ci]
-}
+// client returns ci's record in the run's side array of adaptive
+// clients (sim.adaptive).
+func (a *adaptiveKeepalive) client(s *sim, ci uint32) *adaptiveClient { return &s.adaptive[ci] }
 
 // start is a connection set up: the outcome of a beat that the last
 // connection left in flight is a failure (Mars counts a beat cut off by
@@ -158,14 +157,14 @@ func (a *adaptiveKeepalive) start(s *sim, ci uint32, c *client) {
 		a.sum += ac.iv.Seconds()
 		a.started++
 	} else {
-		if ac.awaiting != 0 {
-			ac.awaiting, ac.failed = 0, true
+		if ac.st.inFlight {
+			ac.st.inFlight, ac.st.failed = false, true
 			s.rec.adaptiveFailure(c)
 			alg.result(&ac.st, false, false, s.now)
 		}
 		alg.disconnected(&ac.st)
-		if ac.failed {
-			ac.failed = false
+		if ac.st.failed {
+			ac.st.failed = false
 			s.rec.adaptiveReconnect(c)
 		}
 	}
@@ -214,14 +213,14 @@ func (a *adaptiveKeepalive) timer(s *sim, ci uint32, c *client) {
 	seq := c.ka[0]
 	s.rec.keepalive(c, a.RequestBytes)
 	s.rec.sentKeepalive(ci, "ping", seq)
-	ac.sent, ac.awaiting = s.now, seq
+	ac.sent, c.ka[1], ac.st.inFlight = s.now, seq, true
 	if a.Adaptive.Preset == PresetMars {
 		a.schedule(s, ci, c, ac)
 	}
 	res := s.crossOut(ci, c, nat.Data)
 	s.settleOut(ci, c, res)
 	s.toServer(ci, c, res, pPing|seq<<pSeqShift)
-	if c.state == stOpen && ac.awaiting == seq {
+	if c.state == stOpen && c.ka[1] == seq {
 		s.at(s.now+a.Timeout, event{Kind: evKaDeadline, Client: ci, Conn: c.conn, Arg: seq})
 	}
 }
@@ -230,14 +229,14 @@ func (a *adaptiveKeepalive) timer(s *sim, ci uint32, c *client) {
 // client closes the connection and reconnects.
 func (a *adaptiveKeepalive) deadline(s *sim, ci uint32, c *client, seq uint32) {
 	ac := a.client(s, ci)
-	if c.state != stOpen || ac.awaiting != seq {
+	if c.state != stOpen || c.ka[1] != seq {
 		return
 	}
-	ac.awaiting = 0
+	c.ka[1], ac.st.inFlight = 0, false
 	s.rec.missed(ci, "ping", 1)
 	s.rec.adaptiveFailure(c)
 	a.Adaptive.result(&ac.st, false, true, s.now)
-	ac.failed = true
+	ac.st.failed = true
 	s.learnDead(ci, c, HowMissedPongs)
 }
 
@@ -253,11 +252,11 @@ func (a *adaptiveKeepalive) atServer(s *sim, ci uint32, c *client, arg uint32) {
 func (a *adaptiveKeepalive) atClient(s *sim, ci uint32, c *client, arg uint32) {
 	seq := arg >> pSeqShift
 	ac := a.client(s, ci)
-	if arg&pTypeMask != pPong || ac.awaiting != seq {
+	if arg&pTypeMask != pPong || c.ka[1] != seq {
 		return
 	}
 	s.rec.answered(ci, "ping", seq)
-	ac.awaiting = 0
+	c.ka[1], ac.st.inFlight = 0, false
 	a.Adaptive.result(&ac.st, true, false, s.now)
 	if a.Adaptive.Preset != PresetMars {
 		a.schedule(s, ci, c, ac)
@@ -266,10 +265,10 @@ func (a *adaptiveKeepalive) atClient(s *sim, ci uint32, c *client, arg uint32) {
 
 // finish closes the books on a client's interval at the end of the run.
 func (a *adaptiveKeepalive) finish(s *sim, ci uint32, c *client) {
-	if a.cl == nil || !a.cl[ci].st.inited {
+	ac := a.client(s, ci)
+	if !ac.st.inited {
 		return
 	}
-	ac := &a.cl[ci]
 	s.rec.adaptiveInterval(c, ac.iv, ac.since)
 	s.rec.adaptiveEnd(c, ac.iv)
 }

@@ -186,6 +186,10 @@ type sim struct {
 	// otherwise).
 	pingWatch []pingWatch
 	doubled   []uint8
+	// adaptive is, when a group has adaptive keepalives, each client's
+	// algorithm state (nil otherwise), one cache line per client, warmed
+	// with the client's own line.
+	adaptive []adaptiveClient
 }
 
 // groupRun is a group's configuration and its counters: the engine's
@@ -269,6 +273,12 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	}
 	s.startRadios()
 	s.watchPings()
+	for _, g := range cfg.Groups {
+		if g.Keepalive.Type == KeepaliveAdaptive {
+			s.adaptive = make([]adaptiveClient, total)
+			break
+		}
+	}
 	s.retries = make(map[uint32]retry)
 	s.rebound = make(map[uint32]rebinding)
 	horizon := cfg.horizon()
@@ -622,6 +632,9 @@ func (s *sim) warm(ci uint32) {
 		prefetch.Line(&s.clients[ci])
 		if s.radios != nil {
 			s.warmRadio(ci)
+		}
+		if s.adaptive != nil {
+			prefetch.Line(&s.adaptive[ci])
 		}
 	}
 }
