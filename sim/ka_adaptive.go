@@ -242,10 +242,7 @@ func (a *adaptiveKeepalive) deadline(s *sim, ci uint32, c *client, seq uint32) {
 
 // atServer answers a ping with its pong.
 func (a *adaptiveKeepalive) atServer(s *sim, ci uint32, c *client, arg uint32) {
-	if arg&pTypeMask == pPing {
-		s.rec.keepalive(c, a.ResponseBytes)
-		s.toClient(ci, c, pPong|arg&^pTypeMask)
-	}
+	s.answerPing(ci, c, arg, a.ResponseBytes)
 }
 
 // atClient is a pong: the beat in flight succeeded.

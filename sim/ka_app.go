@@ -142,8 +142,14 @@ func (a *appKeepalive) deadline(s *sim, ci uint32, c *client, seq uint32) {
 
 // atServer answers a ping with its pong.
 func (a *appKeepalive) atServer(s *sim, ci uint32, c *client, arg uint32) {
+	s.answerPing(ci, c, arg, a.ResponseBytes)
+}
+
+// answerPing is the server answering a client's ping (a packet of arg)
+// with a pong of the given size.
+func (s *sim) answerPing(ci uint32, c *client, arg uint32, bytes int) {
 	if arg&pTypeMask == pPing {
-		s.rec.keepalive(c, a.ResponseBytes)
+		s.rec.keepalive(c, bytes)
 		s.toClient(ci, c, pPong|arg&^pTypeMask)
 	}
 }
