@@ -194,14 +194,9 @@ func (a *adaptiveKeepalive) setInterval(s *sim, c *client, ac *adaptiveClient, i
 	}
 }
 
-// meanInterval is the mean interval in force over the group's clients
-// that have started, seconds (ok false: none has).
-func (a *adaptiveKeepalive) meanInterval() (float64, bool) {
-	if a.started == 0 {
-		return 0, false
-	}
-	return a.sum / float64(a.started), true
-}
+// intervals is the sum of the intervals in force over the group's
+// clients that have started (seconds), and their number.
+func (a *adaptiveKeepalive) intervals() (float64, int) { return a.sum, a.started }
 
 // timer sends a beat; mars asks for the next interval right away.
 func (a *adaptiveKeepalive) timer(s *sim, ci uint32, c *client) {

@@ -264,24 +264,35 @@ func (s *sim) finish(rep int) *RunResult {
 // intervalSampler is a keepalive strategy whose interval changes: the
 // time series samples its clients' mean.
 type intervalSampler interface {
-	meanInterval() (seconds float64, ok bool)
+	// intervals is the sum of the intervals in force of the clients that
+	// have started (seconds) and their number.
+	intervals() (sum float64, started int)
 }
 
 // sampleIntervals adds a sample of the mean interval in force to the
-// series of every group whose strategy has one (once its first client
-// has started).
+// series of every group whose strategy has one, once its first client
+// has started: over all its clients, whichever path they drew (a group
+// that mixes paths has a groupRun per path, the first of which keeps the
+// series).
 func (s *sim) sampleIntervals() {
-	for gi := range s.groups {
-		g := &s.groups[gi]
-		is, ok := g.ka.(intervalSampler)
-		if !ok {
+	for i := 0; i < len(s.groups); {
+		first := &s.groups[i]
+		var sum float64
+		started, sampled := 0, false
+		for ; i < len(s.groups) && s.groups[i].of == first.of; i++ {
+			if is, ok := s.groups[i].ka.(intervalSampler); ok {
+				x, n := is.intervals()
+				sum, started, sampled = sum+x, started+n, true
+			}
+		}
+		if !sampled {
 			continue
 		}
-		if g.intervals == nil {
-			g.intervals = &IntervalSeries{Group: g.Name}
+		if first.intervals == nil {
+			first.intervals = &IntervalSeries{Group: first.Name}
 		}
-		if mean, ok := is.meanInterval(); ok {
-			g.intervals.Samples = append(g.intervals.Samples, IntervalSample{At: s.now, MeanS: mean})
+		if started > 0 {
+			first.intervals.Samples = append(first.intervals.Samples, IntervalSample{At: s.now, MeanS: sum / float64(started)})
 		}
 	}
 }
