@@ -115,7 +115,6 @@ func commandTable() []command {
 		{name: "bench", synopsis: "[--clients N]", purpose: "measure speed and memory on the reference workload",
 			usage: "[--clients N] [--duration D] [--busy | --adaptive] [--radio PRESET] [--json] [--quiet] [--max-memory SIZE]", run: cmdBench, examples: []example{
 				{"the reference workload with an LTE radio on every client", "natsim bench --radio lte"},
-				{"the reference workload with Mars adaptive keepalives on every client", "natsim bench --adaptive"},
 				{"the busy example, smaller, as JSON", "natsim bench --busy --clients 10000 --duration 10m --json"},
 			}},
 		{name: "kernel-check", synopsis: "FILE...", purpose: "hold the simulator against a real Linux NAT (root)",
