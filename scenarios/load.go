@@ -51,6 +51,8 @@ const (
 	DefaultSeed              = 1
 	DefaultRetransmitTimeout = 924600 * time.Millisecond // Linux tcp_retries2=15
 	DefaultBackoff           = time.Second
+	DefaultMinPing           = 5 * time.Minute // grpc-go EnforcementPolicy.MinTime
+	DefaultMaxPingStrikes    = 2               // grpc-go maxPingStrikes
 	DefaultMaxBackoff        = time.Minute
 	DefaultHandshakePackets  = 3   // TCP three-way handshake
 	DefaultHandshakeBytes    = 172 // IPv4 with timestamps
@@ -342,6 +344,7 @@ func (r *resolver) resolve(f *File) *Scenario {
 		g := r.group(&f.Clients[i])
 		g.Path = r.groupPath(&f.Clients[i], boxes, len(f.Path), len(f.Middleboxes) > 0)
 		r.groupPaths(&f.Clients[i], &g, boxes)
+		g.PingPolicy = r.pingPolicy(f, &f.Clients[i], g.Keepalive)
 		total += g.Count
 		cfg.Groups = append(cfg.Groups, g)
 	}
@@ -714,6 +717,44 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 	return out
 }
 
+// pingPolicy resolves a group's server ping policy: its own server
+// fields, else the top level's, else gRPC's defaults (DefaultMinPing,
+// DefaultMaxPingStrikes); nil when neither gives a server or the
+// group's clients do not ping. A group's own server with no client
+// pings to police is a mistake.
+func (r *resolver) pingPolicy(f *File, g *GroupSpec, ka sim.Keepalive) *sim.PingPolicy {
+	own, top := g.Server, f.Server
+	if own == nil && top == nil {
+		return nil
+	}
+	path := "clients." + g.Name + ".server"
+	if ka.Type.Kind() == nil || ka.Type.Kind().Driver != sim.DriveClientPing {
+		if own != nil {
+			r.bad(path, "applies to clients that ping (keepalive type app or adaptive), not keepalive type "+ka.Type.String(), "")
+		}
+		return nil
+	}
+	if own == nil {
+		own, path = top, "server"
+	}
+	minGap, strikes := own.MinPingInterval, own.MaxPingStrikes
+	if minGap == nil && top != nil && g.Server != nil {
+		minGap = top.MinPingInterval
+	}
+	if strikes == nil && top != nil && g.Server != nil {
+		strikes = top.MaxPingStrikes
+	}
+	p := &sim.PingPolicy{
+		MinInterval: r.positive(path+".min_ping_interval", minGap, DefaultMinPing),
+		MaxStrikes:  r.count(path+".max_ping_strikes", strikes, DefaultMaxPingStrikes, 0),
+	}
+	if p.MaxStrikes > 254 {
+		r.bad(path+".max_ping_strikes", "must be at most 254", strconv.Itoa(p.MaxStrikes))
+	}
+	r.spanSum(path+".min_ping_interval", "min_ping_interval", quoteDur(p.MinInterval), float64(p.MinInterval))
+	return p
+}
+
 // spanSum refuses a sum of spans (terms in nanoseconds) beyond
 // sim.MaxSpan, so that no instant the engine forms from them overflows.
 func (r *resolver) spanSum(path, what, value string, terms ...float64) {
@@ -813,10 +854,38 @@ func (r *resolver) keepalive(path string, k *KeepaliveSpec, proto nat.Proto) sim
 			r.bad(path+"."+n, fmt.Sprintf("does not apply to keepalive type %s (it takes: %s)", typ, strings.Join(allowed, ", ")), "")
 		}
 	}
+	// Choices first: the defaults of the other fields may depend on them.
+	var chosen []string
 	for _, f := range kind.Fields {
 		given := v.Field(index[f.Name])
-		if f.Required && !r.required(path+"."+f.Name, !given.IsNil(), " for "+article(typ)+" keepalive") {
+		if f.Choice == nil || (f.Required && !r.required(path+"."+f.Name, !given.IsNil(), " for "+article(typ)+" keepalive")) || given.IsNil() {
 			continue
+		}
+		name := *given.Interface().(*string)
+		if i := slices.Index(f.Choices, name); i >= 0 {
+			*f.Choice(&out) = uint8(i)
+			chosen = append(chosen, f.Name+" "+name)
+		} else {
+			r.bad(path+"."+f.Name, "must be one of "+strings.Join(f.Choices, ", "), strconv.Quote(name))
+			return out
+		}
+	}
+	if kind.Defaults != nil {
+		kind.Defaults(&out)
+	}
+	for _, f := range kind.Fields {
+		given := v.Field(index[f.Name])
+		if f.Choice != nil || f.Required && !r.required(path+"."+f.Name, !given.IsNil(), " for "+article(typ)+" keepalive") {
+			continue
+		}
+		if f.Applies != nil && !f.Applies(out) {
+			if !given.IsNil() {
+				r.bad(path+"."+f.Name, fmt.Sprintf("does not apply to %s keepalive with %s", article(typ), strings.Join(chosen, ", ")), "")
+			}
+			continue
+		}
+		if f.Applies != nil && given.IsNil() {
+			continue // its default came with the choices
 		}
 		switch {
 		case f.Duration != nil:

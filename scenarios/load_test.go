@@ -225,3 +225,87 @@ func TestUDPRebinding(t *testing.T) {
 		}
 	}
 }
+
+// TestAdaptiveKeepalive checks that an adaptive keepalive takes its
+// preset's parameters, that each can be overridden, and that a preset or
+// parameter that does not exist or apply is refused where it is written.
+func TestAdaptiveKeepalive(t *testing.T) {
+	const file = "messaging-mars-vs-fixed.yaml"
+	sc, err := Load(file, []string{"clients.mars.keepalive.step=30s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := sc.Config.Groups[0].Keepalive.Adaptive
+	want := sim.AdaptiveDefaults(sim.PresetMars)
+	want.Step = 30 * time.Second
+	if a != want {
+		t.Errorf("mars with step 30s resolved to %+v, want %+v", a, want)
+	}
+	sc, err = Load(file, []string{"clients.mars.keepalive.preset=courier"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := sc.Config.Groups[0].Keepalive.Adaptive; a != sim.AdaptiveDefaults(sim.PresetCourier) {
+		t.Errorf("courier resolved to %+v", a)
+	}
+	for _, tc := range []struct{ set, want string }{
+		{"clients.mars.keepalive.preset=wechat", `clients.mars.keepalive.preset: must be one of mars, courier, eas, composite (got "wechat")`},
+		{"clients.mars.keepalive.reset_after=3", `clients.mars.keepalive.reset_after: does not apply to an adaptive keepalive with preset mars`},
+		{"clients.mars.keepalive.max=200s", `clients.mars.keepalive.max: must be greater than min (3m30s) (got "3m20s")`},
+		{"clients.mars.keepalive.successes=0", `clients.mars.keepalive.successes: must be at least 1 (got 0)`},
+		{"clients.mars.keepalive.ack_timeout=0s", `clients.mars.keepalive.ack_timeout: must be a positive duration (got "0s")`},
+		{"clients.mars.keepalive.interval=60s", `clients.mars.keepalive.interval: does not apply to keepalive type adaptive`},
+	} {
+		_, err := Load(file, []string{tc.set})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "--set "+tc.set) {
+			t.Errorf("--set %s: error %v, want it to name the flag and contain %q", tc.set, err, tc.want)
+		}
+	}
+	// In the file, the error names the line and column of the value.
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), "preset: mars", "preset: marz", 1)
+	_, err = Parse(file, []byte(bad), nil)
+	if err == nil || !strings.Contains(err.Error(), file+":33:15: clients.mars.keepalive.preset: must be one of") {
+		t.Errorf("preset marz in the file: error %v, want it at %s:33:15", err, file)
+	}
+}
+
+// TestServerPingPolicy checks that a top-level server applies to groups
+// whose clients ping, that a group's own server overrides it field by
+// field, with gRPC's defaults for what neither gives, and that a group's
+// own server without client pings is refused.
+func TestServerPingPolicy(t *testing.T) {
+	const file = "grpc-too-many-pings.yaml"
+	sc, err := Load(file, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := sc.Config.Groups[0].PingPolicy; p == nil || *p != (sim.PingPolicy{MinInterval: 5 * time.Minute, MaxStrikes: 2}) {
+		t.Errorf("top-level server resolved to %+v", p)
+	}
+	sc, err = Load(file, []string{"clients.grpc.server.max_ping_strikes=0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := sc.Config.Groups[0].PingPolicy; p == nil || *p != (sim.PingPolicy{MinInterval: 5 * time.Minute, MaxStrikes: 0}) {
+		t.Errorf("group server over the top level resolved to %+v", p)
+	}
+	for _, tc := range []struct {
+		sets []string
+		want string
+	}{
+		{[]string{"clients.grpc.keepalive.type=tcp", "clients.grpc.keepalive.idle=60s", "clients.grpc.keepalive.count=3",
+			"clients.grpc.keepalive.timeout=", "clients.grpc.keepalive.request_bytes=", "clients.grpc.keepalive.response_bytes=",
+			"clients.grpc.server.max_ping_strikes=1"}, "clients.grpc.server: applies to clients that ping"},
+		{[]string{"server.min_ping_interval=0s"}, "server.min_ping_interval: must be a positive duration"},
+		{[]string{"server.max_ping_strikes=255"}, "server.max_ping_strikes: must be at most 254"},
+	} {
+		_, err := Load(file, tc.sets)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want %q", tc.sets, err, tc.want)
+		}
+	}
+}

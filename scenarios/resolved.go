@@ -89,13 +89,21 @@ func groupDefaults(g sim.Group) GroupSpec {
 	if g.Proto == nat.UDP {
 		out.UDPRebinding = ptr(g.UDPRebinding.String())
 	}
+	if p := g.PingPolicy; p != nil {
+		out.Server = &ServerSpec{MinPingInterval: ptr(Duration(p.MinInterval)), MaxPingStrikes: ptr(p.MaxStrikes)}
+	}
 	kind := g.Keepalive.Type.Kind()
 	out.Keepalive.Type = ptr(kind.Name)
 	v := reflect.ValueOf(&out.Keepalive).Elem()
 	_, index := fieldsOf(v.Type())
 	for _, f := range kind.Fields {
+		if f.Applies != nil && !f.Applies(g.Keepalive) {
+			continue
+		}
 		var x any
 		switch {
+		case f.Choice != nil:
+			x = ptr(f.Choices[*f.Choice(&g.Keepalive)])
 		case f.Duration != nil:
 			x = ptr(Duration(*f.Duration(&g.Keepalive)))
 		case f.Count != nil:

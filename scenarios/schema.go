@@ -24,6 +24,7 @@ type File struct {
 	Middleboxes  []MiddleboxSpec `yaml:"middleboxes,omitempty"` // boxes that groups name in their path
 	Clients      []GroupSpec     `yaml:"clients,omitempty"`
 	Network      NetworkSpec     `yaml:"network,omitempty"`
+	Server       *ServerSpec     `yaml:"server,omitempty"` // every group's server, unless a group has its own
 	Sweep        Sweep           `yaml:"sweep,omitempty"`
 	Target       *TargetSpec     `yaml:"target,omitempty"`
 	Sampling     *SamplingSpec   `yaml:"sampling,omitempty"`
@@ -71,6 +72,14 @@ type TargetSpec struct {
 	Confidence               *float64 `yaml:"confidence,omitempty"` // default 0.95
 }
 
+// ServerSpec is a server's enforcement of its clients' pings, gRPC
+// style: given (top level or per group), it applies to groups whose
+// clients ping (keepalive app or adaptive).
+type ServerSpec struct {
+	MinPingInterval *Duration `yaml:"min_ping_interval,omitempty"`
+	MaxPingStrikes  *int      `yaml:"max_ping_strikes,omitempty"`
+}
+
 // BoxNames is a group's path: names of middleboxes, client side first.
 // nil: not given; empty: given as [] (a mistake the resolver reports).
 type BoxNames []string
@@ -116,6 +125,7 @@ type GroupSpec struct {
 	Path              BoxNames      `yaml:"path,omitempty,flow"` // nil: the top-level path
 	Paths             PathSpecs     `yaml:"paths,omitempty"`     // paths each client draws one of; not with path
 	Radio             *RadioSpec    `yaml:"radio,omitempty"`     // nil: energy not measured
+	Server            *ServerSpec   `yaml:"server,omitempty"`    // nil: the top-level server's
 }
 
 // PathSpecs is a group's paths: each client draws one by weight. Its
@@ -152,6 +162,20 @@ type KeepaliveSpec struct {
 	RequestBytes  *int      `yaml:"request_bytes,omitempty"`
 	ResponseBytes *int      `yaml:"response_bytes,omitempty"`
 	IdleOnly      *bool     `yaml:"idle_only,omitempty"`
+	// adaptive
+	Preset     *string   `yaml:"preset,omitempty"`
+	Min        *Duration `yaml:"min,omitempty"`
+	Max        *Duration `yaml:"max,omitempty"`
+	Start      *Duration `yaml:"start,omitempty"`
+	Step       *Duration `yaml:"step,omitempty"`
+	Margin     *Duration `yaml:"margin,omitempty"`
+	Resolution *Duration `yaml:"resolution,omitempty"`
+	Reprobe    *Duration `yaml:"reprobe,omitempty"`
+	Successes  *int      `yaml:"successes,omitempty"`
+	Failures   *int      `yaml:"failures,omitempty"`
+	WarmUp     *int      `yaml:"warm_up,omitempty"`
+	ResetAfter *int      `yaml:"reset_after,omitempty"`
+	AckTimeout *Duration `yaml:"ack_timeout,omitempty"`
 }
 
 // ReconnectSpec is what a client does after losing its connection.

@@ -59,11 +59,11 @@ func (s *sim) toServer(ci uint32, c *client, res pathResult, arg uint32) {
 }
 
 // toClient sends a server packet towards the middleboxes and the client,
-// with the same loss rule; ACKs and resets are never lost.
+// with the same loss rule; ACKs, resets and GOAWAYs are never lost.
 func (s *sim) toClient(ci uint32, c *client, arg uint32) {
 	arg |= s.counted(arg)
 	delay := s.down
-	if t := arg & pTypeMask; t != pAck && t != pRST && s.isLost(c) {
+	if t := arg & pTypeMask; t != pAck && t != pRST && t != pGoAway && s.isLost(c) {
 		if t != pData || s.group(c).Proto != nat.TCP {
 			return
 		}
@@ -327,6 +327,9 @@ func (s *sim) connect(ci uint32, c *client) {
 	c.unanswered, c.ka = 0, kaState{}
 	delete(s.retries, ci)
 	delete(s.rebound, ci)
+	if s.pingWatch != nil {
+		s.pingWatch[ci] = pingWatch{last: -1}
+	}
 	s.forgetRemovals(ci)
 	for h := range s.groups[c.group].path {
 		*s.port(ci, c, h) = 0
@@ -429,6 +432,9 @@ func (s *sim) downMessage(ci uint32, c *client) {
 	}
 	g := s.group(c)
 	s.message(ci, c, evDown, g.Down.Interval, true)
+	if s.pingWatch != nil {
+		s.pingWatch[ci].dataSent = true
+	}
 	s.toClient(ci, c, pData)
 }
 
@@ -475,6 +481,9 @@ func (s *sim) atServer(ci uint32, c *client, arg uint32) {
 	}
 	if typ != pData {
 		g.ka.atServer(s, ci, c, arg)
+		if typ == pPing && g.PingPolicy != nil {
+			s.policePing(ci, c, g.PingPolicy)
+		}
 	} else if g.Proto == nat.TCP {
 		s.toClient(ci, c, pAck)
 	}
@@ -488,7 +497,7 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	switch typ {
 	case pProbeAck:
 		kind = nat.Probe
-	case pRST:
+	case pRST, pGoAway:
 		kind = nat.Close
 	}
 	if g.Proto == nat.UDP && s.toOldAddress(ci) {
@@ -551,6 +560,8 @@ func (s *sim) atClient(ci uint32, c *client, arg uint32) {
 	switch typ {
 	case pRST:
 		s.learnDead(ci, c, HowReset)
+	case pGoAway:
+		s.goneAway(ci, c)
 	case pData:
 		s.sawData(c)
 		if arg&pCounted != 0 {

@@ -55,6 +55,7 @@ const (
 	KeepaliveTCP                     // Linux TCP keepalive
 	KeepaliveApp                     // client pings, server answers
 	KeepaliveServerApp               // server pings, client answers (Socket.IO v4)
+	KeepaliveAdaptive                // client pings at an interval an algorithm learns
 	numKeepaliveTypes
 )
 
@@ -96,7 +97,8 @@ var Rebindings = []Rebinding{RebindFollow, RebindReject}
 
 // Keepalive configures a group's keepalive. Which fields matter depends
 // on Type: Idle, Interval and Count for TCP; Interval, Jitter, Timeout,
-// Misses, RequestBytes, ResponseBytes and IdleOnly for app and server-app.
+// Misses, RequestBytes, ResponseBytes and IdleOnly for app and server-app;
+// Adaptive, Timeout, RequestBytes and ResponseBytes for adaptive.
 type Keepalive struct {
 	Type          KeepaliveType
 	Idle          time.Duration // TCP: idle time before the first probe
@@ -108,6 +110,7 @@ type Keepalive struct {
 	RequestBytes  int           // app: size of a ping, bytes
 	ResponseBytes int           // app: size of a pong, bytes
 	IdleOnly      bool          // app: ping only when no data flowed during the interval
+	Adaptive      Adaptive      // adaptive: the algorithm and its parameters (Timeout is its ack timeout)
 }
 
 // Traffic is one direction's messages; a zero Interval means none.
@@ -155,6 +158,22 @@ type Group struct {
 	// Radio is the power model of the clients' radios (nil: energy is not
 	// measured).
 	Radio *radio.Profile
+	// PingPolicy, if set, is the server's enforcement of the client's
+	// pings (app and adaptive keepalives), as gRPC servers enforce them.
+	PingPolicy *PingPolicy
+}
+
+// PingPolicy is a gRPC-style server's limit on client pings (grpc-go
+// internal/transport/http2_server.go handlePing): a ping that arrives
+// sooner than MinInterval after the connection's previous one is a
+// strike, unless the server has sent data since that ping (which clears
+// the strikes); with more than MaxStrikes strikes the server sends
+// GOAWAY (ENHANCE_YOUR_CALM, "too_many_pings") and closes the
+// connection, and the client doubles its ping interval for its next
+// connections (grpc-go clientconn.go adjustParams).
+type PingPolicy struct {
+	MinInterval time.Duration // grpc-go EnforcementPolicy.MinTime: 5 min by default
+	MaxStrikes  int           // grpc-go maxPingStrikes: 2
 }
 
 // WeightedPath is one of a group's paths and its weight: a client takes
@@ -361,6 +380,14 @@ func (c *Config) Validate() error {
 		if len(g.Paths) > 0 && !(sum > 0) {
 			add("group %s: the weights of paths add up to %v, not a positive number", g.Name, sum)
 		}
+		if p := g.PingPolicy; p != nil {
+			if k := g.Keepalive.Type.Kind(); k == nil || k.Driver != DriveClientPing {
+				add("group %s: a ping policy needs a keepalive whose client pings (app or adaptive)", g.Name)
+			}
+			if p.MinInterval <= 0 || p.MinInterval > MaxSpan || p.MaxStrikes < 0 || p.MaxStrikes > 254 {
+				add("group %s: ping policy needs min_ping_interval in (0, %v] and max_ping_strikes in [0, 254]", g.Name, MaxSpan)
+			}
+		}
 		if g.RetransmitTimeout <= 0 {
 			add("group %s: retransmit_timeout must be > 0", g.Name)
 		}
@@ -561,6 +588,9 @@ func (c *Config) horizon() time.Duration {
 		k := g.Keepalive
 		period(k.Interval + k.Jitter)
 		period(k.Idle)
+		if k.Type == KeepaliveAdaptive {
+			period(k.Adaptive.Max)
+		}
 		for _, d := range []Dist{g.Up.Interval, g.Down.Interval} {
 			if !d.IsZero() {
 				period(time.Duration(d.Mean()))

@@ -50,9 +50,11 @@ func summarizePings(k Keepalive) string {
 	return s
 }
 
-// interval draws one interval: Interval ± Jitter.
-func (p *pinger) interval(c *client) time.Duration {
-	return uniformDur(&c.rng, p.Interval-p.Jitter, p.Interval+p.Jitter+1)
+// interval draws one interval of client ci: Interval ± Jitter, Interval
+// doubled as many times as GOAWAYs have made the client double it.
+func (p *pinger) interval(s *sim, ci uint32, c *client) time.Duration {
+	iv := s.scaled(ci, p.Interval)
+	return uniformDur(&c.rng, iv-p.Jitter, iv+p.Jitter+1)
 }
 
 // due is a ping timer (of kind) coming up: it schedules the next one an
@@ -61,7 +63,7 @@ func (p *pinger) interval(c *client) time.Duration {
 // the last data and reports whether that is already past. The timer is
 // kept lazily, like sim.due's: it is not moved at every message.
 func (p *pinger) due(s *sim, ci uint32, c *client, kind evKind) bool {
-	next := p.interval(c)
+	next := p.interval(s, ci, c)
 	at, now := s.now+next, true
 	if p.IdleOnly && c.is(fDataSeen) {
 		c.off(fDataSeen)
@@ -115,7 +117,7 @@ func init() {
 }
 
 func (a *appKeepalive) start(s *sim, ci uint32, c *client) {
-	s.at(s.now+a.interval(c), event{Kind: evKaTimer, Client: ci, Conn: c.conn})
+	s.at(s.now+a.interval(s, ci, c), event{Kind: evKaTimer, Client: ci, Conn: c.conn})
 }
 
 func (a *appKeepalive) timer(s *sim, ci uint32, c *client) {
@@ -140,8 +142,14 @@ func (a *appKeepalive) deadline(s *sim, ci uint32, c *client, seq uint32) {
 
 // atServer answers a ping with its pong.
 func (a *appKeepalive) atServer(s *sim, ci uint32, c *client, arg uint32) {
+	s.answerPing(ci, c, arg, a.ResponseBytes)
+}
+
+// answerPing is the server answering a client's ping (a packet of arg)
+// with a pong of the given size.
+func (s *sim) answerPing(ci uint32, c *client, arg uint32, bytes int) {
 	if arg&pTypeMask == pPing {
-		s.rec.keepalive(c, a.ResponseBytes)
+		s.rec.keepalive(c, bytes)
 		s.toClient(ci, c, pPong|arg&^pTypeMask)
 	}
 }
@@ -177,7 +185,7 @@ func init() {
 }
 
 func (a *serverAppKeepalive) start(s *sim, ci uint32, c *client) {
-	s.at(s.now+a.interval(c), event{Kind: evKaServerTimer, Client: ci, Conn: c.conn})
+	s.at(s.now+a.interval(s, ci, c), event{Kind: evKaServerTimer, Client: ci, Conn: c.conn})
 	s.at(s.now+a.watchdog, event{Kind: evKaTimer, Client: ci, Conn: c.conn})
 }
 

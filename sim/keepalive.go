@@ -65,6 +65,10 @@ type KeepaliveKind struct {
 	timers func(Keepalive) (n int, rate float64)
 	// make returns the strategy for a group's setting.
 	make func(Keepalive) keepaliver
+	// Defaults, if set, fills the fields whose defaults depend on a
+	// choice (an adaptive preset): scenario loading calls it after the
+	// choices are read and before the other given values.
+	Defaults func(*Keepalive)
 }
 
 // KernelDriver is how kernel-check realises a keepalive type.
@@ -78,13 +82,19 @@ const (
 )
 
 // KeepaliveField is one setting of a keepalive type. Exactly one of
-// Duration, Count and Flag is set: it gives the field of Keepalive that
-// the setting fills.
+// Duration, Count, Flag and Choice is set: it gives the field of
+// Keepalive that the setting fills.
 type KeepaliveField struct {
 	Name     string // in scenario files
 	Duration func(*Keepalive) *time.Duration
 	Count    func(*Keepalive) *int
 	Flag     func(*Keepalive) *bool
+	// Choice is a name out of Choices, stored as its index.
+	Choice  func(*Keepalive) *uint8
+	Choices []string
+	// Applies, if set, says whether the setting means anything for a
+	// setting whose choices are made (a parameter of some presets only).
+	Applies func(Keepalive) bool
 	// Required fields have no default; Default is a duration's
 	// nanoseconds, a count, or 0 or 1 for a flag.
 	Required bool

@@ -48,6 +48,14 @@ type groupMetrics struct {
 	orphanedAtEnd, undetected   uint64
 	heldAtEnd                   uint64 // messages held up by an orphan still undecided at the end
 	push                        delays // delivery delays of down messages
+	// Adaptive heartbeats: the interval integrated over the window
+	// (seconds x seconds) and the client time it covers, each client's
+	// interval at the end, failed beats, and the reconnects they caused.
+	ivWeighted, ivTime float64
+	ivEnd              []float64
+	kaFailures         uint64
+	kaFailReconnects   uint64
+	goaways            uint64 // GOAWAYs too_many_pings received
 }
 
 // delays is a sample of delivery delays in which almost every value is
@@ -114,6 +122,19 @@ type Sample struct {
 	Breaks    uint64        `json:"breaks"`    // breaks this box caused so far in the window
 }
 
+// IntervalSeries is one group's mean adaptive interval over time.
+type IntervalSeries struct {
+	Group   string           `json:"group"`
+	Samples []IntervalSample `json:"samples"`
+}
+
+// IntervalSample is the mean interval in force over a group's clients
+// that have started, at one instant.
+type IntervalSample struct {
+	At    time.Duration `json:"at_ns"`
+	MeanS float64       `json:"mean_interval_s"`
+}
+
 // RunResult is what one replication measured. It is a value: its JSON
 // (MarshalJSON) reads back equal to it, so that the runs of a sweep can be
 // stored, moved and merged, with one exception, Trace, which is left out
@@ -126,10 +147,13 @@ type RunResult struct {
 	Groups      []GroupResult `json:"groups"`
 	Middleboxes []BoxResult   `json:"middleboxes"` // written with the sums hidden from result.json (runBox)
 	Events      uint64        `json:"events"`
-	Packets     uint64        `json:"packets"`          // packets sent through the path (each counted once, however many boxes it crossed)
-	Series      [][]Sample    `json:"series"`           // per middlebox, when SampleEvery > 0
-	Trace       []TraceEvent  `json:"-"`                // when Config.Trace is set
-	Sample      *SampleResult `json:"sample,omitempty"` // when Config.Sampling is on
+	Packets     uint64        `json:"packets"` // packets sent through the path (each counted once, however many boxes it crossed)
+	Series      [][]Sample    `json:"series"`  // per middlebox, when SampleEvery > 0
+	// Intervals is, when SampleEvery > 0, the mean interval in force of
+	// each group with adaptive keepalives, sampled like Series.
+	Intervals []IntervalSeries `json:"intervals,omitempty"`
+	Trace     []TraceEvent     `json:"-"`                // when Config.Trace is set
+	Sample    *SampleResult    `json:"sample,omitempty"` // when Config.Sampling is on
 }
 
 // runBox is a BoxResult as a run's record holds it: with the sums behind
@@ -190,6 +214,9 @@ func (s *sim) finish(rep int) *RunResult {
 	}
 	for i := range s.clients {
 		c := &s.clients[i]
+		if f, ok := s.groups[c.group].ka.(finisher); ok {
+			f.finish(s, uint32(i), c)
+		}
 		s.rec.atEnd(c)
 		if r, ok := s.retries[uint32(i)]; ok {
 			s.rec.heldAtEnd(c, int(r.stuckUp)+len(r.stuckDown))
@@ -227,7 +254,57 @@ func (s *sim) finish(rep int) *RunResult {
 			r.Series = append(r.Series, append(b.samples, Sample{At: end, Occupancy: b.t.Len(), Breaks: s.rec.boxBreaks[i]}))
 		}
 	}
+	if s.cfg.SampleEvery > 0 {
+		s.sampleIntervals() // at the end, as the boxes' series end
+		for gi := range s.groups {
+			if is := s.groups[gi].intervals; is != nil {
+				r.Intervals = append(r.Intervals, *is)
+			}
+		}
+	}
 	return r
+}
+
+// intervalSampler is a keepalive strategy whose interval changes: the
+// time series samples its clients' mean.
+type intervalSampler interface {
+	// intervals is the sum of the intervals in force of the clients that
+	// have started (seconds) and their number.
+	intervals() (sum float64, started int)
+}
+
+// sampleIntervals adds a sample of the mean interval in force to the
+// series of every group whose strategy has one, once its first client
+// has started: over all its clients, whichever path they drew (a group
+// that mixes paths has a groupRun per path, the first of which keeps the
+// series).
+func (s *sim) sampleIntervals() {
+	for i := 0; i < len(s.groups); {
+		first := &s.groups[i]
+		var sum float64
+		started, sampled := 0, false
+		for ; i < len(s.groups) && s.groups[i].of == first.of; i++ {
+			if is, ok := s.groups[i].ka.(intervalSampler); ok {
+				x, n := is.intervals()
+				sum, started, sampled = sum+x, started+n, true
+			}
+		}
+		if !sampled {
+			continue
+		}
+		if first.intervals == nil {
+			first.intervals = &IntervalSeries{Group: first.Name}
+		}
+		if started > 0 {
+			first.intervals.Samples = append(first.intervals.Samples, IntervalSample{At: s.now, MeanS: sum / float64(started)})
+		}
+	}
+}
+
+// finisher is a keepalive strategy with books of its own to close when
+// the run ends.
+type finisher interface {
+	finish(s *sim, ci uint32, c *client)
 }
 
 // protoName is a protocol as results and scenarios spell it.
@@ -287,12 +364,16 @@ func (m *groupMetrics) merge(o *groupMetrics) {
 	m.latencies = append(m.latencies, o.latencies...)
 	m.downtime += o.downtime
 	m.push.merge(&o.push)
+	m.ivWeighted += o.ivWeighted
+	m.ivTime += o.ivTime
+	m.ivEnd = append(m.ivEnd, o.ivEnd...)
 }
 
 // counters lists m's plain counts, for merge.
 func (m *groupMetrics) counters() []*uint64 {
 	return []*uint64{&m.remaps, &m.refused, &m.reconnects, &m.rebindings, &m.spurious, &m.lostUp, &m.lostDown,
-		&m.sentUp, &m.sentDown, &m.kaPackets, &m.kaBytes, &m.rcPackets, &m.rcBytes, &m.orphanedAtEnd, &m.undetected, &m.heldAtEnd}
+		&m.sentUp, &m.sentDown, &m.kaPackets, &m.kaBytes, &m.rcPackets, &m.rcBytes, &m.orphanedAtEnd, &m.undetected, &m.heldAtEnd,
+		&m.kaFailures, &m.kaFailReconnects, &m.goaways}
 }
 
 // merge adds the delays of o to x (both over the same path delay).
@@ -313,7 +394,21 @@ func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 	}
 	perHour := func(x uint64) float64 { return float64(x) / max(hours, math.SmallestNonzeroFloat64) } // 0 for a group that never started
 	slices.Sort(m.latencies)
+	var adaptive *AdaptiveResult
+	if g.Keepalive.Type == KeepaliveAdaptive {
+		slices.Sort(m.ivEnd)
+		adaptive = &AdaptiveResult{
+			Interval: IntervalStats{P10: quantile(m.ivEnd, 0.10), P50: quantile(m.ivEnd, 0.50), P90: quantile(m.ivEnd, 0.90),
+				Mean: m.ivWeighted / max(m.ivTime, math.SmallestNonzeroFloat64)},
+			Failures: float64(m.kaFailures), FailureReconnects: float64(m.kaFailReconnects),
+		}
+	}
+	var server *ServerResult
+	if g.PingPolicy != nil {
+		server = &ServerResult{GoAways: float64(m.goaways)}
+	}
 	return GroupResult{
+		Adaptive: adaptive, Server: server,
 		Name: g.Name, Protocol: protoName(g.Proto), Clients: float64(g.clients), ClientHours: hours,
 		Breaks: Breaks{
 			Total: float64(total), IdleTimeout: float64(m.breaks[causeIdleTimeout]),

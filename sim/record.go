@@ -287,7 +287,7 @@ func (r *recorder) learned(ci uint32, c *client, how How) {
 	switch {
 	case c.is(fBroken) && c.orphanAt >= r.warmup:
 		m.latencies = append(m.latencies, (*r.now - c.orphanAt).Seconds())
-	case !c.is(fBroken) && r.inWindow():
+	case !c.is(fBroken) && r.inWindow() && how != HowGoAway:
 		m.spurious++
 	}
 }
@@ -357,5 +357,46 @@ func (r *recorder) atEnd(c *client) {
 	}
 	if c.is(fBroken) && c.state == stOpen && c.orphanAt >= r.warmup {
 		m.undetected++
+	}
+}
+
+// adaptiveInterval is an adaptive heartbeat's interval iv, in force
+// from since until now, ending: the part inside the window counts
+// towards the group's time-weighted mean interval.
+func (r *recorder) adaptiveInterval(c *client, iv, since time.Duration) {
+	m := &r.groups[c.group]
+	if d := overlap(since, *r.now, r.warmup, *r.now); d > 0 {
+		m.ivWeighted += iv.Seconds() * d.Seconds()
+		m.ivTime += d.Seconds()
+	}
+}
+
+// adaptiveEnd is a client's adaptive interval at the end of the run.
+func (r *recorder) adaptiveEnd(c *client, iv time.Duration) {
+	m := &r.groups[c.group]
+	m.ivEnd = append(m.ivEnd, iv.Seconds())
+}
+
+// adaptiveFailure is an adaptive heartbeat that failed (no pong within
+// its ack timeout): the client closes the connection.
+func (r *recorder) adaptiveFailure(c *client) {
+	if r.inWindow() {
+		r.groups[c.group].kaFailures++
+	}
+}
+
+// adaptiveReconnect is a connection set up to replace one that a failed
+// adaptive heartbeat closed.
+func (r *recorder) adaptiveReconnect(c *client) {
+	if r.inWindow() {
+		r.groups[c.group].kaFailReconnects++
+	}
+}
+
+// goaway is a server's GOAWAY too_many_pings reaching its client, which
+// closes the connection.
+func (r *recorder) goaway(c *client) {
+	if r.inWindow() {
+		r.groups[c.group].goaways++
 	}
 }

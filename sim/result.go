@@ -71,7 +71,11 @@ type GroupResult struct {
 	Overhead         Overhead `json:"overhead"`
 	// Radio is the energy of the group's radios, for a group with one.
 	Radio RadioResult `json:"radio,omitzero"`
-	CI95  *CI95       `json:"ci95,omitempty"`
+	// Adaptive is set for a group with adaptive keepalives.
+	Adaptive *AdaptiveResult `json:"adaptive,omitempty"`
+	// Server is set for a group whose server enforces a ping policy.
+	Server *ServerResult `json:"server,omitempty"`
+	CI95   *CI95         `json:"ci95,omitempty"`
 	// Paths, for a group that mixes paths, holds each path's own numbers:
 	// those of the clients that drew it. The group's numbers are those of
 	// all its clients, counted together (not a mean of the paths').
@@ -86,6 +90,34 @@ type PathResult struct {
 	Via   []string `json:"via"`   // middleboxes, client side first
 	Share float64  `json:"share"` // of the group's clients, in [0, 1]
 	GroupResult
+}
+
+// ServerResult is what a group's server did under its ping policy.
+type ServerResult struct {
+	// GoAways counts the GOAWAYs too_many_pings that reached clients;
+	// each closed its connection, and the client doubled its interval.
+	GoAways float64 `json:"goaways"`
+}
+
+// AdaptiveResult is what a group's adaptive heartbeats learned and cost.
+type AdaptiveResult struct {
+	// Interval is the learned interval, seconds: its distribution over
+	// the clients at the end of the run (p10, p50, p90) and its mean over
+	// clients and the measured window, weighted by time.
+	Interval IntervalStats `json:"keepalive_interval_s"`
+	// Failures counts heartbeats not answered within the ack timeout
+	// (each closed its connection); FailureReconnects the connections set
+	// up to replace them.
+	Failures          float64 `json:"failures"`
+	FailureReconnects float64 `json:"failure_reconnects"`
+}
+
+// IntervalStats summarises adaptive intervals, seconds.
+type IntervalStats struct {
+	P10  float64 `json:"p10"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	Mean float64 `json:"mean"`
 }
 
 // Breaks counts breaks by cause.
@@ -288,6 +320,9 @@ func meanOf[T any](xs []T) T {
 	return out
 }
 
+// addFloats adds src's float64 fields to dst's, through nested structs
+// and pointers to structs set in both (a pointer of dst is first
+// replaced by a copy, so that the run it came from is left alone).
 func addFloats(dst, src reflect.Value) {
 	for i := range dst.NumField() {
 		switch f := dst.Field(i); f.Kind() {
@@ -295,10 +330,19 @@ func addFloats(dst, src reflect.Value) {
 			f.SetFloat(f.Float() + src.Field(i).Float())
 		case reflect.Struct:
 			addFloats(f, src.Field(i))
+		case reflect.Pointer:
+			if sf := src.Field(i); !f.IsNil() && !sf.IsNil() && f.Elem().Kind() == reflect.Struct {
+				cp := reflect.New(f.Elem().Type())
+				cp.Elem().Set(f.Elem())
+				f.Set(cp)
+				addFloats(cp.Elem(), sf.Elem())
+			}
 		}
 	}
 }
 
+// scaleFloats multiplies v's float64 fields by k, through nested structs
+// and pointers to structs.
 func scaleFloats(v reflect.Value, k float64) {
 	for i := range v.NumField() {
 		switch f := v.Field(i); f.Kind() {
@@ -306,6 +350,10 @@ func scaleFloats(v reflect.Value, k float64) {
 			f.SetFloat(f.Float() * k)
 		case reflect.Struct:
 			scaleFloats(f, k)
+		case reflect.Pointer:
+			if !f.IsNil() && f.Elem().Kind() == reflect.Struct && k != 1 {
+				scaleFloats(f.Elem(), k)
+			}
 		}
 	}
 }
@@ -376,6 +424,21 @@ func WriteSeriesCSV(w io.Writer, cfg *Config, run *RunResult) error {
 		for _, p := range series {
 			fmt.Fprintf(&b, "%s,%s,%d,%d,%d\n", strconv.FormatFloat(p.At.Seconds(), 'f', -1, 64),
 				cfg.Path[i].Name, cfg.Path[i].Capacity, p.Occupancy, p.Breaks)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteIntervalsCSV writes a run's adaptive interval series: one row per
+// sample and group with adaptive keepalives, the mean interval in force
+// over the group's clients that have started, seconds.
+func WriteIntervalsCSV(w io.Writer, run *RunResult) error {
+	var b strings.Builder
+	b.WriteString("t_s,group,mean_interval_s\n")
+	for _, series := range run.Intervals {
+		for _, p := range series.Samples {
+			fmt.Fprintf(&b, "%s,%s,%s\n", strconv.FormatFloat(p.At.Seconds(), 'f', -1, 64), series.Group, strconv.FormatFloat(p.MeanS, 'f', -1, 64))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

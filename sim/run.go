@@ -43,6 +43,7 @@ const (
 	pPing                   // an app ping (client's, or the server's for server-app)
 	pPong                   // its answer
 	pRST                    // a reset, or a FIN: the receiving end closes
+	pGoAway                 // the server's GOAWAY too_many_pings, then its FIN
 
 	pTypeMask = 7
 	pStranger = 8  // reached the server from a new external port
@@ -179,6 +180,16 @@ type sim struct {
 	// radios are the meters of the groups that have a radio (nil: no
 	// group has).
 	radios []radioRun
+	// pingWatch and doubled are, when a group has a ping policy, each
+	// connection's pings as its server has seen them and how many times
+	// each client has doubled its ping interval after GOAWAY (nil
+	// otherwise).
+	pingWatch []pingWatch
+	doubled   []uint8
+	// adaptive is, when a group has adaptive keepalives, each client's
+	// algorithm state (nil otherwise), one cache line per client, warmed
+	// with the client's own line.
+	adaptive []adaptiveClient
 }
 
 // groupRun is a group's configuration and its counters: the engine's
@@ -202,6 +213,9 @@ type groupRun struct {
 	// it, partHours the hours of the others.
 	whole     int
 	partHours float64
+	// intervals is the group's mean adaptive interval over time (nil:
+	// not adaptive, or no series).
+	intervals *IntervalSeries
 }
 
 // Run simulates replication rep of cfg and returns its metrics. It is a
@@ -269,6 +283,13 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		}
 	}
 	s.startRadios()
+	s.watchPings()
+	for _, g := range cfg.Groups {
+		if g.Keepalive.Type == KeepaliveAdaptive {
+			s.adaptive = make([]adaptiveClient, total)
+			break
+		}
+	}
 	s.retries = make(map[uint32]retry)
 	s.rebound = make(map[uint32]rebinding)
 	horizon := cfg.horizon()
@@ -631,6 +652,9 @@ func (s *sim) warm(ci uint32) {
 		if s.radios != nil {
 			s.warmRadio(ci)
 		}
+		if s.adaptive != nil {
+			prefetch.Line(&s.adaptive[ci])
+		}
 	}
 }
 
@@ -717,6 +741,7 @@ func (s *sim) sample() {
 		b.t.Advance(s.now)
 		b.samples = append(b.samples, Sample{At: s.now, Occupancy: b.t.Len(), Breaks: s.rec.boxBreaks[i]})
 	}
+	s.sampleIntervals()
 	if next := s.now + s.cfg.SampleEvery; next < s.cfg.Duration {
 		s.at(next, event{Kind: evSample})
 	}

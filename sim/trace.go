@@ -20,10 +20,11 @@ const (
 	TraceServerReset                   // the server answered a packet of a connection it does not know with RST
 	TraceServerGaveUp                  // the server gave up on the connection and closed its side
 	TraceClosed                        // the client closed the connection at the end of its session
+	TraceServerGoAway                  // the server sent GOAWAY too_many_pings and closed its side
 )
 
 var traceNames = [...]string{"connected", "break", "learned", "remap", "refused", "rebinding",
-	"removed", "keepalive", "answered", "missed", "met", "server_reset", "server_gave_up", "closed"}
+	"removed", "keepalive", "answered", "missed", "met", "server_reset", "server_gave_up", "closed", "server_goaway"}
 
 func (k TraceKind) String() string { return traceNames[k] }
 
@@ -36,9 +37,10 @@ const (
 	HowMissedPongs                // app keepalive: misses pongs missed
 	HowWatchdog                   // server-app: no server ping for too long
 	HowRetransmit                 // unacknowledged data past retransmit_timeout
+	HowGoAway                     // the server's GOAWAY too_many_pings (the connection was alive)
 )
 
-var howNames = [...]string{"", "reset", "keepalive timeout", "missed pongs", "no server ping", "retransmission timeout"}
+var howNames = [...]string{"", "reset", "keepalive timeout", "missed pongs", "no server ping", "retransmission timeout", "GOAWAY too_many_pings"}
 
 func (h How) String() string { return howNames[h] }
 

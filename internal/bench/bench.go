@@ -57,6 +57,19 @@ func WithRadio(cfg *sim.Config, preset string) error {
 	return nil
 }
 
+// Adaptive is the reference workload with an adaptive keepalive (Mars,
+// its preset's parameters, 8 s ack timeout, 40 B each way) on every
+// client instead of the fixed 60 s heartbeat: its cost per packet,
+// against the reference's, is the price of the algorithm and its side
+// state.
+func Adaptive(clients int, duration time.Duration) *sim.Config {
+	cfg := Reference(clients, duration)
+	cfg.Name = "adaptive"
+	cfg.Groups[0].Keepalive = sim.Keepalive{Type: sim.KeepaliveAdaptive, Timeout: 8 * time.Second,
+		RequestBytes: 40, ResponseBytes: 40, Adaptive: sim.AdaptiveDefaults(sim.PresetMars)}
+	return cfg
+}
+
 // Report is one measured run.
 type Report struct {
 	Clients          int     `json:"clients"` // simulated (with sampling, the sample)

@@ -81,6 +81,21 @@ func BenchmarkReferenceRadio(b *testing.B) {
 	}
 }
 
+// BenchmarkAdaptive is the reference workload with Mars adaptive
+// keepalives on every client, in nanoseconds per packet (to compare with
+// BenchmarkReference's).
+func BenchmarkAdaptive(b *testing.B) {
+	batch.TuneGC(0, 1, 1)
+	for range b.N {
+		r, _, err := Measure(context.Background(), Adaptive(100000, time.Hour), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(r.NsPerPacket, "ns/packet")
+		b.ReportMetric(r.PacketsPerS, "packets/s")
+	}
+}
+
 // BenchmarkBusy is the busy scenario, in nanoseconds per packet (to
 // compare with BenchmarkReference's).
 func BenchmarkBusy(b *testing.B) {

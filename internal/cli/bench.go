@@ -25,6 +25,7 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	duration := fs.Duration("duration", time.Hour, "simulated time")
 	busy := fs.Bool("busy", false, "measure the busy example ("+bench.Busy+") instead")
 	radioPreset := fs.String("radio", "", "give every client of the workload a radio of this preset ("+strings.Join(radio.Presets(), ", ")+")")
+	adaptive := fs.Bool("adaptive", false, "measure the reference workload with Mars adaptive keepalives on every client")
 	asJSON := fs.Bool("json", false, "print the measurement as JSON")
 	maxMemory := fs.String("max-memory", "", "refuse runs estimated to need more than this (default 75% of this machine)")
 	sample := fs.Float64("sample", 0, "simulate this fraction of the clients (as run --sample); with --sampling, the fraction to measure")
@@ -44,6 +45,12 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 		return benchSampling(ctx, *clients, *duration, cmp.Or(*sample, 0.01), *salts, *asJSON, *quiet, stdout, stderr)
 	}
 	cfg := bench.Reference(*clients, *duration)
+	if *busy && *adaptive {
+		return usagef("--busy and --adaptive are two different workloads: give one")
+	}
+	if *adaptive {
+		cfg = bench.Adaptive(*clients, *duration)
+	}
 	if *busy {
 		var err error
 		if cfg, err = bench.BusyConfig(); err != nil {

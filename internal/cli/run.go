@@ -128,7 +128,8 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 const exitMissed = 3
 
 // writeOutputs writes result.json (the result with its verdict) and
-// scenario.yaml (and timeseries.csv, and the charts) into out as one set.
+// scenario.yaml (and timeseries.csv, with intervals.csv for adaptive
+// keepalives, and the charts) into out as one set.
 func writeOutputs(out *outdir.Writer, vres verdict.Result, sc *scenarios.Scenario, points []scenarios.Point, runs []*sim.RunResult, series, charts bool, stderr io.Writer) error {
 	var written []review.Written
 	err := out.Write(func(dir string) error {
@@ -140,6 +141,11 @@ func writeOutputs(out *outdir.Writer, vres verdict.Result, sc *scenarios.Scenari
 		if err == nil && series {
 			err = outfile.Write(filepath.Join(dir, "timeseries.csv"), func(w io.Writer) error {
 				return sim.WriteSeriesCSV(w, &sc.Config, runs[0])
+			})
+		}
+		if err == nil && series && len(runs[0].Intervals) > 0 {
+			err = outfile.Write(filepath.Join(dir, "intervals.csv"), func(w io.Writer) error {
+				return sim.WriteIntervalsCSV(w, runs[0])
 			})
 		}
 		if err == nil && charts {

@@ -200,6 +200,17 @@ func (p *printer) groupBody(cfg *sim.Config, cg *sim.Group, g sim.GroupResult, c
 		p.line("connections", "%s", strings.Join(conns, ", "))
 	}
 
+	if a := g.Adaptive; a != nil {
+		iv := a.Interval
+		p.line("learned interval", "p10 %s, p50 %s, p90 %s at the end; %s on average over the window",
+			Seconds(iv.P10), Seconds(iv.P50), Seconds(iv.P90), Seconds(iv.Mean))
+		p.line("failed heartbeats", "%s (no pong in time, or the connection found dead with one in flight), %s reconnects after them", Count(a.Failures), Count(a.FailureReconnects))
+	}
+
+	if sv := g.Server; sv != nil {
+		p.line("GOAWAYs", "%s too_many_pings from the server (each closed its connection; the client doubled its ping interval)", Count(sv.GoAways))
+	}
+
 	o := g.Overhead
 	perHour := func(x float64) float64 { return x / max(g.ClientHours, 1e-300) }
 	hasKeepalive := cg == nil || cg.Keepalive.Type != sim.KeepaliveNone
