@@ -22,11 +22,14 @@ type Sampling struct {
 // On reports whether s samples at all.
 func (s Sampling) On() bool { return s.Fraction > 0 }
 
-// in reports whether client j of the group whose name hashes to gseed
-// is in the sample.
-func (s Sampling) in(gseed uint64, j int) bool {
-	h := mix(mix(mix(s.Salt^sampleStream)^gseed) ^ uint64(j))
-	return float64(h) < s.Fraction*(1<<64)
+// groupKey is the part of the sampling hash that a group's clients
+// share: the salt's and the group's, hashed once per group.
+func (s Sampling) groupKey(gseed uint64) uint64 { return mix(mix(s.Salt^sampleStream) ^ gseed) }
+
+// in reports whether client j of the group whose key (groupKey) is key
+// is in the sample: hash(salt, group, j) / 2^64 < Fraction.
+func (s Sampling) in(key uint64, j int) bool {
+	return float64(mix(key^uint64(j))) < s.Fraction*(1<<64)
 }
 
 // sampleStream sets the sampling hash apart from the other streams.
@@ -106,9 +109,10 @@ func planSample(cfg *Config, seed1 uint64) *samplePlan {
 	for gi := range cfg.Groups {
 		g := &cfg.Groups[gi]
 		gseed := groupSeed(g.Name)
+		key := smp.groupKey(gseed)
 		var picked []int
 		for j := 0; j < g.Count; j++ {
-			in := smp.in(gseed, j)
+			in := smp.in(key, j)
 			if in {
 				picked = append(picked, j)
 				p.orig = append(p.orig, uint32(base+j))

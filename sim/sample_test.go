@@ -200,3 +200,14 @@ func TestSampledClientsKeepTheirStories(t *testing.T) {
 		t.Error("no sampled client broke: the comparison says little")
 	}
 }
+
+// BenchmarkSamplePlan measures choosing a sample: one hash per client of
+// the population, reported per client of it.
+func BenchmarkSamplePlan(b *testing.B) {
+	cfg := testConfig(time.Hour, testBox(time.Minute, nat.Create, nat.Drop, false), testGroup(10_000_000))
+	cfg.Sampling = Sampling{Fraction: 0.01, Salt: 1}
+	for b.Loop() {
+		planSample(cfg, 1)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10e6, "ns/population-client")
+}
