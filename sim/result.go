@@ -169,10 +169,10 @@ type BoxResult struct {
 	Instances     float64 `json:"instances"`
 	MeanOccupancy float64 `json:"mean_occupancy"`
 	MaxOccupancy  float64 `json:"max_occupancy"`
-	Inserts       float64  `json:"inserts"`
-	Evictions     float64  `json:"evictions"`
-	Expiries      float64  `json:"expiries"`
-	EarlyDrops    float64  `json:"early_drops"`
+	Inserts       float64 `json:"inserts"`
+	Evictions     float64 `json:"evictions"`
+	Expiries      float64 `json:"expiries"`
+	EarlyDrops    float64 `json:"early_drops"`
 	// RefusedOpens counts connection set-ups the full table had no room
 	// for; RefusedPackets, other packets it had no room for (those of
 	// flows whose entries had been removed).

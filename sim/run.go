@@ -179,10 +179,10 @@ type sim struct {
 	// perClient is true when some box is per-client.
 	perClient bool
 	up        time.Duration // one-way delay client to server
-	down    time.Duration // one-way delay server to client
-	events  uint64
-	packets uint64
-	rec     recorder
+	down      time.Duration // one-way delay server to client
+	events    uint64
+	packets   uint64
+	rec       recorder
 	// radios are the meters of the groups that have a radio (nil: no
 	// group has).
 	radios []radioRun
