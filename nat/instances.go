@@ -3,6 +3,7 @@ package nat
 import (
 	"fmt"
 	"time"
+	"unsafe"
 )
 
 // Instances is a per-client middlebox: one small table per client (a
@@ -26,6 +27,7 @@ import (
 type Instances struct {
 	cfg      Config
 	settings Settings
+	own      [NumSettings]bool // the settings each instance has of its own
 	onRemove func(Removal)
 	inst     []slot // by client: the instance's most recent entry and port counter
 	// older holds a client's entries other than its most recent, most
@@ -41,9 +43,23 @@ type Instances struct {
 	area  SpanSum // entry-nanoseconds held in the window, of entries removed
 }
 
-// Settings gives an instance its own capacity (0: unlimited) and
-// timeouts. It must be a pure function of the client.
-type Settings func(client uint32) (capacity int, t Timeouts)
+// Setting names a setting that an instance may have of its own.
+type Setting uint8
+
+const (
+	SetCapacity Setting = iota
+	SetTCPEstablished
+	SetTCPTransitory
+	SetUDP
+	SetUDPStream
+	NumSettings
+)
+
+// Settings gives an instance its own value of setting s: a capacity in
+// entries (0: unlimited), a timeout in nanoseconds. It must be a pure
+// function of (client, s), and is asked only for the settings the
+// Instances was told are the instance's own.
+type Settings func(client uint32, s Setting) int64
 
 // slot is one entry, or (inline, by client) an instance's most recent
 // entry and its port counter.
@@ -66,18 +82,39 @@ const (
 	slotSeen             // inline: the client has had a packet here
 )
 
-// NewInstances returns a per-client box with no instances yet. settings,
-// if not nil, overrides cfg's capacity and timeouts per instance; cfg must
-// be valid all the same (its values are those of a nil settings). onRemove
-// is as for New.
-func NewInstances(cfg Config, settings Settings, onRemove func(Removal)) (*Instances, error) {
+// NewInstances returns a per-client box with no instances yet. The
+// settings listed in own are each instance's own, given by settings; the
+// others are cfg's (which must be valid all the same). onRemove is as for
+// New.
+func NewInstances(cfg Config, own []Setting, settings Settings, onRemove func(Removal)) (*Instances, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if settings == nil {
-		settings = func(uint32) (int, Timeouts) { return cfg.Capacity, cfg.Timeouts }
+	t := &Instances{cfg: cfg, settings: settings, onRemove: onRemove, older: map[uint32][]slot{}}
+	for _, s := range own {
+		t.own[s] = true
 	}
-	return &Instances{cfg: cfg, settings: settings, onRemove: onRemove, older: map[uint32][]slot{}}, nil
+	return t, nil
+}
+
+// setting is the value of s for client's instance.
+func (t *Instances) setting(client uint32, s Setting) int64 {
+	if t.own[s] {
+		return t.settings(client, s)
+	}
+	if s == SetCapacity {
+		return int64(t.cfg.Capacity)
+	}
+	return int64(t.cfg.Timeouts.of(class(s - SetTCPEstablished)))
+}
+
+// Locate is the address of client's instance, for a caller that
+// prefetches it ahead of the client's next event; nil if it has none.
+func (t *Instances) Locate(client uint32) unsafe.Pointer {
+	if int(client) < len(t.inst) {
+		return unsafe.Pointer(&t.inst[client])
+	}
+	return nil
 }
 
 // ReserveClients makes room for the instances of clients 0 to clients-1.
@@ -210,8 +247,7 @@ func (t *Instances) packet(now time.Duration, key Key, p Packet, es []slot) (Out
 			es[i] = e
 			return Outcome{Verdict: Forwarded, Port: e.port}, es
 		}
-		_, timeouts := t.settings(key.Client)
-		t.stamp(&e, timeouts, now)
+		t.stamp(key.Client, &e, now)
 		copy(es[1:i+1], es[:i])
 		es[0] = e
 		return Outcome{Verdict: Forwarded, Port: e.port}, es
@@ -219,8 +255,7 @@ func (t *Instances) packet(now time.Duration, key Key, p Packet, es []slot) (Out
 	if v, ok := t.cfg.unknown(p); ok {
 		return Outcome{Verdict: v}, es
 	}
-	capacity, timeouts := t.settings(key.Client)
-	if capacity > 0 && len(es) >= capacity {
+	if capacity := int(t.setting(key.Client, SetCapacity)); capacity > 0 && len(es) >= capacity {
 		var ok bool
 		if es, ok = t.makeRoom(key.Client, es, now); !ok {
 			if p.Kind == Open {
@@ -235,7 +270,7 @@ func (t *Instances) packet(now time.Duration, key Key, p Packet, es []slot) (Out
 	out := t.cfg.portFor(p, &next)
 	t.inst[key.Client].nextPort = next
 	e := slot{created: now, conn: key.Conn, port: out.Port, facts: uint8(newFacts(p)), flags: slotUsed}
-	t.stamp(&e, timeouts, now)
+	t.stamp(key.Client, &e, now)
 	es = append(es, slot{})
 	copy(es[1:], es)
 	es[0] = e
@@ -248,10 +283,11 @@ func (t *Instances) packet(now time.Duration, key Key, p Packet, es []slot) (Out
 	return out, es
 }
 
-// stamp marks e as refreshed at now under the instance's timeouts.
-func (t *Instances) stamp(e *slot, timeouts Timeouts, now time.Duration) {
+// stamp marks e, an entry of client's, as refreshed at now under the
+// instance's timeouts.
+func (t *Instances) stamp(client uint32, e *slot, now time.Duration) {
 	e.facts = uint8(classify(uint64(e.facts), e.created, now))
-	e.expires = now + timeouts.of(class(e.facts&listBits/2))
+	e.expires = now + time.Duration(t.setting(client, SetTCPEstablished+Setting(e.facts&listBits/2)))
 }
 
 // makeRoom applies WhenFull to a full instance (es, most recent first)

@@ -50,7 +50,34 @@ func compareInstances(t *testing.T, seed uint64) Stats {
 		}
 	}
 	var got, want [clients][]Removal
-	inst, err := NewInstances(base, func(c uint32) (int, Timeouts) { return own[c].Capacity, own[c].Timeouts },
+	settings := func(c uint32, s Setting) int64 {
+		if s == SetCapacity {
+			return int64(own[c].Capacity)
+		}
+		return int64(own[c].Timeouts.of(class(s - SetTCPEstablished)))
+	}
+	// The instances have the first k settings of their own, the others
+	// are base's.
+	all := []Setting{SetCapacity, SetTCPEstablished, SetTCPTransitory, SetUDP, SetUDPStream}
+	k := 1 + r.IntN(len(all))
+	for i := range own {
+		o := &own[i]
+		for _, s := range all[k:] {
+			switch s {
+			case SetCapacity:
+				o.Capacity = base.Capacity
+			case SetTCPEstablished:
+				o.Timeouts.TCPEstablished = base.Timeouts.TCPEstablished
+			case SetTCPTransitory:
+				o.Timeouts.TCPTransitory = base.Timeouts.TCPTransitory
+			case SetUDP:
+				o.Timeouts.UDP = base.Timeouts.UDP
+			case SetUDPStream:
+				o.Timeouts.UDPStream = base.Timeouts.UDPStream
+			}
+		}
+	}
+	inst, err := NewInstances(base, all[:k], settings,
 		func(rm Removal) { got[rm.Key.Client] = append(got[rm.Key.Client], rm) })
 	if err != nil {
 		t.Fatal(err)

@@ -58,9 +58,6 @@ type BoxDraws struct {
 	TCPEstablished, TCPTransitory, UDP, UDPStream Dist
 }
 
-// any reports whether some setting is drawn.
-func (d *BoxDraws) any() bool { return *d != BoxDraws{} }
-
 // Network is the path's delay and loss.
 type Network struct {
 	RTT  time.Duration // fixed round-trip time; all of it lies beyond the middleboxes

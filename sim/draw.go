@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"math"
 	"hash/fnv"
 	"math/rand/v2"
 	"time"
@@ -16,23 +17,27 @@ import (
 // box's name, instance 0 for a shared box and, for a per-client box, the
 // client's own key mix(group ^ mix(j)) (group the FNV-1a hash of its
 // group's name, j its index in the group), and setting the setting's
-// place in drawOrder. So a draw depends on nothing but the seed, the
+// number as nat.Setting gives it (capacity 0, tcp_established 1,
+// tcp_transitory 2, udp 3, udp_stream 4). So a draw depends on nothing but the seed, the
 // replication, the box's and group's names, the client's index in its
 // group and the setting: adding a group, a box or another drawn setting
 // changes no other draw.
 
-// drawOrder numbers the settings a box may draw (their stream).
-const (
-	drawCapacity = iota
-	drawTCPEstablished
-	drawTCPTransitory
-	drawUDP
-	drawUDPStream
-)
+// list gives the settings' distributions in the order of nat.Setting,
+// which numbers their streams.
+func (d *BoxDraws) list() [nat.NumSettings]Dist {
+	return [nat.NumSettings]Dist{d.Capacity, d.TCPEstablished, d.TCPTransitory, d.UDP, d.UDPStream}
+}
 
-// list gives the settings' distributions in drawOrder.
-func (d *BoxDraws) list() []Dist {
-	return []Dist{d.Capacity, d.TCPEstablished, d.TCPTransitory, d.UDP, d.UDPStream}
+// own lists the settings that d draws.
+func (d *BoxDraws) own() []nat.Setting {
+	var out []nat.Setting
+	for s, dist := range d.list() {
+		if !dist.IsZero() {
+			out = append(out, nat.Setting(s))
+		}
+	}
+	return out
 }
 
 // nameKey is the FNV-1a hash of a name: the part of a stream's seed that
@@ -43,33 +48,39 @@ func nameKey(name string) uint64 {
 	return h.Sum64()
 }
 
-// draw returns one instance's settings: cfg with each setting that d
-// gives drawn from its stream (see the streams above).
-func (d *BoxDraws) draw(cfg nat.Config, seed1, box, instance uint64) (capacity int, t nat.Timeouts) {
-	capacity, t = cfg.Capacity, cfg.Timeouts
-	one := func(setting int, dist Dist) time.Duration {
-		var r rand.PCG
-		r.Seed(seed1, mix(box^mix(instance+uint64(setting))))
-		return dist.sample(&r)
+// drawOne draws setting s of an instance from dist, on the setting's
+// stream (see the streams above): a capacity in entries (at least 1), a
+// timeout in nanoseconds (at most MaxSpan).
+func drawOne(dist *Dist, s nat.Setting, seed1, box, instance uint64) int64 {
+	var r rand.PCG
+	r.Seed(seed1, mix(box^mix(instance+uint64(s))))
+	v := dist.sample(&r)
+	if s != nat.SetCapacity {
+		v = min(v, MaxSpan)
 	}
-	if !d.Capacity.IsZero() {
-		capacity = int(one(drawCapacity, d.Capacity))
-	}
-	for _, s := range []struct {
-		setting int
-		dist    Dist
-		dst     *time.Duration
-	}{
-		{drawTCPEstablished, d.TCPEstablished, &t.TCPEstablished},
-		{drawTCPTransitory, d.TCPTransitory, &t.TCPTransitory},
-		{drawUDP, d.UDP, &t.UDP},
-		{drawUDPStream, d.UDPStream, &t.UDPStream},
-	} {
-		if !s.dist.IsZero() {
-			*s.dst = min(one(s.setting, s.dist), MaxSpan)
+	return int64(v)
+}
+
+// draw returns a shared instance's configuration: cfg with each setting
+// that d gives drawn.
+func (d *BoxDraws) draw(cfg nat.Config, seed1, box, instance uint64) nat.Config {
+	dists := d.list()
+	for _, s := range d.own() {
+		v := drawOne(&dists[s], s, seed1, box, instance)
+		switch s {
+		case nat.SetCapacity:
+			cfg.Capacity = int(min(v, math.MaxInt32))
+		case nat.SetTCPEstablished:
+			cfg.Timeouts.TCPEstablished = time.Duration(v)
+		case nat.SetTCPTransitory:
+			cfg.Timeouts.TCPTransitory = time.Duration(v)
+		case nat.SetUDP:
+			cfg.Timeouts.UDP = time.Duration(v)
+		case nat.SetUDPStream:
+			cfg.Timeouts.UDPStream = time.Duration(v)
 		}
 	}
-	return capacity, t
+	return cfg
 }
 
 // check reports what makes a box setting's distribution unusable.

@@ -380,21 +380,17 @@ func (s *sim) makeTable(i int) error {
 	onRemove := func(r nat.Removal) { s.removed(i, r) }
 	boxKey := nameKey(mb.Name)
 	if !mb.PerClient {
-		cfg := mb.Config
-		cfg.Capacity, cfg.Timeouts = mb.Draws.draw(cfg, s.seed1, boxKey, 0)
-		t, err := nat.New(cfg, onRemove)
+		t, err := nat.New(mb.Draws.draw(mb.Config, s.seed1, boxKey, 0), onRemove)
 		b.t = t
 		return err
 	}
 	s.perClient = true
-	settings := func(ci uint32) (int, nat.Timeouts) {
+	dists := mb.Draws.list()
+	settings := func(ci uint32, set nat.Setting) int64 {
 		g := &s.groups[s.clients[ci].group]
-		return mb.Draws.draw(mb.Config, s.seed1, boxKey, g.clientKey(int(ci)-g.first))
+		return drawOne(&dists[set], set, s.seed1, boxKey, g.clientKey(int(ci)-g.first))
 	}
-	if !mb.Draws.any() {
-		settings = nil
-	}
-	pc, err := nat.NewInstances(mb.Config, settings, onRemove)
+	pc, err := nat.NewInstances(mb.Config, mb.Draws.own(), settings, onRemove)
 	b.t, b.pc = pc, pc
 	return err
 }
@@ -672,6 +668,15 @@ func (s *sim) warm(ci uint32) {
 		prefetch.Line(&s.clients[ci])
 		if s.radios != nil {
 			s.warmRadio(ci)
+		}
+	}
+	if s.perClient {
+		for i := range s.boxes {
+			if pc := s.boxes[i].pc; pc != nil {
+				if p := pc.Locate(ci); p != nil {
+					prefetch.Line((*byte)(p))
+				}
+			}
 		}
 	}
 }

@@ -24,6 +24,8 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	duration := fs.Duration("duration", time.Hour, "simulated time")
 	busy := fs.Bool("busy", false, "measure the busy example ("+bench.Busy+") instead")
 	radioPreset := fs.String("radio", "", "give every client of the workload a radio of this preset ("+strings.Join(radio.Presets(), ", ")+")")
+	households := fs.Bool("households", false, "measure the households workload instead: a per-client home router per client, then a shared CGNAT")
+	noHome := fs.Bool("no-home", false, "with --households: without the home routers (the baseline of their cost)")
 	asJSON := fs.Bool("json", false, "print the measurement as JSON")
 	maxMemory := fs.String("max-memory", "", "refuse runs estimated to need more than this (default 75% of this machine)")
 	quiet := quietFlag(fs)
@@ -34,6 +36,9 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 		return usagef("--clients and --duration must be positive")
 	}
 	cfg := bench.Reference(*clients, *duration)
+	if *households {
+		cfg = bench.Households(*clients, *duration, !*noHome)
+	}
 	if *busy {
 		var err error
 		if cfg, err = bench.BusyConfig(); err != nil {
