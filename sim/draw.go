@@ -2,8 +2,8 @@ package sim
 
 import (
 	"errors"
-	"math"
 	"hash/fnv"
+	"math"
 	"math/rand/v2"
 	"time"
 
