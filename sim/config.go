@@ -549,6 +549,12 @@ func (c *Config) EstimateBytes() int64 {
 	}
 	var entries int64
 	for _, m := range c.Path {
+		if m.PerClient {
+			// A per-client box: a 32-byte slot per client, and about as
+			// much again for the entries of the few that hold several.
+			perClient += 64
+			continue
+		}
 		n := 2 * clients // a closing connection keeps its entry while the next one opens
 		if m.Capacity > 0 {
 			n = min(n, int64(m.Capacity))
