@@ -78,8 +78,9 @@ type slot struct {
 const assuredBit = 1
 
 const (
-	slotUsed = 1 << iota // the slot holds an entry
-	slotSeen             // inline: the client has had a packet here
+	slotUsed  = 1 << iota // the slot holds an entry
+	slotSeen              // inline: the client has had a packet here
+	slotOlder             // inline: the client has older entries too
 )
 
 // NewInstances returns a per-client box with no instances yet. The
@@ -148,7 +149,9 @@ func (t *Instances) entries(client uint32) []slot {
 	t.buf = t.buf[:0]
 	if in := t.inst[client]; in.flags&slotUsed != 0 {
 		t.buf = append(t.buf, in)
-		t.buf = append(t.buf, t.older[client]...)
+		if in.flags&slotOlder != 0 {
+			t.buf = append(t.buf, t.older[client]...)
+		}
 	}
 	return t.buf
 }
@@ -157,19 +160,21 @@ func (t *Instances) entries(client uint32) []slot {
 // keeping the inline slot's port counter and seen flag.
 func (t *Instances) store(client uint32, es []slot) {
 	in := &t.inst[client]
-	keep, seen := in.nextPort, in.flags&slotSeen
+	keep, seen, had := in.nextPort, in.flags&slotSeen, in.flags&slotOlder != 0
 	switch len(es) {
 	case 0:
 		*in = slot{}
-		delete(t.older, client)
-	case 1:
-		*in = es[0]
-		delete(t.older, client)
 	default:
 		*in = es[0]
-		t.older[client] = append(t.older[client][:0], es[1:]...)
 	}
-	in.nextPort, in.flags = keep, in.flags|seen
+	in.flags = in.flags&^slotOlder | seen
+	if len(es) > 1 {
+		in.flags |= slotOlder
+		t.older[client] = append(t.older[client][:0], es[1:]...)
+	} else if had {
+		delete(t.older, client)
+	}
+	in.nextPort = keep
 }
 
 // Sync removes client's entries that have expired by now.
@@ -179,7 +184,7 @@ func (t *Instances) Sync(now time.Duration, client uint32) {
 		return
 	}
 	// Older entries may expire before the most recent (another class).
-	if in := &t.inst[client]; in.flags&slotUsed != 0 && (in.expires <= now || len(t.older) > 0 && t.older[client] != nil) {
+	if in := &t.inst[client]; in.flags&slotUsed != 0 && (in.expires <= now || in.flags&slotOlder != 0) {
 		t.store(client, t.expire(client, t.entries(client), now))
 	}
 }
