@@ -82,7 +82,8 @@ type BoxNames []string
 type MiddleboxSpec struct {
 	Name               string       `yaml:"name,omitempty"`
 	Preset             *string      `yaml:"preset,omitempty"`
-	Capacity           *int         `yaml:"capacity,omitempty"`
+	Capacity           *Count       `yaml:"capacity,omitempty"`
+	Instances          *string      `yaml:"instances,omitempty"` // shared (default) or per-client
 	WhenFull           *string      `yaml:"when_full,omitempty"`
 	Timeouts           TimeoutsSpec `yaml:"timeouts,omitempty"`
 	RefreshInbound     *bool        `yaml:"refresh_inbound,omitempty"`
@@ -93,12 +94,13 @@ type MiddleboxSpec struct {
 	PortPreservation   *bool        `yaml:"port_preservation,omitempty"`
 }
 
-// TimeoutsSpec are the idle timeouts per entry class.
+// TimeoutsSpec are the idle timeouts per entry class, each a duration or
+// a distribution drawn once per instance of the box.
 type TimeoutsSpec struct {
-	TCPEstablished *Duration `yaml:"tcp_established,omitempty"`
-	TCPTransitory  *Duration `yaml:"tcp_transitory,omitempty"`
-	UDP            *Duration `yaml:"udp,omitempty"`
-	UDPStream      *Duration `yaml:"udp_stream,omitempty"`
+	TCPEstablished *Dist `yaml:"tcp_established,omitempty"`
+	TCPTransitory  *Dist `yaml:"tcp_transitory,omitempty"`
+	UDP            *Dist `yaml:"udp,omitempty"`
+	UDPStream      *Dist `yaml:"udp_stream,omitempty"`
 }
 
 // GroupSpec is one client group.
@@ -192,12 +194,23 @@ type NetworkSpec struct {
 
 // Dist is a distribution as written: a duration (constant) or one of
 // {exponential: MEAN}, {uniform: [MIN, MAX]}, {lognormal: {median: D,
-// sigma: X}}, {pareto: {scale: D, shape: X}}.
+// sigma: X}}, {pareto: {scale: D, shape: X}}, {choice: [V...], weights:
+// [W...]} (weights optional: equal).
 type Dist struct {
-	Kind  string // constant, exponential, uniform, lognormal, pareto
-	A, B  Duration
-	Shape float64
+	Kind    string // constant, exponential, uniform, lognormal, pareto, choice
+	A, B    Duration
+	Shape   float64
+	Values  []Duration // choice
+	Weights []float64  // choice; nil: equal weights
 }
+
+// Fixed is the value of a constant distribution.
+func (d *Dist) Fixed() (Duration, bool) { return d.A, d.Kind == "constant" }
+
+// Count is a whole number that may be drawn, as a box's capacity: a
+// number, or a distribution written as a Dist is, with numbers for
+// durations. Its values are carried in the Dist's Duration fields.
+type Count Dist
 
 // Sweep is the `sweep:` block: swept keys in file order, each with its
 // values. The sweep's points are the cartesian product of its axes: an

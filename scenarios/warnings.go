@@ -47,7 +47,7 @@ func (sc *Scenario) warningsOf(p *Scenario) []string {
 			field = p.boxes[bi].field
 		}
 		crossing, kept, names := crossers(cfg, bi)
-		if crossing == 0 || m.Capacity == 0 {
+		if crossing == 0 || m.Capacity == 0 || m.PerClient { // a per-client box's capacity is each client's own
 			continue
 		}
 		if m.WhenFull == nat.LRU && crossing > float64(m.Capacity) && len(kept) > 0 {
@@ -59,7 +59,7 @@ func (sc *Scenario) warningsOf(p *Scenario) []string {
 		if bi < len(p.boxes) && p.boxes[bi].household && crossing > HouseholdClients {
 			warn(field, "middlebox %s: its preset is one household's home gateway, but this one box is shared by %s clients (%s): "+
 				"its %d entries and its when_full policy (%s) apply to all of them at once, as if every household shared one router. "+
-				"Give each household its own box, or set capacity: 0 so that only its timeouts apply",
+				"Give each household its own instance (instances: per-client), or set capacity: 0 so that only its timeouts apply",
 				m.Name, clientsText(crossing), strings.Join(names, ", "), m.Capacity, m.WhenFull)
 		}
 	}

@@ -35,7 +35,27 @@ type Config struct {
 // Middlebox is one table on the path.
 type Middlebox struct {
 	Name string
+	// Config holds the box's rules, and its capacity and timeouts where
+	// Draws gives none.
 	nat.Config
+	// PerClient gives every client crossing the box an instance of its
+	// own (a household router, a handset's firewall) holding only that
+	// client's entries; false: one table shared by all.
+	PerClient bool
+	// Draws are the settings given as distributions, drawn once per
+	// instance (see BoxDraws).
+	Draws BoxDraws
+}
+
+// BoxDraws are a middlebox's settings given as distributions: each that
+// is not the zero Dist is drawn once per instance (per replication for a
+// shared box, per client for a per-client one) and replaces the value in
+// nat.Config. Capacity's draws are entry counts carried in the Dist's
+// duration fields (1 entry = 1 ns), truncated to a whole count, at least
+// 1.
+type BoxDraws struct {
+	Capacity                                      Dist
+	TCPEstablished, TCPTransitory, UDP, UDPStream Dist
 }
 
 // Network is the path's delay and loss.
@@ -239,6 +259,7 @@ const (
 	Uniform
 	Lognormal
 	Pareto
+	Empirical // one of a list of values, by weight
 )
 
 // Dist is a distribution of durations. The zero value is "never".
@@ -246,6 +267,47 @@ type Dist struct {
 	Kind  DistKind
 	A, B  time.Duration // Constant: A; Exponential: mean A; Uniform: [A, B]; Lognormal: median A; Pareto: scale A
 	Shape float64       // Lognormal: sigma; Pareto: shape
+	// Choice holds an Empirical distribution's values (a pointer, so that
+	// a Dist stays comparable).
+	Choice *Choice
+}
+
+// Choice is an empirical distribution: Values[i] with probability
+// Weights[i] / (sum of Weights).
+type Choice struct {
+	Values  []time.Duration
+	Weights []float64 // >= 0, not all zero; same length as Values
+}
+
+// pick returns the value whose share of the total weight contains u in
+// (0, 1]: value i for u in (W(i-1), W(i)], W the running sums over the
+// total.
+func (c *Choice) pick(u float64) time.Duration {
+	total := 0.0
+	for _, w := range c.Weights {
+		total += w
+	}
+	run, last := 0.0, 0
+	for i, w := range c.Weights {
+		run += w
+		if w > 0 {
+			last = i
+			if u*total <= run {
+				break
+			}
+		}
+	}
+	return c.Values[last]
+}
+
+// mean is the weighted mean of the values.
+func (c *Choice) mean() float64 {
+	sum, total := 0.0, 0.0
+	for i, w := range c.Weights {
+		sum += w * float64(c.Values[i])
+		total += w
+	}
+	return sum / total
 }
 
 // IsZero reports whether d is the zero Dist (no events).
@@ -266,6 +328,8 @@ func (d Dist) Mean() float64 {
 			return math.Inf(1)
 		}
 		return d.Shape * a / (d.Shape - 1)
+	case Empirical:
+		return d.Choice.mean()
 	default:
 		return a
 	}
@@ -286,6 +350,8 @@ func (d Dist) sample(r *rand.PCG) time.Duration {
 		v = a * math.Exp(d.Shape*normal(r))
 	case Pareto:
 		v = a / math.Pow(unit(r), 1/d.Shape)
+	case Empirical:
+		return max(d.Choice.pick(unit(r)), 1)
 	}
 	if v >= math.MaxInt64/2 {
 		return math.MaxInt64 / 2
@@ -329,6 +395,14 @@ func (c *Config) Validate() error {
 	for _, m := range c.Path {
 		if err := m.Config.Validate(); err != nil {
 			add("middlebox %s: %w", m.Name, err)
+		}
+		if m.PerClient && m.OnExpire == nat.ExpireReset {
+			add("middlebox %s: a per-client box cannot reset on expiry (not supported)", m.Name)
+		}
+		for _, d := range m.Draws.list() {
+			if err := d.check(); err != nil {
+				add("middlebox %s: %w", m.Name, err)
+			}
 		}
 		if t := m.Timeouts; max(t.TCPEstablished, t.TCPTransitory, t.UDP, t.UDPStream) > MaxSpan {
 			add("middlebox %s: a timeout exceeds %v", m.Name, MaxSpan)
@@ -502,6 +576,12 @@ func (c *Config) EstimateBytes() int64 {
 	}
 	var entries int64
 	for _, m := range c.Path {
+		if m.PerClient {
+			// A per-client box: a 32-byte slot per client, and about as
+			// much again for the entries of the few that hold several.
+			perClient += 64
+			continue
+		}
 		n := 2 * clients // a closing connection keeps its entry while the next one opens
 		if m.Capacity > 0 {
 			n = min(n, int64(m.Capacity))

@@ -64,6 +64,7 @@ const (
 	BoxTCPTransitoryS     Metric = "timeouts_s.tcp_transitory"
 	BoxUDPS               Metric = "timeouts_s.udp"
 	BoxUDPStreamS         Metric = "timeouts_s.udp_stream"
+	BoxInstances          Metric = "instances"
 	BoxMeanOccupancy      Metric = "mean_occupancy"
 	BoxMaxOccupancy       Metric = "max_occupancy"
 	BoxInserts            Metric = "inserts"
@@ -98,7 +99,7 @@ var GroupMetrics = []Metric{
 // BoxMetrics lists every number of a BoxResult in field order: the names
 // Flatten gives a BoxResult, exactly.
 var BoxMetrics = []Metric{
-	BoxCapacity, BoxTCPEstablishedS, BoxTCPTransitoryS, BoxUDPS, BoxUDPStreamS, BoxMeanOccupancy, BoxMaxOccupancy, BoxInserts, BoxEvictions, BoxExpiries, BoxEarlyDrops,
+	BoxCapacity, BoxTCPEstablishedS, BoxTCPTransitoryS, BoxUDPS, BoxUDPStreamS, BoxInstances, BoxMeanOccupancy, BoxMaxOccupancy, BoxInserts, BoxEvictions, BoxExpiries, BoxEarlyDrops,
 	BoxRefusedOpens, BoxRefusedPackets, BoxRemaps, BoxBreaks, BoxStartOccupancy, BoxEndOccupancy, BoxMeanEntryLifetimeS,
 }
 

@@ -236,15 +236,23 @@ func (s *sim) finish(rep int) *RunResult {
 	for i := range s.boxes {
 		b := &s.boxes[i]
 		st := b.t.Stats(end)
+		// per divides what all instances hold together among them.
+		instances, per := 1, 1.0
+		if b.pc != nil {
+			instances = b.pc.Instances()
+			per = 1 / float64(max(instances, 1))
+		}
+		mb := &s.cfg.Path[i]
 		r.Middleboxes = append(r.Middleboxes, BoxResult{
-			Name: b.name, Capacity: float64(b.capacity), Timeouts: timeoutsOf(s.cfg.Path[i].Timeouts), MeanOccupancy: st.MeanOccupancy,
+			Name: b.name, Capacity: drawnMean(mb.Draws.Capacity, b.capacity),
+			Timeouts: mb.timeouts(), Instances: float64(instances), MeanOccupancy: st.MeanOccupancy * per,
 			MaxOccupancy: float64(st.MaxOccupancy), Inserts: float64(st.Inserts),
 			Evictions: float64(st.Evictions), Expiries: float64(st.Expiries),
 			EarlyDrops: float64(st.EarlyDrops), RefusedOpens: float64(st.RefusedOpens), RefusedPackets: float64(st.RefusedPackets),
 			Remaps: float64(st.Remaps), Breaks: float64(s.rec.boxBreaks[i]),
-			StartOccupancy: float64(st.StartOccupancy), EndOccupancy: float64(b.t.Len()),
+			StartOccupancy: float64(st.StartOccupancy) * per, EndOccupancy: float64(b.t.Len()) * per,
 			MeanEntryLifetimeS: st.LifetimeSum.Seconds() / float64(max(st.Removed, 1)),
-			LifetimeSumS:       st.LifetimeSum.Seconds(), StartAgeSumS: st.StartAgeSum.Seconds(), EndAgeSumS: st.EndAgeSum.Seconds(),
+			LifetimeSumS:       st.LifetimeSum.Seconds() * per, StartAgeSumS: st.StartAgeSum.Seconds() * per, EndAgeSumS: st.EndAgeSum.Seconds() * per,
 		})
 		if s.cfg.SampleEvery > 0 {
 			r.Series = append(r.Series, append(b.samples, Sample{At: end, Occupancy: b.t.Len(), Breaks: s.rec.boxBreaks[i]}))
@@ -311,10 +319,26 @@ func protoName(p nat.Proto) string {
 	return "tcp"
 }
 
-// timeoutsOf gives a box's timeouts in seconds.
-func timeoutsOf(t nat.Timeouts) Timeouts {
-	return Timeouts{TCPEstablished: t.TCPEstablished.Seconds(), TCPTransitory: t.TCPTransitory.Seconds(),
-		UDP: t.UDP.Seconds(), UDPStream: t.UDPStream.Seconds()}
+// timeouts gives a box's timeouts in seconds: a drawn one's mean.
+func (m *Middlebox) timeouts() Timeouts {
+	t, d := m.Timeouts, &m.Draws
+	sec := func(d Dist, fixed time.Duration) float64 {
+		if d.IsZero() {
+			return fixed.Seconds()
+		}
+		return d.Mean() / float64(time.Second)
+	}
+	return Timeouts{TCPEstablished: sec(d.TCPEstablished, t.TCPEstablished), TCPTransitory: sec(d.TCPTransitory, t.TCPTransitory),
+		UDP: sec(d.UDP, t.UDP), UDPStream: sec(d.UDPStream, t.UDPStream)}
+}
+
+// drawnMean is a capacity: fixed, or the mean of its distribution d (in
+// entries, carried as nanoseconds) if it is drawn.
+func drawnMean(d Dist, fixed int) float64 {
+	if d.IsZero() {
+		return float64(fixed)
+	}
+	return d.Mean()
 }
 
 // groupResult is the result of one group from its groupRuns, one per

@@ -189,14 +189,22 @@ type Timeouts struct {
 type BoxResult struct {
 	Name     string  `json:"name"`
 	Capacity float64 `json:"capacity"` // entries; 0 is unlimited
-	// Timeouts are the box's idle timeouts, seconds.
-	Timeouts      Timeouts `json:"timeouts_s"`
-	MeanOccupancy float64  `json:"mean_occupancy"`
-	MaxOccupancy  float64  `json:"max_occupancy"`
-	Inserts       float64  `json:"inserts"`
-	Evictions     float64  `json:"evictions"`
-	Expiries      float64  `json:"expiries"`
-	EarlyDrops    float64  `json:"early_drops"`
+	// Timeouts are the box's idle timeouts, seconds. A setting drawn per
+	// instance (capacity too) shows its distribution's mean.
+	Timeouts Timeouts `json:"timeouts_s"`
+	// Instances is 1 for a shared box; for a per-client box, the clients
+	// that had a packet through it, each with an instance of its own. The
+	// occupancies of a per-client box are per instance: its mean, start
+	// and end occupancy are the entries of all instances together divided
+	// by Instances, its max the most entries any one instance held (and
+	// the lifetime and age sums behind Little's law are divided likewise).
+	Instances     float64 `json:"instances"`
+	MeanOccupancy float64 `json:"mean_occupancy"`
+	MaxOccupancy  float64 `json:"max_occupancy"`
+	Inserts       float64 `json:"inserts"`
+	Evictions     float64 `json:"evictions"`
+	Expiries      float64 `json:"expiries"`
+	EarlyDrops    float64 `json:"early_drops"`
 	// RefusedOpens counts connection set-ups the full table had no room
 	// for; RefusedPackets, other packets it had no room for (those of
 	// flows whose entries had been removed).

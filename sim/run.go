@@ -2,7 +2,6 @@ package sim
 
 import (
 	"errors"
-	"hash/fnv"
 	"math/rand/v2"
 	"time"
 	"unsafe"
@@ -139,7 +138,11 @@ type removal struct {
 
 // box is one middlebox on the path.
 type box struct {
-	t        table
+	t table
+	// pc is t for a per-client box (nil for a shared one): its instances
+	// expire lazily, so a client's are brought up to date (sync) before
+	// each of its events.
+	pc       *nat.Instances
 	reset    bool // on_expire reset: expiries must be handled at their instant
 	wakeGen  uint32
 	wakeAt   time.Duration
@@ -172,11 +175,15 @@ type sim struct {
 	// when that happened and when the server last learned the client's
 	// address: rare, so kept in a map by client index.
 	rebound map[uint32]rebinding
-	up      time.Duration // one-way delay client to server
-	down    time.Duration // one-way delay server to client
-	events  uint64
-	packets uint64
-	rec     recorder
+	// seed1 is the replication's seed, the first half of every stream's.
+	seed1 uint64
+	// perClient is true when some box is per-client.
+	perClient bool
+	up        time.Duration // one-way delay client to server
+	down      time.Duration // one-way delay server to client
+	events    uint64
+	packets   uint64
+	rec       recorder
 	// radios are the meters of the groups that have a radio (nil: no
 	// group has).
 	radios []radioRun
@@ -208,6 +215,11 @@ type groupRun struct {
 	// on it).
 	path  []int
 	hopOf []int8
+	// perClient lists the per-client boxes on path; first is the index of
+	// the group's first client, and key the FNV-1a hash of its name.
+	perClient []int
+	first     int
+	key       uint64
 	// The time the group's clients existed in the window, each from its
 	// first connection attempt on: whole is how many existed for all of
 	// it, partHours the hours of the others.
@@ -227,18 +239,16 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &sim{cfg: cfg, up: cfg.Network.RTT / 2}
+	s := &sim{cfg: cfg, up: cfg.Network.RTT / 2, seed1: StreamSeed(cfg.Seed, rep)}
 	s.down = cfg.Network.RTT - s.up
 	for i := range cfg.Path {
 		mb := &cfg.Path[i]
 		s.boxes = append(s.boxes, box{reset: mb.OnExpire == nat.ExpireReset, name: mb.Name, capacity: mb.Capacity})
 	}
 	for i := range s.boxes {
-		t, err := nat.New(cfg.Path[i].Config, func(r nat.Removal) { s.removed(i, r) })
-		if err != nil {
+		if err := s.makeTable(i); err != nil {
 			return nil, err
 		}
-		s.boxes[i].t = t
 	}
 	total := 0
 	first := make([]int, len(cfg.Groups)) // each group's first groupRun
@@ -253,7 +263,9 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			}
 		}
 		for v, path := range paths {
-			s.groups = append(s.groups, s.groupRun(gi, v, path))
+			gr := s.groupRun(gi, v, path)
+			gr.first, gr.key = total, nameKey(g.Name)
+			s.groups = append(s.groups, gr)
 			s.hops = max(s.hops, len(path))
 		}
 		total += g.Count
@@ -289,19 +301,15 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 		s.boxes[i].t.ReserveClients(total)
 		s.boxes[i].t.NotifyNextVictim(s.warm)
 	}
-	seed1 := StreamSeed(cfg.Seed, rep)
 	ci := 0
 	for gi, g := range cfg.Groups {
-		h := fnv.New64a()
-		h.Write([]byte(g.Name))
-		gseed := h.Sum64()
 		for j := 0; j < g.Count; j++ {
 			c := &s.clients[ci]
-			cseed := mix(gseed ^ mix(uint64(j)))
-			c.group = uint16(first[gi] + drawPath(g.Paths, seed1, cseed))
+			cseed := s.groups[first[gi]].clientKey(j)
+			c.group = uint16(first[gi] + drawPath(g.Paths, s.seed1, cseed))
 			gr := &s.groups[c.group]
 			gr.clients++
-			c.rng.Seed(seed1, cseed)
+			c.rng.Seed(s.seed1, cseed)
 			start := g.StartDelay + uniformDur(&c.rng, 0, g.StartSpread)
 			if start <= cfg.Warmup {
 				gr.whole++
@@ -343,6 +351,9 @@ func (s *sim) groupRun(gi, v int, path []int) groupRun {
 	}
 	for h, bi := range gr.path {
 		gr.hopOf[bi] = int8(h)
+		if s.cfg.Path[bi].PerClient {
+			gr.perClient = append(gr.perClient, bi)
+		}
 	}
 	return gr
 }
@@ -379,6 +390,42 @@ func drawPath(paths []WeightedPath, seed1, cseed uint64) int {
 		last = i
 	}
 	return last // rounding left u at or above the last weight
+}
+
+// makeTable makes box i's table: one shared table with the settings
+// drawn for the replication, or a per-client box whose instances draw
+// theirs by client.
+func (s *sim) makeTable(i int) error {
+	mb := &s.cfg.Path[i]
+	b := &s.boxes[i]
+	onRemove := func(r nat.Removal) { s.removed(i, r) }
+	boxKey := nameKey(mb.Name)
+	if !mb.PerClient {
+		t, err := nat.New(mb.Draws.draw(mb.Config, s.seed1, boxKey, 0), onRemove)
+		b.t = t
+		return err
+	}
+	s.perClient = true
+	dists := mb.Draws.list()
+	settings := func(ci uint32, set nat.Setting) int64 {
+		g := &s.groups[s.clients[ci].group]
+		return drawOne(&dists[set], set, s.seed1, boxKey, g.clientKey(int(ci)-g.first))
+	}
+	pc, err := nat.NewInstances(mb.Config, mb.Draws.own(), settings, onRemove)
+	b.t, b.pc = pc, pc
+	return err
+}
+
+// clientKey is the key of the group's j-th client: the second half of
+// its random stream's seed, and its instances' key in their settings'.
+func (g *groupRun) clientKey(j int) uint64 { return mix(g.key ^ mix(uint64(j))) }
+
+// sync brings client ci's instances at the per-client boxes of its path
+// up to now, so that what they removed is known before its event.
+func (s *sim) sync(ci uint32, c *client) {
+	for _, bi := range s.groups[c.group].perClient {
+		s.boxes[bi].pc.Sync(s.now, ci)
+	}
 }
 
 // ErrStopped is returned by a run that its progress callback stopped.
@@ -431,6 +478,9 @@ func (s *sim) handle(ev event) {
 	c := &s.clients[ev.Client]
 	if ev.Conn != c.conn {
 		return // for a connection that has been replaced
+	}
+	if s.perClient {
+		s.sync(ev.Client, c)
 	}
 	switch ev.Kind {
 	case evConnect:
@@ -642,6 +692,15 @@ func (s *sim) warm(ci uint32) {
 		}
 		if s.adaptive != nil {
 			prefetch.Line(&s.adaptive[ci])
+		}
+	}
+	if s.perClient {
+		for i := range s.boxes {
+			if pc := s.boxes[i].pc; pc != nil {
+				if p := pc.Locate(ci); p != nil {
+					prefetch.Line((*byte)(p))
+				}
+			}
 		}
 	}
 }

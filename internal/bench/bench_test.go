@@ -96,6 +96,26 @@ func BenchmarkAdaptive(b *testing.B) {
 	}
 }
 
+// BenchmarkHouseholds is the households workload (100,000 clients, one
+// simulated hour) with and without the per-client home routers: the
+// difference is their cost per client.
+func BenchmarkHouseholds(b *testing.B) {
+	batch.TuneGC(0, 1, 1)
+	for _, home := range []bool{true, false} {
+		b.Run(map[bool]string{true: "home+cgnat", false: "cgnat"}[home], func(b *testing.B) {
+			for range b.N {
+				r, _, err := Measure(context.Background(), Households(100000, time.Hour, home), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(r.NsPerPacket, "ns/packet")
+				b.ReportMetric(r.LivePerClientB, "liveheap-B/client")
+				b.ReportMetric(r.RSSPerClientB, "peakRSS-B/client")
+			}
+		})
+	}
+}
+
 // BenchmarkBusy is the busy scenario, in nanoseconds per packet (to
 // compare with BenchmarkReference's).
 func BenchmarkBusy(b *testing.B) {

@@ -122,7 +122,7 @@ func commandTable() []command {
 				{"the full suite, as the Markdown tables of VALIDATION.md", "natsim validate --full --markdown"},
 			}},
 		{name: "bench", synopsis: "[--clients N]", purpose: "measure speed and memory on the reference workload",
-			usage: "[--clients N] [--duration D] [--busy | --adaptive] [--radio PRESET] [--json] [--quiet] [--max-memory SIZE]", run: cmdBench, examples: []example{
+			usage: "[--clients N] [--duration D] [--busy | --adaptive | --households [--no-home]] [--radio PRESET] [--json] [--quiet] [--max-memory SIZE]", run: cmdBench, examples: []example{
 				{"the reference workload with an LTE radio on every client", "natsim bench --radio lte"},
 				{"the busy example, smaller, as JSON", "natsim bench --busy --clients 10000 --duration 10m --json"},
 			}},

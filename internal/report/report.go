@@ -311,6 +311,9 @@ func (p *printer) box(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) {
 		p.line("entries", "none held")
 		return
 	}
+	if cb != nil && cb.PerClient {
+		p.line("instances", "%s, one per client crossing it: the entries held are per instance (at most: the most any one held)", Count(b.Instances))
+	}
 	mean := Number(b.MeanOccupancy)
 	if b.CI95 != nil {
 		mean = withCI(b.MeanOccupancy, b.CI95.MeanOccupancy, true, plain)
@@ -362,10 +365,19 @@ func boxSetting(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) string {
 		return "capacity " + Count(b.Capacity)
 	}
 	var parts []string
-	if cb.Capacity == 0 {
+	if cb.PerClient {
+		parts = append(parts, "one per client")
+	}
+	drawn := func(d sim.Dist) string {
+		if d.IsZero() {
+			return ""
+		}
+		return " (drawn per instance; mean shown)"
+	}
+	if cb.Capacity == 0 && cb.Draws.Capacity.IsZero() {
 		parts = append(parts, "unlimited")
 	} else {
-		parts = append(parts, fmt.Sprintf("capacity %s, %s when full", Count(float64(cb.Capacity)), cb.WhenFull))
+		parts = append(parts, fmt.Sprintf("capacity %s%s, %s when full", Count(b.Capacity), drawn(cb.Draws.Capacity), cb.WhenFull))
 	}
 	var tcp, udp, tcpKeepalive bool
 	for gi := range cfg.Groups {
@@ -381,10 +393,10 @@ func boxSetting(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) string {
 	}
 	t := cb.Timeouts
 	if tcp {
-		parts = append(parts, "TCP idle timeout "+Duration(t.TCPEstablished))
+		parts = append(parts, "TCP idle timeout "+Duration(t.TCPEstablished)+drawn(cb.Draws.TCPEstablished))
 	}
 	if udp {
-		parts = append(parts, "UDP idle timeout "+Duration(t.UDP)+" ("+Duration(t.UDPStream)+" once answered)")
+		parts = append(parts, "UDP idle timeout "+Duration(t.UDP)+drawn(cb.Draws.UDP)+" ("+Duration(t.UDPStream)+drawn(cb.Draws.UDPStream)+" once answered)")
 	}
 	if tcpKeepalive && !cb.RefreshOnKeepalive {
 		parts = append(parts, "TCP keepalive probes do not refresh")
