@@ -44,7 +44,11 @@ func search(t *testing.T, text string) *Result {
 // box, so the box sees the ping leave at t and the pong come back at
 // t + r; the next ping leaves at t + I + J, J uniform in [-j, j]. The
 // longest gap between refreshes is I + j - r, and the entry is lost when
-// it exceeds T: the cliff is I = T - j + r = 285.1 s. Below it no break
+// it exceeds T: the cliff is I = T - j + r = 285.1 s. (The first ping of
+// a connection follows the handshake's ACK, not a pong: its gap can reach
+// I + j, so a connection that has broken once breaks again from
+// I = T - j = 285 s; the clients connect in the warmup, and 0.1 s is far
+// below the search's resolution.) Below it no break
 // can happen at all; just above it the share of heartbeats that break,
 // (I - 285.1 s) / 2j, gives far more than 3 per 1000 client-hours
 // within a second. So advise's pick must lie below 285.1 s by at least

@@ -368,16 +368,17 @@ func boxSetting(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) string {
 	if cb.PerClient {
 		parts = append(parts, "one per client")
 	}
-	drawn := func(d sim.Dist) string {
+	// value is a setting as written, or, drawn per instance, its mean.
+	value := func(shown string, d sim.Dist) string {
 		if d.IsZero() {
-			return ""
+			return shown
 		}
-		return " (drawn per instance; mean shown)"
+		return "drawn per instance, mean " + shown
 	}
 	if cb.Capacity == 0 && cb.Draws.Capacity.IsZero() {
 		parts = append(parts, "unlimited")
 	} else {
-		parts = append(parts, fmt.Sprintf("capacity %s%s, %s when full", Count(b.Capacity), drawn(cb.Draws.Capacity), cb.WhenFull))
+		parts = append(parts, fmt.Sprintf("capacity %s, %s when full", value(Count(b.Capacity), cb.Draws.Capacity), cb.WhenFull))
 	}
 	var tcp, udp, tcpKeepalive bool
 	for gi := range cfg.Groups {
@@ -393,10 +394,10 @@ func boxSetting(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) string {
 	}
 	t := cb.Timeouts
 	if tcp {
-		parts = append(parts, "TCP idle timeout "+Duration(t.TCPEstablished)+drawn(cb.Draws.TCPEstablished))
+		parts = append(parts, "TCP idle timeout "+value(Duration(t.TCPEstablished), cb.Draws.TCPEstablished))
 	}
 	if udp {
-		parts = append(parts, "UDP idle timeout "+Duration(t.UDP)+drawn(cb.Draws.UDP)+" ("+Duration(t.UDPStream)+drawn(cb.Draws.UDPStream)+" once answered)")
+		parts = append(parts, "UDP idle timeout "+value(Duration(t.UDP), cb.Draws.UDP)+" ("+value(Duration(t.UDPStream), cb.Draws.UDPStream)+" once answered)")
 	}
 	if tcpKeepalive && !cb.RefreshOnKeepalive {
 		parts = append(parts, "TCP keepalive probes do not refresh")
