@@ -74,6 +74,7 @@ type Result struct {
 
 	pick       *eval  // the verified pick, for the commands' files
 	searchSeed uint64 // the seed of every search run
+	mixed      bool   // some group mixes paths: each path is judged too
 }
 
 // Where is a group and, for a group that mixes paths, one of its paths.
@@ -172,7 +173,8 @@ func Search(ctx context.Context, st Settings) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Version: sim.Version, Scenario: sc.Config.Name, Tune: a.Tune, Target: sc.Target, Monotone: monotone,
-		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit}, Notes: s.notes, searchSeed: sc.Config.Seed}
+		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit}, Notes: s.notes, searchSeed: sc.Config.Seed,
+		mixed: slices.ContainsFunc(sc.Config.Groups, func(g sim.Group) bool { return len(g.Paths) > 0 })}
 	res.UncertaintyS = uncertainty(&sc.Config).Seconds()
 	for _, e := range s.evals {
 		if len(e.runs) > 0 {

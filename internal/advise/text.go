@@ -78,8 +78,12 @@ func (r *Result) targetText() string {
 			lims = append(lims, fmt.Sprintf("%s <= %s", m, strconv.FormatFloat(x, 'g', -1, 64)))
 		}
 	}
-	return fmt.Sprintf("target: %s for every group, on %s upper bounds; minimising %s",
-		strings.Join(lims, ", "), report.Percent(r.Target.Confidence), r.Cost.Metric)
+	every := "every group"
+	if r.mixed {
+		every += " and every path of a group that mixes paths"
+	}
+	return fmt.Sprintf("target: %s for %s, on %s upper bounds; minimising %s",
+		strings.Join(lims, ", "), every, report.Percent(r.Target.Confidence), r.Cost.Metric)
 }
 
 // Headline is the verdict line: RECOMMEND ... or NOTHING MEETS ....
