@@ -218,6 +218,7 @@ func TestJudgeAggregateAgrees(t *testing.T) {
 // 100; the short path's estimate, 10 / 10 x 1000 = 1000, is above it
 // (missed), its bound 16.9622 / 10 x 1000 = 1696.22; the long path's bound, 2.9957 / 990 x 1000 = 3.03, is under
 // it; the empty path is not judged. A sweep's aggregate judges the same.
+// The tolerance is the tables' last digit: 5e-5 in 2.9957 is 1.7e-5 of it.
 func TestJudgePaths(t *testing.T) {
 	g := group("cell", 1000, 10)
 	short, long, none := group("cell.paths.0", 10, 10), group("cell.paths.1", 990, 0), sim.GroupResult{Name: "cell.paths.2"}
@@ -237,7 +238,7 @@ func TestJudgePaths(t *testing.T) {
 			upper  float64
 		}{{"", Met, 16.9622}, {"a then b", Missed, 1696.22}, {"c", Met, 2995.7 / 990}} {
 			j := js[i]
-			if j.Group != "cell" || j.Path != want.path || j.Status != want.status || math.Abs(j.Upper-want.upper) > 1e-3 {
+			if j.Group != "cell" || j.Path != want.path || j.Status != want.status || math.Abs(j.Upper-want.upper) > 3e-5*want.upper {
 				t.Errorf("%s %d: %+v, want path %q %s bound %.4f", name, i, j, want.path, want.status, want.upper)
 			}
 		}
