@@ -78,8 +78,12 @@ func (r *Result) targetText() string {
 			lims = append(lims, fmt.Sprintf("%s <= %s", m, strconv.FormatFloat(x, 'g', -1, 64)))
 		}
 	}
-	return fmt.Sprintf("target: %s for every group, on %s upper bounds; minimising %s",
-		strings.Join(lims, ", "), report.Percent(r.Target.Confidence), r.Cost.Metric)
+	every := "every group"
+	if r.mixed {
+		every += " and every path of a group that mixes paths"
+	}
+	return fmt.Sprintf("target: %s for %s, on %s upper bounds; minimising %s",
+		strings.Join(lims, ", "), every, report.Percent(r.Target.Confidence), r.Cost.Metric)
 }
 
 // Headline is the verdict line: RECOMMEND ... or NOTHING MEETS ....
@@ -99,7 +103,11 @@ func (r *Result) Headline() string {
 	if r.CliffS != nil {
 		s += fmt.Sprintf("; cliff at %s", seconds(*r.CliffS))
 		if r.BindingMiddlebox != "" {
-			s += fmt.Sprintf(" (%s, %s)", r.BindingMiddlebox, r.CliffTimeout)
+			s += fmt.Sprintf(" (%s, %s", r.BindingMiddlebox, r.CliffTimeout)
+			if r.BindingAt.Path != "" {
+				s += ", on " + r.BindingAt.String()
+			}
+			s += ")"
 		}
 		s += fmt.Sprintf("; margin %s", seconds(*r.MarginS))
 	} else {
@@ -146,8 +154,8 @@ var metricWords = map[target.Metric]string{
 }
 
 // breaksText is the verified break rate and every other limit of the
-// target, each of the group with the highest bound, with the bound and
-// the limit.
+// target, each of the group (or path of a group that mixes paths) with
+// the highest bound, with the bound and the limit.
 func (r *Result) breaksText() string {
 	e := r.pick
 	window := e.sc.Config.Duration - e.sc.Config.Warmup
@@ -158,13 +166,7 @@ func (r *Result) breaksText() string {
 		if !limited && m != target.Breaks {
 			continue
 		}
-		var worst target.Judgement
-		worst.Upper = math.Inf(-1)
-		for gi := range e.sc.Config.Groups {
-			if b := target.Bound(m, window, groupRuns(e.runs, gi), c); b.Upper > worst.Upper {
-				worst = b
-			}
-		}
+		worst := worstBound(e, m, window, c)
 		upper := "none"
 		if !math.IsInf(worst.Upper, 1) {
 			upper = report.Number(worst.Upper)
