@@ -584,7 +584,7 @@ func (r *resolver) middlebox(list string, m *MiddleboxSpec) sim.Middlebox {
 	}
 
 	c.WhenFull = enum(r, path+".when_full", m.WhenFull, why, []nat.WhenFull{nat.LRU, nat.Refuse, nat.EarlyDrop})
-	c.OnExpire = enum(r, path+".on_expire", m.OnExpire, why, []nat.OnExpire{nat.ExpireSilent, nat.ExpireReset})
+	c.OnExpire = enum(r, path+".on_expire", m.OnExpire, why, []nat.OnExpire{nat.ExpireSilent, nat.ExpireReset, nat.ExpireFin})
 	c.UnknownOutbound = enum(r, path+".unknown_outbound", m.UnknownOutbound, why, []nat.Unknown{nat.Create, nat.Drop})
 	c.UnknownInbound = enum(r, path+".unknown_inbound", m.UnknownInbound, why, []nat.Unknown{nat.Drop, nat.SendReset})
 	if m.Instances != nil {

@@ -407,6 +407,9 @@ func boxSetting(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) string {
 	if cb.OnExpire == nat.ExpireReset {
 		parts = append(parts, "resets both ends at expiry")
 	}
+	if cb.OnExpire == nat.ExpireFin {
+		parts = append(parts, "closes both ends with FIN at expiry")
+	}
 	if cb.UnknownInbound == nat.SendReset {
 		parts = append(parts, "answers packets of unknown flows with RST")
 	}
