@@ -72,9 +72,9 @@ const (
 	// RetryURLLib3 is urllib3's default Retry(total=3): idempotent
 	// requests, up to 3 retries.
 	RetryURLLib3
-	// RetryDatabaseSQL is Go's database/sql: a query that met a bad
-	// connection is retried twice on pooled connections, then once on a
-	// new one.
+	// RetryDatabaseSQL is Go's database/sql (DB.retry): a query that met
+	// a bad connection (driver.ErrBadConn) is tried twice on cached
+	// connections (maxBadConnRetries = 2), then once on a new one.
 	RetryDatabaseSQL
 	// RetryAttempts retries idempotent requests until Attempts attempts
 	// in all.
@@ -108,7 +108,7 @@ type Pool struct {
 	LifetimeJitter    float64
 	Reuse             Reuse
 	Validate          Validation
-	ValidationTimeout time.Duration // ping: an answer later than this fails the check
+	ValidationTimeout time.Duration // ping: an answer later than this fails the check; 0 = none (until TCP gives up)
 	ValidationBypass  time.Duration // ping: a connection idle for less is lent unchecked
 	Retry             Retry
 }
@@ -165,9 +165,6 @@ func (c *Config) checkPool(g *Group, add func(string, ...any)) {
 	}
 	if p.Reuse > ReuseFIFO || p.Validate > ValidatePing || p.Retry.Kind > RetryAttempts {
 		add("group %s: pool reuse, validate or retry out of range", g.Name)
-	}
-	if p.Validate == ValidatePing && p.ValidationTimeout <= 0 {
-		add("group %s: pool validate ping needs validation_timeout > 0", g.Name)
 	}
 	if p.Retry.Kind == RetryAttempts && (p.Retry.Attempts < 1 || p.Retry.Attempts > MaxAttempts) {
 		add("group %s: pool retry attempts must be 1 to %d (got %d)", g.Name, MaxAttempts, p.Retry.Attempts)

@@ -198,7 +198,7 @@ func (s *sim) acquire(ri int32) {
 		}
 		if pl.Validate != ValidateNone && s.knownClosed(pc) {
 			s.rec.discarded(&s.clients[ci])
-			s.closeConn(k, false)
+			s.closeConn(k, true)
 			continue
 		}
 		r.conn, r.reused, r.opening = k, true, false
@@ -290,24 +290,34 @@ func (s *sim) validate(ri int32) {
 	p := s.pool
 	r := &p.reqs[ri]
 	pc := &p.conns[r.conn]
-	pl := s.groups[s.clients[r.client].group].Pool
+	g := &s.groups[s.clients[r.client].group]
 	rtt := s.cfg.Network.RTT
 	wait := rtt // a reset, or a closed server's RST
 	switch res := s.crossPool(r.conn, nat.Outbound, nat.Data); {
 	case res == dropped, res == refused:
-		wait = pl.ValidationTimeout
+		wait = validationWait(g)
 	case res == passed && s.serverOpen(pc, s.now+s.up):
 		if s.crossPoolIn(r.conn, s.now+rtt) {
 			pc.srvLast = max(pc.srvLast, s.now+s.up)
 			s.reqAt(s.now+rtt, evReqSend, ri)
 			return
 		}
-		wait = pl.ValidationTimeout
+		wait = validationWait(g)
 	}
 	s.rec.discarded(&s.clients[r.client])
-	s.closeConn(r.conn, false)
+	s.closeConn(r.conn, wait == rtt)
 	r.conn = -1
 	s.reqAt(s.now+wait, evReqAcquire, ri)
+}
+
+// validationWait is how long an unanswered validation ping holds the
+// request: the validation timeout, or without one (0) until TCP gives
+// up retransmitting.
+func validationWait(g *groupRun) time.Duration {
+	if g.Pool.ValidationTimeout > 0 {
+		return g.Pool.ValidationTimeout
+	}
+	return g.RetransmitTimeout
 }
 
 // crossPoolIn reports whether an answer the server sends so that it
@@ -457,7 +467,7 @@ func (s *sim) reqFailed(ri int32) {
 	c := &s.clients[r.client]
 	g := &s.groups[c.group]
 	if r.conn >= 0 {
-		s.closeConn(r.conn, false)
+		s.closeConn(r.conn, r.cause != failTimedOutHung)
 		r.conn = -1
 	}
 	if g.Pool.Retry.allows(r) {
@@ -489,10 +499,11 @@ func (rule Retry) allows(r *request) bool {
 	case RetryURLLib3:
 		return r.cause != failLB502 && r.idempotent && r.attempts < 3
 	case RetryDatabaseSQL:
-		if r.cause == failLB502 || r.attempts >= 3 {
+		// Two attempts on cached connections, then one on a new one.
+		if r.cause == failLB502 || r.attempts >= 2 {
 			return false
 		}
-		r.forceNew = r.attempts == 2
+		r.forceNew = r.attempts == 1
 		return true
 	case RetryAttempts:
 		return r.idempotent && int(r.attempts)+1 < rule.Attempts
@@ -517,7 +528,7 @@ func (s *sim) release(k int32) {
 	pl := g.Pool
 	pc.reused = true
 	if len(p.idle[ci]) >= pl.MaxIdle || s.now >= pc.retireAt || s.knownClosed(pc) {
-		s.closeConn(k, !s.knownClosed(pc))
+		s.closeConn(k, true)
 		return
 	}
 	pc.state, pc.idleSince, pc.req = pcIdle, s.now, -1
@@ -550,7 +561,7 @@ func (s *sim) idleTimer(k int32, gen uint32) {
 		return
 	}
 	s.removeIdle(k)
-	s.closeConn(k, !s.knownClosed(pc))
+	s.closeConn(k, true)
 }
 
 // removeIdle takes connection k out of its client's idle list.
@@ -566,12 +577,14 @@ func (s *sim) removeIdle(k int32) {
 	}
 }
 
-// closeConn ends connection k: with fin, the client closes it (its FIN
-// crosses the boxes and moves their entries to the closing class);
-// without, it is dropped as broken or already closed by the other end.
+// closeConn ends connection k. With fin the client closes it (after
+// its own choice, or after reading the server's FIN or RST): its FIN
+// crosses the boxes and moves their entries to the closing class. A
+// connection that a box reset or closed at expiry, or one given up in a
+// blackhole, sends nothing the boxes keep.
 func (s *sim) closeConn(k int32, fin bool) {
 	p := s.pool
-	if fin {
+	if fin && p.conns[k].killedAt > s.now {
 		s.crossPool(k, nat.Outbound, nat.Close)
 	}
 	ci := p.conns[k].client

@@ -234,3 +234,47 @@ func TestL7BackendRace(t *testing.T) {
 		t.Errorf("failures by other causes, or retries: %+v, %v retried", r.RequestsFailed, r.RequestsRetriedOK)
 	}
 }
+
+// TestBlackholeHangsAndPing: as in TestSilentBoxDeadShare, but the box
+// drops what it has no entry for (unknown_outbound drop): a request on a
+// forgotten connection hangs until its timeout (20 s, sent at once, so
+// every hang is exactly 20 s) and fails as timed_out_hung. With ping
+// validation (no bypass) the pool pings first: a forgotten connection's
+// ping goes unanswered, the pool discards it after the validation
+// timeout (5 s) and opens a new one, so nothing fails and such requests
+// pay 5 s and a handshake round trip beyond the base; reuses pay the
+// ping's round trip.
+//
+// The share of pings that fail is the dead share of first borrows. A
+// request whose ping failed borrows again 5 s later; if a request arrived
+// meanwhile (probability 1 - e^(-5λ)) it opened a connection that is now
+// idle, and that second borrow succeeds, counted as a reuse: so first
+// borrows are reuses + discards x e^(-5λ), in expectation.
+func TestBlackholeHangsAndPing(t *testing.T) {
+	const m, T, P, rtt = 60 * sec, 30 * sec, 90 * sec, 10 * time.Millisecond
+	l := 1 / m.Seconds()
+	dead := (math.Exp(-l*T.Seconds()) - math.Exp(-l*P.Seconds())) / (1 - math.Exp(-l*P.Seconds()))
+	for _, v := range []Validation{ValidateNone, ValidatePing} {
+		g := poolGroup(200, m, P)
+		g.Requests.Timeout = 20 * sec
+		g.Pool.Validate, g.Pool.ValidationTimeout = v, 5*sec
+		cfg := testConfig(4*hour, testBox(T, nat.Drop, nat.Drop, false), g)
+		cfg.Network.RTT = rtt
+		r := poolRun(t, cfg)
+		if v == ValidateNone {
+			share(t, "hung share", r.RequestsFailed.TimedOutHung, r.RequestsOKReused+r.RequestsFailed.Total, dead)
+			if r.Hung != (Delay{P50: 20, P99: 20, Max: 20}) {
+				t.Errorf("hung_s = %+v, want 20 s throughout", r.Hung)
+			}
+			continue
+		}
+		if r.RequestsFailed.Total != 0 {
+			t.Errorf("ping: %v failed, want 0", r.RequestsFailed.Total)
+		}
+		first := r.RequestsOKReused + r.PoolDiscarded*math.Exp(-5*l)
+		share(t, "ping discard share", r.PoolDiscarded, first, dead)
+		if want := (5*sec + rtt).Seconds(); r.AddedLatency.P99 != want {
+			t.Errorf("ping: added latency p99 = %v, want %v", r.AddedLatency.P99, want)
+		}
+	}
+}
