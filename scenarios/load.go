@@ -367,6 +367,7 @@ func (r *resolver) resolve(f *File) *Scenario {
 	}
 	sc.Target = r.target(f.Target)
 	sc.Advise = r.advise(f.Advise)
+	r.pooledLoss(cfg)
 	return sc
 }
 

@@ -233,3 +233,18 @@ func (r *resolver) l7(path string, m *MiddleboxSpec, out *sim.Middlebox) {
 	}
 	out.BackendKeepalive = r.optSpan(path+".backend_keepalive_timeout", m.BackendKeepaliveTimeout)
 }
+
+// pooledLoss refuses packet loss in a scenario with request-driven
+// groups: their pooled connections do not model it.
+func (r *resolver) pooledLoss(cfg *sim.Config) {
+	if cfg.Network.Loss == 0 {
+		return
+	}
+	for _, g := range cfg.Groups {
+		if g.Requests != nil {
+			r.bad("network.loss", "must be 0 with request-driven groups (clients."+g.Name+"): pooled connections do not model loss",
+				strconv.FormatFloat(cfg.Network.Loss, 'g', -1, 64))
+			return
+		}
+	}
+}

@@ -137,6 +137,9 @@ func (c *Config) checkPool(g *Group, add func(string, ...any)) {
 	if g.Proto != nat.TCP {
 		add("group %s: requests need protocol tcp", g.Name)
 	}
+	if c.Network.Loss > 0 {
+		add("group %s: requests need network loss 0 (pooled connections do not model loss)", g.Name)
+	}
 	if rq.Interval.IsZero() {
 		add("group %s: requests need an interval", g.Name)
 	}
