@@ -54,13 +54,21 @@ const never = time.Duration(math.MaxInt64)
 type pconn struct {
 	client    uint32
 	serial    uint32 // the flow's Conn in the boxes' keys: the client's connection count
-	gen       uint32 // bumped whenever it leaves or enters the pool: its timers are stale if they differ
+	gen       uint32 // bumped when the slot's connection ends: its timers are stale if they differ
 	state     pstate
 	req       int32         // the request it carries (busy; -1: none)
 	reused    bool          // it has carried a request before
 	killFin   bool          // killedAt was a FIN (on_expire fin), not a reset
 	retireAt  time.Duration // its max lifetime runs out (never: no limit)
 	idleSince time.Duration // returned to the pool at
+	// heard is the last packet the client's end received (TCP
+	// keepalive's idle wait runs from it).
+	heard time.Duration
+	// idleAt and probeAt are the instants of its pending idle timer and
+	// keepalive timer (never: none pending). Timers are kept lazily: one
+	// that comes up early schedules itself again, so a busy connection
+	// does not schedule one per request.
+	idleAt, probeAt time.Duration
 	// srvLast is the server's last activity on the connection (its last
 	// response sent): the server's keep-alive timeout runs from there. On
 	// a path ending at an L7 box it is the box's backend connection's
@@ -227,9 +235,7 @@ func (s *sim) takeIdle(ci uint32, order Reuse) int32 {
 		p.idle[ci] = idle[:len(idle)-1]
 	}
 	s.rec.idleChanged(s.clients[ci].group, -1)
-	pc := &p.conns[k]
-	pc.state = pcBusy
-	pc.gen++
+	p.conns[k].state = pcBusy
 	return k
 }
 
@@ -263,7 +269,8 @@ func (s *sim) open(ri int32) {
 	p.serial[ci]++
 	p.open[ci] = append(p.open[ci], k)
 	pc := &p.conns[k]
-	*pc = pconn{client: ci, serial: p.serial[ci], gen: pc.gen + 1, state: pcBusy, req: ri, retireAt: never, killedAt: never, srvLast: s.now + s.up}
+	*pc = pconn{client: ci, serial: p.serial[ci], gen: pc.gen + 1, state: pcBusy, req: ri, retireAt: never, killedAt: never,
+		idleAt: never, probeAt: never, srvLast: s.now + s.up}
 	if p.l7[c.group] >= 0 {
 		pc.srvLast = -1
 	}
@@ -531,16 +538,22 @@ func (s *sim) release(k int32) {
 		s.closeConn(k, true)
 		return
 	}
-	pc.state, pc.idleSince, pc.req = pcIdle, s.now, -1
-	pc.gen++
+	pc.state, pc.idleSince, pc.heard, pc.req = pcIdle, s.now, s.now, -1
 	p.idle[ci] = append(p.idle[ci], k)
 	s.rec.idleChanged(c.group, 1)
-	if at := s.idleEnd(pc, pl); at < never {
+	if at := s.idleEnd(pc, pl); at < never && pc.idleAt == never {
+		pc.idleAt = at
 		s.at(at, event{Kind: evPoolIdle, Client: ci, Conn: pc.gen, Arg: uint32(k)})
 	}
-	if g.Keepalive.Type == KeepaliveTCP {
-		s.at(s.now+g.Keepalive.Idle, event{Kind: evPoolProbe, Client: ci, Conn: pc.gen, Arg: uint32(k)})
+	if g.Keepalive.Type == KeepaliveTCP && pc.probeAt == never {
+		s.armProbe(k, pc, s.now+g.Keepalive.Idle)
 	}
+}
+
+// armProbe schedules connection k's keepalive timer at instant at.
+func (s *sim) armProbe(k int32, pc *pconn, at time.Duration) {
+	pc.probeAt = at
+	s.at(at, event{Kind: evPoolProbe, Client: pc.client, Conn: pc.gen, Arg: uint32(k)})
 }
 
 // idleEnd is when the pool closes idle connection pc: at its idle
@@ -557,7 +570,17 @@ func (s *sim) idleEnd(pc *pconn, pl *Pool) time.Duration {
 // over.
 func (s *sim) idleTimer(k int32, gen uint32) {
 	pc := &s.pool.conns[k]
-	if pc.state != pcIdle || pc.gen != gen {
+	if pc.gen != gen {
+		return // its connection has ended
+	}
+	pc.idleAt = never
+	if pc.state != pcIdle {
+		return // busy: the pool arms the timer again when it comes back
+	}
+	pl := s.groups[s.clients[pc.client].group].Pool
+	if end := s.idleEnd(pc, pl); s.now < end {
+		pc.idleAt = end // reused since: the timer runs from its latest return
+		s.at(end, event{Kind: evPoolIdle, Client: pc.client, Conn: gen, Arg: uint32(k)})
 		return
 	}
 	s.removeIdle(k)
@@ -606,11 +629,19 @@ func (s *sim) closeConn(k int32, fin bool) {
 // later; unanswered, after count probes interval apart.
 func (s *sim) probe(k int32, gen uint32) {
 	pc := &s.pool.conns[k]
-	if pc.state != pcIdle || pc.gen != gen || s.knownClosed(pc) {
+	if pc.gen != gen {
 		return
+	}
+	pc.probeAt = never
+	if pc.state != pcIdle || s.knownClosed(pc) {
+		return // a request is outstanding: the pool arms the timer again when it comes back
 	}
 	c := &s.clients[pc.client]
 	ka := s.groups[c.group].Keepalive
+	if due := pc.heard + ka.Idle; s.now < due {
+		s.armProbe(k, pc, due)
+		return
+	}
 	s.rec.keepalive(c, probeBytes)
 	switch s.crossPool(k, nat.Outbound, nat.Probe) {
 	case passed:
@@ -619,7 +650,8 @@ func (s *sim) probe(k int32, gen uint32) {
 		}
 		if s.crossPoolIn(k, s.now+s.cfg.Network.RTT) {
 			s.rec.keepalive(c, probeBytes)
-			s.at(s.now+ka.Idle, event{Kind: evPoolProbe, Client: pc.client, Conn: gen, Arg: uint32(k)})
+			pc.heard = s.now + s.cfg.Network.RTT
+			s.armProbe(k, pc, pc.heard+ka.Idle)
 			return
 		}
 		pc.killedAt = s.now + s.cfg.Network.RTT
