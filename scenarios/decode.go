@@ -112,6 +112,8 @@ var (
 	tuneKeysType = reflect.TypeFor[TuneKeys]()
 	rangeType    = reflect.TypeFor[TuneRange]()
 	marginType   = reflect.TypeFor[MarginSpec]()
+	shareType    = reflect.TypeFor[Share]()
+	retryType    = reflect.TypeFor[RetrySpec]()
 )
 
 func join(path, seg string) string {
@@ -144,6 +146,10 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 		d.tuneRange(n, path, v.Addr().Interface().(*TuneRange))
 	case t == marginType:
 		d.margin(n, path, v.Addr().Interface().(*MarginSpec))
+	case t == shareType:
+		d.share(n, path, v.Addr().Interface().(*Share))
+	case t == retryType:
+		d.retry(n, path, v.Addr().Interface().(*RetrySpec))
 	case t.Kind() == reflect.Pointer:
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			d.fail(n, path, "a value is missing", "")
@@ -617,4 +623,35 @@ func (d *decoder) sweepKeys(content []*yaml.Node, path string, zip bool, out *Sw
 			first = &sk
 		}
 	}
+}
+
+// share decodes a fraction: a number, or a percentage such as "2.5%".
+func (d *decoder) share(n *yaml.Node, path string, out *Share) {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		text, pct := strings.CutSuffix(n.Value, "%")
+		if x, err := strconv.ParseFloat(strings.TrimSpace(text), 64); err == nil {
+			if pct {
+				x /= 100
+			}
+			*out = Share(x)
+			return
+		}
+	}
+	d.fail(n, path, "expected a fraction such as 0.025 or a percentage such as 2.5%", shown(n))
+}
+
+// retry decodes a retry rule: a name, or {attempts: N}.
+func (d *decoder) retry(n *yaml.Node, path string, out *RetrySpec) {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag != "!!null":
+		out.Name = n.Value
+		return
+	case n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "attempts":
+		out.Name = "attempts"
+		var x int
+		d.decode(n.Content[1], path+".attempts", reflect.ValueOf(&x).Elem())
+		out.Attempts = x
+		return
+	}
+	d.fail(n, path, "expected none, go, urllib3, database-sql or {attempts: N}", shown(n))
 }

@@ -345,6 +345,7 @@ func (r *resolver) resolve(f *File) *Scenario {
 		g.Path = r.groupPath(&f.Clients[i], boxes, len(f.Path), len(f.Middleboxes) > 0)
 		r.groupPaths(&f.Clients[i], &g, boxes)
 		g.PingPolicy = r.pingPolicy(f, &f.Clients[i], g.Keepalive)
+		r.requests(&f.Clients[i], f.Server, &g)
 		total += g.Count
 		cfg.Groups = append(cfg.Groups, g)
 	}
@@ -366,6 +367,7 @@ func (r *resolver) resolve(f *File) *Scenario {
 	}
 	sc.Target = r.target(f.Target)
 	sc.Advise = r.advise(f.Advise)
+	r.pooledLoss(cfg)
 	return sc
 }
 
@@ -584,7 +586,7 @@ func (r *resolver) middlebox(list string, m *MiddleboxSpec) sim.Middlebox {
 	}
 
 	c.WhenFull = enum(r, path+".when_full", m.WhenFull, why, []nat.WhenFull{nat.LRU, nat.Refuse, nat.EarlyDrop})
-	c.OnExpire = enum(r, path+".on_expire", m.OnExpire, why, []nat.OnExpire{nat.ExpireSilent, nat.ExpireReset})
+	c.OnExpire = enum(r, path+".on_expire", m.OnExpire, why, []nat.OnExpire{nat.ExpireSilent, nat.ExpireReset, nat.ExpireFin})
 	c.UnknownOutbound = enum(r, path+".unknown_outbound", m.UnknownOutbound, why, []nat.Unknown{nat.Create, nat.Drop})
 	c.UnknownInbound = enum(r, path+".unknown_inbound", m.UnknownInbound, why, []nat.Unknown{nat.Drop, nat.SendReset})
 	if m.Instances != nil {
@@ -639,6 +641,7 @@ func (r *resolver) middlebox(list string, m *MiddleboxSpec) sim.Middlebox {
 		// description, an estimate); the table is made with the draw.
 		*t.dst = time.Duration(min(max(t.drawn.Mean(), 1), float64(sim.MaxSpan)))
 	}
+	r.l7(path, m, &out)
 	return out
 }
 
@@ -649,7 +652,7 @@ func missingFields(v reflect.Value, prefix string) []string {
 	names, index := fieldsOf(v.Type())
 	for _, n := range names {
 		switch f := v.Field(index[n]); {
-		case n == "preset", n == "instances": // optional: the preset's, or shared
+		case slices.Contains(optionalBoxFields, n):
 		case f.Kind() == reflect.Pointer && f.IsNil():
 			out = append(out, prefix+n)
 		case f.Kind() == reflect.Struct:
@@ -754,7 +757,7 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 // group's clients do not ping. A group's own server with no client
 // pings to police is a mistake.
 func (r *resolver) pingPolicy(f *File, g *GroupSpec, ka sim.Keepalive) *sim.PingPolicy {
-	own, top := g.Server, f.Server
+	own, top := pingSpec(g.Server), pingSpec(f.Server)
 	if own == nil && top == nil {
 		return nil
 	}
@@ -769,10 +772,10 @@ func (r *resolver) pingPolicy(f *File, g *GroupSpec, ka sim.Keepalive) *sim.Ping
 		own, path = top, "server"
 	}
 	minGap, strikes := own.MinPingInterval, own.MaxPingStrikes
-	if minGap == nil && top != nil && g.Server != nil {
+	if minGap == nil && top != nil && own != top {
 		minGap = top.MinPingInterval
 	}
-	if strikes == nil && top != nil && g.Server != nil {
+	if strikes == nil && top != nil && own != top {
 		strikes = top.MaxPingStrikes
 	}
 	p := &sim.PingPolicy{
@@ -784,6 +787,16 @@ func (r *resolver) pingPolicy(f *File, g *GroupSpec, ka sim.Keepalive) *sim.Ping
 	}
 	r.spanSum(path+".min_ping_interval", "min_ping_interval", quoteDur(p.MinInterval), float64(p.MinInterval))
 	return p
+}
+
+// pingSpec is a server: block as a ping policy: nil when it sets none
+// of the ping fields (it may set only a request-driven group's
+// keep-alive timeout).
+func pingSpec(s *ServerSpec) *ServerSpec {
+	if s == nil || (s.MinPingInterval == nil && s.MaxPingStrikes == nil) {
+		return nil
+	}
+	return s
 }
 
 // spanSum refuses a sum of spans (terms in nanoseconds) beyond

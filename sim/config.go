@@ -38,6 +38,12 @@ type Middlebox struct {
 	// Config holds the box's rules, and its capacity and timeouts where
 	// Draws gives none.
 	nat.Config
+	// BackendKeepalive makes the box an L7 proxy for request-driven
+	// groups: it keeps its own connection to the server, closes it after
+	// this much idle time, and answers 502 to a request it forwards on a
+	// backend connection that the server has already closed. 0: an L3/L4
+	// box. Groups with one long-lived connection ignore it.
+	BackendKeepalive time.Duration
 	// PerClient gives every client crossing the box an instance of its
 	// own (a household router, a handset's firewall) holding only that
 	// client's entries; false: one table shared by all.
@@ -175,6 +181,14 @@ type Group struct {
 	// Radio is the power model of the clients' radios (nil: energy is not
 	// measured).
 	Radio *radio.Profile
+	// Requests and Pool make the group request-driven (pool.go): nil
+	// for a group with one long-lived connection per client.
+	Requests *Requests
+	Pool     *Pool
+	// ServerKeepalive is the server's keep-alive idle timeout for a
+	// request-driven group: it closes a connection idle this long with a
+	// FIN (nginx 75 s, Node 5 s, Apache 5 s); 0 = never.
+	ServerKeepalive time.Duration
 	// PingPolicy, if set, is the server's enforcement of the client's
 	// pings (app and adaptive keepalives), as gRPC servers enforce them.
 	PingPolicy *PingPolicy
@@ -393,11 +407,14 @@ func (c *Config) Validate() error {
 		add("path must have 1 to %d middleboxes (got %d)", maxPath, len(c.Path))
 	}
 	for _, m := range c.Path {
+		if m.BackendKeepalive < 0 || m.BackendKeepalive > MaxSpan {
+			add("middlebox %s: backend_keepalive_timeout must be in [0, %v] (got %v)", m.Name, MaxSpan, m.BackendKeepalive)
+		}
 		if err := m.Config.Validate(); err != nil {
 			add("middlebox %s: %w", m.Name, err)
 		}
-		if m.PerClient && m.OnExpire == nat.ExpireReset {
-			add("middlebox %s: a per-client box cannot reset on expiry (not supported)", m.Name)
+		if m.PerClient && m.OnExpire != nat.ExpireSilent {
+			add("middlebox %s: a per-client box cannot reset or close on expiry (not supported)", m.Name)
 		}
 		for _, d := range m.Draws.list() {
 			if err := d.check(); err != nil {
@@ -467,6 +484,7 @@ func (c *Config) Validate() error {
 				add("group %s: %w", g.Name, err)
 			}
 		}
+		c.checkPool(&g, add)
 		k := g.Keepalive
 		if !SpansFit(float64(g.StartDelay), float64(g.StartSpread)) ||
 			!SpansFit(float64(k.Idle), float64(k.Count)*float64(k.Interval)) ||
@@ -683,6 +701,9 @@ func (c *Config) horizon() time.Duration {
 			period(time.Duration(g.Session.Lifetime.Mean()))
 			period(time.Duration(g.Session.Think.Mean()))
 		}
+		if g.Requests != nil {
+			period(time.Duration(g.Requests.Interval.Mean()))
+		}
 	}
 	return h + h/4
 }
@@ -713,6 +734,12 @@ func (c *Config) timers() (waiting int, firings float64) {
 		if g.Session != nil {
 			n++
 			rate += per(time.Duration(g.Session.Lifetime.Mean() + g.Session.Think.Mean()))
+		}
+		if g.Requests != nil {
+			// A request's arrival, its response and its connection's idle
+			// timer: about three events each.
+			n += 2
+			rate += 3 * per(time.Duration(g.Requests.Interval.Mean()))
 		}
 		waiting += g.Count * n
 		firings += rate * float64(g.Count)

@@ -55,6 +55,25 @@ const (
 	GroupRadioIdleEnergyJ          Metric = "radio.idle_energy_j_per_client_hour"
 	GroupRadioKeepaliveEnergyJ     Metric = "radio.keepalive_energy_j_per_client_hour"
 	GroupRadioBatteryPercentPerDay Metric = "radio.battery_percent_per_day"
+	GroupRequests                  Metric = "requests"
+	GroupRequestsOKReused          Metric = "requests_ok_reused"
+	GroupRequestsOKNew             Metric = "requests_ok_new"
+	GroupRequestsRetriedOK         Metric = "requests_retried_ok"
+	GroupRequestsFailed            Metric = "requests_failed.total"
+	GroupFailedResetOnReuse        Metric = "requests_failed.reset_on_reuse"
+	GroupFailedClosedOnReuse       Metric = "requests_failed.closed_on_reuse"
+	GroupFailedLB502               Metric = "requests_failed.lb_502"
+	GroupFailedTimedOutHung        Metric = "requests_failed.timed_out_hung"
+	GroupFailedRefusedOpen         Metric = "requests_failed.refused_open"
+	GroupFailedPerMillionRequests  Metric = "failed_per_million_requests"
+	GroupHungP50                   Metric = "hung_s.p50"
+	GroupHungP99                   Metric = "hung_s.p99"
+	GroupHungMax                   Metric = "hung_s.max"
+	GroupAddedLatencyP50           Metric = "added_latency_s.p50"
+	GroupAddedLatencyP99           Metric = "added_latency_s.p99"
+	GroupNewConnsPer1000Requests   Metric = "new_connections_per_1000_requests"
+	GroupPoolDiscarded             Metric = "pool_discarded"
+	GroupPoolMeanIdle              Metric = "pool_mean_idle"
 )
 
 // The numbers of a BoxResult, in field order (BoxMetrics lists them).
@@ -94,6 +113,11 @@ var GroupMetrics = []Metric{
 	GroupKeepalivePackets, GroupKeepaliveBytes, GroupReconnectPackets, GroupReconnectBytes,
 	GroupKeepaliveBytesPerClientHour, GroupOverheadBytesPerClientHour,
 	GroupRadioWakeups, GroupRadioActiveS, GroupRadioEnergyJ, GroupRadioIdleEnergyJ, GroupRadioKeepaliveEnergyJ, GroupRadioBatteryPercentPerDay,
+	GroupRequests, GroupRequestsOKReused, GroupRequestsOKNew, GroupRequestsRetriedOK,
+	GroupRequestsFailed, GroupFailedResetOnReuse, GroupFailedClosedOnReuse, GroupFailedLB502,
+	GroupFailedTimedOutHung, GroupFailedRefusedOpen, GroupFailedPerMillionRequests,
+	GroupHungP50, GroupHungP99, GroupHungMax, GroupAddedLatencyP50, GroupAddedLatencyP99,
+	GroupNewConnsPer1000Requests, GroupPoolDiscarded, GroupPoolMeanIdle,
 }
 
 // BoxMetrics lists every number of a BoxResult in field order: the names

@@ -41,7 +41,8 @@ type groupMetrics struct {
 	spurious                    uint64
 	lostUp, lostDown            uint64
 	sentUp, sentDown            uint64
-	latencies                   []float64 // detection latencies, seconds
+	latencies                   []float64   // detection latencies, seconds
+	pool                        poolMetrics // request-driven groups
 	downtime                    time.Duration
 	kaPackets, kaBytes          uint64
 	rcPackets, rcBytes          uint64
@@ -224,6 +225,9 @@ func (s *sim) finish(rep int) *RunResult {
 	}
 	r := &RunResult{Replication: rep, Events: s.events, Packets: s.packets, Trace: s.rec.traced}
 	window := (end - s.cfg.Warmup).Hours()
+	for gi := range s.groups {
+		s.rec.idleUpTo(&s.rec.groups[gi].pool, end) // the idle connections' time up to the end
+	}
 	for i := 0; i < len(s.groups); {
 		j := i + 1
 		for j < len(s.groups) && s.groups[j].of == s.groups[i].of {
@@ -387,6 +391,7 @@ func (m *groupMetrics) merge(o *groupMetrics) {
 	m.ivWeighted += o.ivWeighted
 	m.ivTime += o.ivTime
 	m.ivEnd = append(m.ivEnd, o.ivEnd...)
+	m.pool.merge(&o.pool)
 }
 
 // counters lists m's plain counts, for merge.
@@ -427,7 +432,7 @@ func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 	if g.PingPolicy != nil {
 		server = &ServerResult{GoAways: float64(m.goaways)}
 	}
-	return GroupResult{
+	res := GroupResult{
 		Adaptive: adaptive, Server: server,
 		Name: g.Name, Protocol: protoName(g.Proto), Clients: float64(g.clients), ClientHours: hours,
 		Breaks: Breaks{
@@ -455,6 +460,10 @@ func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 			OverheadBytesPerClientHour:  perHour(m.kaBytes + m.rcBytes),
 		},
 	}
+	if g.Requests != nil {
+		m.pool.result(&res, g.clients, windowHours)
+	}
+	return res
 }
 
 // quantile returns the nearest-rank q-quantile of sorted xs (0 if empty).

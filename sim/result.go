@@ -71,7 +71,26 @@ type GroupResult struct {
 	Adaptive *AdaptiveResult `json:"adaptive,omitempty"`
 	// Server is set for a group whose server enforces a ping policy.
 	Server *ServerResult `json:"server,omitempty"`
-	CI95   *CI95         `json:"ci95,omitempty"`
+	// The numbers of a request-driven group (all 0 for others): requests
+	// issued in the window and finished by its end, by outcome; failures
+	// per million; how long failed requests hung in a blackhole (s);
+	// latency beyond one round trip and the service time that
+	// successful requests paid for new connections, validation and
+	// retries (s); connections opened per 1000 requests; idle pooled
+	// connections found closed at borrow; the mean idle connections per
+	// client.
+	Requests                      float64        `json:"requests"`
+	RequestsOKReused              float64        `json:"requests_ok_reused"`
+	RequestsOKNew                 float64        `json:"requests_ok_new"`
+	RequestsRetriedOK             float64        `json:"requests_retried_ok"`
+	RequestsFailed                RequestsFailed `json:"requests_failed"`
+	FailedPerMillionRequests      float64        `json:"failed_per_million_requests"`
+	Hung                          Delay          `json:"hung_s"`
+	AddedLatency                  Spread         `json:"added_latency_s"`
+	NewConnectionsPer1000Requests float64        `json:"new_connections_per_1000_requests"`
+	PoolDiscarded                 float64        `json:"pool_discarded"`
+	PoolMeanIdle                  float64        `json:"pool_mean_idle"`
+	CI95                          *CI95          `json:"ci95,omitempty"`
 	// Paths, for a group that mixes paths, holds each path's own numbers:
 	// those of the clients that drew it. The group's numbers are those of
 	// all its clients, counted together (not a mean of the paths').
@@ -114,6 +133,22 @@ type IntervalStats struct {
 	P50  float64 `json:"p50"`
 	P90  float64 `json:"p90"`
 	Mean float64 `json:"mean"`
+}
+
+// RequestsFailed counts failed requests by cause.
+type RequestsFailed struct {
+	Total         float64 `json:"total"`
+	ResetOnReuse  float64 `json:"reset_on_reuse"`  // a box's loss of the flow made the server or the box answer RST
+	ClosedOnReuse float64 `json:"closed_on_reuse"` // sent on a connection the server or a box had closed
+	LB502         float64 `json:"lb_502"`          // an L7 box's backend connection had been closed under it
+	TimedOutHung  float64 `json:"timed_out_hung"`  // hung in a blackhole until the timeout or TCP's give-up
+	RefusedOpen   float64 `json:"refused_open"`    // a full table refused the new connection
+}
+
+// Spread summarises a sample, seconds: its median and 99th percentile.
+type Spread struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
 }
 
 // Breaks counts breaks by cause.

@@ -27,9 +27,12 @@ const (
 	evClientRTO                      // client gives up on unacknowledged data
 	evServerRTO                      // server gives up on unacknowledged data
 	evClose                          // session lifetime over: client closes
+	evRadio                          // a packet reaches the client's radio later (Arg: type, radioUp)
 	evWake                           // a reset-on-expire middlebox's next expiry (Client: box)
 	evSample                         // time-series sample
-	evRadio                          // a packet reaches the client's radio later (Arg: type, radioUp)
+	// The kinds of request-driven groups follow (pool_run.go): every kind
+	// from evWake on is handled before a client's connection stamp is
+	// checked.
 )
 
 // Packet types carried in an event's Arg (low 3 bits), with a flag for a
@@ -143,7 +146,8 @@ type box struct {
 	// expire lazily, so a client's are brought up to date (sync) before
 	// each of its events.
 	pc       *nat.Instances
-	reset    bool // on_expire reset: expiries must be handled at their instant
+	reset    bool // on_expire reset or fin: expiries must be handled at their instant
+	fin      bool // on_expire fin: the ends see a graceful close
 	wakeGen  uint32
 	wakeAt   time.Duration
 	waking   bool
@@ -197,6 +201,7 @@ type sim struct {
 	// algorithm state (nil otherwise), one cache line per client, warmed
 	// with the client's own line.
 	adaptive []adaptiveClient
+	pool     *pools // request-driven groups' state; nil without any
 }
 
 // groupRun is a group's configuration and its counters: the engine's
@@ -236,6 +241,16 @@ type groupRun struct {
 // reached, for a progress display; it must not touch cfg, and it stops the
 // run by returning false (Run then returns ErrStopped).
 func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, error) {
+	s, err := newSim(cfg, rep)
+	if err != nil {
+		return nil, err
+	}
+	return s.run(rep, progress)
+}
+
+// newSim sets up replication rep of cfg: its boxes, clients and first
+// events.
+func newSim(cfg *Config, rep int) (*sim, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -243,7 +258,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	s.down = cfg.Network.RTT - s.up
 	for i := range cfg.Path {
 		mb := &cfg.Path[i]
-		s.boxes = append(s.boxes, box{reset: mb.OnExpire == nat.ExpireReset, name: mb.Name, capacity: mb.Capacity})
+		s.boxes = append(s.boxes, box{reset: mb.OnExpire != nat.ExpireSilent, fin: mb.OnExpire == nat.ExpireFin, name: mb.Name, capacity: mb.Capacity})
 	}
 	for i := range s.boxes {
 		if err := s.makeTable(i); err != nil {
@@ -291,6 +306,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			break
 		}
 	}
+	s.initPools(total)
 	s.retries = make(map[uint32]retry)
 	s.rebound = make(map[uint32]rebinding)
 	horizon := cfg.horizon()
@@ -316,13 +332,23 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			} else {
 				gr.partHours += overlap(start, cfg.Duration, cfg.Warmup, cfg.Duration).Hours()
 			}
-			s.q.push(event{At: start, Kind: evConnect, Client: uint32(ci)})
+			kind := evConnect
+			if g.Requests != nil {
+				kind = evReqArrive
+			}
+			s.q.push(event{At: start, Kind: kind, Client: uint32(ci)})
 			ci++
 		}
 	}
 	if cfg.SampleEvery > 0 {
 		s.q.push(event{Kind: evSample})
 	}
+	return s, nil
+}
+
+// run runs the events to the end and closes the books.
+func (s *sim) run(rep int, progress func(time.Duration) bool) (*RunResult, error) {
+	cfg := s.cfg
 	for _, until := range []time.Duration{cfg.Warmup, cfg.Duration} {
 		n, stopped := s.q.runUntil(until, s.handle, progress)
 		s.events += n
@@ -467,12 +493,8 @@ func (s *sim) at(at time.Duration, ev event) {
 
 func (s *sim) handle(ev event) {
 	s.now = ev.At
-	if ev.Kind == evWake {
-		s.wake(ev)
-		return
-	}
-	if ev.Kind == evSample {
-		s.sample()
+	if ev.Kind >= evWake {
+		s.special(ev)
 		return
 	}
 	c := &s.clients[ev.Client]
@@ -511,6 +533,19 @@ func (s *sim) handle(ev event) {
 		s.closeSession(ev.Client, c)
 	case evRadio:
 		s.radioPacket(ev.Client, c, ev.Arg&pTypeMask, ev.Arg&radioUp != 0)
+	}
+}
+
+// special runs the events that belong to no client's connection: a
+// box's wake-up, a sample, a request-driven group's.
+func (s *sim) special(ev event) {
+	switch ev.Kind {
+	case evWake:
+		s.wake(ev)
+	case evSample:
+		s.sample()
+	default:
+		s.poolEvent(ev)
 	}
 }
 
@@ -711,6 +746,10 @@ func (s *sim) warm(ci uint32) {
 // orphaned (from the earliest removal) until a packet decides.
 func (s *sim) removed(bi int, r nat.Removal) {
 	if s.boxes[bi].reset && r.Reason == nat.Expired {
+		if s.pooled(r.Key.Client) {
+			s.poolKilled(bi, r)
+			return
+		}
 		s.resetOnExpire(bi, r)
 		return
 	}

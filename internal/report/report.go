@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/natsim/natsim/nat"
 	"github.com/natsim/natsim/sim"
@@ -109,9 +110,11 @@ func (p *printer) groupBody(cfg *sim.Config, cg *sim.Group, g sim.GroupResult, c
 	p.line("client-hours", "%s", Number(g.ClientHours))
 
 	b := g.Breaks
-	if b.Total == 0 {
+	switch {
+	case b.Total == 0 && cg != nil && cg.Requests != nil: // its connections are the pool's: the request counts say it
+	case b.Total == 0:
 		p.line("breaks", "none")
-	} else {
+	default:
 		p.line("breaks", "%s (%s per 1,000 client-hours), %s", Count(b.Total),
 			pm(g.BreaksPer1000ClientHours, ci.BreaksPer1000ClientHours, plain), causes(b))
 		d := g.Detection
@@ -127,6 +130,9 @@ func (p *printer) groupBody(cfg *sim.Config, cg *sim.Group, g sim.GroupResult, c
 		p.line("downtime", "%s of client time", pm(g.DowntimeFraction, ci.DowntimeFraction, percent))
 	}
 
+	if cg != nil && cg.Requests != nil {
+		p.requests(g)
+	}
 	if s := messages(g); s != "" {
 		p.line("messages", "%s", s)
 	}
@@ -226,6 +232,10 @@ func simulated(cfg *sim.Config, cg *sim.Group, g sim.GroupResult) string {
 		proto = "UDP"
 	}
 	s := fmt.Sprintf("%s %s clients, keepalive %s", Count(float64(cg.Count)), proto, cg.Keepalive.Type.Kind().Summary(cg.Keepalive))
+	if rq := cg.Requests; rq != nil {
+		s += fmt.Sprintf(", requests every %s (mean) over a pool of %d idle (%s, validate %s, retry %s)",
+			Duration(time.Duration(rq.Interval.Mean())), cg.Pool.MaxIdle, cg.Pool.Reuse, cg.Pool.Validate, cg.Pool.Retry.Kind)
+	}
 	if cg.Session != nil {
 		s += ", sessions of " + Duration(cg.Session.Lifetime.A) + " then " + Duration(cg.Session.Think.A) + " apart"
 	}
@@ -407,6 +417,9 @@ func boxSetting(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) string {
 	}
 	if cb.OnExpire == nat.ExpireReset {
 		parts = append(parts, "resets both ends at expiry")
+	}
+	if cb.OnExpire == nat.ExpireFin {
+		parts = append(parts, "closes both ends with FIN at expiry")
 	}
 	if cb.UnknownInbound == nat.SendReset {
 		parts = append(parts, "answers packets of unknown flows with RST")
