@@ -50,9 +50,16 @@ type Result struct {
 	// UncertaintyS is the declared uncertainty (jitter plus round trip)
 	// and ExtraMarginS the advise: block's margin, seconds: the margin
 	// asked for.
-	UncertaintyS float64       `json:"uncertainty_s"`
-	ExtraMarginS float64       `json:"extra_margin_s"`
-	Cost         CostValue     `json:"cost"`
+	UncertaintyS float64   `json:"uncertainty_s"`
+	ExtraMarginS float64   `json:"extra_margin_s"`
+	Cost         CostValue `json:"cost"`
+	// Setting is the keepalive recommended (or run, when nothing is
+	// tuned) in words; Costs every cost of target.Costs there (energy
+	// only when a group has a radio) and Breaks the break rate of its
+	// group with the highest bound, all from the verification runs.
+	Setting      string        `json:"setting,omitempty"`
+	Costs        []CostValue   `json:"costs,omitempty"`
+	Breaks       *MeanUpper    `json:"breaks_per_1000_client_hours,omitempty"`
 	Target       target.Target `json:"target"`
 	Verification *Verification `json:"verification"`
 	Evaluated    []Evaluated   `json:"evaluated"`
@@ -150,6 +157,9 @@ func Search(ctx context.Context, st Settings) (*Result, error) {
 	a := sc.Advise
 	s := &searcher{sc: sc, run: st.Run, budget: st.Budget, now: st.Now}
 	s.start = s.now()
+	if len(a.Tune) == 0 {
+		return s.asConfigured(ctx)
+	}
 	var es []*eval
 	for _, v := range grid(a.Lo, a.Hi, GridPoints) {
 		e, err := s.at(v)
@@ -367,35 +377,83 @@ func (s *searcher) pick(ctx context.Context, res *Result) error {
 // verify runs v with a seed whose client streams no search run used, as
 // many replications as the target needs (the search's at v to start).
 func (s *searcher) verify(ctx context.Context, v time.Duration) (*eval, error) {
+	reps := 1
+	if i := slices.IndexFunc(s.evals, func(x *eval) bool { return x.value >= v }); i >= 0 {
+		reps = max(1, len(s.evals[i].runs))
+	}
+	return s.decided(ctx, "verify", v, FreshSeed(s.sc.Config.Seed, s.maxReps()), reps, false)
+}
+
+// decided runs v with seed, reps replications to start, then as many
+// as the target needs to be decided (at most MaxReps); budgeted runs
+// count against the search's budget and stop when it is spent.
+func (s *searcher) decided(ctx context.Context, phase string, v time.Duration, seed uint64, reps int, budgeted bool) (*eval, error) {
 	sc, err := s.sc.At(v)
 	if err != nil {
 		return nil, err
 	}
 	cfg := sc.Config
-	cfg.Seed = FreshSeed(s.sc.Config.Seed, s.maxReps())
+	cfg.Seed = seed
 	e := &eval{value: v, sc: sc}
-	reps := 1
-	if i := slices.IndexFunc(s.evals, func(x *eval) bool { return x.value >= v }); i >= 0 {
-		reps = max(1, len(s.evals[i].runs))
-	}
 	for {
+		if budgeted {
+			if left := s.budgetLeft(); reps-len(e.runs) > left {
+				reps, s.out = len(e.runs)+left, true
+			}
+		}
 		var jobs []batch.Job
 		for r := len(e.runs); r < reps; r++ {
 			jobs = append(jobs, batch.Job{Config: &cfg, Replication: r})
 		}
-		runs, err := s.timed(ctx, "verify", jobs)
+		if len(jobs) == 0 {
+			return e, nil
+		}
+		runs, err := s.timed(ctx, phase, jobs)
 		if err != nil {
 			return nil, err
 		}
+		if budgeted {
+			s.spent += len(jobs)
+		}
 		e.runs = append(e.runs, runs...)
-		e.point = judge(sc, e.runs)
-		if n := repsToDecide(e); n > len(e.runs) {
+		if len(e.runs) > 0 {
+			e.point = judge(sc, e.runs)
+		}
+		if n := repsToDecide(e); n > len(e.runs) && !(budgeted && s.out) {
 			reps = n
 			continue
 		}
 		sc.Config = cfg
 		return e, nil
 	}
+}
+
+// asConfigured answers for a scenario with nothing to tune (an adaptive
+// keepalive sets its own interval): it is run as written with the seed
+// a verification of a search from the same scenario would never clash
+// with (FreshSeed after MaxReps), one replication, then as many as the
+// target needs to be decided, while the budget lasts.
+func (s *searcher) asConfigured(ctx context.Context) (*Result, error) {
+	sc := s.sc
+	res := &Result{Version: sim.Version, Scenario: sc.Config.Name, Tune: []string{}, Target: sc.Target, Monotone: true,
+		Cost: CostValue{Metric: sc.Advise.Cost.Name, Unit: sc.Advise.Cost.Unit}, searchSeed: sc.Config.Seed}
+	res.UncertaintyS = uncertainty(&sc.Config).Seconds()
+	v, err := s.decided(ctx, "evaluate", 0, FreshSeed(sc.Config.Seed, MaxReps), 1, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(v.runs) == 0 {
+		res.Diagnosis = &Diagnosis{Cause: "budget", Text: "the budget ran out before the scenario was run: raise --budget"}
+	} else {
+		s.report(res, v, nil)
+	}
+	res.BudgetOut = s.out
+	for _, p := range s.phases {
+		res.Runs += p.Runs
+		res.ClientHours += p.ClientHours
+	}
+	res.Phases = s.phases
+	return res, nil
 }
 
 // maxReps is the most replications any search run had.
@@ -430,13 +488,19 @@ func FreshSeed(seed uint64, searchReps int) uint64 {
 func (s *searcher) report(res *Result, v *eval, cliff *eval) {
 	res.pick = v
 	res.Met = v.meets()
-	rec, recS := v.value.String(), v.value.Seconds()
-	res.Recommended, res.RecommendedS = &rec, &recS
+	res.Setting = res.describe()
+	if len(res.Tune) > 0 {
+		rec, recS := v.value.String(), v.value.Seconds()
+		res.Recommended, res.RecommendedS = &rec, &recS
+	}
 	if cliff != nil {
 		m := (cliff.value - v.value).Seconds()
 		res.MarginS = &m
 	}
 	res.Cost.Value = v.point.Cost
+	res.Costs = costsAt(v)
+	b := evaluated(v).Breaks
+	res.Breaks = &b
 	ver := &Verification{Seeds: []uint64{v.sc.Config.Seed}, Replications: len(v.runs)}
 	for r := range v.runs {
 		ver.StreamSeeds = append(ver.StreamSeeds, sim.StreamSeed(v.sc.Config.Seed, r))
@@ -459,6 +523,24 @@ func (s *searcher) report(res *Result, v *eval, cliff *eval) {
 		}
 	}
 	res.Verification = ver
+}
+
+// costsAt is every cost of target.Costs over e's runs; the radios'
+// energy only when a group has a radio.
+func costsAt(e *eval) []CostValue {
+	radio := slices.ContainsFunc(e.sc.Config.Groups, func(g sim.Group) bool { return g.Radio != nil })
+	var all []sim.GroupResult
+	for gi := range e.sc.Config.Groups {
+		all = append(all, groupRuns(e.runs, gi)...)
+	}
+	var out []CostValue
+	for _, c := range target.Costs {
+		if c.Radio && !radio {
+			continue
+		}
+		out = append(out, CostValue{Metric: c.Name, Unit: c.Unit, Value: c.PerClientHour(all)})
+	}
+	return out
 }
 
 func finite(x float64) *float64 {
