@@ -116,6 +116,24 @@ func BenchmarkHouseholds(b *testing.B) {
 	}
 }
 
+// BenchmarkAdaptiveRadio is BenchmarkAdaptive with an LTE radio on every
+// client (natsim bench --adaptive --radio lte), in nanoseconds per packet.
+func BenchmarkAdaptiveRadio(b *testing.B) {
+	batch.TuneGC(0, 1, 1)
+	for range b.N {
+		cfg := Adaptive(100000, time.Hour)
+		if err := WithRadio(cfg, "lte"); err != nil {
+			b.Fatal(err)
+		}
+		r, _, err := Measure(context.Background(), cfg, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(r.NsPerPacket, "ns/packet")
+		b.ReportMetric(r.PacketsPerS, "packets/s")
+	}
+}
+
 // BenchmarkBusy is the busy scenario, in nanoseconds per packet (to
 // compare with BenchmarkReference's).
 func BenchmarkBusy(b *testing.B) {
