@@ -194,12 +194,7 @@ func Search(ctx context.Context, st Settings) (*Result, error) {
 	if err := s.pick(ctx, res); err != nil {
 		return nil, err
 	}
-	res.BudgetOut = s.out
-	for _, p := range s.phases {
-		res.Runs += p.Runs
-		res.ClientHours += p.ClientHours
-	}
-	res.Phases = s.phases
+	s.finish(res)
 	return res, nil
 }
 
@@ -447,13 +442,19 @@ func (s *searcher) asConfigured(ctx context.Context) (*Result, error) {
 	} else {
 		s.report(res, v, nil)
 	}
+	s.finish(res)
+	return res, nil
+}
+
+// finish gives res the search's runs, client-hours and phases, and
+// whether its budget ran out.
+func (s *searcher) finish(res *Result) {
 	res.BudgetOut = s.out
 	for _, p := range s.phases {
 		res.Runs += p.Runs
 		res.ClientHours += p.ClientHours
 	}
 	res.Phases = s.phases
-	return res, nil
 }
 
 // maxReps is the most replications any search run had.

@@ -65,10 +65,14 @@ func BenchmarkReference(b *testing.B) {
 // BenchmarkReferenceRadio is the reference workload with an LTE radio on
 // every client, in nanoseconds per packet (to compare with
 // BenchmarkReference's).
-func BenchmarkReferenceRadio(b *testing.B) {
+func BenchmarkReferenceRadio(b *testing.B) { benchRadio(b, Reference) }
+
+// benchRadio measures workload with an LTE radio on every
+// client, in nanoseconds per packet.
+func benchRadio(b *testing.B, workload func(int, time.Duration) *sim.Config) {
 	batch.TuneGC(0, 1, 1)
 	for range b.N {
-		cfg := Reference(100000, time.Hour)
+		cfg := workload(100000, time.Hour)
 		if err := WithRadio(cfg, "lte"); err != nil {
 			b.Fatal(err)
 		}
@@ -77,7 +81,7 @@ func BenchmarkReferenceRadio(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(r.NsPerPacket, "ns/packet")
-		b.ReportMetric(r.HeartbeatsPerS, "heartbeats/s")
+		b.ReportMetric(r.PacketsPerS, "packets/s")
 	}
 }
 
@@ -118,21 +122,7 @@ func BenchmarkHouseholds(b *testing.B) {
 
 // BenchmarkAdaptiveRadio is BenchmarkAdaptive with an LTE radio on every
 // client (natsim bench --adaptive --radio lte), in nanoseconds per packet.
-func BenchmarkAdaptiveRadio(b *testing.B) {
-	batch.TuneGC(0, 1, 1)
-	for range b.N {
-		cfg := Adaptive(100000, time.Hour)
-		if err := WithRadio(cfg, "lte"); err != nil {
-			b.Fatal(err)
-		}
-		r, _, err := Measure(context.Background(), cfg, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(r.NsPerPacket, "ns/packet")
-		b.ReportMetric(r.PacketsPerS, "packets/s")
-	}
-}
+func BenchmarkAdaptiveRadio(b *testing.B) { benchRadio(b, Adaptive) }
 
 // BenchmarkBusy is the busy scenario, in nanoseconds per packet (to
 // compare with BenchmarkReference's).

@@ -115,16 +115,8 @@ duration: 2h
 warmup: 20m
 seed: 5
 path:
-  - name: nat
-    capacity: 0
-    when_full: lru
-    timeouts: {tcp_established: %s, tcp_transitory: 4m, udp: 30s, udp_stream: 2m}
-    refresh_inbound: true
-    refresh_on_keepalive: true
-    on_expire: silent
-    unknown_outbound: create
-    unknown_inbound: drop
-    port_preservation: false
+  - {name: nat, preset: linux-conntrack, capacity: 0, port_preservation: false,
+     timeouts: {tcp_established: %s, tcp_transitory: 4m, udp: 30s, udp_stream: 2m}}
 clients:
   - name: app
     count: 400

@@ -47,6 +47,21 @@ func sweepOf(t testing.TB, example, key, values string, sets ...string) ([]scena
 	return pts, []string{key}
 }
 
+// written runs a sweep on two workers and writes it: its result and
+// output files.
+func written(t *testing.T, pts []scenarios.Point, keys []string) (*Result, map[string]string) {
+	t.Helper()
+	res, err := Run(context.Background(), pts, keys, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := res.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	return res, outputs(t, dir)
+}
+
 func outputs(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -329,15 +344,7 @@ func TestTimeoutsAreThoseOfEveryPoint(t *testing.T) {
 func TestMixedPathsRows(t *testing.T) {
 	pts, keys := sweepOf(t, "iot-fleet-cheap-and-good-routers.yaml", "clients.devices.paths.0.weight", "0,1",
 		"duration=20m", "warmup=2m", "clients.devices.count=100", "replications=1")
-	res, err := Run(context.Background(), pts, keys, 1, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := res.Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	out := outputs(t, dir)
+	_, out := written(t, pts, keys)
 	for _, file := range []string{"sweep.csv", "runs.csv"} {
 		rows, err := csv.NewReader(strings.NewReader(out[file])).ReadAll()
 		if err != nil {
@@ -400,15 +407,7 @@ func TestOptionalSectionsInTheCSVs(t *testing.T) {
 	} {
 		t.Run(tc.example, func(t *testing.T) {
 			pts, keys := sweepOf(t, tc.example, "network.rtt", "40ms,80ms", append(tc.sets, "duration=1h", "warmup=0s", "replications=2")...)
-			res, err := Run(context.Background(), pts, keys, 2, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			if err := res.Write(dir); err != nil {
-				t.Fatal(err)
-			}
-			out := outputs(t, dir)
+			res, out := written(t, pts, keys)
 			// The groups of each CSV row, in row order.
 			var perRow = map[string][]sim.GroupResult{}
 			for pi, p := range res.Points {
