@@ -64,7 +64,8 @@ const (
 	GroupAdaptiveFailures          Metric = "adaptive.failures"
 	GroupAdaptiveFailureReconnects Metric = "adaptive.failure_reconnects"
 	// The server's ping enforcement, for a group whose server has one.
-	GroupServerGoAways            Metric = "server.goaways"
+	GroupServerGoAways Metric = "server.goaways"
+	// A request-driven group's (docs/pools.md).
 	GroupRequests                 Metric = "requests"
 	GroupRequestsOKReused         Metric = "requests_ok_reused"
 	GroupRequestsOKNew            Metric = "requests_ok_new"
