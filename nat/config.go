@@ -27,6 +27,10 @@ const (
 	ExpireSilent OnExpire = iota
 	// ExpireReset sends RST to both ends at expiry (Azure LB "TCP reset on idle").
 	ExpireReset
+	// ExpireFin closes both ends gracefully at expiry with a FIN (an L7
+	// load balancer closing an idle connection): for the table it is
+	// ExpireReset; the ends see a close rather than a reset.
+	ExpireFin
 )
 
 // Unknown is what the box does with a packet that has no entry.
@@ -44,7 +48,7 @@ const (
 
 var (
 	whenFullNames = [...]string{LRU: "lru", Refuse: "refuse", EarlyDrop: "early-drop"}
-	onExpireNames = [...]string{ExpireSilent: "silent", ExpireReset: "reset"}
+	onExpireNames = [...]string{ExpireSilent: "silent", ExpireReset: "reset", ExpireFin: "fin"}
 	unknownNames  = [...]string{Create: "create", Drop: "drop", SendReset: "reset"}
 )
 

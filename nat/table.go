@@ -324,7 +324,7 @@ func (t *Table) Len() int { return t.n }
 // Packet passes one packet of flow key through the table at now.
 func (t *Table) Packet(now time.Duration, key Key, p Packet) Outcome {
 	t.Advance(now)
-	refresh := t.refreshes(p)
+	refresh := t.cfg.refreshes(p)
 	var slot int32
 	var ok bool
 	if t.mru != none && t.slab[t.mru].key == key {
@@ -336,25 +336,14 @@ func (t *Table) Packet(now time.Duration, key Key, p Packet) Outcome {
 	}
 	if ok {
 		e := &t.slab[slot]
-		if p.Dir == Inbound {
-			e.rank |= factReplied
-		}
-		if p.Kind == Close {
-			e.rank |= factClosing
-		}
+		e.rank = seenFacts(e.rank, p)
 		if refresh {
 			t.refresh(slot, now)
 		}
 		return Outcome{Verdict: Forwarded, Port: e.port}
 	}
-	if p.Dir == Inbound {
-		if t.cfg.UnknownInbound == SendReset {
-			return Outcome{Verdict: Reset}
-		}
-		return Outcome{Verdict: Dropped}
-	}
-	if p.Kind != Open && t.cfg.UnknownOutbound == Drop {
-		return Outcome{Verdict: Dropped}
+	if v, ok := t.cfg.unknown(p); ok {
+		return Outcome{Verdict: v}
 	}
 	slot = none
 	if t.cfg.Capacity > 0 && t.n >= t.cfg.Capacity {
@@ -436,11 +425,99 @@ func (t *Table) ageSum(now time.Duration) SpanSum {
 }
 
 // refreshes reports whether a packet refreshes its entry.
-func (t *Table) refreshes(p Packet) bool {
-	if p.Kind == Probe && !t.cfg.RefreshOnKeepalive {
+func (c *Config) refreshes(p Packet) bool {
+	if p.Kind == Probe && !c.RefreshOnKeepalive {
 		return false
 	}
-	return p.Dir == Outbound || t.cfg.RefreshInbound
+	return p.Dir == Outbound || c.RefreshInbound
+}
+
+// unknown is the verdict on a packet of a flow that has no entry, if the
+// configuration decides it without looking for room: an inbound packet,
+// or an outbound one other than Open where UnknownOutbound is Drop.
+func (c *Config) unknown(p Packet) (Verdict, bool) {
+	switch {
+	case p.Dir == Inbound && c.UnknownInbound == SendReset:
+		return Reset, true
+	case p.Dir == Inbound, p.Kind != Open && c.UnknownOutbound == Drop:
+		return Dropped, true
+	}
+	return Created, false
+}
+
+// portFor gives a new entry its external port: the flow's old one with
+// PortPreservation (a remap if the packet is not an Open), else the next
+// of *next, which counts the ports handed out (0 is never one).
+func (c *Config) portFor(p Packet, next *uint32) Outcome {
+	out := Outcome{Verdict: Created}
+	if c.PortPreservation && p.Port != 0 {
+		out.Port = p.Port
+		out.Remapped = p.Kind != Open
+		return out
+	}
+	*next++
+	if *next == 0 {
+		*next = 1
+	}
+	out.Port = *next
+	return out
+}
+
+// newFacts are the facts of a new entry made by p. A TCP packet other
+// than a SYN is picked up mid-flow, as Linux does with tcp_loose=1.
+func newFacts(p Packet) uint64 {
+	switch {
+	case p.Proto == UDP:
+		return factUDP
+	case p.Kind == Close:
+		return factEstablished | factClosing
+	case p.Kind != Open:
+		return factEstablished
+	}
+	return 0
+}
+
+// seenFacts adds to an entry's facts what packet p shows.
+func seenFacts(facts uint64, p Packet) uint64 {
+	if p.Dir == Inbound {
+		facts |= factReplied
+	}
+	if p.Kind == Close {
+		facts |= factClosing
+	}
+	return facts
+}
+
+// classify re-evaluates, at a refresh at now of an entry created at
+// created, its timeout class and assured bit: it returns the entry's low
+// facts byte with the expiry list bits (class*2 + assured) set, and the
+// established fact if a TCP entry has now seen a reply.
+func classify(facts uint64, created, now time.Duration) uint64 {
+	var c class
+	assured := false
+	is := func(b uint64) bool { return facts&b != 0 }
+	switch {
+	case is(factUDP):
+		c = classUDP
+		if is(factReplied) && now-created > udpStreamAge {
+			c, assured = classUDPStream, true
+		}
+	case is(factClosing):
+		c, assured = classTCPTransitory, is(factEstablished) && is(factReplied)
+	default:
+		if is(factReplied) {
+			facts |= factEstablished
+		}
+		c = classTCPTransitory
+		if is(factEstablished) {
+			c, assured = classTCPEstablished, is(factReplied)
+		}
+	}
+	list := uint64(c) * 2
+	if assured {
+		list++
+	}
+	return facts&^listBits | list
 }
 
 // refresh moves an entry to the tail of its expiry list, re-evaluating its
@@ -454,33 +531,11 @@ func (t *Table) refresh(slot int32, now time.Duration) {
 // it into the list of its (class, assured) pair.
 func (t *Table) stamp(slot int32, now time.Duration) {
 	e := &t.slab[slot]
-	var c class
-	assured := false
-	switch {
-	case e.is(factUDP):
-		c = classUDP
-		if e.is(factReplied) && now-e.created > udpStreamAge {
-			c, assured = classUDPStream, true
-		}
-	case e.is(factClosing):
-		c, assured = classTCPTransitory, e.is(factEstablished) && e.is(factReplied)
-	default:
-		if e.is(factReplied) {
-			e.rank |= factEstablished
-		}
-		c = classTCPTransitory
-		if e.is(factEstablished) {
-			c, assured = classTCPEstablished, e.is(factReplied)
-		}
-	}
-	list := uint64(c) * 2
-	if assured {
-		list++
-	}
-	t.quiet = min(t.quiet, now+t.timeout[c])
+	low := classify(e.rank&0xff, e.created, now)
+	t.quiet = min(t.quiet, now+t.timeout[low&listBits/2])
 	t.seq++
 	e.lastRefresh = now
-	e.rank = t.seq<<8 | e.rank&0xff&^listBits | list
+	e.rank = t.seq<<8 | low
 	t.pushBack(slot)
 }
 
@@ -550,29 +605,8 @@ func (t *Table) insert(now time.Duration, key Key, p Packet, reuse int32) Outcom
 	if int(key.Client) >= len(t.byClient) {
 		t.growClients(max(int(key.Client)+1, 2*len(t.byClient)))
 	}
-	out := Outcome{Verdict: Created}
-	if t.cfg.PortPreservation && p.Port != 0 {
-		out.Port = p.Port
-		out.Remapped = p.Kind != Open
-	} else {
-		t.nextPort++
-		if t.nextPort == 0 {
-			t.nextPort = 1
-		}
-		out.Port = t.nextPort
-	}
-	// A TCP packet other than a SYN is picked up mid-flow, as Linux does
-	// with tcp_loose=1.
-	var facts uint64
-	switch {
-	case p.Proto == UDP:
-		facts = factUDP
-	case p.Kind == Close:
-		facts = factEstablished | factClosing
-	case p.Kind != Open:
-		facts = factEstablished
-	}
-	t.slab[slot] = entry{key: key, created: now, rank: facts, port: out.Port, prev: none, next: none,
+	out := t.cfg.portFor(p, &t.nextPort)
+	t.slab[slot] = entry{key: key, created: now, rank: newFacts(p), port: out.Port, prev: none, next: none,
 		sibling: t.byClient[key.Client]}
 	t.byClient[key.Client] = slot
 	t.stamp(slot, now)

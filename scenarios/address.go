@@ -16,7 +16,7 @@ func isLeaf(t reflect.Type) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	return t == durationType || t == distType || t == boxNamesType || t == tuneKeysType || t == rangeType || t == marginType || (t.Kind() != reflect.Struct && t.Kind() != reflect.Slice)
+	return t == durationType || t == distType || t == countType || t == boxNamesType || t == tuneKeysType || t == rangeType || t == marginType || t == retryType || (t.Kind() != reflect.Struct && t.Kind() != reflect.Slice)
 }
 
 // settable lists the names of the fields of struct type t that a key may

@@ -230,17 +230,30 @@ func (sc *Scenario) with(edit func(root *yaml.Node, origin map[*yaml.Node]string
 // the field of a group's keepalive that it tunes.
 var TunedField = map[string]string{"tcp": "idle", "app": "interval", "server-app": "interval"}
 
+// CompareNames lists what advise --compare takes: the tuned types of
+// TunedField and the adaptive presets, which have nothing to tune.
+func CompareNames() []string {
+	return append(slices.Sorted(maps.Keys(TunedField)), sim.AdaptivePresetNames()...)
+}
+
 // Retyped is the scenario with every group's keepalive of type kind
 // (tcp, app or server-app), and Advise.Tune the field of it that sets how
 // often it speaks (TunedField) in every group. Settings of the file's
 // keepalive are kept when the two types take the same fields (app and
 // server-app); otherwise the new type starts from its defaults, and an
 // app heartbeat's required fields from AppDefaults.
+//
+// kind may also name an adaptive preset (mars, courier, eas, composite):
+// then every group's keepalive is that preset with its own parameters,
+// the ping and pong sizes and pong timeout of the file's app or
+// server-app heartbeat kept (they are the same app's), and Advise.Tune
+// is empty: the algorithm sets its own interval.
 func (sc *Scenario) Retyped(kind string) (*Scenario, error) {
 	k, ok := sim.KeepaliveKindNamed(kind)
 	field, tunable := TunedField[kind]
-	if !ok || !tunable {
-		return nil, Problems{{Flag: "--compare " + kind, Msg: "unknown keepalive type; --compare takes " + strings.Join(slices.Sorted(maps.Keys(TunedField)), ", ")}}
+	adaptive := slices.Contains(sim.AdaptivePresetNames(), kind)
+	if !adaptive && (!ok || !tunable) {
+		return nil, Problems{{Flag: "--compare " + kind, Msg: "unknown keepalive type; --compare takes " + strings.Join(CompareNames(), ", ") + " or adaptive (all the presets)"}}
 	}
 	var keys []string
 	s, err := sc.with(func(root *yaml.Node, _ map[*yaml.Node]string) Problems {
@@ -253,6 +266,10 @@ func (sc *Scenario) Retyped(kind string) (*Scenario, error) {
 				mapSet(item, "keepalive", ka)
 			} else if t := mapGet(ka, "type"); t != nil {
 				old = t.Value
+			}
+			if adaptive {
+				retypeAdaptive(ka, old, kind)
+				continue
 			}
 			if was, _ := sim.KeepaliveKindNamed(old); was == nil || !sameFields(was, k) {
 				ka.Content = nil
@@ -272,6 +289,25 @@ func (sc *Scenario) Retyped(kind string) (*Scenario, error) {
 	}
 	s.Advise.Tune = keys
 	return s, nil
+}
+
+// retypeAdaptive makes the keepalive node ka (of type old) the adaptive
+// preset: an app or server-app heartbeat's ping and pong sizes and pong
+// timeout are kept, as the adaptive fields that mean the same.
+func retypeAdaptive(ka *yaml.Node, old, preset string) {
+	keep := map[string]string{"request_bytes": "request_bytes", "response_bytes": "response_bytes", "timeout": "ack_timeout"}
+	var kept []*yaml.Node
+	if old == "app" || old == "server-app" {
+		for i := 0; i+1 < len(ka.Content); i += 2 {
+			if to, ok := keep[ka.Content[i].Value]; ok {
+				kept = append(kept, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: to}, ka.Content[i+1])
+			}
+		}
+	}
+	ka.Content = nil
+	mapSet(ka, "type", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "adaptive"})
+	mapSet(ka, "preset", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: preset})
+	ka.Content = append(ka.Content, kept...)
 }
 
 // AppDefaults are the required fields of an app or server-app heartbeat

@@ -105,12 +105,15 @@ func shown(n *yaml.Node) string {
 var (
 	durationType = reflect.TypeFor[Duration]()
 	distType     = reflect.TypeFor[Dist]()
+	countType    = reflect.TypeFor[Count]()
 	sweepType    = reflect.TypeFor[Sweep]()
 	boxNamesType = reflect.TypeFor[BoxNames]()
 	pathsType    = reflect.TypeFor[PathSpecs]()
 	tuneKeysType = reflect.TypeFor[TuneKeys]()
 	rangeType    = reflect.TypeFor[TuneRange]()
 	marginType   = reflect.TypeFor[MarginSpec]()
+	shareType    = reflect.TypeFor[Share]()
+	retryType    = reflect.TypeFor[RetrySpec]()
 )
 
 func join(path, seg string) string {
@@ -128,7 +131,9 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 			v.SetInt(int64(dur))
 		}
 	case t == distType:
-		d.dist(n, path, v.Addr().Interface().(*Dist))
+		d.dist(n, path, v.Addr().Interface().(*Dist), d.duration)
+	case t == countType:
+		d.dist(n, path, (*Dist)(v.Addr().Interface().(*Count)), d.count)
 	case t == sweepType:
 		d.sweep(n, path, v.Addr().Interface().(*Sweep))
 	case t == boxNamesType:
@@ -141,6 +146,10 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 		d.tuneRange(n, path, v.Addr().Interface().(*TuneRange))
 	case t == marginType:
 		d.margin(n, path, v.Addr().Interface().(*MarginSpec))
+	case t == shareType:
+		d.share(n, path, v.Addr().Interface().(*Share))
+	case t == retryType:
+		d.retry(n, path, v.Addr().Interface().(*RetrySpec))
 	case t.Kind() == reflect.Pointer:
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			d.fail(n, path, "a value is missing", "")
@@ -364,6 +373,11 @@ func (d *decoder) boxNames(n *yaml.Node, path string, out *BoxNames) {
 }
 
 func (d *decoder) duration(n *yaml.Node, path string) (time.Duration, bool) {
+	if n.Kind == yaml.MappingNode {
+		d.fail(n, path, "takes one duration such as 300s, not a distribution (distributions are for middlebox timeouts "+
+			"and capacity, traffic intervals and session lifetime and think)", shown(n))
+		return 0, false
+	}
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		d.fail(n, path, "expected a duration such as 300s, 4m or 2h4m", shown(n))
 		return 0, false
@@ -407,30 +421,55 @@ func (d *decoder) durationPair(n *yaml.Node, path, want string) (a, b time.Durat
 	return a, b, okA && okB
 }
 
-// dist decodes a distribution: a duration, or a one-key mapping.
-func (d *decoder) dist(n *yaml.Node, path string, out *Dist) {
+// count decodes a whole number carried as a Duration (a Count's values).
+func (d *decoder) count(n *yaml.Node, path string) (time.Duration, bool) {
+	x, err := strconv.ParseInt(n.Value, 10, 64)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		d.fail(n, path, "expected a whole number", shown(n))
+		return 0, false
+	}
+	return time.Duration(x), true
+}
+
+// dist decodes a distribution: a value, a one-key mapping, or a choice
+// with its weights. value reads one value (a duration, or a count).
+func (d *decoder) dist(n *yaml.Node, path string, out *Dist, value func(*yaml.Node, string) (time.Duration, bool)) {
 	if n.Kind == yaml.ScalarNode {
-		if dur, ok := d.duration(n, path); ok {
+		if dur, ok := value(n, path); ok {
 			*out = Dist{Kind: "constant", A: Duration(dur)}
 		}
 		return
 	}
-	kinds := []string{"exponential", "uniform", "lognormal", "pareto"}
+	kinds := []string{"exponential", "uniform", "lognormal", "pareto", "choice"}
+	if n.Kind == yaml.MappingNode && len(n.Content) == 4 {
+		if c, w := mapGet(n, "choice"), mapGet(n, "weights"); c != nil && w != nil {
+			d.choice(c, w, path, out, value)
+			return
+		}
+	}
 	if n.Kind != yaml.MappingNode || len(n.Content) != 2 {
-		d.fail(n, path, "expected a duration or one of {exponential: MEAN}, {uniform: [MIN, MAX]}, "+
-			"{lognormal: {median: D, sigma: X}}, {pareto: {scale: D, shape: X}}", shown(n))
+		d.fail(n, path, "expected a value or one of {exponential: MEAN}, {uniform: [MIN, MAX]}, "+
+			"{lognormal: {median: D, sigma: X}}, {pareto: {scale: D, shape: X}}, {choice: [V...], weights: [W...]}", shown(n))
 		return
 	}
 	k, val := n.Content[0], n.Content[1]
 	fp := join(path, k.Value)
 	out.Kind = k.Value
 	switch k.Value {
+	case "choice":
+		d.choice(val, nil, path, out, value)
 	case "exponential":
-		if dur, ok := d.duration(val, fp); ok {
+		if dur, ok := value(val, fp); ok {
 			out.A = Duration(dur)
 		}
 	case "uniform":
-		if a, b, ok := d.durationPair(val, fp, "expected [MIN, MAX]"); ok {
+		if val.Kind != yaml.SequenceNode || len(val.Content) != 2 {
+			d.fail(val, fp, "expected [MIN, MAX]", shown(val))
+			return
+		}
+		a, okA := value(val.Content[0], fp)
+		b, okB := value(val.Content[1], fp)
+		if okA && okB {
 			out.A, out.B = Duration(a), Duration(b)
 		}
 	case "lognormal", "pareto":
@@ -450,7 +489,7 @@ func (d *decoder) dist(n *yaml.Node, path string, out *Dist) {
 			pk, pv := val.Content[i], val.Content[i+1]
 			switch pk.Value {
 			case first:
-				if dur, ok := d.duration(pv, join(fp, first)); ok {
+				if dur, ok := value(pv, join(fp, first)); ok {
 					a := Duration(dur)
 					params.A = &a
 				}
@@ -473,6 +512,37 @@ func (d *decoder) dist(n *yaml.Node, path string, out *Dist) {
 		out.A, out.Shape = *params.A, *params.X
 	default:
 		d.fail(k, fp, unknownMsg("distribution", k.Value, kinds), "")
+	}
+}
+
+// choice decodes {choice: [V...], weights: [W...]} (weights nil: not
+// written, equal).
+func (d *decoder) choice(vals, weights *yaml.Node, path string, out *Dist, value func(*yaml.Node, string) (time.Duration, bool)) {
+	out.Kind = "choice"
+	fp := join(path, "choice")
+	d.nodes[fp] = vals
+	if vals.Kind != yaml.SequenceNode || len(vals.Content) == 0 {
+		d.fail(vals, fp, "expected a list of values [V...]", shown(vals))
+		return
+	}
+	for _, v := range vals.Content {
+		if x, ok := value(v, fp); ok {
+			out.Values = append(out.Values, Duration(x))
+		}
+	}
+	if weights == nil {
+		return
+	}
+	wp := join(path, "weights")
+	d.nodes[wp] = weights
+	if weights.Kind != yaml.SequenceNode || len(weights.Content) != len(vals.Content) {
+		d.fail(weights, wp, fmt.Sprintf("expected a list of %d weights, one per value", len(vals.Content)), shown(weights))
+		return
+	}
+	for _, w := range weights.Content {
+		x := reflect.New(reflect.TypeFor[float64]()).Elem()
+		d.scalar(w, wp, x)
+		out.Weights = append(out.Weights, x.Float())
 	}
 }
 
@@ -553,4 +623,35 @@ func (d *decoder) sweepKeys(content []*yaml.Node, path string, zip bool, out *Sw
 			first = &sk
 		}
 	}
+}
+
+// share decodes a fraction: a number, or a percentage such as "2.5%".
+func (d *decoder) share(n *yaml.Node, path string, out *Share) {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		text, pct := strings.CutSuffix(n.Value, "%")
+		if x, err := strconv.ParseFloat(strings.TrimSpace(text), 64); err == nil {
+			if pct {
+				x /= 100
+			}
+			*out = Share(x)
+			return
+		}
+	}
+	d.fail(n, path, "expected a fraction such as 0.025 or a percentage such as 2.5%", shown(n))
+}
+
+// retry decodes a retry rule: a name, or {attempts: N}.
+func (d *decoder) retry(n *yaml.Node, path string, out *RetrySpec) {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag != "!!null":
+		out.Name = n.Value
+		return
+	case n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "attempts":
+		out.Name = "attempts"
+		var x int
+		d.decode(n.Content[1], path+".attempts", reflect.ValueOf(&x).Elem())
+		out.Attempts = x
+		return
+	}
+	d.fail(n, path, "expected none, go, urllib3, database-sql or {attempts: N}", shown(n))
 }

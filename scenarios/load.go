@@ -345,6 +345,7 @@ func (r *resolver) resolve(f *File) *Scenario {
 		g.Path = r.groupPath(&f.Clients[i], boxes, len(f.Path), len(f.Middleboxes) > 0)
 		r.groupPaths(&f.Clients[i], &g, boxes)
 		g.PingPolicy = r.pingPolicy(f, &f.Clients[i], g.Keepalive)
+		r.requests(&f.Clients[i], f.Server, &g)
 		total += g.Count
 		cfg.Groups = append(cfg.Groups, g)
 	}
@@ -367,6 +368,7 @@ func (r *resolver) resolve(f *File) *Scenario {
 	}
 	sc.Target = r.target(f.Target)
 	sc.Advise = r.advise(f.Advise)
+	r.pooledLoss(cfg)
 	return sc
 }
 
@@ -571,15 +573,35 @@ func (r *resolver) middlebox(list string, m *MiddleboxSpec) sim.Middlebox {
 	out := sim.Middlebox{Name: m.Name}
 	c := &out.Config
 	if r.required(path+".capacity", m.Capacity != nil, why) {
-		c.Capacity = *m.Capacity
-		if c.Capacity < 0 {
-			r.bad(path+".capacity", "must be >= 0 (0 means unlimited)", strconv.Itoa(c.Capacity))
+		if n, ok := (*Dist)(m.Capacity).Fixed(); ok {
+			c.Capacity = int(n)
+			if c.Capacity < 0 {
+				r.bad(path+".capacity", "must be >= 0 (0 means unlimited)", strconv.Itoa(c.Capacity))
+			}
+		} else if m.Capacity.Kind != "" {
+			out.Draws.Capacity = r.distOf(path+".capacity", (*Dist)(m.Capacity), true, true)
+			// The mean stands in where one value is needed (a report's
+			// description); the table is made with the draw.
+			c.Capacity = int(min(out.Draws.Capacity.Mean(), math.MaxInt32))
 		}
 	}
+
 	c.WhenFull = enum(r, path+".when_full", m.WhenFull, why, []nat.WhenFull{nat.LRU, nat.Refuse, nat.EarlyDrop})
-	c.OnExpire = enum(r, path+".on_expire", m.OnExpire, why, []nat.OnExpire{nat.ExpireSilent, nat.ExpireReset})
+	c.OnExpire = enum(r, path+".on_expire", m.OnExpire, why, []nat.OnExpire{nat.ExpireSilent, nat.ExpireReset, nat.ExpireFin})
 	c.UnknownOutbound = enum(r, path+".unknown_outbound", m.UnknownOutbound, why, []nat.Unknown{nat.Create, nat.Drop})
 	c.UnknownInbound = enum(r, path+".unknown_inbound", m.UnknownInbound, why, []nat.Unknown{nat.Drop, nat.SendReset})
+	if m.Instances != nil {
+		switch *m.Instances {
+		case "shared":
+		case "per-client":
+			out.PerClient = true
+			if c.OnExpire == nat.ExpireReset {
+				r.bad(path+".instances", "per-client is not supported with on_expire: reset", strconv.Quote(*m.Instances))
+			}
+		default:
+			r.bad(path+".instances", "must be one of shared, per-client", strconv.Quote(*m.Instances))
+		}
+	}
 	for _, b := range []struct {
 		name string
 		v    *bool
@@ -594,20 +616,33 @@ func (r *resolver) middlebox(list string, m *MiddleboxSpec) sim.Middlebox {
 		}
 	}
 	for _, t := range []struct {
-		name string
-		v    *Duration
-		dst  *time.Duration
+		name  string
+		v     *Dist
+		dst   *time.Duration
+		drawn *sim.Dist
 	}{
-		{"tcp_established", m.Timeouts.TCPEstablished, &c.Timeouts.TCPEstablished},
-		{"tcp_transitory", m.Timeouts.TCPTransitory, &c.Timeouts.TCPTransitory},
-		{"udp", m.Timeouts.UDP, &c.Timeouts.UDP},
-		{"udp_stream", m.Timeouts.UDPStream, &c.Timeouts.UDPStream},
+		{"tcp_established", m.Timeouts.TCPEstablished, &c.Timeouts.TCPEstablished, &out.Draws.TCPEstablished},
+		{"tcp_transitory", m.Timeouts.TCPTransitory, &c.Timeouts.TCPTransitory, &out.Draws.TCPTransitory},
+		{"udp", m.Timeouts.UDP, &c.Timeouts.UDP, &out.Draws.UDP},
+		{"udp_stream", m.Timeouts.UDPStream, &c.Timeouts.UDPStream, &out.Draws.UDPStream},
 	} {
 		fp := path + ".timeouts." + t.name
-		if r.required(fp, t.v != nil, why) {
-			*t.dst = r.positive(fp, t.v, 0)
+		if !r.required(fp, t.v != nil, why) {
+			continue
 		}
+		if d, ok := t.v.Fixed(); ok {
+			*t.dst = r.positive(fp, &d, 0)
+			continue
+		}
+		if t.v.Kind == "" {
+			continue // it did not decode
+		}
+		*t.drawn = r.dist(fp, t.v, true)
+		// The mean stands in where one value is needed (a report's
+		// description, an estimate); the table is made with the draw.
+		*t.dst = time.Duration(min(max(t.drawn.Mean(), 1), float64(sim.MaxSpan)))
 	}
+	r.l7(path, m, &out)
 	return out
 }
 
@@ -618,7 +653,7 @@ func missingFields(v reflect.Value, prefix string) []string {
 	names, index := fieldsOf(v.Type())
 	for _, n := range names {
 		switch f := v.Field(index[n]); {
-		case n == "preset":
+		case slices.Contains(optionalBoxFields, n):
 		case f.Kind() == reflect.Pointer && f.IsNil():
 			out = append(out, prefix+n)
 		case f.Kind() == reflect.Struct:
@@ -723,7 +758,7 @@ func (r *resolver) group(g *GroupSpec) sim.Group {
 // group's clients do not ping. A group's own server with no client
 // pings to police is a mistake.
 func (r *resolver) pingPolicy(f *File, g *GroupSpec, ka sim.Keepalive) *sim.PingPolicy {
-	own, top := g.Server, f.Server
+	own, top := pingSpec(g.Server), pingSpec(f.Server)
 	if own == nil && top == nil {
 		return nil
 	}
@@ -738,10 +773,10 @@ func (r *resolver) pingPolicy(f *File, g *GroupSpec, ka sim.Keepalive) *sim.Ping
 		own, path = top, "server"
 	}
 	minGap, strikes := own.MinPingInterval, own.MaxPingStrikes
-	if minGap == nil && top != nil && g.Server != nil {
+	if minGap == nil && top != nil && own != top {
 		minGap = top.MinPingInterval
 	}
-	if strikes == nil && top != nil && g.Server != nil {
+	if strikes == nil && top != nil && own != top {
 		strikes = top.MaxPingStrikes
 	}
 	p := &sim.PingPolicy{
@@ -753,6 +788,16 @@ func (r *resolver) pingPolicy(f *File, g *GroupSpec, ka sim.Keepalive) *sim.Ping
 	}
 	r.spanSum(path+".min_ping_interval", "min_ping_interval", quoteDur(p.MinInterval), float64(p.MinInterval))
 	return p
+}
+
+// pingSpec is a server: block as a ping policy: nil when it sets none
+// of the ping fields (it may set only a request-driven group's
+// keep-alive timeout).
+func pingSpec(s *ServerSpec) *ServerSpec {
+	if s == nil || (s.MinPingInterval == nil && s.MaxPingStrikes == nil) {
+		return nil
+	}
+	return s
 }
 
 // spanSum refuses a sum of spans (terms in nanoseconds) beyond
@@ -783,6 +828,18 @@ func (r *resolver) traffic(path string, m *MessagesSpec) sim.Traffic {
 }
 
 func (r *resolver) dist(path string, d *Dist, need bool) sim.Dist {
+	return r.distOf(path, d, need, false)
+}
+
+// countText shows a count carried as a Duration.
+func countText(d time.Duration) string { return strconv.FormatInt(int64(d), 10) }
+
+// distOf resolves a distribution of durations, or of counts.
+func (r *resolver) distOf(path string, d *Dist, need, counts bool) sim.Dist {
+	show := quoteDur
+	if counts {
+		show = countText
+	}
 	if d == nil {
 		r.required(path, !need, "")
 		return sim.Dist{}
@@ -790,6 +847,8 @@ func (r *resolver) dist(path string, d *Dist, need bool) sim.Dist {
 	a, b := time.Duration(d.A), time.Duration(d.B)
 	out := sim.Dist{A: a, B: b, Shape: d.Shape}
 	switch d.Kind {
+	case "choice":
+		return r.choice(path, d, show)
 	case "constant":
 		out.Kind = sim.Constant
 	case "exponential":
@@ -797,7 +856,7 @@ func (r *resolver) dist(path string, d *Dist, need bool) sim.Dist {
 	case "uniform":
 		out.Kind = sim.Uniform
 		if a < 0 || b < a || b == 0 {
-			r.bad(path+".uniform", "needs 0 <= MIN <= MAX and MAX > 0", fmt.Sprintf("[%v, %v]", a, b))
+			r.bad(path+".uniform", "needs 0 <= MIN <= MAX and MAX > 0", fmt.Sprintf("[%v, %v]", show(a), show(b)))
 		}
 		return out
 	case "lognormal":
@@ -816,9 +875,36 @@ func (r *resolver) dist(path string, d *Dist, need bool) sim.Dist {
 		if d.Kind != "constant" {
 			sub += "." + d.Kind
 		}
-		r.bad(sub, "must be a positive duration", quoteDur(a))
+		r.bad(sub, "must be a positive "+map[bool]string{true: "number", false: "duration"}[counts], show(a))
 	}
 	return out
+}
+
+// choice resolves {choice: [V...], weights: [W...]}: values > 0, weights
+// >= 0 and not all zero (none written: equal).
+func (r *resolver) choice(path string, d *Dist, show func(time.Duration) string) sim.Dist {
+	c := &sim.Choice{}
+	for _, v := range d.Values {
+		if v <= 0 {
+			r.bad(path+".choice", "every value must be positive", show(time.Duration(v)))
+		}
+		c.Values = append(c.Values, time.Duration(v))
+	}
+	c.Weights = d.Weights
+	if c.Weights == nil {
+		c.Weights = slices.Repeat([]float64{1}, len(c.Values))
+	}
+	total := 0.0
+	for _, w := range c.Weights {
+		if !(w >= 0) || math.IsInf(w, 1) {
+			r.bad(path+".weights", "every weight must be a finite number >= 0", strconv.FormatFloat(w, 'g', -1, 64))
+		}
+		total += w
+	}
+	if total == 0 && len(c.Weights) > 0 {
+		r.bad(path+".weights", "the weights must not all be zero", fmt.Sprint(d.Weights))
+	}
+	return sim.Dist{Kind: sim.Empirical, Choice: c}
 }
 
 // keepalive resolves a group's keepalive through sim's registry of

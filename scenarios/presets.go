@@ -74,9 +74,24 @@ func loadPresets() ([]Preset, error) {
 	}
 	var errs []error
 	for _, p := range ps {
-		errs = append(errs, p.checkSources())
+		errs = append(errs, p.checkSources(), p.checkFixed())
 	}
 	return ps, errors.Join(errs...)
+}
+
+// checkFixed holds a preset to fixed values: a preset describes one
+// device, and tools that print presets read one value per setting.
+func (p Preset) checkFixed() error {
+	m := p.Middlebox
+	for _, d := range []*Dist{(*Dist)(m.Capacity), m.Timeouts.TCPEstablished, m.Timeouts.TCPTransitory, m.Timeouts.UDP, m.Timeouts.UDPStream} {
+		if _, ok := d.Fixed(); d != nil && !ok {
+			return fmt.Errorf("preset %s: capacity and timeouts must be fixed values", p.Name)
+		}
+	}
+	if m.Instances != nil {
+		return fmt.Errorf("preset %s: instances belongs to the scenario, not the preset", p.Name)
+	}
+	return nil
 }
 
 // checkSources holds a preset's sources to the presets file's rules:

@@ -72,12 +72,14 @@ type TargetSpec struct {
 	Confidence               *float64 `yaml:"confidence,omitempty"` // default 0.95
 }
 
-// ServerSpec is a server's enforcement of its clients' pings, gRPC
-// style: given (top level or per group), it applies to groups whose
-// clients ping (keepalive app or adaptive).
+// ServerSpec is the server end, top level or per group: its
+// enforcement of its clients' pings, gRPC style (for groups whose
+// clients ping: keepalive app or adaptive), and its keep-alive idle
+// timeout (for request-driven groups).
 type ServerSpec struct {
-	MinPingInterval *Duration `yaml:"min_ping_interval,omitempty"`
-	MaxPingStrikes  *int      `yaml:"max_ping_strikes,omitempty"`
+	MinPingInterval  *Duration `yaml:"min_ping_interval,omitempty"`
+	MaxPingStrikes   *int      `yaml:"max_ping_strikes,omitempty"`
+	KeepaliveTimeout *Duration `yaml:"keepalive_timeout,omitempty"`
 }
 
 // BoxNames is a group's path: names of middleboxes, client side first.
@@ -90,7 +92,8 @@ type BoxNames []string
 type MiddleboxSpec struct {
 	Name               string       `yaml:"name,omitempty"`
 	Preset             *string      `yaml:"preset,omitempty"`
-	Capacity           *int         `yaml:"capacity,omitempty"`
+	Capacity           *Count       `yaml:"capacity,omitempty"`
+	Instances          *string      `yaml:"instances,omitempty"` // shared (default) or per-client
 	WhenFull           *string      `yaml:"when_full,omitempty"`
 	Timeouts           TimeoutsSpec `yaml:"timeouts,omitempty"`
 	RefreshInbound     *bool        `yaml:"refresh_inbound,omitempty"`
@@ -99,14 +102,23 @@ type MiddleboxSpec struct {
 	UnknownOutbound    *string      `yaml:"unknown_outbound,omitempty"`
 	UnknownInbound     *string      `yaml:"unknown_inbound,omitempty"`
 	PortPreservation   *bool        `yaml:"port_preservation,omitempty"`
+	// Optional in every case (a box without them is an L3/L4 box that
+	// counts every packet as activity).
+	Activity                *string   `yaml:"activity,omitempty"`                  // packets | data
+	BackendKeepaliveTimeout *Duration `yaml:"backend_keepalive_timeout,omitempty"` // an L7 box's own backend idle timeout
 }
 
-// TimeoutsSpec are the idle timeouts per entry class.
+// optionalBoxFields are the fields of MiddleboxSpec that a box without a
+// preset may leave out.
+var optionalBoxFields = []string{"preset", "instances", "activity", "backend_keepalive_timeout"}
+
+// TimeoutsSpec are the idle timeouts per entry class, each a duration or
+// a distribution drawn once per instance of the box.
 type TimeoutsSpec struct {
-	TCPEstablished *Duration `yaml:"tcp_established,omitempty"`
-	TCPTransitory  *Duration `yaml:"tcp_transitory,omitempty"`
-	UDP            *Duration `yaml:"udp,omitempty"`
-	UDPStream      *Duration `yaml:"udp_stream,omitempty"`
+	TCPEstablished *Dist `yaml:"tcp_established,omitempty"`
+	TCPTransitory  *Dist `yaml:"tcp_transitory,omitempty"`
+	UDP            *Dist `yaml:"udp,omitempty"`
+	UDPStream      *Dist `yaml:"udp_stream,omitempty"`
 }
 
 // GroupSpec is one client group.
@@ -126,6 +138,44 @@ type GroupSpec struct {
 	Paths             PathSpecs     `yaml:"paths,omitempty"`     // paths each client draws one of; not with path
 	Radio             *RadioSpec    `yaml:"radio,omitempty"`     // nil: energy not measured
 	Server            *ServerSpec   `yaml:"server,omitempty"`    // nil: the top-level server's
+	Requests          *RequestsSpec `yaml:"requests,omitempty"`
+	Pool              *PoolSpec     `yaml:"pool,omitempty"`
+}
+
+// RequestsSpec makes a group request-driven.
+type RequestsSpec struct {
+	Interval      *Dist     `yaml:"interval,omitempty"`
+	Service       *Duration `yaml:"service,omitempty"`
+	RequestBytes  *int      `yaml:"request_bytes,omitempty"`
+	ResponseBytes *int      `yaml:"response_bytes,omitempty"`
+	Idempotent    *float64  `yaml:"idempotent,omitempty"`
+	Timeout       *Duration `yaml:"timeout,omitempty"`
+}
+
+// PoolSpec is a request-driven group's connection pool; a preset fills
+// what is not written.
+type PoolSpec struct {
+	Preset            *string    `yaml:"preset,omitempty"`
+	MaxIdle           *int       `yaml:"max_idle,omitempty"`
+	IdleTimeout       *Duration  `yaml:"idle_timeout,omitempty"`
+	MaxLifetime       *Duration  `yaml:"max_lifetime,omitempty"`
+	LifetimeJitter    *Share     `yaml:"lifetime_jitter,omitempty"`
+	Reuse             *string    `yaml:"reuse,omitempty"`
+	Validate          *string    `yaml:"validate,omitempty"`
+	ValidationTimeout *Duration  `yaml:"validation_timeout,omitempty"`
+	ValidationBypass  *Duration  `yaml:"validation_bypass,omitempty"`
+	Retry             *RetrySpec `yaml:"retry,omitempty"`
+}
+
+// Share is a fraction written as a number (0.025) or a percentage
+// ("2.5%").
+type Share float64
+
+// RetrySpec is a retry rule: a name (none, go, urllib3, database-sql)
+// or {attempts: N}.
+type RetrySpec struct {
+	Name     string
+	Attempts int
 }
 
 // PathSpecs is a group's paths: each client draws one by weight. Its
@@ -200,12 +250,23 @@ type NetworkSpec struct {
 
 // Dist is a distribution as written: a duration (constant) or one of
 // {exponential: MEAN}, {uniform: [MIN, MAX]}, {lognormal: {median: D,
-// sigma: X}}, {pareto: {scale: D, shape: X}}.
+// sigma: X}}, {pareto: {scale: D, shape: X}}, {choice: [V...], weights:
+// [W...]} (weights optional: equal).
 type Dist struct {
-	Kind  string // constant, exponential, uniform, lognormal, pareto
-	A, B  Duration
-	Shape float64
+	Kind    string // constant, exponential, uniform, lognormal, pareto, choice
+	A, B    Duration
+	Shape   float64
+	Values  []Duration // choice
+	Weights []float64  // choice; nil: equal weights
 }
+
+// Fixed is the value of a constant distribution.
+func (d *Dist) Fixed() (Duration, bool) { return d.A, d.Kind == "constant" }
+
+// Count is a whole number that may be drawn, as a box's capacity: a
+// number, or a distribution written as a Dist is, with numbers for
+// durations. Its values are carried in the Dist's Duration fields.
+type Count Dist
 
 // Sweep is the `sweep:` block: swept keys in file order, each with its
 // values. The sweep's points are the cartesian product of its axes: an

@@ -390,8 +390,47 @@ func (d Dist) MarshalYAML() (any, error) {
 		return map[string]map[string]any{"lognormal": {"median": a, "sigma": d.Shape}}, nil
 	case "pareto":
 		return map[string]map[string]any{"pareto": {"scale": a, "shape": d.Shape}}, nil
+	case "choice":
+		return choiceNode(d, func(v Duration) string { return time.Duration(v).String() }), nil
 	}
 	return a, nil
+}
+
+// MarshalYAML writes a count in the form it is read.
+func (c Count) MarshalYAML() (any, error) {
+	n := func(v Duration) string { return strconv.FormatInt(int64(v), 10) }
+	switch c.Kind {
+	case "exponential":
+		return map[string]string{"exponential": n(c.A)}, nil
+	case "uniform":
+		return map[string][]string{"uniform": {n(c.A), n(c.B)}}, nil
+	case "lognormal":
+		return map[string]map[string]any{"lognormal": {"median": n(c.A), "sigma": c.Shape}}, nil
+	case "pareto":
+		return map[string]map[string]any{"pareto": {"scale": n(c.A), "shape": c.Shape}}, nil
+	case "choice":
+		return choiceNode(Dist(c), n), nil
+	}
+	return int64(c.A), nil
+}
+
+// choiceNode writes {choice: [V...], weights: [W...]} (weights only if
+// written), the values shown by show.
+func choiceNode(d Dist, show func(Duration) string) *yaml.Node {
+	vals := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+	for _, v := range d.Values {
+		vals.Content = append(vals.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: show(v)})
+	}
+	m := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle,
+		Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "choice"}, vals}}
+	if d.Weights != nil {
+		ws := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, w := range d.Weights {
+			ws.Content = append(ws.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(w, 'g', -1, 64)})
+		}
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "weights"}, ws)
+	}
+	return m
 }
 
 // MarshalYAML writes the sweep block as KEY: [VALUES], with the axes

@@ -49,7 +49,7 @@ func (sc *Scenario) warningsOf(p *Scenario) []string {
 			field = p.boxes[bi].field
 		}
 		crossing, kept, names := crossers(cfg, bi)
-		if crossing == 0 || m.Capacity == 0 {
+		if crossing == 0 || m.Capacity == 0 || m.PerClient { // a per-client box's capacity is each client's own
 			continue
 		}
 		if m.WhenFull == nat.LRU && crossing > float64(m.Capacity) && len(kept) > 0 {
@@ -58,7 +58,7 @@ func (sc *Scenario) warningsOf(p *Scenario) []string {
 				"Give it a capacity above the clients, or when_full: refuse to turn away only those that do not fit",
 				m.Name, clientsText(crossing), strings.Join(kept, "; "), m.Capacity)
 		}
-		if smp := cfg.Sampling; smp.On() && sim.SmallSampledTable(m.Capacity, smp.Fraction) {
+		if smp := cfg.Sampling; smp.On() && !m.PerClient && sim.SmallSampledTable(m.Capacity, smp.Fraction) {
 			warn("sampling.fraction", "middlebox %s: sampling %g of the clients leaves its table of %d entries about %d, "+
 				"fewer than about %d: below that the sample's error grows past the few per cent measured in docs/sampling.md. "+
 				"Sample at least %.3g of the clients, or run them all",
@@ -68,7 +68,7 @@ func (sc *Scenario) warningsOf(p *Scenario) []string {
 		if bi < len(p.boxes) && p.boxes[bi].household && crossing > HouseholdClients {
 			warn(field, "middlebox %s: its preset is one household's home gateway, but this one box is shared by %s clients (%s): "+
 				"its %d entries and its when_full policy (%s) apply to all of them at once, as if every household shared one router. "+
-				"Give each household its own box, or set capacity: 0 so that only its timeouts apply",
+				"Give each household its own instance (instances: per-client), or set capacity: 0 so that only its timeouts apply",
 				m.Name, clientsText(crossing), strings.Join(names, ", "), m.Capacity, m.WhenFull)
 		}
 	}

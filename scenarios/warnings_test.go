@@ -88,7 +88,10 @@ func TestWarnSharedHomeRouter(t *testing.T) {
 		// the collapse too.
 		[]string{"middlebox home-router: 6000 clients cross it", "capacity of 4096 entries"},
 		[]string{"mobile-users-cellular-and-home.yaml:33:5: warning: middlebox home-router: its preset is one household's home gateway, but this one box is shared by 6000 clients (group wifi)",
-			"its 4096 entries and its when_full policy (lru)", "Give each household its own box, or set capacity: 0"})
+			"its 4096 entries and its when_full policy (lru)", "Give each household its own instance (instances: per-client), or set capacity: 0"})
+	// One instance per client: each household's table is its own.
+	wantWarnings(t, warningsOf(t, "mobile-users-cellular-and-home.yaml", "-", "middleboxes.home-router.capacity=4096",
+		"middleboxes.home-router.instances=per-client"))
 	// 64 clients are a household's at most: no warning; 65 are not.
 	wantWarnings(t, warningsOf(t, "mobile-users-cellular-and-home.yaml", "-", "middleboxes.home-router.capacity=4096", "clients.wifi.count=64"))
 	wantWarnings(t, warningsOf(t, "mobile-users-cellular-and-home.yaml", "-", "middleboxes.home-router.capacity=4096", "clients.wifi.count=65"),

@@ -38,7 +38,33 @@ type Config struct {
 // Middlebox is one table on the path.
 type Middlebox struct {
 	Name string
+	// Config holds the box's rules, and its capacity and timeouts where
+	// Draws gives none.
 	nat.Config
+	// BackendKeepalive makes the box an L7 proxy for request-driven
+	// groups: it keeps its own connection to the server, closes it after
+	// this much idle time, and answers 502 to a request it forwards on a
+	// backend connection that the server has already closed. 0: an L3/L4
+	// box. Groups with one long-lived connection ignore it.
+	BackendKeepalive time.Duration
+	// PerClient gives every client crossing the box an instance of its
+	// own (a household router, a handset's firewall) holding only that
+	// client's entries; false: one table shared by all.
+	PerClient bool
+	// Draws are the settings given as distributions, drawn once per
+	// instance (see BoxDraws).
+	Draws BoxDraws
+}
+
+// BoxDraws are a middlebox's settings given as distributions: each that
+// is not the zero Dist is drawn once per instance (per replication for a
+// shared box, per client for a per-client one) and replaces the value in
+// nat.Config. Capacity's draws are entry counts carried in the Dist's
+// duration fields (1 entry = 1 ns), truncated to a whole count, at least
+// 1.
+type BoxDraws struct {
+	Capacity                                      Dist
+	TCPEstablished, TCPTransitory, UDP, UDPStream Dist
 }
 
 // Network is the path's delay and loss.
@@ -158,6 +184,14 @@ type Group struct {
 	// Radio is the power model of the clients' radios (nil: energy is not
 	// measured).
 	Radio *radio.Profile
+	// Requests and Pool make the group request-driven (pool.go): nil
+	// for a group with one long-lived connection per client.
+	Requests *Requests
+	Pool     *Pool
+	// ServerKeepalive is the server's keep-alive idle timeout for a
+	// request-driven group: it closes a connection idle this long with a
+	// FIN (nginx 75 s, Node 5 s, Apache 5 s); 0 = never.
+	ServerKeepalive time.Duration
 	// PingPolicy, if set, is the server's enforcement of the client's
 	// pings (app and adaptive keepalives), as gRPC servers enforce them.
 	PingPolicy *PingPolicy
@@ -242,6 +276,7 @@ const (
 	Uniform
 	Lognormal
 	Pareto
+	Empirical // one of a list of values, by weight
 )
 
 // Dist is a distribution of durations. The zero value is "never".
@@ -249,6 +284,47 @@ type Dist struct {
 	Kind  DistKind
 	A, B  time.Duration // Constant: A; Exponential: mean A; Uniform: [A, B]; Lognormal: median A; Pareto: scale A
 	Shape float64       // Lognormal: sigma; Pareto: shape
+	// Choice holds an Empirical distribution's values (a pointer, so that
+	// a Dist stays comparable).
+	Choice *Choice
+}
+
+// Choice is an empirical distribution: Values[i] with probability
+// Weights[i] / (sum of Weights).
+type Choice struct {
+	Values  []time.Duration
+	Weights []float64 // >= 0, not all zero; same length as Values
+}
+
+// pick returns the value whose share of the total weight contains u in
+// (0, 1]: value i for u in (W(i-1), W(i)], W the running sums over the
+// total.
+func (c *Choice) pick(u float64) time.Duration {
+	total := 0.0
+	for _, w := range c.Weights {
+		total += w
+	}
+	run, last := 0.0, 0
+	for i, w := range c.Weights {
+		run += w
+		if w > 0 {
+			last = i
+			if u*total <= run {
+				break
+			}
+		}
+	}
+	return c.Values[last]
+}
+
+// mean is the weighted mean of the values.
+func (c *Choice) mean() float64 {
+	sum, total := 0.0, 0.0
+	for i, w := range c.Weights {
+		sum += w * float64(c.Values[i])
+		total += w
+	}
+	return sum / total
 }
 
 // IsZero reports whether d is the zero Dist (no events).
@@ -269,6 +345,8 @@ func (d Dist) Mean() float64 {
 			return math.Inf(1)
 		}
 		return d.Shape * a / (d.Shape - 1)
+	case Empirical:
+		return d.Choice.mean()
 	default:
 		return a
 	}
@@ -289,6 +367,8 @@ func (d Dist) sample(r *rand.PCG) time.Duration {
 		v = a * math.Exp(d.Shape*normal(r))
 	case Pareto:
 		v = a / math.Pow(unit(r), 1/d.Shape)
+	case Empirical:
+		return max(d.Choice.pick(unit(r)), 1)
 	}
 	if v >= math.MaxInt64/2 {
 		return math.MaxInt64 / 2
@@ -330,8 +410,19 @@ func (c *Config) Validate() error {
 		add("path must have 1 to %d middleboxes (got %d)", maxPath, len(c.Path))
 	}
 	for _, m := range c.Path {
+		if m.BackendKeepalive < 0 || m.BackendKeepalive > MaxSpan {
+			add("middlebox %s: backend_keepalive_timeout must be in [0, %v] (got %v)", m.Name, MaxSpan, m.BackendKeepalive)
+		}
 		if err := m.Config.Validate(); err != nil {
 			add("middlebox %s: %w", m.Name, err)
+		}
+		if m.PerClient && m.OnExpire != nat.ExpireSilent {
+			add("middlebox %s: a per-client box cannot reset or close on expiry (not supported)", m.Name)
+		}
+		for _, d := range m.Draws.list() {
+			if err := d.check(); err != nil {
+				add("middlebox %s: %w", m.Name, err)
+			}
 		}
 		if t := m.Timeouts; max(t.TCPEstablished, t.TCPTransitory, t.UDP, t.UDPStream) > MaxSpan {
 			add("middlebox %s: a timeout exceeds %v", m.Name, MaxSpan)
@@ -396,6 +487,7 @@ func (c *Config) Validate() error {
 				add("group %s: %w", g.Name, err)
 			}
 		}
+		c.checkPool(&g, add)
 		k := g.Keepalive
 		if !SpansFit(float64(g.StartDelay), float64(g.StartSpread)) ||
 			!SpansFit(float64(k.Idle), float64(k.Count)*float64(k.Interval)) ||
@@ -505,6 +597,12 @@ func (c *Config) EstimateBytes() int64 {
 	}
 	var entries int64
 	for _, m := range c.Path {
+		if m.PerClient {
+			// A per-client box: a 32-byte slot per client, and about as
+			// much again for the entries of the few that hold several.
+			perClient += 64
+			continue
+		}
 		n := 2 * clients // a closing connection keeps its entry while the next one opens
 		if m.Capacity > 0 {
 			n = min(n, int64(c.capacityOf(m)))
@@ -600,6 +698,9 @@ func (c *Config) horizon() time.Duration {
 			period(time.Duration(g.Session.Lifetime.Mean()))
 			period(time.Duration(g.Session.Think.Mean()))
 		}
+		if g.Requests != nil {
+			period(time.Duration(g.Requests.Interval.Mean()))
+		}
 	}
 	return h + h/4
 }
@@ -630,6 +731,12 @@ func (c *Config) timers() (waiting int, firings float64) {
 		if g.Session != nil {
 			n++
 			rate += per(time.Duration(g.Session.Lifetime.Mean() + g.Session.Think.Mean()))
+		}
+		if g.Requests != nil {
+			// A request's arrival, its response and its connection's idle
+			// timer: about three events each.
+			n += 2
+			rate += 3 * per(time.Duration(g.Requests.Interval.Mean()))
 		}
 		waiting += int(c.sampledCount(&g)) * n
 		firings += rate * c.sampledCount(&g)

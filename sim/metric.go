@@ -2,6 +2,7 @@ package sim
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -55,6 +56,35 @@ const (
 	GroupRadioIdleEnergyJ          Metric = "radio.idle_energy_j_per_client_hour"
 	GroupRadioKeepaliveEnergyJ     Metric = "radio.keepalive_energy_j_per_client_hour"
 	GroupRadioBatteryPercentPerDay Metric = "radio.battery_percent_per_day"
+	// The adaptive heartbeats', for a group with them (docs/adaptive.md).
+	GroupAdaptiveIntervalP10       Metric = "adaptive.keepalive_interval_s.p10"
+	GroupAdaptiveIntervalP50       Metric = "adaptive.keepalive_interval_s.p50"
+	GroupAdaptiveIntervalP90       Metric = "adaptive.keepalive_interval_s.p90"
+	GroupAdaptiveIntervalMean      Metric = "adaptive.keepalive_interval_s.mean"
+	GroupAdaptiveFailures          Metric = "adaptive.failures"
+	GroupAdaptiveFailureReconnects Metric = "adaptive.failure_reconnects"
+	// The server's ping enforcement, for a group whose server has one.
+	GroupServerGoAways Metric = "server.goaways"
+	// A request-driven group's (docs/pools.md).
+	GroupRequests                 Metric = "requests"
+	GroupRequestsOKReused         Metric = "requests_ok_reused"
+	GroupRequestsOKNew            Metric = "requests_ok_new"
+	GroupRequestsRetriedOK        Metric = "requests_retried_ok"
+	GroupRequestsFailed           Metric = "requests_failed.total"
+	GroupFailedResetOnReuse       Metric = "requests_failed.reset_on_reuse"
+	GroupFailedClosedOnReuse      Metric = "requests_failed.closed_on_reuse"
+	GroupFailedLB502              Metric = "requests_failed.lb_502"
+	GroupFailedTimedOutHung       Metric = "requests_failed.timed_out_hung"
+	GroupFailedRefusedOpen        Metric = "requests_failed.refused_open"
+	GroupFailedPerMillionRequests Metric = "failed_per_million_requests"
+	GroupHungP50                  Metric = "hung_s.p50"
+	GroupHungP99                  Metric = "hung_s.p99"
+	GroupHungMax                  Metric = "hung_s.max"
+	GroupAddedLatencyP50          Metric = "added_latency_s.p50"
+	GroupAddedLatencyP99          Metric = "added_latency_s.p99"
+	GroupNewConnsPer1000Requests  Metric = "new_connections_per_1000_requests"
+	GroupPoolDiscarded            Metric = "pool_discarded"
+	GroupPoolMeanIdle             Metric = "pool_mean_idle"
 )
 
 // The numbers of a BoxResult, in field order (BoxMetrics lists them).
@@ -64,6 +94,7 @@ const (
 	BoxTCPTransitoryS     Metric = "timeouts_s.tcp_transitory"
 	BoxUDPS               Metric = "timeouts_s.udp"
 	BoxUDPStreamS         Metric = "timeouts_s.udp_stream"
+	BoxInstances          Metric = "instances"
 	BoxMeanOccupancy      Metric = "mean_occupancy"
 	BoxMaxOccupancy       Metric = "max_occupancy"
 	BoxInserts            Metric = "inserts"
@@ -93,19 +124,48 @@ var GroupMetrics = []Metric{
 	GroupKeepalivePackets, GroupKeepaliveBytes, GroupReconnectPackets, GroupReconnectBytes,
 	GroupKeepaliveBytesPerClientHour, GroupOverheadBytesPerClientHour,
 	GroupRadioWakeups, GroupRadioActiveS, GroupRadioEnergyJ, GroupRadioIdleEnergyJ, GroupRadioKeepaliveEnergyJ, GroupRadioBatteryPercentPerDay,
+	GroupAdaptiveIntervalP10, GroupAdaptiveIntervalP50, GroupAdaptiveIntervalP90, GroupAdaptiveIntervalMean,
+	GroupAdaptiveFailures, GroupAdaptiveFailureReconnects,
+	GroupServerGoAways,
+	GroupRequests, GroupRequestsOKReused, GroupRequestsOKNew, GroupRequestsRetriedOK,
+	GroupRequestsFailed, GroupFailedResetOnReuse, GroupFailedClosedOnReuse, GroupFailedLB502,
+	GroupFailedTimedOutHung, GroupFailedRefusedOpen, GroupFailedPerMillionRequests,
+	GroupHungP50, GroupHungP99, GroupHungMax, GroupAddedLatencyP50, GroupAddedLatencyP99,
+	GroupNewConnsPer1000Requests, GroupPoolDiscarded, GroupPoolMeanIdle,
 }
 
 // BoxMetrics lists every number of a BoxResult in field order: the names
 // Flatten gives a BoxResult, exactly.
 var BoxMetrics = []Metric{
-	BoxCapacity, BoxTCPEstablishedS, BoxTCPTransitoryS, BoxUDPS, BoxUDPStreamS, BoxMeanOccupancy, BoxMaxOccupancy, BoxInserts, BoxEvictions, BoxExpiries, BoxEarlyDrops,
+	BoxCapacity, BoxTCPEstablishedS, BoxTCPTransitoryS, BoxUDPS, BoxUDPStreamS, BoxInstances, BoxMeanOccupancy, BoxMaxOccupancy, BoxInserts, BoxEvictions, BoxExpiries, BoxEarlyDrops,
 	BoxRefusedOpens, BoxRefusedPackets, BoxRemaps, BoxBreaks, BoxStartOccupancy, BoxEndOccupancy, BoxMeanEntryLifetimeS,
 }
 
+// optionalSections are the JSON objects of a GroupResult that only some
+// groups have: the radio's, the adaptive heartbeats' and the server's.
+var optionalSections = []string{"radio.", "adaptive.", "server."}
+
 // Optional reports whether m is a number that only some groups report
-// (the radio's, for groups with one): a result's JSON leaves it out for
-// the others, and Value gives 0 for them.
-func (m Metric) Optional() bool { return strings.HasPrefix(string(m), "radio.") }
+// (the radio's, for groups with one; the adaptive heartbeats'; the
+// server's ping enforcement): a result's JSON leaves it out for the
+// others, Value gives 0 for them and Has says they lack it.
+func (m Metric) Optional() bool {
+	return slices.ContainsFunc(optionalSections, func(p string) bool { return strings.HasPrefix(string(m), p) })
+}
+
+// Has reports whether the group reports m: every metric that is not
+// Optional, and an optional one when the group has its section.
+func (g GroupResult) Has(m Metric) bool {
+	switch s := string(m); {
+	case strings.HasPrefix(s, "radio."):
+		return g.Radio != RadioResult{}
+	case strings.HasPrefix(s, "adaptive."):
+		return g.Adaptive != nil
+	case strings.HasPrefix(s, "server."):
+		return g.Server != nil
+	}
+	return true
+}
 
 // GroupCIMetrics and BoxCIMetrics list the metrics that have a 95%
 // confidence half-width (the fields of CI95 and BoxCI95, whose JSON
@@ -133,7 +193,8 @@ type MetricValue struct {
 
 // Flatten lists the numbers of a GroupResult or BoxResult in field order
 // (GroupMetrics, BoxMetrics), leaving out confidence intervals and fields
-// hidden from JSON.
+// hidden from JSON. An optional section behind a nil pointer (adaptive,
+// server) is listed with zeros, so that every result has every name.
 func Flatten(v any) []MetricValue {
 	var out []MetricValue
 	flatten(reflect.ValueOf(v), "", &out)
@@ -151,6 +212,16 @@ func flatten(v reflect.Value, prefix string, out *[]MetricValue) {
 		case reflect.Float64:
 			*out = append(*out, MetricValue{Name: Metric(prefix + name), Value: f.Float()})
 		case reflect.Struct:
+			flatten(f, prefix+name+".", out)
+		case reflect.Pointer:
+			if name == "ci95" || f.Type().Elem().Kind() != reflect.Struct {
+				continue
+			}
+			if f.IsNil() {
+				f = reflect.Zero(f.Type().Elem())
+			} else {
+				f = f.Elem()
+			}
 			flatten(f, prefix+name+".", out)
 		}
 	}

@@ -41,7 +41,8 @@ type groupMetrics struct {
 	spurious                    uint64
 	lostUp, lostDown            uint64
 	sentUp, sentDown            uint64
-	latencies                   []float64 // detection latencies, seconds
+	latencies                   []float64   // detection latencies, seconds
+	pool                        poolMetrics // request-driven groups
 	downtime                    time.Duration
 	kaPackets, kaBytes          uint64
 	rcPackets, rcBytes          uint64
@@ -228,6 +229,9 @@ func (s *sim) finish(rep int) *RunResult {
 		r.Sample = &s.picks.result
 	}
 	window := (end - s.cfg.Warmup).Hours()
+	for gi := range s.groups {
+		s.rec.idleUpTo(&s.rec.groups[gi].pool, end) // the idle connections' time up to the end
+	}
 	for i := 0; i < len(s.groups); {
 		j := i + 1
 		for j < len(s.groups) && s.groups[j].of == s.groups[i].of {
@@ -240,15 +244,23 @@ func (s *sim) finish(rep int) *RunResult {
 	for i := range s.boxes {
 		b := &s.boxes[i]
 		st := b.t.Stats(end)
+		// per divides what all instances hold together among them.
+		instances, per := 1, 1.0
+		if b.pc != nil {
+			instances = b.pc.Instances()
+			per = 1 / float64(max(instances, 1))
+		}
+		mb := &s.cfg.Path[i]
 		r.Middleboxes = append(r.Middleboxes, BoxResult{
-			Name: b.name, Capacity: float64(b.capacity), Timeouts: timeoutsOf(s.cfg.Path[i].Timeouts), MeanOccupancy: st.MeanOccupancy,
+			Name: b.name, Capacity: drawnMean(mb.Draws.Capacity, b.capacity),
+			Timeouts: mb.timeouts(), Instances: float64(instances), MeanOccupancy: st.MeanOccupancy * per,
 			MaxOccupancy: float64(st.MaxOccupancy), Inserts: float64(st.Inserts),
 			Evictions: float64(st.Evictions), Expiries: float64(st.Expiries),
 			EarlyDrops: float64(st.EarlyDrops), RefusedOpens: float64(st.RefusedOpens), RefusedPackets: float64(st.RefusedPackets),
 			Remaps: float64(st.Remaps), Breaks: float64(s.rec.boxBreaks[i]),
-			StartOccupancy: float64(st.StartOccupancy), EndOccupancy: float64(b.t.Len()),
+			StartOccupancy: float64(st.StartOccupancy) * per, EndOccupancy: float64(b.t.Len()) * per,
 			MeanEntryLifetimeS: st.LifetimeSum.Seconds() / float64(max(st.Removed, 1)),
-			LifetimeSumS:       st.LifetimeSum.Seconds(), StartAgeSumS: st.StartAgeSum.Seconds(), EndAgeSumS: st.EndAgeSum.Seconds(),
+			LifetimeSumS:       st.LifetimeSum.Seconds() * per, StartAgeSumS: st.StartAgeSum.Seconds() * per, EndAgeSumS: st.EndAgeSum.Seconds() * per,
 		})
 		if s.cfg.SampleEvery > 0 {
 			r.Series = append(r.Series, append(b.samples, Sample{At: end, Occupancy: b.t.Len(), Breaks: s.rec.boxBreaks[i]}))
@@ -315,10 +327,26 @@ func protoName(p nat.Proto) string {
 	return "tcp"
 }
 
-// timeoutsOf gives a box's timeouts in seconds.
-func timeoutsOf(t nat.Timeouts) Timeouts {
-	return Timeouts{TCPEstablished: t.TCPEstablished.Seconds(), TCPTransitory: t.TCPTransitory.Seconds(),
-		UDP: t.UDP.Seconds(), UDPStream: t.UDPStream.Seconds()}
+// timeouts gives a box's timeouts in seconds: a drawn one's mean.
+func (m *Middlebox) timeouts() Timeouts {
+	t, d := m.Timeouts, &m.Draws
+	sec := func(d Dist, fixed time.Duration) float64 {
+		if d.IsZero() {
+			return fixed.Seconds()
+		}
+		return d.Mean() / float64(time.Second)
+	}
+	return Timeouts{TCPEstablished: sec(d.TCPEstablished, t.TCPEstablished), TCPTransitory: sec(d.TCPTransitory, t.TCPTransitory),
+		UDP: sec(d.UDP, t.UDP), UDPStream: sec(d.UDPStream, t.UDPStream)}
+}
+
+// drawnMean is a capacity: fixed, or the mean of its distribution d (in
+// entries, carried as nanoseconds) if it is drawn.
+func drawnMean(d Dist, fixed int) float64 {
+	if d.IsZero() {
+		return float64(fixed)
+	}
+	return d.Mean()
 }
 
 // groupResult is the result of one group from its groupRuns, one per
@@ -367,6 +395,7 @@ func (m *groupMetrics) merge(o *groupMetrics) {
 	m.ivWeighted += o.ivWeighted
 	m.ivTime += o.ivTime
 	m.ivEnd = append(m.ivEnd, o.ivEnd...)
+	m.pool.merge(&o.pool)
 }
 
 // counters lists m's plain counts, for merge.
@@ -407,7 +436,7 @@ func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 	if g.PingPolicy != nil {
 		server = &ServerResult{GoAways: float64(m.goaways)}
 	}
-	return GroupResult{
+	res := GroupResult{
 		Adaptive: adaptive, Server: server,
 		Name: g.Name, Protocol: protoName(g.Proto), Clients: float64(g.clients), ClientHours: hours,
 		Breaks: Breaks{
@@ -435,6 +464,10 @@ func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 			OverheadBytesPerClientHour:  perHour(m.kaBytes + m.rcBytes),
 		},
 	}
+	if g.Requests != nil {
+		m.pool.result(&res, g.clients, windowHours)
+	}
+	return res
 }
 
 // quantile returns the nearest-rank q-quantile of sorted xs (0 if empty).

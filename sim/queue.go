@@ -243,6 +243,13 @@ func (q *queue) ready() bool {
 		sortItems(q.cb)
 		q.loaded = true
 		q.prefetch()
+		if q.warm != nil && len(q.cb) > 2 {
+			// A crowded bucket: its first items' clients now (the stages
+			// warmed two at most), the rest from pop, ahead events early.
+			for i := range min(ahead, len(q.cb)) {
+				q.warm(q.cb[i].client)
+			}
+		}
 	}
 }
 
@@ -252,7 +259,8 @@ func (q *queue) ready() bool {
 // prefetches a bucket's first item; 2*ahead ahead, with that item in
 // cache, the second item and the first one's client; ahead buckets
 // ahead, the third item and the second one's client. Most buckets hold
-// one or two items.
+// one or two items; ready and pop warm the clients of a bucket that
+// holds more once it is loaded and sorted.
 func (q *queue) prefetch() {
 	mask := q.nb - 1
 	for stage := int64(0); stage < 3; stage++ {
@@ -290,8 +298,15 @@ func sortItems(its []item) {
 }
 
 // pop removes and returns the earliest event; the queue must not be empty.
+// It warms the client of the event ahead events later in the bucket:
+// timers without jitter that started together (an adaptive heartbeat's)
+// crowd a few buckets with many events, beyond the two per bucket that
+// prefetch reaches.
 func (q *queue) pop() event {
 	q.ready()
+	if q.warm != nil && q.pos+ahead < len(q.cb) {
+		q.warm(q.cb[q.pos+ahead].client)
+	}
 	ev := q.cb[q.pos].event()
 	q.pos++
 	q.now = ev.At

@@ -75,7 +75,26 @@ type GroupResult struct {
 	Adaptive *AdaptiveResult `json:"adaptive,omitempty"`
 	// Server is set for a group whose server enforces a ping policy.
 	Server *ServerResult `json:"server,omitempty"`
-	CI95   *CI95         `json:"ci95,omitempty"`
+	// The numbers of a request-driven group (all 0 for others): requests
+	// issued in the window and finished by its end, by outcome; failures
+	// per million; how long failed requests hung in a blackhole (s);
+	// latency beyond one round trip and the service time that
+	// successful requests paid for new connections, validation and
+	// retries (s); connections opened per 1000 requests; idle pooled
+	// connections found closed at borrow; the mean idle connections per
+	// client.
+	Requests                      float64        `json:"requests"`
+	RequestsOKReused              float64        `json:"requests_ok_reused"`
+	RequestsOKNew                 float64        `json:"requests_ok_new"`
+	RequestsRetriedOK             float64        `json:"requests_retried_ok"`
+	RequestsFailed                RequestsFailed `json:"requests_failed"`
+	FailedPerMillionRequests      float64        `json:"failed_per_million_requests"`
+	Hung                          Delay          `json:"hung_s"`
+	AddedLatency                  Spread         `json:"added_latency_s"`
+	NewConnectionsPer1000Requests float64        `json:"new_connections_per_1000_requests"`
+	PoolDiscarded                 float64        `json:"pool_discarded"`
+	PoolMeanIdle                  float64        `json:"pool_mean_idle"`
+	CI95                          *CI95          `json:"ci95,omitempty"`
 	// Paths, for a group that mixes paths, holds each path's own numbers:
 	// those of the clients that drew it. The group's numbers are those of
 	// all its clients, counted together (not a mean of the paths').
@@ -118,6 +137,22 @@ type IntervalStats struct {
 	P50  float64 `json:"p50"`
 	P90  float64 `json:"p90"`
 	Mean float64 `json:"mean"`
+}
+
+// RequestsFailed counts failed requests by cause.
+type RequestsFailed struct {
+	Total         float64 `json:"total"`
+	ResetOnReuse  float64 `json:"reset_on_reuse"`  // a box's loss of the flow made the server or the box answer RST
+	ClosedOnReuse float64 `json:"closed_on_reuse"` // sent on a connection the server or a box had closed
+	LB502         float64 `json:"lb_502"`          // an L7 box's backend connection had been closed under it
+	TimedOutHung  float64 `json:"timed_out_hung"`  // hung in a blackhole until the timeout or TCP's give-up
+	RefusedOpen   float64 `json:"refused_open"`    // a full table refused the new connection
+}
+
+// Spread summarises a sample, seconds: its median and 99th percentile.
+type Spread struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
 }
 
 // Breaks counts breaks by cause.
@@ -193,14 +228,22 @@ type Timeouts struct {
 type BoxResult struct {
 	Name     string  `json:"name"`
 	Capacity float64 `json:"capacity"` // entries; 0 is unlimited
-	// Timeouts are the box's idle timeouts, seconds.
-	Timeouts      Timeouts `json:"timeouts_s"`
-	MeanOccupancy float64  `json:"mean_occupancy"`
-	MaxOccupancy  float64  `json:"max_occupancy"`
-	Inserts       float64  `json:"inserts"`
-	Evictions     float64  `json:"evictions"`
-	Expiries      float64  `json:"expiries"`
-	EarlyDrops    float64  `json:"early_drops"`
+	// Timeouts are the box's idle timeouts, seconds. A setting drawn per
+	// instance (capacity too) shows its distribution's mean.
+	Timeouts Timeouts `json:"timeouts_s"`
+	// Instances is 1 for a shared box; for a per-client box, the clients
+	// that had a packet through it, each with an instance of its own. The
+	// occupancies of a per-client box are per instance: its mean, start
+	// and end occupancy are the entries of all instances together divided
+	// by Instances, its max the most entries any one instance held (and
+	// the lifetime and age sums behind Little's law are divided likewise).
+	Instances     float64 `json:"instances"`
+	MeanOccupancy float64 `json:"mean_occupancy"`
+	MaxOccupancy  float64 `json:"max_occupancy"`
+	Inserts       float64 `json:"inserts"`
+	Evictions     float64 `json:"evictions"`
+	Expiries      float64 `json:"expiries"`
+	EarlyDrops    float64 `json:"early_drops"`
 	// RefusedOpens counts connection set-ups the full table had no room
 	// for; RefusedPackets, other packets it had no room for (those of
 	// flows whose entries had been removed).

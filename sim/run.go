@@ -27,9 +27,12 @@ const (
 	evClientRTO                      // client gives up on unacknowledged data
 	evServerRTO                      // server gives up on unacknowledged data
 	evClose                          // session lifetime over: client closes
+	evRadio                          // a packet reaches the client's radio later (Arg: type, radioUp)
 	evWake                           // a reset-on-expire middlebox's next expiry (Client: box)
 	evSample                         // time-series sample
-	evRadio                          // a packet reaches the client's radio later (Arg: type, radioUp)
+	// The kinds of request-driven groups follow (pool_run.go): every kind
+	// from evWake on is handled before a client's connection stamp is
+	// checked.
 )
 
 // Packet types carried in an event's Arg (low 3 bits), with a flag for a
@@ -138,8 +141,13 @@ type removal struct {
 
 // box is one middlebox on the path.
 type box struct {
-	t        table
-	reset    bool // on_expire reset: expiries must be handled at their instant
+	t table
+	// pc is t for a per-client box (nil for a shared one): its instances
+	// expire lazily, so a client's are brought up to date (sync) before
+	// each of its events.
+	pc       *nat.Instances
+	reset    bool // on_expire reset or fin: expiries must be handled at their instant
+	fin      bool // on_expire fin: the ends see a graceful close
 	wakeGen  uint32
 	wakeAt   time.Duration
 	waking   bool
@@ -171,12 +179,16 @@ type sim struct {
 	// when that happened and when the server last learned the client's
 	// address: rare, so kept in a map by client index.
 	rebound map[uint32]rebinding
-	up      time.Duration // one-way delay client to server
-	down    time.Duration // one-way delay server to client
-	events  uint64
-	packets uint64
-	rec     recorder
-	picks   *samplePlan // the clients simulated, when cfg.Sampling is on (nil: all)
+	// seed1 is the replication's seed, the first half of every stream's.
+	seed1 uint64
+	// perClient is true when some box is per-client.
+	perClient bool
+	up        time.Duration // one-way delay client to server
+	down      time.Duration // one-way delay server to client
+	events    uint64
+	packets   uint64
+	rec       recorder
+	picks     *samplePlan // the clients simulated, when cfg.Sampling is on (nil: all)
 	// radios are the meters of the groups that have a radio (nil: no
 	// group has).
 	radios []radioRun
@@ -190,6 +202,7 @@ type sim struct {
 	// algorithm state (nil otherwise), one cache line per client, warmed
 	// with the client's own line.
 	adaptive []adaptiveClient
+	pool     *pools // request-driven groups' state; nil without any
 }
 
 // groupRun is a group's configuration and its counters: the engine's
@@ -208,6 +221,11 @@ type groupRun struct {
 	// on it).
 	path  []int
 	hopOf []int8
+	// perClient lists the per-client boxes on path; first is the index of
+	// the group's first client, and key the FNV-1a hash of its name.
+	perClient []int
+	first     int
+	key       uint64
 	// The time the group's clients existed in the window, each from its
 	// first connection attempt on: whole is how many existed for all of
 	// it, partHours the hours of the others.
@@ -224,28 +242,30 @@ type groupRun struct {
 // reached, for a progress display; it must not touch cfg, and it stops the
 // run by returning false (Run then returns ErrStopped).
 func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, error) {
+	s, err := newSim(cfg, rep)
+	if err != nil {
+		return nil, err
+	}
+	return s.run(rep, progress)
+}
+
+// newSim sets up replication rep of cfg: its boxes, clients and first
+// events.
+func newSim(cfg *Config, rep int) (*sim, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &sim{cfg: cfg, up: cfg.Network.RTT / 2}
+	s := &sim{cfg: cfg, up: cfg.Network.RTT / 2, seed1: StreamSeed(cfg.Seed, rep)}
 	s.down = cfg.Network.RTT - s.up
-	seed1 := StreamSeed(cfg.Seed, rep)
-	s.picks = planSample(cfg, seed1)
-	tables := make([]nat.Config, len(cfg.Path))
+	s.picks = planSample(cfg, s.seed1)
 	for i := range cfg.Path {
 		mb := &cfg.Path[i]
-		tables[i] = mb.Config
-		if s.picks != nil {
-			tables[i].Capacity = int(s.picks.result.Middleboxes[i].ScaledCapacity)
-		}
-		s.boxes = append(s.boxes, box{reset: mb.OnExpire == nat.ExpireReset, name: mb.Name, capacity: mb.Capacity})
+		s.boxes = append(s.boxes, box{reset: mb.OnExpire != nat.ExpireSilent, fin: mb.OnExpire == nat.ExpireFin, name: mb.Name, capacity: mb.Capacity})
 	}
 	for i := range s.boxes {
-		t, err := nat.New(tables[i], func(r nat.Removal) { s.removed(i, r) })
-		if err != nil {
+		if err := s.makeTable(i); err != nil {
 			return nil, err
 		}
-		s.boxes[i].t = t
 	}
 	total := 0
 	first := make([]int, len(cfg.Groups)) // each group's first groupRun
@@ -260,15 +280,16 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			}
 		}
 		for v, path := range paths {
-			s.groups = append(s.groups, s.groupRun(gi, v, path))
+			gr := s.groupRun(gi, v, path)
+			gr.first, gr.key = total, nameKey(g.Name)
+			s.groups = append(s.groups, gr)
 			s.hops = max(s.hops, len(path))
 		}
-		total += g.Count
+		total += s.simulated(gi)
 	}
 	s.rec = recorder{now: &s.now, warmup: cfg.Warmup, trace: cfg.Trace, filter: cfg.TraceOnly,
 		groups: make([]groupMetrics, len(s.groups)), boxBreaks: make([]uint64, len(s.boxes))}
 	if s.picks != nil {
-		total = len(s.picks.orig)
 		s.rec.orig = s.picks.orig
 	}
 	for i := range s.boxes {
@@ -290,6 +311,7 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 			break
 		}
 	}
+	s.initPools(total)
 	s.retries = make(map[uint32]retry)
 	s.rebound = make(map[uint32]rebinding)
 	horizon := cfg.horizon()
@@ -302,31 +324,37 @@ func Run(cfg *Config, rep int, progress func(time.Duration) bool) (*RunResult, e
 	}
 	ci := 0
 	for gi, g := range cfg.Groups {
-		gseed := groupSeed(g.Name)
 		for k := range s.simulated(gi) {
-			j := k // the client's index in the group's full population
-			if s.picks != nil {
-				j = s.picks.picked[gi][k]
-			}
+			j := s.member(gi, k) // the client's index in the group's full population
 			c := &s.clients[ci]
-			cseed := clientSeed(gseed, j)
-			c.group = uint16(first[gi] + drawPath(g.Paths, seed1, cseed))
+			cseed := s.groups[first[gi]].clientKey(j)
+			c.group = uint16(first[gi] + drawPath(g.Paths, s.seed1, cseed))
 			gr := &s.groups[c.group]
 			gr.clients++
-			c.rng.Seed(seed1, cseed)
+			c.rng.Seed(s.seed1, cseed)
 			start := g.StartDelay + uniformDur(&c.rng, 0, g.StartSpread)
 			if start <= cfg.Warmup {
 				gr.whole++
 			} else {
 				gr.partHours += overlap(start, cfg.Duration, cfg.Warmup, cfg.Duration).Hours()
 			}
-			s.q.push(event{At: start, Kind: evConnect, Client: uint32(ci)})
+			kind := evConnect
+			if g.Requests != nil {
+				kind = evReqArrive
+			}
+			s.q.push(event{At: start, Kind: kind, Client: uint32(ci)})
 			ci++
 		}
 	}
 	if cfg.SampleEvery > 0 {
 		s.q.push(event{Kind: evSample})
 	}
+	return s, nil
+}
+
+// run runs the events to the end and closes the books.
+func (s *sim) run(rep int, progress func(time.Duration) bool) (*RunResult, error) {
+	cfg := s.cfg
 	for _, until := range []time.Duration{cfg.Warmup, cfg.Duration} {
 		n, stopped := s.q.runUntil(until, s.handle, progress)
 		s.events += n
@@ -355,6 +383,9 @@ func (s *sim) groupRun(gi, v int, path []int) groupRun {
 	}
 	for h, bi := range gr.path {
 		gr.hopOf[bi] = int8(h)
+		if s.cfg.Path[bi].PerClient {
+			gr.perClient = append(gr.perClient, bi)
+		}
 	}
 	return gr
 }
@@ -391,6 +422,42 @@ func drawPath(paths []WeightedPath, seed1, cseed uint64) int {
 		last = i
 	}
 	return last // rounding left u at or above the last weight
+}
+
+// makeTable makes box i's table: one shared table with the settings
+// drawn for the replication, or a per-client box whose instances draw
+// theirs by client.
+func (s *sim) makeTable(i int) error {
+	mb := &s.cfg.Path[i]
+	b := &s.boxes[i]
+	onRemove := func(r nat.Removal) { s.removed(i, r) }
+	boxKey := nameKey(mb.Name)
+	if !mb.PerClient {
+		t, err := nat.New(s.sampledTable(i, mb.Draws.draw(mb.Config, s.seed1, boxKey, 0)), onRemove)
+		b.t = t
+		return err
+	}
+	s.perClient = true
+	dists := mb.Draws.list()
+	settings := func(ci uint32, set nat.Setting) int64 {
+		g := &s.groups[s.clients[ci].group]
+		return drawOne(&dists[set], set, s.seed1, boxKey, g.clientKey(s.member(g.of, int(ci)-g.first)))
+	}
+	pc, err := nat.NewInstances(mb.Config, mb.Draws.own(), settings, onRemove)
+	b.t, b.pc = pc, pc
+	return err
+}
+
+// clientKey is the key of the group's j-th client: the second half of
+// its random stream's seed, and its instances' key in their settings'.
+func (g *groupRun) clientKey(j int) uint64 { return clientSeed(g.key, j) }
+
+// sync brings client ci's instances at the per-client boxes of its path
+// up to now, so that what they removed is known before its event.
+func (s *sim) sync(ci uint32, c *client) {
+	for _, bi := range s.groups[c.group].perClient {
+		s.boxes[bi].pc.Sync(s.now, ci)
+	}
 }
 
 // ErrStopped is returned by a run that its progress callback stopped.
@@ -432,17 +499,16 @@ func (s *sim) at(at time.Duration, ev event) {
 
 func (s *sim) handle(ev event) {
 	s.now = ev.At
-	if ev.Kind == evWake {
-		s.wake(ev)
-		return
-	}
-	if ev.Kind == evSample {
-		s.sample()
+	if ev.Kind >= evWake {
+		s.special(ev)
 		return
 	}
 	c := &s.clients[ev.Client]
 	if ev.Conn != c.conn {
 		return // for a connection that has been replaced
+	}
+	if s.perClient {
+		s.sync(ev.Client, c)
 	}
 	switch ev.Kind {
 	case evConnect:
@@ -473,6 +539,19 @@ func (s *sim) handle(ev event) {
 		s.closeSession(ev.Client, c)
 	case evRadio:
 		s.radioPacket(ev.Client, c, ev.Arg&pTypeMask, ev.Arg&radioUp != 0)
+	}
+}
+
+// special runs the events that belong to no client's connection: a
+// box's wake-up, a sample, a request-driven group's.
+func (s *sim) special(ev event) {
+	switch ev.Kind {
+	case evWake:
+		s.wake(ev)
+	case evSample:
+		s.sample()
+	default:
+		s.poolEvent(ev)
 	}
 }
 
@@ -656,6 +735,15 @@ func (s *sim) warm(ci uint32) {
 			prefetch.Line(&s.adaptive[ci])
 		}
 	}
+	if s.perClient {
+		for i := range s.boxes {
+			if pc := s.boxes[i].pc; pc != nil {
+				if p := pc.Locate(ci); p != nil {
+					prefetch.Line((*byte)(p))
+				}
+			}
+		}
+	}
 }
 
 // removed is every middlebox's removal callback. It runs inside a table
@@ -664,6 +752,10 @@ func (s *sim) warm(ci uint32) {
 // orphaned (from the earliest removal) until a packet decides.
 func (s *sim) removed(bi int, r nat.Removal) {
 	if s.boxes[bi].reset && r.Reason == nat.Expired {
+		if s.pooled(r.Key.Client) {
+			s.poolKilled(bi, r)
+			return
+		}
 		s.resetOnExpire(bi, r)
 		return
 	}

@@ -1,8 +1,9 @@
 package sim
 
 import (
-	"hash/fnv"
 	"math"
+
+	"github.com/natsim/natsim/nat"
 )
 
 // Sampling simulates a fraction of every group's clients, chosen by a
@@ -34,15 +35,6 @@ func (s Sampling) in(key uint64, j int) bool {
 
 // sampleStream sets the sampling hash apart from the other streams.
 const sampleStream = 0x73616d706c652d31 // "sample-1"
-
-// groupSeed is a group's part of its clients' seeds: the FNV-1a hash of
-// its name, so that adding or reordering groups changes no other
-// group's draws.
-func groupSeed(name string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	return h.Sum64()
-}
 
 // SampleResult says what a sampled run simulated: how many clients of
 // how many, and per shared box the realised fraction of the clients
@@ -108,7 +100,7 @@ func planSample(cfg *Config, seed1 uint64) *samplePlan {
 	base := 0
 	for gi := range cfg.Groups {
 		g := &cfg.Groups[gi]
-		gseed := groupSeed(g.Name)
+		gseed := nameKey(g.Name)
 		key := smp.groupKey(gseed)
 		var picked []int
 		for j := 0; j < g.Count; j++ {
@@ -144,6 +136,9 @@ func planSample(cfg *Config, seed1 uint64) *samplePlan {
 			b.Fraction = float64(sampled[bi]) / float64(crossing[bi])
 		}
 		b.ScaledCapacity = float64(ScaleCapacity(m.Capacity, b.Fraction))
+		if m.PerClient {
+			b.ScaledCapacity = b.Capacity // each instance holds one client's entries: not scaled
+		}
 		p.result.Middleboxes = append(p.result.Middleboxes, b)
 	}
 	return p
@@ -204,7 +199,7 @@ func (c *Config) simulated() float64 {
 // estimates: scaled by the fraction asked for when sampling (the
 // realised fraction is within a few per cent of it).
 func (c *Config) capacityOf(m Middlebox) int {
-	if !c.Sampling.On() {
+	if !c.Sampling.On() || m.PerClient {
 		return m.Capacity
 	}
 	return ScaleCapacity(m.Capacity, c.Sampling.Fraction)
@@ -217,7 +212,7 @@ func (c *Config) capacityOf(m Middlebox) int {
 // above it.
 const MinSampledTable = 1000
 
-// SmallSampledTable reports whether a box of capacity entries, sampled
+// SmallSampledTable reports whether a shared box of capacity entries, sampled
 // at fraction, holds fewer than MinSampledTable (an unlimited box never
 // does).
 func SmallSampledTable(capacity int, fraction float64) bool {
@@ -231,4 +226,30 @@ func (s *sim) simulated(gi int) int {
 		return len(s.picks.picked[gi])
 	}
 	return s.cfg.Groups[gi].Count
+}
+
+// member is the index in group gi's full population of the group's k-th
+// simulated client: k itself without sampling. Every stream of a
+// client's own (its traffic, its path, its per-client boxes' settings)
+// is keyed by it, so that a sampled client is the same client as in the
+// full run.
+func (s *sim) member(gi, k int) int {
+	if s.picks != nil {
+		return s.picks.picked[gi][k]
+	}
+	return k
+}
+
+// sampledTable is shared box i's table settings for this run: with sampling,
+// its capacity (as drawn for the replication) times the box's realised
+// fraction (ScaleCapacity), which the run's sample result records.
+func (s *sim) sampledTable(i int, cfg nat.Config) nat.Config {
+	if s.picks == nil {
+		return cfg
+	}
+	b := &s.picks.result.Middleboxes[i]
+	b.Capacity = float64(cfg.Capacity)
+	cfg.Capacity = ScaleCapacity(cfg.Capacity, b.Fraction)
+	b.ScaledCapacity = float64(cfg.Capacity)
+	return cfg
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/natsim/natsim/internal/batch"
+	"github.com/natsim/natsim/internal/report"
 	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/internal/verdict"
 	"github.com/natsim/natsim/scenarios"
@@ -41,14 +42,24 @@ type Result struct {
 	BindingMiddlebox string   `json:"binding_middlebox"` // "" without a cliff
 	// CliffTimeout is the binding box's timeout class and seconds.
 	CliffTimeout string `json:"cliff_timeout"`
+	// BindingAt is the group failing at the cliff and, for a group that
+	// mixes paths, the path failing; empty without a cliff.
+	BindingAt Where `json:"binding_at,omitzero"`
 	// MarginS is how far below the cliff the recommendation lies.
 	MarginS *float64 `json:"margin_s"`
 	// UncertaintyS is the declared uncertainty (jitter plus round trip)
 	// and ExtraMarginS the advise: block's margin, seconds: the margin
 	// asked for.
-	UncertaintyS float64       `json:"uncertainty_s"`
-	ExtraMarginS float64       `json:"extra_margin_s"`
-	Cost         CostValue     `json:"cost"`
+	UncertaintyS float64   `json:"uncertainty_s"`
+	ExtraMarginS float64   `json:"extra_margin_s"`
+	Cost         CostValue `json:"cost"`
+	// Setting is the keepalive recommended (or run, when nothing is
+	// tuned) in words; Costs every cost of target.Costs there (energy
+	// only when a group has a radio) and Breaks the break rate of its
+	// group with the highest bound, all from the verification runs.
+	Setting      string        `json:"setting,omitempty"`
+	Costs        []CostValue   `json:"costs,omitempty"`
+	Breaks       *MeanUpper    `json:"breaks_per_1000_client_hours,omitempty"`
 	Target       target.Target `json:"target"`
 	Verification *Verification `json:"verification"`
 	Evaluated    []Evaluated   `json:"evaluated"`
@@ -70,6 +81,24 @@ type Result struct {
 
 	pick       *eval  // the verified pick, for the commands' files
 	searchSeed uint64 // the seed of every search run
+	mixed      bool   // some group mixes paths: each path is judged too
+}
+
+// Where is a group and, for a group that mixes paths, one of its paths.
+type Where struct {
+	Group string  `json:"group"`
+	Path  string  `json:"path,omitempty"`  // its boxes joined by " then " (target.PathName)
+	Share float64 `json:"share,omitempty"` // of the group's clients that drew the path
+}
+
+// String writes w as the verdict does: "group cell, path carrier-a
+// (share 1%)".
+func (w Where) String() string {
+	s := "group " + w.Group
+	if w.Path != "" {
+		s += fmt.Sprintf(", path %s (share %s)", w.Path, report.Percent(w.Share))
+	}
+	return s
 }
 
 // CostValue is the cost minimised and its value at the recommendation.
@@ -86,7 +115,8 @@ type Verification struct {
 	Seeds        []uint64 `json:"seeds"`
 	Replications int      `json:"replications"`
 	// Groups: per group its name and, for breaks and every limit of the
-	// target, {"mean", "upper", "status"}.
+	// target, {"mean", "upper", "status"}; after a group that mixes paths,
+	// a row likewise for each path, with its "path" and "share".
 	Groups      []map[string]any `json:"groups"`
 	ClientHours float64          `json:"client_hours"`
 	// StreamSeeds are sim.StreamSeed of each verification run; none is
@@ -100,7 +130,8 @@ type Evaluated struct {
 	ValueS float64 `json:"value_s"`
 	Runs   int     `json:"runs"`
 	Cost   float64 `json:"cost"`
-	// Breaks is of the group with the highest upper bound.
+	// Breaks is of the group, or path of a group that mixes paths, with
+	// the highest upper bound.
 	Breaks MeanUpper `json:"breaks_per_1000_client_hours"`
 	Status string    `json:"status"` // met, missed or undecided
 	Meets  bool      `json:"meets"`
@@ -126,6 +157,9 @@ func Search(ctx context.Context, st Settings) (*Result, error) {
 	a := sc.Advise
 	s := &searcher{sc: sc, run: st.Run, budget: st.Budget, now: st.Now}
 	s.start = s.now()
+	if len(a.Tune) == 0 {
+		return s.asConfigured(ctx)
+	}
 	var es []*eval
 	for _, v := range grid(a.Lo, a.Hi, GridPoints) {
 		e, err := s.at(v)
@@ -149,7 +183,8 @@ func Search(ctx context.Context, st Settings) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Version: sim.Version, Scenario: sc.Config.Name, Tune: a.Tune, Target: sc.Target, Monotone: monotone,
-		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit}, Notes: s.notes, searchSeed: sc.Config.Seed}
+		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit}, Notes: s.notes, searchSeed: sc.Config.Seed,
+		mixed: slices.ContainsFunc(sc.Config.Groups, func(g sim.Group) bool { return len(g.Paths) > 0 })}
 	res.UncertaintyS = uncertainty(&sc.Config).Seconds()
 	for _, e := range s.evals {
 		if len(e.runs) > 0 {
@@ -159,12 +194,7 @@ func Search(ctx context.Context, st Settings) (*Result, error) {
 	if err := s.pick(ctx, res); err != nil {
 		return nil, err
 	}
-	res.BudgetOut = s.out
-	for _, p := range s.phases {
-		res.Runs += p.Runs
-		res.ClientHours += p.ClientHours
-	}
-	res.Phases = s.phases
+	s.finish(res)
 	return res, nil
 }
 
@@ -313,7 +343,7 @@ func (s *searcher) pick(ctx context.Context, res *Result) error {
 		candidate = floor(candidate - margin)
 		cs := cliff.value.Seconds()
 		res.CliffS = &cs
-		res.BindingMiddlebox, res.CliffTimeout = bindingAt(cliff)
+		res.BindingMiddlebox, res.CliffTimeout, res.BindingAt = bindingAt(cliff)
 	}
 	if candidate < a.Lo {
 		s.notes = append(s.notes, fmt.Sprintf("the margin reaches below the range; recommending its lower end %v", a.Lo))
@@ -342,35 +372,89 @@ func (s *searcher) pick(ctx context.Context, res *Result) error {
 // verify runs v with a seed whose client streams no search run used, as
 // many replications as the target needs (the search's at v to start).
 func (s *searcher) verify(ctx context.Context, v time.Duration) (*eval, error) {
+	reps := 1
+	if i := slices.IndexFunc(s.evals, func(x *eval) bool { return x.value >= v }); i >= 0 {
+		reps = max(1, len(s.evals[i].runs))
+	}
+	return s.decided(ctx, "verify", v, FreshSeed(s.sc.Config.Seed, s.maxReps()), reps, false)
+}
+
+// decided runs v with seed, reps replications to start, then as many
+// as the target needs to be decided (at most MaxReps); budgeted runs
+// count against the search's budget and stop when it is spent.
+func (s *searcher) decided(ctx context.Context, phase string, v time.Duration, seed uint64, reps int, budgeted bool) (*eval, error) {
 	sc, err := s.sc.At(v)
 	if err != nil {
 		return nil, err
 	}
 	cfg := sc.Config
-	cfg.Seed = FreshSeed(s.sc.Config.Seed, s.maxReps())
+	cfg.Seed = seed
 	e := &eval{value: v, sc: sc}
-	reps := 1
-	if i := slices.IndexFunc(s.evals, func(x *eval) bool { return x.value >= v }); i >= 0 {
-		reps = max(1, len(s.evals[i].runs))
-	}
 	for {
+		if budgeted {
+			if left := s.budgetLeft(); reps-len(e.runs) > left {
+				reps, s.out = len(e.runs)+left, true
+			}
+		}
 		var jobs []batch.Job
 		for r := len(e.runs); r < reps; r++ {
 			jobs = append(jobs, batch.Job{Config: &cfg, Replication: r})
 		}
-		runs, err := s.timed(ctx, "verify", jobs)
+		if len(jobs) == 0 {
+			return e, nil
+		}
+		runs, err := s.timed(ctx, phase, jobs)
 		if err != nil {
 			return nil, err
 		}
+		if budgeted {
+			s.spent += len(jobs)
+		}
 		e.runs = append(e.runs, runs...)
-		e.point = judge(sc, e.runs)
-		if n := repsToDecide(e); n > len(e.runs) {
+		if len(e.runs) > 0 {
+			e.point = judge(sc, e.runs)
+		}
+		if n := repsToDecide(e); n > len(e.runs) && !(budgeted && s.out) {
 			reps = n
 			continue
 		}
 		sc.Config = cfg
 		return e, nil
 	}
+}
+
+// asConfigured answers for a scenario with nothing to tune (an adaptive
+// keepalive sets its own interval): it is run as written with the seed
+// a verification of a search from the same scenario would never clash
+// with (FreshSeed after MaxReps), one replication, then as many as the
+// target needs to be decided, while the budget lasts.
+func (s *searcher) asConfigured(ctx context.Context) (*Result, error) {
+	sc := s.sc
+	res := &Result{Version: sim.Version, Scenario: sc.Config.Name, Tune: []string{}, Target: sc.Target, Monotone: true,
+		Cost: CostValue{Metric: sc.Advise.Cost.Name, Unit: sc.Advise.Cost.Unit}, searchSeed: sc.Config.Seed}
+	res.UncertaintyS = uncertainty(&sc.Config).Seconds()
+	v, err := s.decided(ctx, "evaluate", 0, FreshSeed(sc.Config.Seed, MaxReps), 1, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(v.runs) == 0 {
+		res.Diagnosis = &Diagnosis{Cause: "budget", Text: "the budget ran out before the scenario was run: raise --budget"}
+	} else {
+		s.report(res, v, nil)
+	}
+	s.finish(res)
+	return res, nil
+}
+
+// finish gives res the search's runs, client-hours and phases, and
+// whether its budget ran out.
+func (s *searcher) finish(res *Result) {
+	res.BudgetOut = s.out
+	for _, p := range s.phases {
+		res.Runs += p.Runs
+		res.ClientHours += p.ClientHours
+	}
+	res.Phases = s.phases
 }
 
 // maxReps is the most replications any search run had.
@@ -405,13 +489,19 @@ func FreshSeed(seed uint64, searchReps int) uint64 {
 func (s *searcher) report(res *Result, v *eval, cliff *eval) {
 	res.pick = v
 	res.Met = v.meets()
-	rec, recS := v.value.String(), v.value.Seconds()
-	res.Recommended, res.RecommendedS = &rec, &recS
+	res.Setting = res.describe()
+	if len(res.Tune) > 0 {
+		rec, recS := v.value.String(), v.value.Seconds()
+		res.Recommended, res.RecommendedS = &rec, &recS
+	}
 	if cliff != nil {
 		m := (cliff.value - v.value).Seconds()
 		res.MarginS = &m
 	}
 	res.Cost.Value = v.point.Cost
+	res.Costs = costsAt(v)
+	b := evaluated(v).Breaks
+	res.Breaks = &b
 	ver := &Verification{Seeds: []uint64{v.sc.Config.Seed}, Replications: len(v.runs)}
 	for r := range v.runs {
 		ver.StreamSeeds = append(ver.StreamSeeds, sim.StreamSeed(v.sc.Config.Seed, r))
@@ -420,16 +510,38 @@ func (s *searcher) report(res *Result, v *eval, cliff *eval) {
 	c := v.sc.Target.Confidence
 	window := v.sc.Config.Duration - v.sc.Config.Warmup
 	for gi, g := range v.sc.Config.Groups {
-		reps := groupRuns(v.runs, gi)
-		row := map[string]any{"name": g.Name}
-		b := target.Bound(target.Breaks, window, reps, c)
-		row[string(target.Breaks)] = map[string]any{"mean": b.Estimate, "upper": finite(b.Upper)}
-		for _, j := range target.Judge(v.sc.Target, window, reps) {
-			row[string(j.Metric)] = map[string]any{"mean": j.Estimate, "upper": finite(j.Upper), "status": j.Status.String()}
+		for _, vr := range target.Variants(groupRuns(v.runs, gi)) {
+			row := map[string]any{"name": g.Name}
+			if vr.Index >= 0 {
+				row["path"], row["share"] = vr.Path, vr.Share
+			}
+			b := target.Bound(target.Breaks, window, vr.Reps, c)
+			row[string(target.Breaks)] = map[string]any{"mean": b.Estimate, "upper": finite(b.Upper)}
+			for _, j := range target.Whole(target.Judge(v.sc.Target, window, vr.Reps)) {
+				row[string(j.Metric)] = map[string]any{"mean": j.Estimate, "upper": finite(j.Upper), "status": j.Status.String()}
+			}
+			ver.Groups = append(ver.Groups, row)
 		}
-		ver.Groups = append(ver.Groups, row)
 	}
 	res.Verification = ver
+}
+
+// costsAt is every cost of target.Costs over e's runs; the radios'
+// energy only when a group has a radio.
+func costsAt(e *eval) []CostValue {
+	radio := slices.ContainsFunc(e.sc.Config.Groups, func(g sim.Group) bool { return g.Radio != nil })
+	var all []sim.GroupResult
+	for gi := range e.sc.Config.Groups {
+		all = append(all, groupRuns(e.runs, gi)...)
+	}
+	var out []CostValue
+	for _, c := range target.Costs {
+		if c.Radio && !radio {
+			continue
+		}
+		out = append(out, CostValue{Metric: c.Name, Unit: c.Unit, Value: c.PerClientHour(all)})
+	}
+	return out
 }
 
 func finite(x float64) *float64 {
@@ -453,27 +565,43 @@ func evaluated(e *eval) Evaluated {
 	row := Evaluated{Value: e.value.String(), ValueS: e.value.Seconds(), Runs: len(e.runs), Cost: e.point.Cost,
 		Status: target.Overall(e.point.Judgements).String(), Meets: e.meets()}
 	window := e.sc.Config.Duration - e.sc.Config.Warmup
-	worst := math.Inf(-1)
-	for gi := range e.sc.Config.Groups {
-		b := target.Bound(target.Breaks, window, groupRuns(e.runs, gi), e.sc.Target.Confidence)
-		if b.Upper > worst {
-			worst = b.Upper
-			row.Breaks = MeanUpper{Mean: b.Estimate, Upper: finite(b.Upper)}
-		}
-	}
+	b := worstBound(e, target.Breaks, window, e.sc.Target.Confidence)
+	row.Breaks = MeanUpper{Mean: b.Estimate, Upper: finite(b.Upper)}
 	return row
 }
 
-// bindingAt names the box that binds the first group failing at e, and
-// its timeout.
-func bindingAt(e *eval) (box, timeout string) {
-	v := verdict.Of(&e.sc.Config, e.sc.Target, e.runs)
-	for _, g := range v.Groups {
-		if g.Verdict != verdict.Pass && g.Binding != nil {
-			return g.Binding.Middlebox, fmt.Sprintf("%s %v", g.Binding.TimeoutClass, time.Duration(g.Binding.TimeoutS*float64(time.Second)))
+// worstBound is the bound of m with the highest upper bound at e, over
+// every group and every path of a group that mixes paths.
+func worstBound(e *eval, m target.Metric, window time.Duration, c float64) target.Judgement {
+	worst := target.Judgement{Upper: math.Inf(-1)}
+	for gi := range e.sc.Config.Groups {
+		for _, vr := range target.Variants(groupRuns(e.runs, gi)) {
+			if b := target.Bound(m, window, vr.Reps, c); b.Upper > worst.Upper {
+				worst = b
+			}
 		}
 	}
-	return "", ""
+	return worst
+}
+
+// bindingAt names the box that binds the first group failing at e (of a
+// group that mixes paths, its first path failing), its timeout, and
+// where it binds.
+func bindingAt(e *eval) (box, timeout string, at Where) {
+	v := verdict.Of(&e.sc.Config, e.sc.Target, e.runs)
+	for _, g := range v.Groups {
+		failing, b := g.Verdict != verdict.Pass, g.Binding
+		at = Where{Group: g.Name}
+		if i := slices.IndexFunc(g.Paths, func(p verdict.Path) bool { return p.Verdict != verdict.Pass }); i >= 0 {
+			p := g.Paths[i]
+			failing, b = true, p.Binding
+			at.Path, at.Share = target.PathName(p.Via), p.Share
+		}
+		if failing && b != nil {
+			return b.Middlebox, fmt.Sprintf("%s %v", b.TimeoutClass, time.Duration(b.TimeoutS*float64(time.Second))), at
+		}
+	}
+	return "", "", Where{}
 }
 
 // diagnose says why nothing met the target, from the runs at the
@@ -497,6 +625,36 @@ func (s *searcher) diagnose(res *Result) {
 // value lo, from the runs' breaks by cause and the boxes: what would
 // help.
 func Diagnose(sc *scenarios.Scenario, runs []*sim.RunResult, js []target.Judgement, lo time.Duration) *Diagnosis {
+	// When a path fails, its boxes are the ones to look at, and the
+	// diagnosis names it.
+	on := func(int) bool { return true }
+	i := slices.IndexFunc(js, func(j target.Judgement) bool { return j.Status == target.Missed })
+	if i < 0 {
+		i = slices.IndexFunc(js, func(j target.Judgement) bool { return j.Status != target.Met })
+	}
+	if i < 0 || js[i].Path == "" {
+		return diagnose(sc, runs, js, lo, on)
+	}
+	at := js[i]
+	cfg := &sc.Config
+	for _, g := range cfg.Groups {
+		for _, p := range g.Paths {
+			names := make([]string, len(p.Via))
+			for k, bi := range p.Via {
+				names[k] = cfg.Path[bi].Name
+			}
+			if g.Name == at.Group && target.PathName(names) == at.Path {
+				on = func(bi int) bool { return slices.Contains(p.Via, bi) }
+			}
+		}
+	}
+	d := diagnose(sc, runs, js, lo, on)
+	d.Text += fmt.Sprintf(" (it is group %s's path %s that misses the target)", at.Group, at.Path)
+	return d
+}
+
+// diagnose is Diagnose, looking only at the boxes on says.
+func diagnose(sc *scenarios.Scenario, runs []*sim.RunResult, js []target.Judgement, lo time.Duration, on func(bi int) bool) *Diagnosis {
 	cfg := &sc.Config
 	var br sim.Breaks
 	var refused float64
@@ -514,7 +672,7 @@ func Diagnose(sc *scenarios.Scenario, runs []*sim.RunResult, js []target.Judgeme
 		best, most := 0, -1.0
 		for _, r := range runs {
 			for i, b := range r.Middleboxes {
-				if f(b) > most {
+				if on(i) && f(b) > most {
 					best, most = i, f(b)
 				}
 			}
@@ -556,7 +714,7 @@ func Diagnose(sc *scenarios.Scenario, runs []*sim.RunResult, js []target.Judgeme
 			m.Name, m.Capacity, lo)}
 	}
 	for bi, m := range cfg.Path {
-		if m.RefreshOnKeepalive {
+		if m.RefreshOnKeepalive || !on(bi) {
 			continue
 		}
 		for _, g := range cfg.Groups {

@@ -44,7 +44,11 @@ func search(t *testing.T, text string) *Result {
 // box, so the box sees the ping leave at t and the pong come back at
 // t + r; the next ping leaves at t + I + J, J uniform in [-j, j]. The
 // longest gap between refreshes is I + j - r, and the entry is lost when
-// it exceeds T: the cliff is I = T - j + r = 285.1 s. Below it no break
+// it exceeds T: the cliff is I = T - j + r = 285.1 s. (The first ping of
+// a connection follows the handshake's ACK, not a pong: its gap can reach
+// I + j, so a connection that has broken once breaks again from
+// I = T - j = 285 s; the clients connect in the warmup, and 0.1 s is far
+// below the search's resolution.) Below it no break
 // can happen at all; just above it the share of heartbeats that break,
 // (I - 285.1 s) / 2j, gives far more than 3 per 1000 client-hours
 // within a second. So advise's pick must lie below 285.1 s by at least
@@ -220,5 +224,52 @@ func TestNotMonotone(t *testing.T) {
 	}
 	if !res.Met || *res.Recommended != "7m40s" || *res.CliffS != 910 {
 		t.Errorf("recommended %v, cliff %v; want 7m40s below a cliff at 910 s", *res.Recommended, *res.CliffS)
+	}
+}
+
+// TestPathCliff: a group of 1000 clients that mixes two paths, one
+// through a box of T = 120 s (weight 1: about 10 clients expected; this
+// seed gives 4) and one through a box of 600 s (weight 99), pinging
+// without jitter, rtt r = 100 ms, against a limit of 1000 breaks per
+// 1000 client-hours. The short path breaks once the silence at its box
+// reaches T: between a ping and the next one the box sees I - r (the
+// pong refreshing it) to I (the ping alone), so the cliff lies in
+// [T, T + r], and above it nearly every ping breaks: about 12,000 per
+// 1000 client-hours at 5 minutes. The group as a whole dilutes that a
+// hundredfold, to about 120 (< 1000) at every value of the range up to
+// 8 minutes (under the long box's 600 s): judged by groups alone the
+// pick would be near 8m. Judged path by path, the short path misses the
+// limit above the cliff, so the pick must lie at or below T + r - r = T
+// (the margin kept is the uncertainty r) and, with the default margin
+// of 10%, not more than 0.1 T (plus a second of rounding) below it; the
+// cliff must be bound by the box short on that path. Below the cliff the
+// short path sees no break: 0 in 4 client-hours bounds its rate by
+// 2.996 / 4 x 1000 = 749 < 1000, so one replication decides each value.
+func TestPathCliff(t *testing.T) {
+	res := search(t, "name: paths\nduration: 1h\npath:\n"+box("short", "120s")+box("long", "600s")+
+		"clients:\n  - name: cell\n    count: 1000\n"+
+		"    paths:\n      - {via: [short], weight: 1}\n      - {via: [long], weight: 99}\n"+
+		"    keepalive: {type: app, interval: 60s, timeout: 5s, request_bytes: 40, response_bytes: 40}\n"+
+		"network: {rtt: 100ms}\ntarget: {breaks_per_1000_client_hours: 1000}\n"+
+		"advise:\n  tune: clients.cell.keepalive.interval\n  range: [30s, 8m]\n")
+	const T, r = 120.0, 0.1
+	if !res.Met || res.RecommendedS == nil {
+		t.Fatalf("no recommendation: %+v", res.Diagnosis)
+	}
+	if pick := *res.RecommendedS; pick > T || pick < T-0.1*T-1 {
+		t.Errorf("pick %vs, want in [%v, %v]", pick, T-0.1*T-1, T)
+	}
+	if res.CliffS == nil || *res.CliffS < T || *res.CliffS > 1.05*(T+r) {
+		t.Errorf("cliff %v, want just above [%v, %v]", res.CliffS, T, T+r)
+	}
+	if res.BindingMiddlebox != "short" || res.BindingAt.Group != "cell" || res.BindingAt.Path != "short" {
+		t.Errorf("binding %q at %+v, want the box short on group cell's path short", res.BindingMiddlebox, res.BindingAt)
+	}
+	if h := res.Headline(); !strings.Contains(h, "on group cell, path short (share ") {
+		t.Errorf("the headline does not name the path: %s", h)
+	}
+	// The verification gives the group and each path its row.
+	if n := len(res.Verification.Groups); n != 3 || res.Verification.Groups[1]["path"] != "short" {
+		t.Errorf("verification rows %v, want the group's and each path's", res.Verification.Groups)
 	}
 }

@@ -39,6 +39,15 @@
 // those runs are the figures reported. If the verification misses the
 // target, the recommendation steps down once more by the same margin.
 //
+// # Nothing to tune
+//
+// A scenario whose advise names no key (advise --compare retypes every
+// group to an adaptive preset, which sets its own interval) is not
+// searched: it is run as configured with the seed FreshSeed(seed,
+// MaxReps), whose streams no search of the same scenario uses, one
+// replication and then as many as its target needs, within the budget,
+// and judged and priced like a verified recommendation.
+//
 // # Diagnosis
 //
 // When no value meets the target, advise names the cause from the

@@ -180,8 +180,8 @@ func clientHours(r *sim.RunResult) float64 {
 	return h
 }
 
-// judge judges every group's limits over the runs of one value and
-// prices it.
+// judge judges every group's limits, and every path's of a group that
+// mixes paths, over the runs of one value and prices it.
 func judge(sc *scenarios.Scenario, runs []*sim.RunResult) target.Point {
 	cfg := &sc.Config
 	window := cfg.Duration - cfg.Warmup
@@ -245,10 +245,14 @@ func repsToDecide(e *eval) int {
 		if math.IsInf(j.NeededClientHours, 1) || perRep == 0 {
 			return len(e.runs) // no exposure would show it
 		}
-		// Needed is for the group; its client-hours per run are about the
-		// group's share of the first run's.
+		// Needed is for the group, or its path; its client-hours per run
+		// are about those of the first run.
 		g := e.runs[0].Groups[slices.IndexFunc(e.runs[0].Groups, func(g sim.GroupResult) bool { return g.Name == j.Group })]
-		need = max(need, int(math.Ceil(j.NeededClientHours/math.Max(g.ClientHours, 1e-9))))
+		hours := g.ClientHours
+		if i := slices.IndexFunc(g.Paths, func(p sim.PathResult) bool { return target.PathName(p.Via) == j.Path }); j.Path != "" && i >= 0 {
+			hours = g.Paths[i].ClientHours
+		}
+		need = max(need, int(math.Ceil(j.NeededClientHours/math.Max(hours, 1e-9))))
 	}
 	return min(max(need, 2*len(e.runs)), MaxReps) // at least double: the estimate moves too
 }

@@ -41,24 +41,8 @@ func (r *Result) WriteText(w io.Writer) error {
 	b.WriteString(r.Headline() + "\n")
 	b.WriteString(r.targetText() + "\n")
 	if len(r.Compare) > 0 {
-		b.WriteString("\ncheapest setting of each keepalive type:\n")
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  keepalive\trecommended\tcost\tcliff\tmet\n")
-		for _, c := range r.Compare {
-			rec, cliff := "-", "-"
-			if c.Recommended != nil {
-				rec = *c.Recommended
-			}
-			if c.CliffS != nil {
-				cliff = seconds(*c.CliffS)
-			}
-			cost := "-"
-			if c.Met {
-				cost = c.costText()
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%v\n", c.Keepalive, rec, cost, cliff, c.Met)
-		}
-		tw.Flush()
+		b.WriteString("\ncheapest setting of each keepalive type (from its verification runs):\n")
+		r.writeCompare(&b)
 		for _, c := range r.Compare {
 			fmt.Fprintf(&b, "\n%s: %s\n", c.Keepalive, c.Headline())
 			c.writeDetail(&b)
@@ -70,6 +54,51 @@ func (r *Result) WriteText(w io.Writer) error {
 	return err
 }
 
+// writeCompare writes the table of advise --compare: per keepalive type
+// its setting, every cost, its break rate and bound, the cliff, and
+// whether it met the target. A type that ran but missed is shown with
+// its figures: they say by how much.
+func (r *Result) writeCompare(b *strings.Builder) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	var costs []CostValue
+	for _, c := range r.Compare {
+		if len(c.Costs) > len(costs) {
+			costs = c.Costs
+		}
+	}
+	head := "  keepalive\tsetting"
+	for _, c := range costs {
+		head += "\t" + c.Unit + "/client-hour"
+	}
+	fmt.Fprintln(tw, head+"\tbreaks/1000 ch\tbound\tcliff\tmet")
+	for _, c := range r.Compare {
+		set, cliff := "-", "-"
+		if c.Setting != "" {
+			set = c.Setting
+		}
+		if c.CliffS != nil {
+			cliff = seconds(*c.CliffS)
+		}
+		line := fmt.Sprintf("  %s\t%s", c.Keepalive, set)
+		for i := range costs {
+			x := "-"
+			if i < len(c.Costs) {
+				x = report.Number(c.Costs[i].Value)
+			}
+			line += "\t" + x
+		}
+		br, upper := "-", "-"
+		if c.Breaks != nil {
+			br = report.Number(c.Breaks.Mean)
+			if c.Breaks.Upper != nil {
+				upper = report.Number(*c.Breaks.Upper)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", line, br, upper, cliff, c.Met)
+	}
+	tw.Flush()
+}
+
 // targetText says what the target was, and at which confidence.
 func (r *Result) targetText() string {
 	var lims []string
@@ -78,13 +107,17 @@ func (r *Result) targetText() string {
 			lims = append(lims, fmt.Sprintf("%s <= %s", m, strconv.FormatFloat(x, 'g', -1, 64)))
 		}
 	}
-	return fmt.Sprintf("target: %s for every group, on %s upper bounds; minimising %s",
-		strings.Join(lims, ", "), report.Percent(r.Target.Confidence), r.Cost.Metric)
+	every := "every group"
+	if r.mixed {
+		every += " and every path of a group that mixes paths"
+	}
+	return fmt.Sprintf("target: %s for %s, on %s upper bounds; minimising %s",
+		strings.Join(lims, ", "), every, report.Percent(r.Target.Confidence), r.Cost.Metric)
 }
 
 // Headline is the verdict line: RECOMMEND ... or NOTHING MEETS ....
 func (r *Result) Headline() string {
-	if r.Recommended == nil || r.pick == nil {
+	if r.pick == nil {
 		text := "the search found no value"
 		if r.Diagnosis != nil {
 			text = r.Diagnosis.Text
@@ -92,17 +125,27 @@ func (r *Result) Headline() string {
 		return fmt.Sprintf("NOTHING MEETS the target: no value of %s in the range does (%s)", strings.Join(r.Tune, ", "), text)
 	}
 	word := "RECOMMEND"
-	if !r.Met {
+	switch {
+	case len(r.Tune) == 0 && !r.Met:
+		word = "MISSES the target:"
+	case !r.Met:
 		word = "NOT VERIFIED"
 	}
-	s := fmt.Sprintf("%s %s: %s, %s", word, r.describe(), r.breaksText(), r.costText())
-	if r.CliffS != nil {
+	s := fmt.Sprintf("%s %s: %s, %s", word, r.Setting, r.breaksText(), r.costText())
+	switch {
+	case len(r.Tune) == 0:
+		s += "; run as configured, nothing to tune"
+	case r.CliffS != nil:
 		s += fmt.Sprintf("; cliff at %s", seconds(*r.CliffS))
 		if r.BindingMiddlebox != "" {
-			s += fmt.Sprintf(" (%s, %s)", r.BindingMiddlebox, r.CliffTimeout)
+			s += fmt.Sprintf(" (%s, %s", r.BindingMiddlebox, r.CliffTimeout)
+			if r.BindingAt.Path != "" {
+				s += ", on " + r.BindingAt.String()
+			}
+			s += ")"
 		}
 		s += fmt.Sprintf("; margin %s", seconds(*r.MarginS))
-	} else {
+	default:
 		s += "; every value of the range met the target"
 	}
 	return s
@@ -133,6 +176,10 @@ func (r *Result) describe() string {
 		return fmt.Sprintf("server heartbeat every %v (jitter ±%v)", v, k.Jitter)
 	case tail("idle") && k.Type == sim.KeepaliveTCP:
 		return fmt.Sprintf("TCP keepalive idle %v (probes every %v, %d of them)", v, k.Interval, k.Count)
+	case len(r.Tune) == 0 && same && k.Type == sim.KeepaliveAdaptive:
+		return fmt.Sprintf("adaptive heartbeat %v (within [%v, %v])", k.Adaptive.Preset, k.Adaptive.Min, k.Adaptive.Max)
+	case len(r.Tune) == 0:
+		return "the keepalives as configured"
 	}
 	return fmt.Sprintf("%s = %v", strings.Join(r.Tune, ", "), v)
 }
@@ -146,8 +193,8 @@ var metricWords = map[target.Metric]string{
 }
 
 // breaksText is the verified break rate and every other limit of the
-// target, each of the group with the highest bound, with the bound and
-// the limit.
+// target, each of the group (or path of a group that mixes paths) with
+// the highest bound, with the bound and the limit.
 func (r *Result) breaksText() string {
 	e := r.pick
 	window := e.sc.Config.Duration - e.sc.Config.Warmup
@@ -158,13 +205,7 @@ func (r *Result) breaksText() string {
 		if !limited && m != target.Breaks {
 			continue
 		}
-		var worst target.Judgement
-		worst.Upper = math.Inf(-1)
-		for gi := range e.sc.Config.Groups {
-			if b := target.Bound(m, window, groupRuns(e.runs, gi), c); b.Upper > worst.Upper {
-				worst = b
-			}
-		}
+		worst := worstBound(e, m, window, c)
 		upper := "none"
 		if !math.IsInf(worst.Upper, 1) {
 			upper = report.Number(worst.Upper)
@@ -192,22 +233,18 @@ func (r *Result) costText() string {
 
 // writeDetail writes the evaluated values, the notes and the phases.
 func (r *Result) writeDetail(b *strings.Builder) {
-	if r.Verification != nil {
+	switch {
+	case len(r.Tune) == 0 && r.Verification != nil:
+		fmt.Fprintf(b, "\nnothing to tune: run as configured with seed %d, %s\n", r.Verification.Seeds[0], plural(r.Verification.Replications, "replication"))
+	case r.Verification != nil:
 		fmt.Fprintf(b, "\nevaluated (search runs, seed %d; the recommendation was verified with seed %d, %s):\n",
 			r.searchSeed, r.Verification.Seeds[0], plural(r.Verification.Replications, "replication"))
-	} else {
+	default:
 		fmt.Fprintf(b, "\nevaluated (search runs, seed %d):\n", r.searchSeed)
 	}
-	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "  value\truns\t%s/client-hour\tbreaks/1000 ch\tbound\ttarget\t\n", r.Cost.Unit)
-	for _, e := range r.Evaluated {
-		upper := "-"
-		if e.Breaks.Upper != nil {
-			upper = report.Number(*e.Breaks.Upper)
-		}
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t\n", e.Value, e.Runs, report.Number(e.Cost), report.Number(e.Breaks.Mean), upper, e.Status)
+	if len(r.Tune) > 0 {
+		r.writeEvaluated(b)
 	}
-	tw.Flush()
 	for _, n := range r.Notes {
 		fmt.Fprintf(b, "note: %s\n", n)
 	}
@@ -215,7 +252,7 @@ func (r *Result) writeDetail(b *strings.Builder) {
 		b.WriteString("note: the budget ran out; this is what the runs so far show\n")
 	}
 	b.WriteString("\nwhere the time went:\n")
-	tw = tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	wall := len(r.Phases) > 0 && r.Phases[0].WallS != nil
 	head := "  phase\truns\tclient-hours\t"
 	if wall {
@@ -236,6 +273,20 @@ func (r *Result) writeDetail(b *strings.Builder) {
 			line += report.Seconds(*p.WallS) + "\t"
 		}
 		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+}
+
+// writeEvaluated writes the table of the values the search ran.
+func (r *Result) writeEvaluated(b *strings.Builder) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "  value\truns\t%s/client-hour\tbreaks/1000 ch\tbound\ttarget\t\n", r.Cost.Unit)
+	for _, e := range r.Evaluated {
+		upper := "-"
+		if e.Breaks.Upper != nil {
+			upper = report.Number(*e.Breaks.Upper)
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t\n", e.Value, e.Runs, report.Number(e.Cost), report.Number(e.Breaks.Mean), upper, e.Status)
 	}
 	tw.Flush()
 }

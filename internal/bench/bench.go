@@ -70,6 +70,29 @@ func Adaptive(clients int, duration time.Duration) *sim.Config {
 	return cfg
 }
 
+// Households is the per-client workload: clients each behind a home
+// router of their own (a per-client box whose TCP established timeout is
+// drawn per household from 300 s, 3,600 s and 7,440 s), then one shared
+// carrier-grade NAT of unlimited capacity (300 s established timeout),
+// with app heartbeats every 60 s ± 6 s of 40 B each way over a zero-RTT
+// path: nothing breaks, so it measures what the boxes cost. Without home
+// it is the same clients through the CGNAT alone, the baseline against
+// which the home routers' cost is measured.
+func Households(clients int, duration time.Duration, home bool) *sim.Config {
+	cfg := Reference(clients, duration)
+	cfg.Name = "households"
+	cgnat := cfg.Path[0]
+	cgnat.Name, cgnat.Capacity = "cgnat", 0
+	cfg.Path = []sim.Middlebox{cgnat}
+	if home {
+		router := sim.Middlebox{Name: "home", Config: cgnat.Config, PerClient: true}
+		router.Draws.TCPEstablished = sim.Dist{Kind: sim.Empirical, Choice: &sim.Choice{
+			Values: []time.Duration{300 * time.Second, 3600 * time.Second, 7440 * time.Second}, Weights: []float64{1, 1, 1}}}
+		cfg.Path = []sim.Middlebox{router, cgnat}
+	}
+	return cfg
+}
+
 // Report is one measured run.
 type Report struct {
 	Clients          int     `json:"clients"` // simulated (with sampling, the sample)

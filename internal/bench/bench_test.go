@@ -65,10 +65,14 @@ func BenchmarkReference(b *testing.B) {
 // BenchmarkReferenceRadio is the reference workload with an LTE radio on
 // every client, in nanoseconds per packet (to compare with
 // BenchmarkReference's).
-func BenchmarkReferenceRadio(b *testing.B) {
+func BenchmarkReferenceRadio(b *testing.B) { benchRadio(b, Reference) }
+
+// benchRadio measures workload with an LTE radio on every
+// client, in nanoseconds per packet.
+func benchRadio(b *testing.B, workload func(int, time.Duration) *sim.Config) {
 	batch.TuneGC(0, 1, 1)
 	for range b.N {
-		cfg := Reference(100000, time.Hour)
+		cfg := workload(100000, time.Hour)
 		if err := WithRadio(cfg, "lte"); err != nil {
 			b.Fatal(err)
 		}
@@ -77,7 +81,7 @@ func BenchmarkReferenceRadio(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(r.NsPerPacket, "ns/packet")
-		b.ReportMetric(r.HeartbeatsPerS, "heartbeats/s")
+		b.ReportMetric(r.PacketsPerS, "packets/s")
 	}
 }
 
@@ -96,6 +100,30 @@ func BenchmarkAdaptive(b *testing.B) {
 	}
 }
 
+// BenchmarkHouseholds is the households workload (100,000 clients, one
+// simulated hour) with and without the per-client home routers: the
+// difference is their cost per client.
+func BenchmarkHouseholds(b *testing.B) {
+	batch.TuneGC(0, 1, 1)
+	for _, home := range []bool{true, false} {
+		b.Run(map[bool]string{true: "home+cgnat", false: "cgnat"}[home], func(b *testing.B) {
+			for range b.N {
+				r, _, err := Measure(context.Background(), Households(100000, time.Hour, home), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(r.NsPerPacket, "ns/packet")
+				b.ReportMetric(r.LivePerClientB, "liveheap-B/client")
+				b.ReportMetric(r.RSSPerClientB, "peakRSS-B/client")
+			}
+		})
+	}
+}
+
+// BenchmarkAdaptiveRadio is BenchmarkAdaptive with an LTE radio on every
+// client (natsim bench --adaptive --radio lte), in nanoseconds per packet.
+func BenchmarkAdaptiveRadio(b *testing.B) { benchRadio(b, Adaptive) }
+
 // BenchmarkBusy is the busy scenario, in nanoseconds per packet (to
 // compare with BenchmarkReference's).
 func BenchmarkBusy(b *testing.B) {
@@ -108,5 +136,21 @@ func BenchmarkBusy(b *testing.B) {
 		}
 		b.ReportMetric(r.NsPerPacket, "ns/packet")
 		b.ReportMetric(r.PacketsPerS, "packets/s")
+	}
+}
+
+// BenchmarkPooled is the request-driven workload (Pooled) at 10,000
+// clients for one simulated hour: 36 million requests. Its target is
+// under 60 s a run on the project's 2-core machine.
+func BenchmarkPooled(b *testing.B) {
+	batch.TuneGC(0, 1, 1)
+	for range b.N {
+		r, run, err := Measure(context.Background(), Pooled(10000, time.Hour), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(run.Groups[0].Requests/r.WallS, "requests/s")
+		b.ReportMetric(r.WallS, "wall-s/run")
+		b.ReportMetric(r.NsPerPacket, "ns/packet")
 	}
 }

@@ -34,7 +34,10 @@ client streams the search never used; those are the figures printed.
 
 --budget bounds the search: a number of runs (default 40) or a wall time
 such as 2m (then the result depends on the machine's speed). --compare
-tcp,app,server-app searches each keepalive type and picks the cheapest.
+tcp,app,server-app searches each keepalive type and picks the cheapest;
+it also takes the adaptive presets mars, courier, eas and composite
+(adaptive: all four), which have nothing to tune: each is run as
+configured, as many replications as its target needs, and compared.
 
 Exit status: 0 a recommendation; 3 nothing in the range meets the target
 (the output names the cause); 1 failure; 2 bad input.`
@@ -47,7 +50,7 @@ func cmdAdvise(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, st
 	lf.registerTarget(fs)
 	tune := fs.String("tune", "", "the duration to tune and its range: KEY=A..B (keys tied to one value joined by ';'); replaces advise.tune and advise.range")
 	cost := fs.String("cost", "", "what to minimise: "+strings.Join(target.CostNames(), " or ")+" (replaces advise.cost)")
-	compare := fs.String("compare", "", "search each of these keepalive types and pick the cheapest: a list of tcp, app, server-app")
+	compare := fs.String("compare", "", "search each of these keepalive types and pick the cheapest: a list of tcp, app, server-app, and adaptive presets mars, courier, eas, composite (adaptive: all four)")
 	budgetText := fs.String("budget", strconv.Itoa(advise.DefaultBudget), "stop the search after this many runs, or this wall time (such as 2m)")
 	asJSON := fs.Bool("json", false, "print the result object as JSON")
 	outDir := fs.String("out", "", "also write advise.json, evaluated.csv, scenario.yaml (at the recommendation), charts and report.md into this directory")
@@ -79,9 +82,9 @@ func cmdAdvise(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, st
 	bases := []*scenarios.Scenario{sc}
 	kinds := []string{""}
 	if *compare != "" {
-		bases, kinds = nil, strings.Split(*compare, ",")
+		bases, kinds = nil, compareKinds(*compare)
 		for _, k := range kinds {
-			b, err := sc.Retyped(strings.TrimSpace(k))
+			b, err := sc.Retyped(k)
 			if err != nil {
 				return err
 			}
@@ -126,7 +129,7 @@ func cmdAdvise(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, st
 			}
 			return err
 		}
-		res.Keepalive = strings.TrimSpace(kinds[i])
+		res.Keepalive = kinds[i]
 		results = append(results, res)
 	}
 	res := results[0]
@@ -152,6 +155,20 @@ func cmdAdvise(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, st
 		return exitStatus(exitMissed)
 	}
 	return nil
+}
+
+// compareKinds reads --compare: names separated by commas, adaptive
+// standing for every adaptive preset.
+func compareKinds(text string) []string {
+	var kinds []string
+	for _, k := range strings.Split(text, ",") {
+		if k = strings.TrimSpace(k); k == "adaptive" {
+			kinds = append(kinds, sim.AdaptivePresetNames()...)
+		} else {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
 }
 
 // adviseFlags applies --tune and --cost to the scenario's advise, and

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -101,6 +104,131 @@ func TestAdviseCompare(t *testing.T) {
 	for _, c := range res.Compare {
 		if c.Met && c.Cost.Value < res.Cost.Value {
 			t.Errorf("%s costs %v, less than the pick %s at %v", c.Keepalive, c.Cost.Value, res.Keepalive, res.Cost.Value)
+		}
+	}
+}
+
+// knownBox is 400 clients with an app heartbeat through one box whose TCP
+// timeout is %s; advise tunes the interval in %s.
+const knownBox = `name: one-box
+duration: 2h
+warmup: 20m
+seed: 5
+path:
+  - {name: nat, preset: linux-conntrack, capacity: 0, port_preservation: false,
+     timeouts: {tcp_established: %s, tcp_transitory: 4m, udp: 30s, udp_stream: 2m}}
+clients:
+  - name: app
+    count: 400
+    start_spread: 1m
+    keepalive: %s
+    reconnect: {backoff: 2s, max_backoff: 2m, handshake_packets: 8, handshake_bytes: 2352}
+network: {rtt: 100ms}
+target: {breaks_per_1000_client_hours: 5}
+advise:
+  tune: clients.app.keepalive.interval
+  range: %s
+`
+
+// TestAdviseCompareAdaptive: --compare app,mars puts Mars, run as
+// configured, in the table beside the fixed heartbeat. Each row's costs
+// must be what natsim run gives for that keepalive with the row's seed
+// and replications (the same runs, computed by another command), and
+// the overall pick the cheaper of those that met the target. With a
+// 5-minute box Mars's probes above 5 minutes fail (each failure is a
+// break), so it misses a limit of 5 per 1000 client-hours and the fixed
+// heartbeat below the cliff is picked; with a 20-minute box Mars never
+// fails and climbs to its 10-minute ceiling, while the fixed heartbeat
+// may not exceed the range's 5 minutes: Mars is then the cheaper.
+func TestAdviseCompareAdaptive(t *testing.T) {
+	const app = "{type: app, interval: 60s, jitter: 15s, timeout: 10s, misses: 2, request_bytes: 40, response_bytes: 40}"
+	const mars = "{type: adaptive, preset: mars, ack_timeout: 10s, request_bytes: 40, response_bytes: 40}"
+	for _, tc := range []struct {
+		timeout, rng string
+		pick         string
+		marsMet      bool
+	}{
+		{"5m", "[30s, 30m]", "app", false},
+		{"20m", "[30s, 5m]", "mars", true},
+	} {
+		t.Run(tc.timeout, func(t *testing.T) {
+			file := scenarioFile(t, fmt.Sprintf(knownBox, tc.timeout, app, tc.rng))
+			out, msg, code := natsim(t, "advise", file, "--quiet", "--json", "--compare", "app,mars")
+			if code != 0 {
+				t.Fatalf("exit %d %s\n%s", code, msg, out)
+			}
+			var res adviseJSON
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Compare) != 2 || res.Compare[1].Keepalive != "mars" || res.Compare[1].Met != tc.marsMet || !res.Compare[0].Met {
+				t.Fatalf("compare %+v", res.Compare)
+			}
+			if res.Keepalive != tc.pick {
+				t.Errorf("picked %s, want %s", res.Keepalive, tc.pick)
+			}
+			for _, c := range res.Compare {
+				if c.Met && c.Cost.Value < res.Cost.Value {
+					t.Errorf("%s costs %v, less than the pick %s at %v", c.Keepalive, c.Cost.Value, res.Keepalive, res.Cost.Value)
+				}
+				// The same runs through natsim run.
+				f, args := file, []string{}
+				if c.Keepalive == "mars" {
+					f = scenarioFile(t, fmt.Sprintf(knownBox, tc.timeout, mars, tc.rng))
+				} else {
+					args = []string{"--set", "clients.app.keepalive.interval=" + *c.Recommended}
+				}
+				args = append(args, "--quiet", "--json", "--seed", strconv.FormatUint(c.Verification.Seeds[0], 10),
+					"--replications", strconv.Itoa(c.Verification.Replications))
+				rout, msg, code := natsim(t, append([]string{"run", f}, args...)...)
+				if code != 0 && code != 3 {
+					t.Fatalf("run %s: exit %d %s", c.Keepalive, code, msg)
+				}
+				var run struct {
+					Groups []struct {
+						ClientHours float64 `json:"client_hours"`
+						Overhead    struct {
+							KeepalivePackets float64 `json:"keepalive_packets"`
+							PerClientHour    float64 `json:"overhead_bytes_per_client_hour"`
+						}
+					}
+				}
+				if err := json.Unmarshal([]byte(rout), &run); err != nil {
+					t.Fatal(err)
+				}
+				g := run.Groups[0]
+				want := map[string]float64{"overhead_bytes_per_client_hour": g.Overhead.PerClientHour,
+					"keepalive_packets_per_client_hour": g.Overhead.KeepalivePackets / g.ClientHours}
+				for _, cv := range c.Costs {
+					// One group: the pooled cost is the group's, up to rounding.
+					if w := want[cv.Metric]; math.Abs(cv.Value-w) > 1e-9*w {
+						t.Errorf("%s %s = %v, natsim run gives %v", c.Keepalive, cv.Metric, cv.Value, w)
+					}
+				}
+				if len(c.Costs) != 2 {
+					t.Errorf("%s costs %+v: want bytes and packets (no radio, no energy)", c.Keepalive, c.Costs)
+				}
+			}
+		})
+	}
+}
+
+// adviseJSON is what the tests read of advise --json.
+type adviseJSON struct {
+	Keepalive string
+	Cost      struct{ Value float64 }
+	Compare   []struct {
+		Keepalive   string
+		Met         bool
+		Recommended *string
+		Cost        struct{ Value float64 }
+		Costs       []struct {
+			Metric string
+			Value  float64
+		}
+		Verification struct {
+			Seeds        []uint64
+			Replications int
 		}
 	}
 }

@@ -26,6 +26,8 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	busy := fs.Bool("busy", false, "measure the busy example ("+bench.Busy+") instead")
 	radioPreset := fs.String("radio", "", "give every client of the workload a radio of this preset ("+strings.Join(radio.Presets(), ", ")+")")
 	adaptive := fs.Bool("adaptive", false, "measure the reference workload with Mars adaptive keepalives on every client")
+	households := fs.Bool("households", false, "measure the households workload instead: a per-client home router per client, then a shared CGNAT")
+	noHome := fs.Bool("no-home", false, "with --households: without the home routers (the baseline of their cost)")
 	asJSON := fs.Bool("json", false, "print the measurement as JSON")
 	maxMemory := fs.String("max-memory", "", "refuse runs estimated to need more than this (default 75% of this machine)")
 	sample := fs.Float64("sample", 0, "simulate this fraction of the clients (as run --sample); with --sampling, the fraction to measure")
@@ -45,11 +47,17 @@ func cmdBench(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 		return benchSampling(ctx, *clients, *duration, cmp.Or(*sample, 0.01), *salts, *asJSON, *quiet, stdout, stderr)
 	}
 	cfg := bench.Reference(*clients, *duration)
-	if *busy && *adaptive {
-		return usagef("--busy and --adaptive are two different workloads: give one")
+	if n := countTrue(*busy, *adaptive, *households); n > 1 {
+		return usagef("--busy, --adaptive and --households are different workloads: give one")
+	}
+	if *noHome && !*households {
+		return usagef("--no-home goes with --households")
 	}
 	if *adaptive {
 		cfg = bench.Adaptive(*clients, *duration)
+	}
+	if *households {
+		cfg = bench.Households(*clients, *duration, !*noHome)
 	}
 	if *busy {
 		var err error
@@ -147,4 +155,15 @@ func benchSampling(ctx context.Context, clients int, duration time.Duration, fra
 			r.FullRefused, r.SampledRefused, 100*r.RefusedError, r.FullWallS, r.SampledWallS)
 	}
 	return tw.Flush()
+}
+
+// countTrue counts the flags that are set.
+func countTrue(flags ...bool) int {
+	n := 0
+	for _, f := range flags {
+		if f {
+			n++
+		}
+	}
+	return n
 }

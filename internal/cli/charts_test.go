@@ -69,9 +69,15 @@ func TestExamplesReportWithoutKeepalive(t *testing.T) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			path, sets := withoutKeepalive(t, file)
 			out := filepath.Join(t.TempDir(), "out")
+			// Request-driven examples refuse loss: their second axis is the
+			// server's keep-alive timeout.
+			second := "network.loss=0,0.01"
+			if data, _ := os.ReadFile(file); strings.Contains(string(data), "\n    requests:") {
+				second = "server.keepalive_timeout=0s,5s"
+			}
 			args := append([]string{"sweep", path, "--report", "--quiet", "--out", out, "--jobs", "2",
 				"--set", "duration=2m", "--set", "warmup=10s", "--set", "replications=1",
-				"--param", "network.rtt=10ms,20ms", "--param", "network.loss=0,0.01"}, sets...)
+				"--param", "network.rtt=10ms,20ms", "--param", second}, sets...)
 			stdout, msg, code := natsim(t, args...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s\n%s", code, msg, stdout)

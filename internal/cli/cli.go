@@ -122,7 +122,7 @@ func commandTable() []command {
 				{"the full suite, as the Markdown tables of VALIDATION.md", "natsim validate --full --markdown"},
 			}},
 		{name: "bench", synopsis: "[--clients N]", purpose: "measure speed and memory on the reference workload",
-			usage: "[--clients N] [--duration D] [--busy | --adaptive] [--radio PRESET] [--sample R] [--sampling [--salts N]] [--json] [--quiet] [--max-memory SIZE]", run: cmdBench, examples: []example{
+			usage: "[--clients N] [--duration D] [--busy | --adaptive | --households [--no-home]] [--radio PRESET] [--sample R] [--sampling [--salts N]] [--json] [--quiet] [--max-memory SIZE]", run: cmdBench, examples: []example{
 				{"the reference workload with an LTE radio on every client", "natsim bench --radio lte"},
 				{"--sample's accuracy: each workload at a million clients in full and sampled at 0.01 with three salts", "natsim bench --sampling --clients 1000000 --sample 0.01 --salts 3"},
 			}},

@@ -88,7 +88,7 @@ func writePresetTable(w io.Writer, ps []scenarios.Preset) {
 			name += "*"
 		}
 		row(name, shortDur(t.TCPEstablished), shortDur(t.TCPTransitory), shortDur(t.UDP), shortDur(t.UDPStream),
-			capacityText(*m.Capacity), *m.WhenFull, *m.UnknownOutbound+"/"+*m.UnknownInbound,
+			capacityText(int(m.Capacity.A)), *m.WhenFull, *m.UnknownOutbound+"/"+*m.UnknownInbound,
 			yesNo(*m.PortPreservation), refreshedBy(m), *m.OnExpire)
 	}
 	tw.Flush()
@@ -142,16 +142,17 @@ func secondHand(p scenarios.Preset) bool {
 
 // shortDur writes a timeout in its largest exact units: 350s, 4m, 2h4m,
 // 120h.
-func shortDur(d *scenarios.Duration) string {
-	s := time.Duration(*d).String()
+func shortDur(dist *scenarios.Dist) string {
+	d := time.Duration(dist.A) // presets' timeouts are fixed
+	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")
 	}
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
 	}
-	if time.Duration(*d) < time.Hour && time.Duration(*d)%time.Minute != 0 {
-		s = strconv.FormatFloat(time.Duration(*d).Seconds(), 'f', -1, 64) + "s"
+	if d < time.Hour && d%time.Minute != 0 {
+		s = strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 	}
 	return s
 }
@@ -188,7 +189,8 @@ func writePreset(w io.Writer, p scenarios.Preset) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(field, value, meaning string) { fmt.Fprintf(tw, "  %s\t%s\t%s\n", field, value, meaning) }
-	row("capacity", strconv.Itoa(*m.Capacity), map[bool]string{true: "entries: unlimited", false: "entries (" + thousands(*m.Capacity) + ")"}[*m.Capacity == 0])
+	capacity := int(m.Capacity.A) // presets' capacities are fixed
+	row("capacity", strconv.Itoa(capacity), map[bool]string{true: "entries: unlimited", false: "entries (" + thousands(capacity) + ")"}[capacity == 0])
 	row("when_full", *m.WhenFull, fieldMeaning["when_full "+*m.WhenFull])
 	row("timeouts.tcp_established", shortDur(t.TCPEstablished), "TCP entry, established")
 	row("timeouts.tcp_transitory", shortDur(t.TCPTransitory), "TCP entry in its handshake or after a FIN")
@@ -299,9 +301,9 @@ type middleboxJSON struct {
 
 func presetJSONOf(p scenarios.Preset) presetJSON {
 	m := p.Middlebox
-	secs := func(d *scenarios.Duration) float64 { return time.Duration(*d).Seconds() }
+	secs := func(d *scenarios.Dist) float64 { return time.Duration(d.A).Seconds() } // presets' timeouts are fixed
 	return presetJSON{Name: p.Name, Sources: p.Sources, Note: p.Note, Middlebox: middleboxJSON{
-		Capacity: *m.Capacity, WhenFull: *m.WhenFull,
+		Capacity: int(m.Capacity.A), WhenFull: *m.WhenFull,
 		TCPEstablishedS: secs(m.Timeouts.TCPEstablished), TCPTransitoryS: secs(m.Timeouts.TCPTransitory),
 		UDPS: secs(m.Timeouts.UDP), UDPStreamS: secs(m.Timeouts.UDPStream),
 		RefreshInbound: *m.RefreshInbound, RefreshOnKeepalive: *m.RefreshOnKeepalive, OnExpire: *m.OnExpire,

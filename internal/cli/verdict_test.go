@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 )
@@ -112,5 +113,102 @@ func TestBadTargetFlag(t *testing.T) {
 	_, msg, code := natsim(t, "run", file, "--target", "breaks<1")
 	if code != 2 || !strings.Contains(msg, "--target breaks<1: want METRIC<=X") {
 		t.Errorf("exit %d: %s", code, msg)
+	}
+}
+
+// twoPaths: 1000 clients from t = 0 for an hour, no warmup, pinging
+// every 5 minutes without jitter, each through one of two boxes drawn by
+// weight 1 : 99: short forgets an established TCP flow after 2 minutes,
+// long after 10.
+const twoPaths = `name: two-paths
+duration: 1h
+path:
+  - {name: short, preset: linux-conntrack, timeouts: {tcp_established: 2m}, port_preservation: false}
+  - {name: long, preset: linux-conntrack, timeouts: {tcp_established: 10m}, port_preservation: false}
+clients:
+  - name: cell
+    count: 1000
+    paths:
+      - {via: [short], weight: 1}
+      - {via: [long], weight: 99}
+    keepalive: {type: app, interval: 5m, timeout: 5s, request_bytes: 40, response_bytes: 40}
+target: {breaks_per_1000_client_hours: 1000}
+`
+
+// TestRunVerdictPaths: the group as a whole meets the limit of 1000
+// breaks per 1000 client-hours, its short path does not, and the run
+// fails on that path. By hand: a 5-minute silence outlasts short's 2
+// minutes, so every ping of a short-path client after its first silence
+// finds its entry gone: about 12 breaks per client-hour, 12,000 per
+// 1000, at least the 6,000 of one break per two pings, far above the
+// limit. The path's exposure is its own clients' client-hours (each
+// present the whole hour: its client count); long's clients never break,
+// and 0 breaks in E client-hours bound the rate by 1000 x -ln(0.05) / E.
+// The group's breaks are the short path's over all 1000 client-hours:
+// about 12 per client-hour of its share of about 1%, some 120 per 1000
+// client-hours (44 with the 4 clients this seed gives it), whose bound
+// stays below 1000. The run exits 3 and the verdict names the path.
+func TestRunVerdictPaths(t *testing.T) {
+	file := scenarioFile(t, twoPaths)
+	out, msg, code := natsim(t, "run", file, "--quiet", "--json")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3: %s", code, msg)
+	}
+	type verdictOf struct {
+		Name    string
+		Verdict string
+		Clients float64
+		Breaks  struct{ Events, Exposure, Estimate, Upper float64 }
+		Binding struct{ Middlebox string }
+	}
+	var res struct {
+		Verdict struct {
+			Met    *bool
+			Groups []struct {
+				verdictOf
+				Paths []struct {
+					Via   []string
+					Share float64
+					verdictOf
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	v := res.Verdict
+	if v.Met == nil || *v.Met || len(v.Groups) != 1 || len(v.Groups[0].Paths) != 2 {
+		t.Fatalf("got %+v", v)
+	}
+	g, short, long := v.Groups[0], v.Groups[0].Paths[0], v.Groups[0].Paths[1]
+	if g.Verdict != "PASS" || short.Verdict != "FAIL" || long.Verdict != "PASS" {
+		t.Errorf("verdicts %s, %s, %s; want PASS, FAIL (short), PASS (long)", g.Verdict, short.Verdict, long.Verdict)
+	}
+	if short.Via[0] != "short" || short.Binding.Middlebox != "short" || long.Binding.Middlebox != "long" {
+		t.Errorf("paths %v %v bound by %s, %s", short.Via, long.Via, short.Binding.Middlebox, long.Binding.Middlebox)
+	}
+	if short.Clients+long.Clients != 1000 || short.Clients == 0 || math.Abs(short.Share-short.Clients/1000) > 1e-12 {
+		t.Errorf("clients %v + %v, share %v", short.Clients, long.Clients, short.Share)
+	}
+	for _, p := range []verdictOf{short.verdictOf, long.verdictOf} {
+		if math.Abs(p.Breaks.Exposure-p.Clients) > 1e-9 {
+			t.Errorf("%s: exposure %v client-hours, want its %v clients x 1 h", p.Name, p.Breaks.Exposure, p.Clients)
+		}
+	}
+	if short.Breaks.Estimate < 6000 || long.Breaks.Events != 0 || g.Breaks.Events != short.Breaks.Events {
+		t.Errorf("breaks: short %+v, long %+v, group %+v", short.Breaks, long.Breaks, g.Breaks)
+	}
+	if want := 1000 * -math.Log(0.05) / long.Clients; math.Abs(long.Breaks.Upper-want) > 1e-9*want {
+		t.Errorf("long's bound %v, want %v", long.Breaks.Upper, want)
+	}
+	if g.Breaks.Upper >= 1000 {
+		t.Errorf("the group's bound %v: the group as a whole should meet the limit", g.Breaks.Upper)
+	}
+	text, _, code := natsim(t, "run", file, "--quiet")
+	for _, want := range []string{"group cell: PASS", "group cell, path short (share ", "): FAIL", "group cell, path long (share "} {
+		if code != 3 || !strings.Contains(text, want) {
+			t.Errorf("exit %d, %q not in\n%s", code, want, text)
+		}
 	}
 }

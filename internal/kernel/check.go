@@ -187,6 +187,9 @@ func flowOf(g sim.Group, sc func(time.Duration) time.Duration, note func(string,
 	if g.Session != nil {
 		note("%s: sessions: flows stay open for the whole check", g.Name)
 	}
+	if g.Requests != nil {
+		note("%s: requests and pool: not checked; one long-lived connection stands for the group", g.Name)
+	}
 	sg := sim.Group{Name: g.Name, Count: 1, Proto: g.Proto, Keepalive: k, UDPRebinding: g.UDPRebinding,
 		// Linux gives up on unacknowledged data after tcp_retries2 (about
 		// 924.6 s), which the lab does not scale.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/natsim/natsim/nat"
 	"github.com/natsim/natsim/sim"
@@ -23,7 +24,7 @@ type Options struct {
 func Write(w io.Writer, cfg *sim.Config, res *sim.Result, opt Options) error {
 	p := &printer{}
 	p.header(cfg, res)
-	p.sample(res)
+	p.sample(cfg, res)
 	for i, g := range res.Groups {
 		var cg *sim.Group
 		if i < len(cfg.Groups) && cfg.Groups[i].Name == g.Name {
@@ -85,7 +86,7 @@ func (p *printer) header(cfg *sim.Config, res *sim.Result) {
 // sample writes, for a sampled run, which clients were simulated, what
 // that did to the shared tables, and the counts that matter scaled to
 // the population (a count times the group's or box's scale).
-func (p *printer) sample(res *sim.Result) {
+func (p *printer) sample(cfg *sim.Config, res *sim.Result) {
 	smp := res.Sample
 	if smp == nil {
 		return
@@ -103,7 +104,11 @@ func (p *printer) sample(res *sim.Result) {
 	}
 	for i, b := range smp.Middleboxes {
 		s := fmt.Sprintf("%s of the %s clients crossing it (%s)", Count(b.Clients), Count(b.Population), Percent(b.Fraction))
-		if b.Capacity > 0 {
+		perClient := i < len(cfg.Path) && cfg.Path[i].PerClient
+		switch {
+		case perClient:
+			s += ", a box per client: capacity not scaled"
+		case b.Capacity > 0:
 			s += fmt.Sprintf(", capacity %s scaled to %s", Count(b.Capacity), Count(b.ScaledCapacity))
 			if sim.SmallSampledTable(int(b.Capacity), b.Fraction) {
 				s += fmt.Sprintf(" (fewer than about %s entries: the sample's error is larger than measured; sample more)", Count(sim.MinSampledTable))
@@ -154,9 +159,11 @@ func (p *printer) groupBody(cfg *sim.Config, cg *sim.Group, g sim.GroupResult, c
 	p.line("client-hours", "%s", Number(g.ClientHours))
 
 	b := g.Breaks
-	if b.Total == 0 {
+	switch {
+	case b.Total == 0 && cg != nil && cg.Requests != nil: // its connections are the pool's: the request counts say it
+	case b.Total == 0:
 		p.line("breaks", "none")
-	} else {
+	default:
 		p.line("breaks", "%s (%s per 1,000 client-hours), %s", Count(b.Total),
 			pm(g.BreaksPer1000ClientHours, ci.BreaksPer1000ClientHours, plain), causes(b))
 		d := g.Detection
@@ -172,6 +179,9 @@ func (p *printer) groupBody(cfg *sim.Config, cg *sim.Group, g sim.GroupResult, c
 		p.line("downtime", "%s of client time", pm(g.DowntimeFraction, ci.DowntimeFraction, percent))
 	}
 
+	if cg != nil && cg.Requests != nil {
+		p.requests(g)
+	}
 	if s := messages(g); s != "" {
 		p.line("messages", "%s", s)
 	}
@@ -271,6 +281,10 @@ func simulated(cfg *sim.Config, cg *sim.Group, g sim.GroupResult) string {
 		proto = "UDP"
 	}
 	s := fmt.Sprintf("%s %s clients, keepalive %s", Count(float64(cg.Count)), proto, cg.Keepalive.Type.Kind().Summary(cg.Keepalive))
+	if rq := cg.Requests; rq != nil {
+		s += fmt.Sprintf(", requests every %s (mean) over a pool of %d idle (%s, validate %s, retry %s)",
+			Duration(time.Duration(rq.Interval.Mean())), cg.Pool.MaxIdle, cg.Pool.Reuse, cg.Pool.Validate, cg.Pool.Retry.Kind)
+	}
 	if cg.Session != nil {
 		s += ", sessions of " + Duration(cg.Session.Lifetime.A) + " then " + Duration(cg.Session.Think.A) + " apart"
 	}
@@ -356,6 +370,9 @@ func (p *printer) box(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) {
 		p.line("entries", "none held")
 		return
 	}
+	if cb != nil && cb.PerClient {
+		p.line("instances", "%s, one per client crossing it: the entries held are per instance (at most: the most any one held)", Count(b.Instances))
+	}
 	mean := Number(b.MeanOccupancy)
 	if b.CI95 != nil {
 		mean = withCI(b.MeanOccupancy, b.CI95.MeanOccupancy, true, plain)
@@ -407,10 +424,20 @@ func boxSetting(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) string {
 		return "capacity " + Count(b.Capacity)
 	}
 	var parts []string
-	if cb.Capacity == 0 {
+	if cb.PerClient {
+		parts = append(parts, "one per client")
+	}
+	// value is a setting as written, or, drawn per instance, its mean.
+	value := func(shown string, d sim.Dist) string {
+		if d.IsZero() {
+			return shown
+		}
+		return "drawn per instance, mean " + shown
+	}
+	if cb.Capacity == 0 && cb.Draws.Capacity.IsZero() {
 		parts = append(parts, "unlimited")
 	} else {
-		parts = append(parts, fmt.Sprintf("capacity %s, %s when full", Count(float64(cb.Capacity)), cb.WhenFull))
+		parts = append(parts, fmt.Sprintf("capacity %s, %s when full", value(Count(b.Capacity), cb.Draws.Capacity), cb.WhenFull))
 	}
 	var tcp, udp, tcpKeepalive bool
 	for gi := range cfg.Groups {
@@ -426,10 +453,10 @@ func boxSetting(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) string {
 	}
 	t := cb.Timeouts
 	if tcp {
-		parts = append(parts, "TCP idle timeout "+Duration(t.TCPEstablished))
+		parts = append(parts, "TCP idle timeout "+value(Duration(t.TCPEstablished), cb.Draws.TCPEstablished))
 	}
 	if udp {
-		parts = append(parts, "UDP idle timeout "+Duration(t.UDP)+" ("+Duration(t.UDPStream)+" once answered)")
+		parts = append(parts, "UDP idle timeout "+value(Duration(t.UDP), cb.Draws.UDP)+" ("+value(Duration(t.UDPStream), cb.Draws.UDPStream)+" once answered)")
 	}
 	if tcpKeepalive && !cb.RefreshOnKeepalive {
 		parts = append(parts, "TCP keepalive probes do not refresh")
@@ -439,6 +466,9 @@ func boxSetting(cfg *sim.Config, cb *sim.Middlebox, b sim.BoxResult) string {
 	}
 	if cb.OnExpire == nat.ExpireReset {
 		parts = append(parts, "resets both ends at expiry")
+	}
+	if cb.OnExpire == nat.ExpireFin {
+		parts = append(parts, "closes both ends with FIN at expiry")
 	}
 	if cb.UnknownInbound == nat.SendReset {
 		parts = append(parts, "answers packets of unknown flows with RST")

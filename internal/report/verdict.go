@@ -11,7 +11,8 @@ import (
 	"github.com/natsim/natsim/internal/verdict"
 )
 
-// WriteVerdict writes a run's verdict, a block per group, to come before
+// WriteVerdict writes a run's verdict, a block per group and one per
+// path of a group that mixes paths, to come before
 // the report: the answer first, then the detail. A bound is written as
 // one ("0 breaks in 153 client-hours: < 19.6 per 1,000 at 95%"), never
 // as a mean with a half-width.
@@ -25,32 +26,42 @@ func WriteVerdict(w io.Writer, v verdict.Verdict, confidence float64) error {
 	}
 	for _, g := range v.Groups {
 		p.printf("  group %s: %s\n", g.Name, g.Verdict)
-		judged := false
-		for _, l := range g.Limits {
-			judged = judged || l.Metric == string(target.Breaks)
-			p.line("  "+shortName(l.Metric), "%s", BoundText(l, confidence)+judgement(l, g.Clients))
+		p.verdictBody(g, confidence)
+		for _, pv := range g.Paths {
+			p.printf("  group %s, path %s (share %s): %s\n", g.Name, target.PathName(pv.Via), Percent(pv.Share), pv.Verdict)
+			p.verdictBody(pv.Group, confidence)
 		}
-		if !judged {
-			p.line("  breaks", "%s", BoundText(g.Breaks, confidence))
-		}
-		if b := g.Binding; b != nil {
-			s := fmt.Sprintf("%s, %s timeout %s", b.Middlebox, b.TimeoutClass, Seconds(b.TimeoutS))
-			if b.Why == "breaks" {
-				s += " (caused the most breaks)"
-			}
-			if b.GapS != nil {
-				s += fmt.Sprintf("; keepalive gap %s, margin %s", Seconds(*b.GapS), signedSeconds(*b.MarginS))
-			} else {
-				s += "; no keepalive"
-			}
-			p.line("  binding", "%s", s)
-		}
-		p.line("  cost", "%s overhead and %s keepalive packets per client-hour",
-			Bytes(g.Cost.OverheadBytesPerClientHour), Number(g.Cost.KeepalivePacketsPerClientHour))
 	}
 	p.printf("\n")
 	_, err := io.WriteString(w, p.b.String())
 	return err
+}
+
+// verdictBody writes the lines of a group's verdict, or of one of its
+// paths', after its first: each limit's bound, the binding box, the cost.
+func (p *printer) verdictBody(g verdict.Group, confidence float64) {
+	judged := false
+	for _, l := range g.Limits {
+		judged = judged || l.Metric == string(target.Breaks)
+		p.line("  "+shortName(l.Metric), "%s", BoundText(l, confidence)+judgement(l, g.Clients))
+	}
+	if !judged {
+		p.line("  breaks", "%s", BoundText(g.Breaks, confidence))
+	}
+	if b := g.Binding; b != nil {
+		s := fmt.Sprintf("%s, %s timeout %s", b.Middlebox, b.TimeoutClass, Seconds(b.TimeoutS))
+		if b.Why == "breaks" {
+			s += " (caused the most breaks)"
+		}
+		if b.GapS != nil {
+			s += fmt.Sprintf("; keepalive gap %s, margin %s", Seconds(*b.GapS), signedSeconds(*b.MarginS))
+		} else {
+			s += "; no keepalive"
+		}
+		p.line("  binding", "%s", s)
+	}
+	p.line("  cost", "%s overhead and %s keepalive packets per client-hour",
+		Bytes(g.Cost.OverheadBytesPerClientHour), Number(g.Cost.KeepalivePacketsPerClientHour))
 }
 
 // TargetText writes a target's limits and confidence:
@@ -84,11 +95,15 @@ func shortName(m string) string {
 
 // JudgementText writes a judgement's bound, without its status, naming
 // its metric: "0 breaks in 153 client-hours: < 19.6 per 1,000 at 95%",
-// "downtime: 0.1% of client time, < 0.3% at 95%".
+// "downtime: 0.1% of client time, < 0.3% at 95%"; one of a path says
+// so first: "path carrier-a: 2 breaks in ...".
 func JudgementText(j target.Judgement, confidence float64) string {
 	s := BoundText(verdict.LimitOf(j, false), confidence)
 	if j.Metric == target.Downtime || j.Metric == target.PushDelayP99 {
 		s = shortName(string(j.Metric)) + ": " + s
+	}
+	if j.Path != "" {
+		s = "path " + j.Path + ": " + s
 	}
 	return s
 }

@@ -22,13 +22,14 @@ var RunNames = []string{"tradeoff", "occupancy"}
 // time (first, the first replication; left out when it has no time
 // series).
 func WriteRun(dir string, cfg *sim.Config, res *sim.Result, first *sim.RunResult, format string) ([]Written, error) {
-	// The finding gives the break rate's bound, whatever the target.
+	// The finding gives the break rate's bound of each group as a whole,
+	// whatever the target.
 	breaksOnly := sweep.DefaultTarget()
 	window := time.Duration((res.DurationS - res.WarmupS) * float64(time.Second))
 	var ls []tradeLine
 	for _, g := range res.Groups {
 		p := tradePoint{label: g.Name, overhead: g.Overhead.OverheadBytesPerClientHour,
-			breaks: sweep.Stat{Mean: g.BreaksPer1000ClientHours}, judged: target.JudgeAggregate(breaksOnly, window, g, res.Replications)}
+			breaks: sweep.Stat{Mean: g.BreaksPer1000ClientHours}, judged: target.Whole(target.JudgeAggregate(breaksOnly, window, g, res.Replications))}
 		if g.CI95 != nil {
 			p.breaks.CI95 = g.CI95.BreaksPer1000ClientHours
 		}

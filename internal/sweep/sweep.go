@@ -410,11 +410,15 @@ func (res *Result) columns(ci bool) []column {
 }
 
 // field is a column's value for group g with middleboxes boxes: empty for
-// a half-width that the result does not have (one replication).
+// a half-width that the result does not have (one replication), and for
+// an optional metric of a section the group lacks (a radio, adaptive
+// heartbeats, a server's ping enforcement: sim.Metric.Optional).
 func (c column) field(g sim.GroupResult, boxes []sim.BoxResult) string {
 	var v float64
 	ok := true
 	switch {
+	case c.box == "" && !g.Has(c.m):
+		ok = false
 	case c.box == "" && c.ci:
 		v, ok = g.CI(c.m)
 	case c.box == "":

@@ -47,6 +47,21 @@ func sweepOf(t testing.TB, example, key, values string, sets ...string) ([]scena
 	return pts, []string{key}
 }
 
+// written runs a sweep on two workers and writes it: its result and
+// output files.
+func written(t *testing.T, pts []scenarios.Point, keys []string) (*Result, map[string]string) {
+	t.Helper()
+	res, err := Run(context.Background(), pts, keys, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := res.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	return res, outputs(t, dir)
+}
+
 func outputs(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -329,15 +344,7 @@ func TestTimeoutsAreThoseOfEveryPoint(t *testing.T) {
 func TestMixedPathsRows(t *testing.T) {
 	pts, keys := sweepOf(t, "iot-fleet-cheap-and-good-routers.yaml", "clients.devices.paths.0.weight", "0,1",
 		"duration=20m", "warmup=2m", "clients.devices.count=100", "replications=1")
-	res, err := Run(context.Background(), pts, keys, 1, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := res.Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	out := outputs(t, dir)
+	_, out := written(t, pts, keys)
 	for _, file := range []string{"sweep.csv", "runs.csv"} {
 		rows, err := csv.NewReader(strings.NewReader(out[file])).ReadAll()
 		if err != nil {
@@ -356,5 +363,93 @@ func TestMixedPathsRows(t *testing.T) {
 	}
 	if !strings.Contains(out["sweep.json"], `"name": "devices.paths.1"`) || !strings.Contains(out["sweep.json"], `"via": [`) {
 		t.Errorf("sweep.json lacks the paths")
+	}
+}
+
+// TestOptionalSectionsInTheCSVs: the adaptive heartbeats', the server's
+// GOAWAY and the radio's numbers are columns of sweep.csv and runs.csv,
+// filled for the groups that have them (from the result structs read
+// field by field here, not through sim.Flatten) and empty for the
+// others.
+func TestOptionalSectionsInTheCSVs(t *testing.T) {
+	adaptive := map[string]func(a *sim.AdaptiveResult) float64{
+		"adaptive.keepalive_interval_s.p10":  func(a *sim.AdaptiveResult) float64 { return a.Interval.P10 },
+		"adaptive.keepalive_interval_s.p50":  func(a *sim.AdaptiveResult) float64 { return a.Interval.P50 },
+		"adaptive.keepalive_interval_s.p90":  func(a *sim.AdaptiveResult) float64 { return a.Interval.P90 },
+		"adaptive.keepalive_interval_s.mean": func(a *sim.AdaptiveResult) float64 { return a.Interval.Mean },
+		"adaptive.failures":                  func(a *sim.AdaptiveResult) float64 { return a.Failures },
+		"adaptive.failure_reconnects":        func(a *sim.AdaptiveResult) float64 { return a.FailureReconnects },
+	}
+	// want gives a column's field for group g: empty without the section.
+	want := func(col string, g sim.GroupResult) (string, bool) {
+		switch f, ok := adaptive[col]; {
+		case ok && g.Adaptive == nil, col == "server.goaways" && g.Server == nil:
+			return "", true
+		case ok:
+			return num(f(g.Adaptive)), true
+		case col == "server.goaways":
+			return num(g.Server.GoAways), true
+		case col == "radio.energy_j_per_client_hour" && g.Radio == (sim.RadioResult{}):
+			return "", true
+		case col == "radio.energy_j_per_client_hour":
+			return num(g.Radio.EnergyJPerClientHour), true
+		}
+		return "", false
+	}
+	for _, tc := range []struct {
+		example string
+		sets    []string
+		has     []string // sections some group must have
+	}{
+		{"messaging-mars-vs-fixed.yaml", []string{"clients.mars.count=100", "clients.fixed-270s.count=100"}, []string{"adaptive"}},
+		{"grpc-too-many-pings.yaml", []string{"clients.grpc.count=100"}, []string{"server"}},
+		{"messaging-app-lte-radio.yaml", []string{"clients.beat-270s.count=100", "clients.beat-28m.count=100"}, []string{"radio"}},
+	} {
+		t.Run(tc.example, func(t *testing.T) {
+			pts, keys := sweepOf(t, tc.example, "network.rtt", "40ms,80ms", append(tc.sets, "duration=1h", "warmup=0s", "replications=2")...)
+			res, out := written(t, pts, keys)
+			// The groups of each CSV row, in row order.
+			var perRow = map[string][]sim.GroupResult{}
+			for pi, p := range res.Points {
+				perRow["sweep.csv"] = append(perRow["sweep.csv"], p.Result.Groups...)
+				for _, r := range res.runs[pi] {
+					perRow["runs.csv"] = append(perRow["runs.csv"], r.Groups...)
+				}
+			}
+			seen := map[string]bool{}
+			for file, groups := range perRow {
+				rows, err := csv.NewReader(strings.NewReader(out[file])).ReadAll()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rows) != 1+len(groups) {
+					t.Fatalf("%s: %d rows, want %d", file, len(rows)-1, len(groups))
+				}
+				checked := 0
+				for ci, col := range rows[0] {
+					for ri, g := range groups {
+						w, ok := want(col, g)
+						if !ok {
+							break
+						}
+						checked++
+						if got := rows[1+ri][ci]; got != w {
+							t.Errorf("%s row %d (%s) %s = %q, want %q", file, ri+1, g.Name, col, got, w)
+						}
+						if w != "" {
+							seen[strings.SplitN(col, ".", 2)[0]] = true
+						}
+					}
+				}
+				if checked != len(groups)*(len(adaptive)+2) {
+					t.Errorf("%s: %d fields checked, want %d: a column is missing", file, checked, len(groups)*(len(adaptive)+2))
+				}
+			}
+			for _, s := range tc.has {
+				if !seen[s] {
+					t.Errorf("no group had a %s section", s)
+				}
+			}
+		})
 	}
 }

@@ -10,6 +10,9 @@ type Cost struct {
 	Unit string // of the amount per client-hour, for the output
 	// Amount is what one group spent in one run, in Unit times hours.
 	Amount func(g sim.GroupResult) float64
+	// Radio says the cost is only spent by groups with a radio: where
+	// none has one it is 0 whatever the keepalive, and not worth showing.
+	Radio bool
 }
 
 // Costs lists the costs advise can minimise; the first is the default.
@@ -24,7 +27,7 @@ var Costs = []Cost{
 	// groups without a radio spend none.
 	{Name: "energy_j_per_client_hour", Unit: "J", Amount: func(g sim.GroupResult) float64 {
 		return g.Radio.EnergyJPerClientHour * g.ClientHours
-	}},
+	}, Radio: true},
 }
 
 // CostNamed finds a cost of Costs by name.

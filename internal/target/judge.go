@@ -27,7 +27,10 @@ func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Judgement is one limit judged for one group.
 type Judgement struct {
-	Group    string  `json:"group"`
+	Group string `json:"group"`
+	// Path names, for a judgement of one path of a group that mixes
+	// paths, that path (Variant.Path); empty for the group as a whole.
+	Path     string  `json:"path,omitempty"`
 	Metric   Metric  `json:"metric"`
 	Status   Status  `json:"status"`
 	Limit    float64 `json:"limit"`
@@ -80,22 +83,44 @@ func finite(x float64) *float64 {
 	return &x
 }
 
-// Judge judges every limit of t for one group, given its results in each
-// replication (at least one) and the measured window (duration minus
-// warmup). Judgements come in the order of Metrics.
+// Judge judges every limit of t for one group and each of its paths
+// (Variants), given the group's results in each replication (at least
+// one) and the measured window (duration minus warmup): the group's
+// judgements first, in the order of Metrics, then each path's likewise,
+// with Path set. A target is met only when all of them are.
 func Judge(t Target, window time.Duration, reps []sim.GroupResult) []Judgement {
-	return pool(reps).judge(t, window)
+	var out []Judgement
+	for _, v := range Variants(reps) {
+		out = append(out, v.judged(pool(v.Reps).judge(t, window))...)
+	}
+	return out
 }
 
 // JudgeAggregate is Judge for a group's result aggregated over n
 // replications (sim.Aggregate: means, with 95% half-widths in CI95), as
-// a sweep keeps it. The counts are pooled back from the means; the
-// spread between replications is known for breaks and downtime (from
-// CI95), not for lost messages (their bound is then Poisson alone); a
-// mean of largest delays bounds no p99, so push delay is bounded only
-// for n = 1.
+// a sweep keeps it, its paths' likewise. The counts are pooled back from
+// the means; the spread between replications is known for breaks and
+// downtime (from CI95), not for lost messages (their bound is then
+// Poisson alone); a mean of largest delays bounds no p99, so push delay
+// is bounded only for n = 1.
 func JudgeAggregate(t Target, window time.Duration, g sim.GroupResult, n int) []Judgement {
-	return poolAggregate(g, n).judge(t, window)
+	var out []Judgement
+	for _, v := range Variants([]sim.GroupResult{g}) {
+		out = append(out, v.judged(poolAggregate(v.Reps[0], n).judge(t, window))...)
+	}
+	return out
+}
+
+// Whole keeps the judgements of groups as a whole, leaving out those of
+// their paths.
+func Whole(js []Judgement) []Judgement {
+	var out []Judgement
+	for _, j := range js {
+		if j.Path == "" {
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 // Bound computes the estimate and upper bound of m for one group over

@@ -210,3 +210,40 @@ func TestJudgeAggregateAgrees(t *testing.T) {
 		}
 	}
 }
+
+// TestJudgePaths: a group of 1000 client-hours with 10 breaks, all on a
+// path of 10 client-hours; the other path has 990 and none, a third was
+// drawn by no client. By hand at 95%: the group's bound is
+// chi2(0.95; 22) / 2 / 1000 x 1000 = 16.96 per 1000, under a limit of
+// 100; the short path's estimate, 10 / 10 x 1000 = 1000, is above it
+// (missed), its bound 16.9622 / 10 x 1000 = 1696.22; the long path's bound, 2.9957 / 990 x 1000 = 3.03, is under
+// it; the empty path is not judged. A sweep's aggregate judges the same.
+// The tolerance is the tables' last digit: 5e-5 in 2.9957 is 1.7e-5 of it.
+func TestJudgePaths(t *testing.T) {
+	g := group("cell", 1000, 10)
+	short, long, none := group("cell.paths.0", 10, 10), group("cell.paths.1", 990, 0), sim.GroupResult{Name: "cell.paths.2"}
+	g.Paths = []sim.PathResult{{Via: []string{"a", "b"}, Share: 0.01, GroupResult: short},
+		{Via: []string{"c"}, Share: 0.99, GroupResult: long}, {Via: []string{"d"}, GroupResult: none}}
+	tgt := Target{BreaksPer1000ClientHours: limit(100)}
+	for name, js := range map[string][]Judgement{
+		"Judge":          Judge(tgt, time.Hour, []sim.GroupResult{g}),
+		"JudgeAggregate": JudgeAggregate(tgt, time.Hour, g, 1),
+	} {
+		if len(js) != 3 {
+			t.Fatalf("%s: %d judgements, want the group's and two paths': %+v", name, len(js), js)
+		}
+		for i, want := range []struct {
+			path   string
+			status Status
+			upper  float64
+		}{{"", Met, 16.9622}, {"a then b", Missed, 1696.22}, {"c", Met, 2995.7 / 990}} {
+			j := js[i]
+			if j.Group != "cell" || j.Path != want.path || j.Status != want.status || math.Abs(j.Upper-want.upper) > 3e-5*want.upper {
+				t.Errorf("%s %d: %+v, want path %q %s bound %.4f", name, i, j, want.path, want.status, want.upper)
+			}
+		}
+		if Overall(js) != Missed || len(Whole(js)) != 1 || Overall(Whole(js)) != Met {
+			t.Errorf("%s: the group's average passes, the path must fail the whole", name)
+		}
+	}
+}

@@ -20,11 +20,13 @@ const (
 	Breaks    = "BREAKS"    // no target, breaks
 )
 
-// Verdict is a run's answer, group by group.
+// Verdict is a run's answer, group by group and, for a group that mixes
+// paths, path by path.
 type Verdict struct {
 	// Target is the target judged, nil when there is none.
 	Target *target.Target `json:"target,omitempty"`
-	// Met says whether every group met the target; nil without one.
+	// Met says whether every group, and every path of a group that mixes
+	// paths, met the target; nil without one.
 	Met    *bool   `json:"met,omitempty"`
 	Groups []Group `json:"groups"`
 }
@@ -41,6 +43,19 @@ type Group struct {
 	Limits  []Limit  `json:"limits,omitempty"`
 	Binding *Binding `json:"binding,omitempty"`
 	Cost    Cost     `json:"cost"`
+	// Paths are, for a group that mixes paths, the verdicts of each path
+	// some client drew, judged as the group is on those clients alone:
+	// the exposure is their client-hours.
+	Paths []Path `json:"paths,omitempty"`
+}
+
+// Path is the verdict of one path of a group that mixes paths; its Name
+// is that of its results, GROUP.paths.I, and Clients the mean number of
+// clients that drew it.
+type Path struct {
+	Via   []string `json:"via"`   // middleboxes, client side first
+	Share float64  `json:"share"` // of the group's clients, the mean over replications
+	Group
 }
 
 // Limit is a judged (or merely bounded) metric.
@@ -107,32 +122,60 @@ func Of(cfg *sim.Config, t target.Target, runs []*sim.RunResult) Verdict {
 		for i, run := range runs {
 			reps[i] = run.Groups[gi]
 		}
-		b := target.Bound(target.Breaks, window, reps, c)
-		g := Group{Name: cfg.Groups[gi].Name, Clients: float64(cfg.Groups[gi].Count), Breaks: LimitOf(b, false), Verdict: Survives,
-			Binding: binding(cfg, &cfg.Groups[gi], boxBreaks), Cost: costOf(reps)}
-		if b.Events > 0 {
-			g.Verdict = Breaks
+		cg := &cfg.Groups[gi]
+		var g Group
+		for _, vr := range target.Variants(reps) {
+			if vr.Index < 0 {
+				g = judge(t, window, c, vr.Reps, binding(cfg, cg, cfg.PathOf(cg), boxBreaks))
+				g.Name, g.Clients = cg.Name, float64(cg.Count)
+			} else {
+				p := Path{Via: vr.Via, Share: vr.Share,
+					Group: judge(t, window, c, vr.Reps, binding(cfg, cg, cg.Paths[vr.Index].Via, boxBreaks))}
+				p.Name = vr.Reps[0].Name
+				for _, r := range vr.Reps {
+					p.Clients += r.Clients / float64(len(vr.Reps))
+				}
+				g.Paths = append(g.Paths, p)
+			}
 		}
 		if v.Target != nil {
-			js := target.Judge(t, window, reps)
-			for _, j := range js {
-				g.Limits = append(g.Limits, LimitOf(j, true))
+			ok := g.Verdict == Pass
+			for _, p := range g.Paths {
+				ok = ok && p.Verdict == Pass
 			}
-			switch target.Overall(js) {
-			case target.Met:
-				g.Verdict = Pass
-			case target.Missed:
-				g.Verdict = Fail
-			default:
-				g.Verdict = Undecided
-			}
-			if g.Verdict != Pass {
-				*v.Met = false
-			}
+			*v.Met = *v.Met && ok
 		}
 		v.Groups = append(v.Groups, g)
 	}
 	return v
+}
+
+// judge gives the verdict of a group, or of one of its paths, from its
+// results in each replication: its break bound, and against t (unless
+// empty) every limit; b is its binding box.
+func judge(t target.Target, window time.Duration, c float64, reps []sim.GroupResult, b *Binding) Group {
+	br := target.Bound(target.Breaks, window, reps, c)
+	g := Group{Breaks: LimitOf(br, false), Verdict: Survives, Binding: b, Cost: costOf(reps)}
+	if br.Events > 0 {
+		g.Verdict = Breaks
+	}
+	if t.Empty() {
+		return g
+	}
+	// Its own judgements: a group's paths have verdicts of their own.
+	js := target.Whole(target.Judge(t, window, reps))
+	for _, j := range js {
+		g.Limits = append(g.Limits, LimitOf(j, true))
+	}
+	switch target.Overall(js) {
+	case target.Met:
+		g.Verdict = Pass
+	case target.Missed:
+		g.Verdict = Fail
+	default:
+		g.Verdict = Undecided
+	}
+	return g
 }
 
 // limitOf is a judgement as the verdict gives it; judged says whether
@@ -177,11 +220,12 @@ func Gap(k sim.Keepalive) (gap time.Duration, ok bool) {
 	return 0, false
 }
 
-// binding finds the box that decides g's fate: of the boxes on its path,
-// the one that caused the most breaks (boxBreaks, per box of cfg.Path),
-// or with none the one whose timeout is nearest at or above the gap.
-func binding(cfg *sim.Config, g *sim.Group, boxBreaks []float64) *Binding {
-	path := cfg.PathOf(g)
+// binding finds the box that decides the fate of g's connections along
+// path (indexes into cfg.Path: the group's, or one of its paths'): of its
+// boxes, the one that caused the most breaks (boxBreaks, per box of
+// cfg.Path, counted over every group), or with none the one whose
+// timeout is nearest at or above the gap.
+func binding(cfg *sim.Config, g *sim.Group, path []int, boxBreaks []float64) *Binding {
 	if len(path) == 0 {
 		return nil
 	}

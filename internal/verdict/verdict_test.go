@@ -39,7 +39,7 @@ func TestBinding(t *testing.T) {
 		{"no keepalive", sim.Group{Proto: nat.TCP}, []float64{0, 0, 0}, "c", "nearest timeout", 180, -1, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := binding(cfg, &tc.g, tc.breaks)
+			b := binding(cfg, &tc.g, cfg.PathOf(&tc.g), tc.breaks)
 			if b.Middlebox != tc.box || b.Why != tc.why || b.TimeoutS != tc.timeout {
 				t.Fatalf("got %+v, want %s (%s) at %v s", b, tc.box, tc.why, tc.timeout)
 			}
