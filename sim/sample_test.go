@@ -147,7 +147,9 @@ func TestSampleHoldsScaledCapacity(t *testing.T) {
 // trace in the full run: its start, traffic, path draw (a group mixes
 // two paths of different timeouts) and every connection, break and
 // learning all come from streams of its own, seeded by its index in the
-// full population. One kind of line is left out: "removed" at a box
+// full population, and so do the idle timeouts it draws at a box of
+// its own (per-client, a setting drawn per client). One kind of line is
+// left out: "removed" at a box
 // after a removal elsewhere had already orphaned the connection. A table
 // finds expiries when it is next touched, by any client's packet, and a
 // removal found after the connection's break was decided is of no
@@ -156,6 +158,10 @@ func TestSampleHoldsScaledCapacity(t *testing.T) {
 func TestSampledClientsKeepTheirStories(t *testing.T) {
 	short, long := testBox(90*sec, nat.Create, nat.Drop, false), testBox(150*sec, nat.Create, nat.Drop, false)
 	short.Name, long.Name = "short", "long"
+	// long is a box per client whose idle timeout each client draws:
+	// a sampled client must draw the same one as in the full run.
+	long.PerClient = true
+	long.Draws.TCPEstablished = Dist{Kind: Uniform, A: 100 * sec, B: 200 * sec}
 	other := testGroup(300)
 	other.Name = "other"
 	other.Up = Traffic{Interval: Dist{Kind: Exponential, A: time.Minute}, Bytes: 10}
