@@ -174,8 +174,8 @@ func title(res *sweep.Result, what string) string {
 func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 
 const (
-	breaksKey   = sim.GroupBreaksPer1000ClientHours
-	overheadKey = sim.GroupOverheadBytesPerClientHour
+	breaksKey = sim.GroupBreaksPer1000ClientHours
+	costKey   = sim.GroupCostBytesPerClientHour
 )
 
 // tradePoint is a point of the trade-off chart.
@@ -199,7 +199,7 @@ func tradeoff(res *sweep.Result) (*Chart, error) {
 		tl := tradeLine{name: l.name}
 		for _, r := range l.rows {
 			tl.points = append(tl.points, tradePoint{label: l.label(r), at: pointName(res, l, r),
-				overhead: r.Get(overheadKey).Mean, breaks: r.Get(breaksKey), judged: res.Judge(r)})
+				overhead: r.Get(costKey).Mean, breaks: r.Get(breaksKey), judged: res.Judge(r)})
 		}
 		ls = append(ls, tl)
 	}
@@ -273,7 +273,7 @@ func drawTradeoff(title string, ls []tradeLine, finding func(tradeLine) string) 
 	c := plots.Chart{Title: title, LogX: true,
 		XLabel: "keepalive + reconnect traffic (bytes per client-hour, log scale)",
 		YLabel: "breaks per 1000 client-hours (± 95% CI)"}
-	data := [][]string{{"line", "point", strings.TrimPrefix(string(overheadKey), "overhead."), string(breaksKey), "ci95"}}
+	data := [][]string{{"line", "point", strings.TrimPrefix(string(costKey), "overhead."), string(breaksKey), "ci95"}}
 	var findings []string
 	for _, l := range ls {
 		s := plots.Series{Name: l.name}
@@ -403,11 +403,11 @@ func zeroFinding(res *sweep.Result, l line) string {
 		j := slices.IndexFunc(rows, zero)
 		z := rows[j]
 		return fmt.Sprintf("%s has no breaks from %s=%s up (%s; %s bytes per client-hour there); at %s it has %s per 1000 client-hours",
-			l.name, k, z.Params[l.key], breaksBound(res, z), fmtNum(math.Round(z.Get(overheadKey).Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Get(breaksKey).Mean))
+			l.name, k, z.Params[l.key], breaksBound(res, z), fmtNum(math.Round(z.Get(costKey).Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Get(breaksKey).Mean))
 	}
 	z, b := rows[i-1], rows[i]
 	return fmt.Sprintf("%s has no breaks up to %s=%s (%s), at a cost of %s bytes per client-hour; at %s it has %s per 1000 client-hours",
-		l.name, k, z.Params[l.key], breaksBound(res, z), fmtNum(math.Round(z.Get(overheadKey).Mean)), b.Params[l.key], fmtNum(b.Get(breaksKey).Mean))
+		l.name, k, z.Params[l.key], breaksBound(res, z), fmtNum(math.Round(z.Get(costKey).Mean)), b.Params[l.key], fmtNum(b.Get(breaksKey).Mean))
 }
 
 // breaksBound writes a row's break count with its upper bound at the

@@ -114,12 +114,12 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 	b.WriteString("\n## Results\n\n")
 	fmt.Fprintf(&b, "Breaks are the rate over the replications and, in brackets, its upper confidence bound; "+
 		"the target column judges the target (%s) on such bounds.\n\n", report.TargetText(res.TargetOrDefault()))
-	head := append(res.KeyNames(), "group", "target", "breaks / 1000 client-h", "overhead B / client-h", "detection p50 / p99 (s)", "downtime", "refused opens", "lost up / down")
+	head := append(res.KeyNames(), "group", "target", "breaks / 1000 client-h", "cost B / client-h", "detection p50 / p99 (s)", "downtime", "refused opens", "lost up / down")
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n|" + strings.Repeat("---|", len(head)) + "\n")
 	for _, r := range res.Rows {
 		cells := append(append([]string{}, r.Params...), r.Group, target.Overall(res.Judge(r)).String(),
 			fmt.Sprintf("%s (< %s)", sim.Num(r.Get(breaksKey).Mean), sim.Num(breaksUpper(res, r))),
-			sim.Num(r.Get(overheadKey).Mean),
+			sim.Num(r.Get(costKey).Mean),
 			sim.Num(r.Get(sim.GroupDetectionP50).Mean)+" / "+sim.Num(r.Get(sim.GroupDetectionP99).Mean),
 			fmt.Sprintf("%.2g%%", 100*r.Get(sim.GroupDowntimeFraction).Mean),
 			sim.Num(r.Get(sim.GroupRefusedOpens).Mean),

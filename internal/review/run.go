@@ -28,7 +28,7 @@ func WriteRun(dir string, cfg *sim.Config, res *sim.Result, first *sim.RunResult
 	window := time.Duration((res.DurationS - res.WarmupS) * float64(time.Second))
 	var ls []tradeLine
 	for _, g := range res.Groups {
-		p := tradePoint{label: g.Name, overhead: g.Overhead.OverheadBytesPerClientHour,
+		p := tradePoint{label: g.Name, overhead: g.Overhead.CostBytesPerClientHour,
 			breaks: sweep.Stat{Mean: g.BreaksPer1000ClientHours}, judged: target.Whole(target.JudgeAggregate(breaksOnly, window, g, res.Replications))}
 		if g.CI95 != nil {
 			p.breaks.CI95 = g.CI95.BreaksPer1000ClientHours
