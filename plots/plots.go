@@ -22,10 +22,14 @@ import (
 )
 
 // Point is one data point; YErr is a symmetric error bar (0: none) and
-// Label, if any, is written next to the point.
+// Label, if any, is written next to the point where it does not cover
+// another label or point (else it is left out).
 type Point struct {
 	X, Y, YErr float64
 	Label      string
+	// Bound makes the bar one-sided, from Y up to Y + YErr: an upper
+	// bound, such as that of a rate of which no event was seen.
+	Bound bool
 }
 
 // Series is one line in the legend.
@@ -34,6 +38,19 @@ type Series struct {
 	Points []Point
 	Dashed bool // a reference line (a capacity, say), drawn without markers
 	Plain  bool // a dense series (a time series): a line without markers
+	NoLine bool // markers only, not joined
+	Ring   bool // a highlight: a large ring around each point, not joined
+	// Same draws the series in the colour and marker of the series
+	// before it (parts of one line: the points a front beats, its
+	// recommended point), in the legend only if its name differs from
+	// every entry's before it.
+	Same bool
+}
+
+// Level is a labelled horizontal line across the chart, such as a limit.
+type Level struct {
+	Y     float64
+	Label string
 }
 
 // Mark is a labelled vertical line, such as a middlebox timeout.
@@ -51,8 +68,12 @@ type Figure interface {
 type Chart struct {
 	Title, XLabel, YLabel string
 	LogX, LogY            bool
-	Series                []Series
-	Marks                 []Mark
+	// SymLogY, when above 0, makes the y axis symmetric-log with that
+	// linear threshold (SymLog); LogY is then ignored.
+	SymLogY float64
+	Series  []Series
+	Marks   []Mark
+	Levels  []Level
 }
 
 // Size of every chart: wide enough for a document column.
@@ -153,11 +174,15 @@ func (c Chart) Plot() (*plot.Plot, error) {
 	var notes []string
 	if c.LogX {
 		xFloor = floor(c.values(false))
-		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
 	}
-	if c.LogY {
+	logY := c.LogY && c.SymLogY <= 0
+	if logY {
 		yFloor = floor(c.values(true))
 		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	}
+	if c.SymLogY > 0 {
+		p.Y.Scale, p.Y.Tick.Marker = SymLog{LinThresh: c.SymLogY}, SymLogTicks{LinThresh: c.SymLogY}
 	}
 	clamp := func(v, fl float64, axis string) float64 {
 		if !math.IsNaN(fl) && !(v > 0) {
@@ -170,28 +195,55 @@ func (c Chart) Plot() (*plot.Plot, error) {
 		return v
 	}
 	ylo, yhi := math.Inf(1), math.Inf(-1)
-	for i, s := range c.Series {
+	xlo, xhi := math.Inf(1), math.Inf(-1)
+	labels := labelLayer{size: vg.Points(8)}
+	i := -1 // the colour and marker in use
+	var legend []string
+	addLegend := func(name string, th ...plot.Thumbnailer) {
+		if !slices.Contains(legend, name) {
+			legend = append(legend, name)
+			p.Legend.Add(name, th...)
+		}
+	}
+	for _, s := range c.Series {
+		if !s.Same || i < 0 {
+			i++
+		}
 		xys := make(plotter.XYs, 0, len(s.Points))
 		errs := make(plotter.YErrors, 0, len(s.Points))
-		var labels []string
-		hasErr, hasLabel := false, false
+		hasErr := false
 		for _, pt := range s.Points {
 			if math.IsNaN(pt.X) || math.IsNaN(pt.Y) {
 				continue
 			}
 			x, y := clamp(pt.X, xFloor, "x"), clamp(pt.Y, yFloor, "y")
 			lo, hi := pt.YErr, pt.YErr
-			if c.LogY && y-lo <= 0 {
+			if pt.Bound {
+				lo = 0
+			}
+			if logY && y-lo <= 0 {
 				lo = y - y/10 // keep the bar on the axis
 			}
 			xys = append(xys, plotter.XY{X: x, Y: y})
 			errs = append(errs, struct{ Low, High float64 }{lo, hi})
-			labels = append(labels, pt.Label)
+			if pt.Label != "" {
+				labels.labels = append(labels.labels, label{x: x, y: y, text: pt.Label, color: plotutil.Color(i)})
+			}
 			hasErr = hasErr || pt.YErr > 0
-			hasLabel = hasLabel || pt.Label != ""
 			ylo, yhi = math.Min(ylo, y-lo), math.Max(yhi, y+hi)
+			xlo, xhi = math.Min(xlo, x), math.Max(xhi, x)
 		}
 		if len(xys) == 0 {
+			continue
+		}
+		if s.Ring {
+			ring, err := plotter.NewScatter(xys)
+			if err != nil {
+				return nil, err
+			}
+			ring.GlyphStyle = draw.GlyphStyle{Color: plotutil.Color(i), Radius: vg.Points(7), Shape: ringGlyph{}}
+			p.Add(ring)
+			addLegend(s.Name, ring)
 			continue
 		}
 		line, err := plotter.NewLine(xys)
@@ -205,7 +257,7 @@ func (c Chart) Plot() (*plot.Plot, error) {
 				line.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 			}
 			p.Add(line)
-			p.Legend.Add(s.Name, line)
+			addLegend(s.Name, line)
 			continue
 		}
 		pts, err := plotter.NewScatter(xys)
@@ -213,8 +265,13 @@ func (c Chart) Plot() (*plot.Plot, error) {
 			return nil, err
 		}
 		pts.Color, pts.Shape = plotutil.Color(i), plotutil.Shape(i)
-		p.Add(line, pts)
-		p.Legend.Add(s.Name, line, pts)
+		if s.NoLine {
+			p.Add(pts)
+			addLegend(s.Name, pts)
+		} else {
+			p.Add(line, pts)
+			addLegend(s.Name, line, pts)
+		}
 		if hasErr {
 			eb, err := plotter.NewYErrorBars(struct {
 				plotter.XYs
@@ -226,23 +283,14 @@ func (c Chart) Plot() (*plot.Plot, error) {
 			eb.Color = plotutil.Color(i)
 			p.Add(eb)
 		}
-		if hasLabel {
-			lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
-			if err != nil {
-				return nil, err
-			}
-			for j := range lb.TextStyle {
-				lb.TextStyle[j].Color = plotutil.Color(i)
-				lb.TextStyle[j].Font.Size = vg.Points(8)
-			}
-			lb.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(3)}
-			p.Add(lb)
-		}
 	}
 	if math.IsInf(ylo, 1) {
 		ylo, yhi = 0, 1
 	}
-	if c.LogY { // the marks' vertical lines span [ylo, yhi]: keep both on the axis
+	for _, l := range c.Levels {
+		ylo, yhi = math.Min(ylo, l.Y), math.Max(yhi, l.Y)
+	}
+	if logY { // the marks' vertical lines span [ylo, yhi]: keep both on the axis
 		ylo = clamp(ylo, yFloor, "y")
 		yhi = math.Max(yhi, ylo)
 	}
@@ -258,20 +306,46 @@ func (c Chart) Plot() (*plot.Plot, error) {
 		p.Add(line)
 		p.Legend.Add(m.Label, line)
 	}
+	for j, l := range c.Levels {
+		if math.IsInf(xlo, 1) {
+			break
+		}
+		line, err := plotter.NewLine(plotter.XYs{{X: xlo, Y: l.Y}, {X: xhi, Y: l.Y}})
+		if err != nil {
+			return nil, err
+		}
+		line.Color = color.RGBA{R: 200, A: 255}
+		line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		line.Width = vg.Points(1 + float64(j%2))
+		p.Add(line)
+		p.Legend.Add(l.Label, line)
+	}
+	if len(labels.labels) > 0 {
+		p.Add(labels)
+	}
 	if len(notes) > 0 {
 		p.Title.Text += "\n(" + strings.Join(notes, "; ") + ")"
 	}
 	// Leave room above the data for the legend, which sits top right.
-	entries := float64(len(c.Series) + len(c.Marks))
-	if c.LogY {
+	entries := float64(len(legend) + len(c.Marks) + len(c.Levels))
+	switch {
+	case c.SymLogY > 0:
+		s := SymLog{LinThresh: c.SymLogY}
+		lo, hi := s.forward(math.Min(ylo, 0)), s.forward(yhi)
+		p.Y.Min, p.Y.Max = s.inverse(lo), s.inverse(hi+(hi-lo)*0.06*(entries+1))
+	case logY:
 		p.Y.Max = yhi * math.Pow(10, 0.25*entries)
-	} else {
+	default:
 		p.Y.Max = yhi + (yhi-math.Min(ylo, 0))*0.08*(entries+1)
 	}
 	if c.LogX {
 		logRange(&p.X, xFloor)
+		if c.SymLogY > 0 && p.X.Max > p.X.Min { // room for the rings and labels at the ends
+			pad := math.Pow(p.X.Max/p.X.Min, 0.06)
+			p.X.Min, p.X.Max = p.X.Min/pad, p.X.Max*pad
+		}
 	}
-	if c.LogY {
+	if logY {
 		logRange(&p.Y, yFloor)
 	}
 	return p, nil
@@ -315,6 +389,48 @@ func (plainTicks) Ticks(min, max float64) []plot.Tick {
 		}
 	}
 	return ts
+}
+
+// logTicks mark a log axis at 1 ... 9 times each power of ten, labelling
+// the powers, and also 2 and 5 times them when the axis spans less than
+// two decades (where the powers alone may be one label or none).
+type logTicks struct{}
+
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	if !(min > 0) || !(max > min) {
+		return plot.LogTicks{Prec: -1}.Ticks(min, max)
+	}
+	few := max/min < 100
+	var ts []plot.Tick
+	for p := math.Pow(10, math.Floor(math.Log10(min))); p <= max; p *= 10 {
+		for m := 1; m <= 9; m++ {
+			v := p * float64(m)
+			if v < min || v > max {
+				continue
+			}
+			tk := plot.Tick{Value: v}
+			if m == 1 || few && (m == 2 || m == 5) {
+				tk.Label = strconv.FormatFloat(v, 'f', -1, 64)
+			}
+			ts = append(ts, tk)
+		}
+	}
+	return ts
+}
+
+// ringGlyph is an open circle drawn twice as thick as the default.
+type ringGlyph struct{}
+
+func (ringGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	ls := draw.LineStyle{Color: sty.Color, Width: vg.Points(2)}
+	c.Push()
+	c.SetLineStyle(ls)
+	var p vg.Path
+	p.Move(vg.Point{X: pt.X + sty.Radius, Y: pt.Y})
+	p.Arc(pt, sty.Radius, 0, 2*math.Pi)
+	p.Close()
+	c.Stroke(p)
+	c.Pop()
 }
 
 func (c Chart) draw(dc draw.Canvas) error {

@@ -30,6 +30,15 @@ func (s SymLog) forward(x float64) float64 {
 	return x / t
 }
 
+// inverse undoes forward.
+func (s SymLog) inverse(f float64) float64 {
+	t := s.LinThresh
+	if a := math.Abs(f); a > 1 {
+		return math.Copysign(t*math.Pow(10, a-1), f)
+	}
+	return f * t
+}
+
 // Normalize returns where x lies between min and max on the scale, as a
 // fraction: 0 at min, 1 at max.
 func (s SymLog) Normalize(min, max, x float64) float64 {

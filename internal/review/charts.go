@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/natsim/natsim/internal/report"
 	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/plots"
@@ -177,126 +176,6 @@ const (
 	breaksKey = sim.GroupBreaksPer1000ClientHours
 	costKey   = sim.GroupCostBytesPerClientHour
 )
-
-// tradePoint is a point of the trade-off chart.
-type tradePoint struct {
-	label    string     // beside the point
-	at       string     // what it is, for the finding
-	overhead float64    // keepalive and reconnect bytes per client-hour
-	breaks   sweep.Stat // per 1000 client-hours
-	judged   []target.Judgement
-}
-
-// tradeLine is a line of the trade-off chart.
-type tradeLine struct {
-	name   string
-	points []tradePoint
-}
-
-func tradeoff(res *sweep.Result) (*Chart, error) {
-	var ls []tradeLine
-	for _, l := range lines(res) {
-		tl := tradeLine{name: l.name}
-		for _, r := range l.rows {
-			tl.points = append(tl.points, tradePoint{label: l.label(r), at: pointName(res, l, r),
-				overhead: r.Get(costKey).Mean, breaks: r.Get(breaksKey), judged: res.Judge(r)})
-		}
-		ls = append(ls, tl)
-	}
-	t := res.TargetOrDefault()
-	return drawTradeoff(title(res, tradeoffWhat), ls, func(l tradeLine) string { return cheapestFinding(l, t) }), nil
-}
-
-// cheapestFinding says which point of a line is the cheapest that meets
-// the target (target.Cheapest), and when none does, why: a limit missed
-// everywhere, or runs too short to show it.
-func cheapestFinding(l tradeLine, t target.Target) string {
-	points := make([]target.Point, len(l.points))
-	for i, p := range l.points {
-		points[i] = target.Point{Label: p.label, Cost: p.overhead, Judgements: p.judged}
-	}
-	what := report.TargetText(t)
-	if i, ok := target.Cheapest(points); ok {
-		p := l.points[i]
-		return fmt.Sprintf("%s: the cheapest point meeting the target (%s) is %s, at %s bytes per client-hour; there %s",
-			l.name, what, p.at, fmtNum(math.Round(p.overhead)), boundsText(p.judged, t.Confidence))
-	}
-	// Nothing meets it: the point closest to showing it, the undecided one
-	// that needs the least exposure, else the one of fewest breaks.
-	best := -1
-	for i, p := range l.points {
-		if target.Overall(p.judged) == target.Undecided && (best < 0 || needed(p.judged) < needed(l.points[best].judged)) {
-			best = i
-		}
-	}
-	if best >= 0 {
-		p := l.points[best]
-		return fmt.Sprintf("%s: no point shows the target (%s): the runs are too short; at %s %s, and about %s client-hours would show it",
-			l.name, what, p.at, boundsText(p.judged, t.Confidence), fmtNum(math.Round(needed(p.judged))))
-	}
-	for i, p := range l.points {
-		if best < 0 || better(p, l.points[best]) {
-			best = i
-		}
-	}
-	p := l.points[best]
-	return fmt.Sprintf("%s: no point meets the target (%s); the fewest breaks, %s per 1000 client-hours, come with %s at %s bytes per client-hour",
-		l.name, what, fmtNum(p.breaks.Mean), p.at, fmtNum(math.Round(p.overhead)))
-}
-
-// needed is the most client-hours any undecided judgement needs.
-func needed(js []target.Judgement) float64 {
-	var n float64
-	for _, j := range js {
-		if j.Status == target.Undecided {
-			n = math.Max(n, j.NeededClientHours)
-		}
-	}
-	return n
-}
-
-// boundsText writes each judgement's bound: "breaks: 0 in 58,333
-// client-hours, < 0.0514 per 1,000 at 95%".
-func boundsText(js []target.Judgement, confidence float64) string {
-	var parts []string
-	for _, j := range js {
-		parts = append(parts, report.JudgementText(j, confidence))
-	}
-	return strings.Join(parts, "; ")
-}
-
-const tradeoffWhat = "what each unit of keepalive traffic buys"
-
-// drawTradeoff draws breaks against keepalive traffic, a line each, and
-// says what finding says of each line.
-func drawTradeoff(title string, ls []tradeLine, finding func(tradeLine) string) *Chart {
-	c := plots.Chart{Title: title, LogX: true,
-		XLabel: "keepalive + reconnect traffic (bytes per client-hour, log scale)",
-		YLabel: "breaks per 1000 client-hours (± 95% CI)"}
-	data := [][]string{{"line", "point", strings.TrimPrefix(string(costKey), "overhead."), string(breaksKey), "ci95"}}
-	var findings []string
-	for _, l := range ls {
-		s := plots.Series{Name: l.name}
-		for _, p := range l.points {
-			s.Points = append(s.Points, plots.Point{X: p.overhead, Y: p.breaks.Mean, YErr: p.breaks.CI95, Label: p.label})
-			data = append(data, []string{l.name, p.label, fmtNum(p.overhead), fmtNum(p.breaks.Mean), fmtNum(p.breaks.CI95)})
-		}
-		// A trade-off reads along the traffic axis: join the points in that
-		// order, not in the order they were swept.
-		slices.SortStableFunc(s.Points, func(a, b plots.Point) int { return compare(a.X, b.X) })
-		c.Series = append(c.Series, s)
-		findings = append(findings, finding(l))
-	}
-	return &Chart{Name: "tradeoff", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}
-}
-
-// better orders points by breaks, then by traffic.
-func better(a, b tradePoint) bool {
-	if a.breaks.Mean != b.breaks.Mean {
-		return a.breaks.Mean < b.breaks.Mean
-	}
-	return a.overhead < b.overhead
-}
 
 func pointName(res *sweep.Result, l line, r sweep.Row) string {
 	if l.key < 0 {
