@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -443,17 +444,28 @@ func (c Chart) draw(dc draw.Canvas) error {
 }
 
 // Heatmap is a grid of values over two categorical axes, with a colour
-// bar and each cell's value written in it.
+// bar and each cell's value written in it. Colours are sequential (light
+// for low, dark red for high); on a log scale (Log) values at or below 0
+// take the colour of Floor, or when it is not above 0 of a decade below
+// the smallest positive value.
 type Heatmap struct {
 	Title, XLabel, YLabel, ZLabel string
 	XTicks, YTicks                []string    // category names
 	Z                             [][]float64 // Z[row (y)][column (x)]
+	// Text, when set, is written in the cells instead of the values
+	// (such as "< 0.999" for a rate of which no event was seen).
+	Text  [][]string
+	Log   bool
+	Floor float64 // where a log scale puts values at or below 0, such as their bound
 }
 
-type grid struct{ h Heatmap }
+type grid struct {
+	h   Heatmap
+	col func(float64) float64 // the value that picks a cell's colour
+}
 
 func (g grid) Dims() (c, r int)   { return len(g.h.XTicks), len(g.h.YTicks) }
-func (g grid) Z(c, r int) float64 { return g.h.Z[r][c] }
+func (g grid) Z(c, r int) float64 { return g.col(g.h.Z[r][c]) }
 func (g grid) X(c int) float64    { return float64(c) }
 func (g grid) Y(r int) float64    { return float64(r) }
 func ticks(names []string) plot.Ticker {
@@ -464,30 +476,74 @@ func ticks(names []string) plot.Ticker {
 	return ts
 }
 
+// sequential is the heat map's colour map: YlOrRd's ends and middle
+// (ColorBrewer), interpolated for even steps of luminance.
+func sequential() palette.ColorMap {
+	cm, err := moreland.NewLuminance([]color.Color{
+		color.NRGBA{R: 0xbd, G: 0x00, B: 0x26, A: 0xff},
+		color.NRGBA{R: 0xfd, G: 0x8d, B: 0x3c, A: 0xff},
+		color.NRGBA{R: 0xff, G: 0xff, B: 0xcc, A: 0xff},
+	})
+	if err != nil {
+		panic(err) // fixed colours of increasing luminance
+	}
+	return palette.Reverse(cm)
+}
+
+// powerTicks label a colour bar in log10 units with the values: 10^k
+// as 0.1, 1, 10, ...
+type powerTicks struct{}
+
+func (powerTicks) Ticks(min, max float64) []plot.Tick {
+	var ts []plot.Tick
+	for k := math.Ceil(min); k <= max; k++ {
+		ts = append(ts, plot.Tick{Value: k, Label: strconv.FormatFloat(math.Pow(10, k), 'g', -1, 64)})
+	}
+	return ts
+}
+
 func (h Heatmap) draw(dc draw.Canvas) error {
+	col := func(z float64) float64 { return z }
+	if h.Log {
+		var all []float64
+		for _, row := range h.Z {
+			all = append(all, row...)
+		}
+		fl := h.Floor
+		if !(fl > 0) {
+			fl = floor(all)
+		}
+		col = func(z float64) float64 { return math.Log10(math.Max(z, fl)) }
+	}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, row := range h.Z {
 		for _, z := range row {
-			lo, hi = math.Min(lo, z), math.Max(hi, z)
+			lo, hi = math.Min(lo, col(z)), math.Max(hi, col(z))
 		}
 	}
 	if !(hi > lo) {
 		hi = lo + 1 // a flat grid still needs a colour range
 	}
-	cm := moreland.SmoothBlueRed()
+	cm := sequential()
 	cm.SetMin(lo)
 	cm.SetMax(hi)
 	p := plot.New()
 	p.Title.Text = h.Title
 	p.X.Label.Text, p.Y.Label.Text = h.XLabel, h.YLabel
 	p.X.Tick.Marker, p.Y.Tick.Marker = ticks(h.XTicks), ticks(h.YTicks)
-	p.Add(plotter.NewHeatMap(grid{h}, cm.Palette(255)))
+	p.Add(plotter.NewHeatMap(grid{h, col}, cm.Palette(255)))
 	var xys plotter.XYs
 	var labels []string
+	var dark []bool
 	for r, row := range h.Z {
 		for c, z := range row {
 			xys = append(xys, plotter.XY{X: float64(c), Y: float64(r)})
-			labels = append(labels, cellText(z))
+			text := cellText(z)
+			if h.Text != nil {
+				text = h.Text[r][c]
+			}
+			labels = append(labels, text)
+			dark = append(dark, (col(z)-lo)/(hi-lo) > 0.6)
 		}
 	}
 	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
@@ -497,6 +553,9 @@ func (h Heatmap) draw(dc draw.Canvas) error {
 	for i := range lb.TextStyle {
 		lb.TextStyle[i].Font.Size = vg.Points(8)
 		lb.TextStyle[i].XAlign, lb.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
+		if dark[i] {
+			lb.TextStyle[i].Color = color.White
+		}
 	}
 	p.Add(lb)
 	bar := plot.New()
@@ -504,6 +563,10 @@ func (h Heatmap) draw(dc draw.Canvas) error {
 	bar.HideX()
 	bar.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
 	bar.Y.Min, bar.Y.Max = lo, hi
+	if h.Log {
+		bar.Y.Tick.Marker = powerTicks{}
+		bar.Title.Text += "\n(log scale)"
+	}
 	w := dc.Max.X - dc.Min.X
 	p.Draw(draw.Crop(dc, 0, -w*0.2, 0, 0))
 	bar.Draw(draw.Crop(dc, w*0.83, -w*0.02, 0, 0))

@@ -269,7 +269,8 @@ func TestSweepCommandWritesEverything(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, msg)
 	}
 	for _, f := range []string{"sweep.csv", "sweep.json", "runs.csv", "timeseries.csv", "scenario.yaml", "report.md",
-		"tradeoff.png", "tradeoff.csv", "breaks-vs.png", "detection.png", "occupancy.png", "heatmap.png", "heatmap.csv"} {
+		"tradeoff.png", "tradeoff.csv", "breaks-vs.png", "detection.png", "occupancy.png",
+		"heatmap-tcp-keepalive.png", "heatmap-tcp-keepalive.csv", "heatmap-app-heartbeat.png", "heatmap-app-heartbeat.csv"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing %s", f)
 		}
@@ -278,7 +279,7 @@ func TestSweepCommandWritesEverything(t *testing.T) {
 		t.Errorf("stdout: %s", out)
 	}
 	report, _ := os.ReadFile(filepath.Join(dir, "report.md"))
-	for _, want := range []string{"## Question", "Azure Load Balancer", "| azure-lb |", "![tradeoff](tradeoff.png)", "### heatmap"} {
+	for _, want := range []string{"## Question", "Azure Load Balancer", "| azure-lb |", "![tradeoff](tradeoff.png)", "### heatmap-tcp-keepalive", "### heatmap-app-heartbeat"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("report.md lacks %q", want)
 		}

@@ -30,22 +30,30 @@ type Chart struct {
 // heatmap needs two swept keys, say); its message says why.
 var ErrNotApplicable = errors.New("not applicable")
 
-// Build builds the named chart from a sweep's results and time series.
-func Build(name string, res *sweep.Result, series []sweep.SeriesRow) (*Chart, error) {
+// Build builds the named chart from a sweep's results and time series:
+// one chart, but for the heatmap, one per client group (named
+// heatmap-GROUP when there are several).
+func Build(name string, res *sweep.Result, series []sweep.SeriesRow) ([]*Chart, error) {
 	if len(res.Rows) == 0 {
 		return nil, fmt.Errorf("%w: no finished points", ErrNotApplicable)
 	}
+	one := func(c *Chart, err error) ([]*Chart, error) {
+		if err != nil {
+			return nil, err
+		}
+		return []*Chart{c}, nil
+	}
 	switch name {
 	case "tradeoff":
-		return tradeoff(res)
+		return one(tradeoff(res))
 	case "breaks-vs":
-		return breaksVs(res)
+		return one(breaksVs(res))
 	case "detection":
-		return detection(res)
+		return one(detection(res))
 	case "occupancy":
-		return occupancy(res, series)
+		return one(occupancy(res, series))
 	case "heatmap":
-		return heatmap(res)
+		return heatmaps(res)
 	}
 	return nil, fmt.Errorf("unknown chart %q (charts: %s)", name, strings.Join(Names, ", "))
 }
@@ -460,7 +468,12 @@ func drawOccupancy(title string, keys, middleboxes []string, series []sweep.Seri
 	return &Chart{Name: "occupancy", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}, nil
 }
 
-func heatmap(res *sweep.Result) (*Chart, error) {
+// heatmaps draws breaks over two swept keys, a heat map per client
+// group (averaging groups would mix rates of different populations):
+// sequential colours on a log scale, and a cell without breaks written
+// as its upper bound. Keys that move with neither axis are held at their
+// first value.
+func heatmaps(res *sweep.Result) ([]*Chart, error) {
 	if len(res.Keys) < 2 {
 		return nil, fmt.Errorf("%w: needs two swept keys", ErrNotApplicable)
 	}
@@ -484,15 +497,8 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 			ys = append(ys, r.Params[ky])
 		}
 	}
-	// Breaks over all groups: total breaks over total client-hours; other
-	// keys are held at their first value.
-	breaks := make([][]float64, len(ys))
-	hours := make([][]float64, len(ys))
-	for i := range ys {
-		breaks[i], hours[i] = make([]float64, len(xs)), make([]float64, len(xs))
-	}
 	first := res.Rows[0].Params
-	held := func(r sweep.Row) bool { // keys moving with neither x nor y are held at their first value
+	held := func(r sweep.Row) bool {
 		for i := range res.Keys {
 			if !together(res, i, kx) && !together(res, i, ky) && r.Params[i] != first[i] {
 				return false
@@ -500,38 +506,75 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 		}
 		return true
 	}
-	for _, r := range res.Rows {
-		if !held(r) {
-			continue
+	var charts []*Chart
+	for _, g := range res.Groups {
+		z, text := make([][]float64, len(ys)), make([][]string, len(ys))
+		for yi := range ys {
+			z[yi], text[yi] = make([]float64, len(xs)), make([]string, len(xs))
+			for xi := range xs {
+				z[yi][xi], text[yi][xi] = math.NaN(), "" // a point not run
+			}
 		}
-		xi, yi := slices.Index(xs, r.Params[kx]), slices.Index(ys, r.Params[ky])
-		breaks[yi][xi] += r.Get(sim.GroupBreaksTotal).Mean
-		hours[yi][xi] += r.Get(sim.GroupClientHours).Mean
-	}
-	data := [][]string{{res.Keys[kx].Key, res.Keys[ky].Key, string(breaksKey)}}
-	z := make([][]float64, len(ys))
-	minV, maxV := math.Inf(1), math.Inf(-1)
-	var minAt, maxAt string
-	for yi := range ys {
-		z[yi] = make([]float64, len(xs))
-		for xi := range xs {
-			v := 0.0
-			if hours[yi][xi] > 0 {
-				v = 1000 * breaks[yi][xi] / hours[yi][xi]
+		data := [][]string{{res.Keys[kx].Key, res.Keys[ky].Key, string(breaksKey), "upper_bound"}}
+		var minV, maxV float64
+		var minRow sweep.Row
+		bound := math.Inf(1) // the least bound of a cell without breaks: where the colours start
+		var minAt, maxAt string
+		seen := false
+		for _, r := range res.Rows {
+			if r.Group != g || !held(r) {
+				continue
 			}
-			z[yi][xi] = v
-			data = append(data, []string{xs[xi], ys[yi], fmtNum(v)})
+			xi, yi := slices.Index(xs, r.Params[kx]), slices.Index(ys, r.Params[ky])
+			v, up := r.Get(breaksKey).Mean, breaksUpper(res, r)
+			z[yi][xi], text[yi][xi] = v, cellValue(v, up)
+			if v == 0 {
+				bound = math.Min(bound, up)
+			}
+			data = append(data, []string{xs[xi], ys[yi], fmtNum(v), fmtNum(up)})
 			at := fmt.Sprintf("%s=%s, %s=%s", res.Keys[kx].Key, xs[xi], res.Keys[ky].Key, ys[yi])
-			if v < minV {
-				minV, minAt = v, at
+			if !seen || v < minV {
+				minV, minRow, minAt = v, r, at
 			}
-			if v > maxV {
+			if !seen || v > maxV {
 				maxV, maxAt = v, at
 			}
+			seen = true
 		}
+		if !seen {
+			continue
+		}
+		name := "heatmap"
+		if len(res.Groups) > 1 {
+			name += "-" + g
+		}
+		for yi := range z { // a point not run is drawn as the lowest colour and left blank
+			for xi := range z[yi] {
+				if math.IsNaN(z[yi][xi]) {
+					z[yi][xi] = 0
+				}
+			}
+		}
+		h := plots.Heatmap{Title: title(res, g+": breaks per 1000 client-hours"), XLabel: res.Keys[kx].Key, YLabel: res.Keys[ky].Key,
+			ZLabel: "breaks per\n1000 client-h", XTicks: xs, YTicks: ys, Z: z, Text: text, Log: true}
+		if !math.IsInf(bound, 1) {
+			h.Floor = bound
+		}
+		fewest := fmtNum(minV) + " per 1000 client-hours"
+		if minV == 0 {
+			fewest = breaksBound(res, minRow)
+		}
+		finding := fmt.Sprintf("%s: breaks are fewest (%s) at %s and most (%s per 1000 client-hours) at %s", g, fewest, minAt, fmtNum(maxV), maxAt)
+		charts = append(charts, &Chart{Name: name, Figure: h, Data: data, Finding: finding + "."})
 	}
-	h := plots.Heatmap{Title: title(res, "breaks per 1000 client-hours"), XLabel: res.Keys[kx].Key, YLabel: res.Keys[ky].Key,
-		ZLabel: "breaks per\n1000 client-h", XTicks: xs, YTicks: ys, Z: z}
-	finding := fmt.Sprintf("Breaks are fewest (%s per 1000 client-hours) at %s and most (%s) at %s.", fmtNum(minV), minAt, fmtNum(maxV), maxAt)
-	return &Chart{Name: "heatmap", Figure: h, Data: data, Finding: finding}, nil
+	return charts, nil
+}
+
+// cellValue writes a break rate for a heat-map cell: the value, or
+// without breaks its upper bound ("< 0.999").
+func cellValue(v, upper float64) string {
+	if v == 0 {
+		return "< " + fmtNum(sigFig(upper))
+	}
+	return fmtNum(sigFig(v))
 }

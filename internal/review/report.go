@@ -44,7 +44,7 @@ func Save(c *Chart, path string) error {
 // charts that do not apply are returned in skipped with the reason.
 func WriteAll(dir string, res *sweep.Result, series []sweep.SeriesRow, format string) (written []Written, skipped []string, err error) {
 	for _, name := range Names {
-		c, err := Build(name, res, series)
+		cs, err := Build(name, res, series)
 		if errors.Is(err, ErrNotApplicable) {
 			skipped = append(skipped, name+": "+strings.TrimPrefix(err.Error(), ErrNotApplicable.Error()+": "))
 			continue
@@ -52,11 +52,13 @@ func WriteAll(dir string, res *sweep.Result, series []sweep.SeriesRow, format st
 		if err != nil {
 			return nil, nil, err
 		}
-		w, err := save(c, dir, format)
-		if err != nil {
-			return nil, nil, err
+		for _, c := range cs {
+			w, err := save(c, dir, format)
+			if err != nil {
+				return nil, nil, err
+			}
+			written = append(written, w)
 		}
-		written = append(written, w)
 	}
 	return written, skipped, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"image/png"
 	"io"
 	"os"
@@ -31,7 +32,7 @@ func TestChartsFromFixedResults(t *testing.T) {
 	}
 	for _, name := range Names {
 		t.Run(name, func(t *testing.T) {
-			c, err := Build(name, res, series)
+			c, err := build1(name, res, series)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,11 +85,12 @@ func TestFindingsSayTheAnswer(t *testing.T) {
 			"is clients.app.keepalive.idle=300s, at 960 bytes per client-hour; there 0 breaks in 3,000 client-hours: < 0.999 per 1,000 at 95%",
 		"breaks-vs": "app (path.nat.capacity=1000) has no breaks up to clients.app.keepalive.idle=60s (0 breaks in 3,000 client-hours: < 0.999 per 1,000 at 95%), " +
 			"at a cost of 4800 bytes per client-hour; at 300s it has 120 per 1000 client-hours",
-		"heatmap":   "Breaks are fewest (0 per 1000 client-hours) at clients.app.keepalive.idle=60s, path.nat.capacity=1000",
+		"heatmap": "app: breaks are fewest (0 breaks in 3,000 client-hours: < 0.999 per 1,000 at 95%) at clients.app.keepalive.idle=60s, path.nat.capacity=1000 " +
+			"and most (900 per 1000 client-hours) at clients.app.keepalive.idle=2h, path.nat.capacity=1000",
 		"occupancy": "nat holds at most 950 entries",
 	}
 	for name, w := range want {
-		c, err := Build(name, res, series)
+		c, err := build1(name, res, series)
 		if err != nil || !strings.Contains(c.Finding, w) {
 			t.Errorf("%s: %v\n got %q\nwant %q", name, err, c.Finding, w)
 		}
@@ -141,14 +143,14 @@ func TestFindingsNameEachLinesOwnKey(t *testing.T) {
 			}
 		}
 	}
-	c, err := Build("detection", res, nil)
+	c, err := build1("detection", res, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := "(app at clients.app.keepalive.interval=300s)"; !strings.Contains(c.Finding, want) {
 		t.Errorf("detection finding %q, want it to say %q", c.Finding, want)
 	}
-	c, err = Build("breaks-vs", res, nil)
+	c, err = build1("breaks-vs", res, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +177,7 @@ func TestZippedKeysVaryAlongOneLine(t *testing.T) {
 			res.Rows = append(res.Rows, sweep.Row{Params: []string{v, v}, Group: g, Metrics: sim.GroupResult{Name: g}})
 		}
 	}
-	c, err := Build("breaks-vs", res, nil)
+	c, err := build1("breaks-vs", res, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +201,7 @@ func TestTradeoffFindingJudgesBounds(t *testing.T) {
 	for i := range short.Rows {
 		short.Rows[i].Metrics.ClientHours /= 10 // 0 breaks in 300 client-hours: < 9.99 per 1000
 	}
-	c, err := Build("tradeoff", &short, series)
+	c, err := build1("tradeoff", &short, series)
 	// 1000 x -ln(0.05) / 1 = 2996 client-hours would show 1 per 1000.
 	want := "app (path.nat.capacity=2000): no point shows the target (breaks_per_1000_client_hours <= 1, at 95% confidence): the runs are too short; " +
 		"at clients.app.keepalive.idle=60s 0 breaks in 300 client-hours: < 9.99 per 1,000 at 95%, and about 2996 client-hours would show it"
@@ -210,8 +212,20 @@ func TestTradeoffFindingJudgesBounds(t *testing.T) {
 	tgt.Set(target.Downtime, 0.5)
 	tgt.Confidence = 0.95
 	res.Target = &tgt
-	c, err = Build("tradeoff", res, series)
+	c, err = build1("tradeoff", res, series)
 	if err != nil || !strings.Contains(c.Finding, "the cheapest point meeting the target (downtime_fraction <= 0.5, at 95% confidence)") {
 		t.Errorf("%v: %q", err, c.Finding)
 	}
+}
+
+// build1 builds a chart of which there must be one.
+func build1(name string, res *sweep.Result, series []sweep.SeriesRow) (*Chart, error) {
+	cs, err := Build(name, res, series)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) != 1 {
+		return nil, fmt.Errorf("%s: %d charts, want 1", name, len(cs))
+	}
+	return cs[0], nil
 }
