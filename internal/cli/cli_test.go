@@ -279,6 +279,11 @@ func TestSweepCommandWritesEverything(t *testing.T) {
 		t.Errorf("stdout: %s", out)
 	}
 	report, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+	// The question, its answer (the trade-off's finding), the setup, the evidence.
+	if q, a, st, ev := strings.Index(string(report), "## Question"), strings.Index(string(report), "## Answer\n\ntcp-keepalive: "),
+		strings.Index(string(report), "## Setup"), strings.Index(string(report), "## Evidence"); !(q >= 0 && q < a && a < st && st < ev) {
+		t.Errorf("report.md not in the order question, answer, setup, evidence (%d, %d, %d, %d):\n%s", q, a, st, ev, report)
+	}
 	for _, want := range []string{"## Question", "Azure Load Balancer", "| azure-lb |", "![tradeoff](tradeoff.png)", "### heatmap-tcp-keepalive", "### heatmap-app-heartbeat"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("report.md lacks %q", want)

@@ -237,9 +237,10 @@ func breaksVs(res *sweep.Result) (*Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := plots.Chart{Title: title(res, "breaks against "+keys), LogX: logX,
-		XLabel: axisLabel(keys, dur, logX), YLabel: "breaks per 1000 client-hours (± 95% CI)"}
-	data := [][]string{{"line", "x", string(breaksKey), "ci95"}}
+	lin := breaksLinear(res.TargetOrDefault())
+	c := plots.Chart{Title: title(res, "breaks against "+keys), LogX: logX, SymLogY: lin, XLabel: axisLabel(keys, dur, logX),
+		YLabel: fmt.Sprintf("breaks per 1000 client-hours (± 95%% CI; where none,\na bar to the bound); linear to %s, log above", fmtNum(lin))}
+	data := [][]string{{"line", "x", string(breaksKey), "ci95", "upper_bound"}}
 	var findings []string
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, l := range ls {
@@ -247,9 +248,14 @@ func breaksVs(res *sweep.Result) (*Chart, error) {
 		for _, r := range l.rows {
 			x, _ := value(r.Params[l.key])
 			lo, hi = math.Min(lo, x), math.Max(hi, x)
-			y := r.Get(breaksKey)
+			y, up := r.Get(breaksKey), breaksUpper(res, r)
+			if y.Mean == 0 { // no breaks: drawn and written as the bound, never 0 ± 0
+				s.Points = append(s.Points, plots.Point{X: x, YErr: up, Bound: true})
+				data = append(data, []string{l.name, fmtNum(x), "0", "", fmtNum(up)})
+				continue
+			}
 			s.Points = append(s.Points, plots.Point{X: x, Y: y.Mean, YErr: y.CI95})
-			data = append(data, []string{l.name, fmtNum(x), fmtNum(y.Mean), fmtNum(y.CI95)})
+			data = append(data, []string{l.name, fmtNum(x), fmtNum(y.Mean), fmtNum(y.CI95), fmtNum(up)})
 		}
 		c.Series = append(c.Series, s)
 		findings = append(findings, zeroFinding(res, l))
@@ -339,13 +345,15 @@ func detection(res *sweep.Result) (*Chart, error) {
 		p99 := plots.Series{Name: l.name + " p99"}
 		for _, r := range l.rows {
 			x, _ := value(r.Params[l.key])
+			if r.Get(sim.GroupBreaksTotal).Mean == 0 { // no break, no latency: absent, not 0
+				data = append(data, []string{l.name, fmtNum(x), "", ""})
+				continue
+			}
 			a, b := r.Get(sim.GroupDetectionP50).Mean, r.Get(sim.GroupDetectionP99).Mean
 			p50.Points = append(p50.Points, plots.Point{X: x, Y: a})
 			p99.Points = append(p99.Points, plots.Point{X: x, Y: b})
 			data = append(data, []string{l.name, fmtNum(x), fmtNum(a), fmtNum(b)})
-			if r.Get(sim.GroupBreaksTotal).Mean > 0 {
-				lo, hiMedian = math.Min(lo, a), math.Max(hiMedian, a)
-			}
+			lo, hiMedian = math.Min(lo, a), math.Max(hiMedian, a)
 			if b > hi {
 				// Each line names its own key: a sweep may vary another
 				// key for each group.

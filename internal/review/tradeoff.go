@@ -82,11 +82,8 @@ func Tradeoff(title string, ls []TradeLine, t target.Target) (*Chart, error) {
 	if !slices.ContainsFunc(ls, func(l TradeLine) bool { return len(l.Points) > 1 }) {
 		return nil, fmt.Errorf("%w: each line has one point, and one point shows no trade-off (sweep the keepalive to see one)", ErrNotApplicable)
 	}
-	lin := 1.0
+	lin := breaksLinear(t)
 	limit, hasLimit := t.Limit(target.Breaks)
-	if hasLimit && limit > 0 {
-		lin = limit
-	}
 	c := plots.Chart{Title: title, LogX: true, SymLogY: lin,
 		XLabel: "cost: keepalive + reconnect bytes per client-hour (log scale)",
 		YLabel: fmt.Sprintf("breaks per 1000 client-hours (± 95%% CI)\nlinear to %s, log above", fmtNum(lin))}
@@ -128,6 +125,15 @@ func Tradeoff(title string, ls []TradeLine, t target.Target) (*Chart, error) {
 		findings = append(findings, cheapestFinding(l, t))
 	}
 	return &Chart{Name: "tradeoff", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}, nil
+}
+
+// breaksLinear is where a break-rate axis turns from linear to log: at
+// the target's limit on breaks, else at 1 per 1000 client-hours.
+func breaksLinear(t target.Target) float64 {
+	if limit, ok := t.Limit(target.Breaks); ok && limit > 0 {
+		return limit
+	}
+	return 1
 }
 
 // tradePlot is a point as the chart draws it: with its 95% bar, or
