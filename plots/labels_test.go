@@ -19,7 +19,11 @@ func TestPlaceLabelsCrowded(t *testing.T) {
 	anchors, sizes = append(anchors, vg.Point{X: 400, Y: 300}), append(sizes, vg.Point{X: 30, Y: 10})
 	marker := vg.Rectangle{Min: vg.Point{X: 98, Y: 98}, Max: vg.Point{X: 102, Y: 102}}
 	bounds := vg.Rectangle{Max: vg.Point{X: 500, Y: 500}}
-	boxes, at := placeLabels(anchors, sizes, []vg.Rectangle{marker}, bounds, 2)
+	gaps := make([]vg.Length, len(anchors))
+	for i := range gaps {
+		gaps[i] = 2
+	}
+	boxes, at := placeLabels(anchors, sizes, gaps, []vg.Rectangle{marker}, bounds)
 	placed := 0
 	for i := range boxes {
 		if !at[i] {
@@ -45,7 +49,7 @@ func TestPlaceLabelsCrowded(t *testing.T) {
 		t.Errorf("lone label at %v, want %v", boxes[8], want)
 	}
 	// Near the right edge the first place is outside: it goes left.
-	boxes, at = placeLabels([]vg.Point{{X: 490, Y: 100}}, []vg.Point{{X: 30, Y: 10}}, nil, bounds, 2)
+	boxes, at = placeLabels([]vg.Point{{X: 490, Y: 100}}, []vg.Point{{X: 30, Y: 10}}, []vg.Length{2}, nil, bounds)
 	if want := (vg.Rectangle{Min: vg.Point{X: 458, Y: 102}, Max: vg.Point{X: 488, Y: 112}}); !at[0] || boxes[0] != want {
 		t.Errorf("label at the edge at %v, want %v", boxes[0], want)
 	}

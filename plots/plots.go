@@ -197,7 +197,7 @@ func (c Chart) Plot() (*plot.Plot, error) {
 	}
 	ylo, yhi := math.Inf(1), math.Inf(-1)
 	xlo, xhi := math.Inf(1), math.Inf(-1)
-	labels := labelLayer{size: vg.Points(8)}
+	labels := labelLayer{size: vg.Points(8), ring: ringRadius}
 	i := -1 // the colour and marker in use
 	var legend []string
 	addLegend := func(name string, th ...plot.Thumbnailer) {
@@ -242,7 +242,8 @@ func (c Chart) Plot() (*plot.Plot, error) {
 			if err != nil {
 				return nil, err
 			}
-			ring.GlyphStyle = draw.GlyphStyle{Color: plotutil.Color(i), Radius: vg.Points(7), Shape: ringGlyph{}}
+			ring.GlyphStyle = draw.GlyphStyle{Color: plotutil.Color(i), Radius: ringRadius, Shape: ringGlyph{}}
+			labels.rings = append(labels.rings, xys...)
 			p.Add(ring)
 			addLegend(s.Name, ring)
 			continue
@@ -333,7 +334,7 @@ func (c Chart) Plot() (*plot.Plot, error) {
 	case c.SymLogY > 0:
 		s := SymLog{LinThresh: c.SymLogY}
 		lo, hi := s.forward(math.Min(ylo, 0)), s.forward(yhi)
-		p.Y.Min, p.Y.Max = s.inverse(lo), s.inverse(hi+(hi-lo)*0.06*(entries+1))
+		p.Y.Min, p.Y.Max = s.inverse(lo), s.inverse(hi+(hi-lo)*0.04*entries)
 	case logY:
 		p.Y.Max = yhi * math.Pow(10, 0.25*entries)
 	default:
@@ -418,6 +419,9 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 	}
 	return ts
 }
+
+// ringRadius is the size of a highlight's ring.
+const ringRadius = vg.Length(7)
 
 // ringGlyph is an open circle drawn twice as thick as the default.
 type ringGlyph struct{}
