@@ -23,8 +23,7 @@ import (
 
 // runNote says which charts run --charts draws (review.RunNames) and why
 // not the others.
-const runNote = `--charts draws occupancy (each middlebox's entries over time; with
---timeseries). tradeoff needs several points of a group, and breaks-vs,
+const runNote = `--charts draws occupancy (each middlebox's entries over time). tradeoff needs several points of a group, and breaks-vs,
 detection and heatmap draw against swept values, which one run does not
 have: natsim sweep draws them.
 
