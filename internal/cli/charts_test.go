@@ -82,10 +82,15 @@ func TestExamplesReportWithoutKeepalive(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s\n%s", code, msg, stdout)
 			}
-			for _, f := range []string{"report.md", "tradeoff.png", "heatmap.png"} {
+			for _, f := range []string{"report.md", "tradeoff.png"} {
 				if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 					t.Errorf("missing %s", f)
 				}
+			}
+			// A heat map per group: heatmap.png for one, heatmap-GROUP.png each for more.
+			maps, _ := filepath.Glob(filepath.Join(out, "heatmap*.png"))
+			if groups := len(sets) / 2; len(maps) != groups || groups > 1 && slices.Contains(maps, filepath.Join(out, "heatmap.png")) {
+				t.Errorf("heat maps %v for %d groups", maps, groups)
 			}
 		})
 	}
