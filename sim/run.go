@@ -292,7 +292,7 @@ func newSim(cfg *Config, rep int) (*sim, error) {
 		s.rec.boxNames = append(s.rec.boxNames, s.boxes[i].name)
 	}
 	s.clients = make([]client, total)
-	s.rec.beats = lastBeats{at: make([]time.Duration, total), gap: make([]time.Duration, total)}
+	s.rec.beats = lastBeats{at: make([]time.Duration, total), gap: make([]float32, total)}
 	s.ports = make([]uint32, total*(s.hops-1))
 	if s.hops > 1 {
 		s.gone = make([]removal, total*s.hops)
