@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/natsim/natsim/internal/sweep"
 )
 
 // withoutKeepalive rewrites a scenario so that every client group has
@@ -89,7 +91,11 @@ func TestExamplesReportWithoutKeepalive(t *testing.T) {
 			}
 			// A heat map per group: heatmap.png for one, heatmap-GROUP.png each for more.
 			maps, _ := filepath.Glob(filepath.Join(out, "heatmap*.png"))
-			if groups := len(sets) / 2; len(maps) != groups || groups > 1 && slices.Contains(maps, filepath.Join(out, "heatmap.png")) {
+			res, _, err := sweep.Load(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if groups := len(res.Groups); len(maps) != groups || groups > 1 && slices.Contains(maps, filepath.Join(out, "heatmap.png")) {
 				t.Errorf("heat maps %v for %d groups", maps, groups)
 			}
 		})
