@@ -45,7 +45,7 @@ func TestAdviseProblems(t *testing.T) {
 		{"  tune: clients.x.keepalive.interval\n  range: [1m, 2m]\n", `t.yaml:6:9: advise.tune[0]: clients has no item named "x"; items: c`},
 		{"  tune: clients.c.keepalive.misses\n  range: [1m, 2m]\n", `t.yaml:6:9: advise.tune[0]: is not a duration (it takes a whole number)`},
 		{"  tune: [clients.c.keepalive.interval]\n  range: [2m, 1m]\n", `t.yaml:7:10: advise.range: needs 0 < A < B (got [2m0s, 1m0s])`},
-		{"  tune: clients.c.keepalive.interval\n  range: [1m, 2m]\n  cost: bytes\n", `t.yaml:8:9: advise.cost: unknown cost; known: overhead_bytes_per_client_hour`},
+		{"  tune: clients.c.keepalive.interval\n  range: [1m, 2m]\n  cost: bytes\n", `t.yaml:8:9: advise.cost: unknown cost; known: cost_bytes_per_client_hour`},
 		{"  tune: clients.c.keepalive.interval\n  range: [1m, 2m]\n  margin: 120%\n", `t.yaml:8:11: advise.margin: a fraction must be`},
 	} {
 		_, err := Parse("t.yaml", []byte(adviseHead+"advise:\n"+tc.block), nil)

@@ -206,7 +206,7 @@ func (a *adaptiveKeepalive) timer(s *sim, ci uint32, c *client) {
 	ac := a.client(s, ci)
 	c.ka[0]++
 	seq := c.ka[0]
-	s.rec.keepalive(c, a.RequestBytes)
+	s.rec.keepalive(ci, c, a.RequestBytes)
 	s.rec.sentKeepalive(ci, "ping", seq)
 	ac.sent, c.ka[1], ac.st.inFlight = s.now, seq, true
 	if a.Adaptive.Preset == PresetMars {

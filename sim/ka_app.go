@@ -76,9 +76,9 @@ func (p *pinger) due(s *sim, ci uint32, c *client, kind evKind) bool {
 }
 
 // ping numbers and costs a new ping.
-func (p *pinger) ping(s *sim, c *client) uint32 {
+func (p *pinger) ping(s *sim, ci uint32, c *client) uint32 {
 	c.ka[0]++
-	s.rec.keepalive(c, p.RequestBytes)
+	s.rec.keepalive(ci, c, p.RequestBytes)
 	return c.ka[0]
 }
 
@@ -124,7 +124,7 @@ func (a *appKeepalive) timer(s *sim, ci uint32, c *client) {
 	if c.state != stOpen || !a.due(s, ci, c, evKaTimer) {
 		return // closed, or other traffic flowed: the ping is due later
 	}
-	seq := a.ping(s, c)
+	seq := a.ping(s, ci, c)
 	s.rec.sentKeepalive(ci, "ping", seq)
 	res := s.crossOut(ci, c, nat.Data)
 	s.settleOut(ci, c, res)
@@ -149,7 +149,7 @@ func (a *appKeepalive) atServer(s *sim, ci uint32, c *client, arg uint32) {
 // with a pong of the given size.
 func (s *sim) answerPing(ci uint32, c *client, arg uint32, bytes int) {
 	if arg&pTypeMask == pPing {
-		s.rec.keepalive(c, bytes)
+		s.rec.keepaliveAnswer(ci, c, bytes)
 		s.toClient(ci, c, pPong|arg&^pTypeMask)
 	}
 }
@@ -200,7 +200,7 @@ func (a *serverAppKeepalive) serverTimer(s *sim, ci uint32, c *client) {
 	if !c.is(fSrvOpen) || !a.due(s, ci, c, evKaServerTimer) {
 		return
 	}
-	seq := a.ping(s, c)
+	seq := a.ping(s, ci, c)
 	s.rec.sentKeepalive(ci, "server ping", seq)
 	s.toClient(ci, c, pPing|seq<<pSeqShift)
 	if c.is(fSrvOpen) && c.ka[1] < seq {
@@ -224,7 +224,7 @@ func (a *serverAppKeepalive) atServer(s *sim, ci uint32, c *client, arg uint32) 
 // atClient answers the server's ping with a pong.
 func (a *serverAppKeepalive) atClient(s *sim, ci uint32, c *client, arg uint32) {
 	if arg&pTypeMask == pPing {
-		s.rec.keepalive(c, a.ResponseBytes)
+		s.rec.keepaliveAnswer(ci, c, a.ResponseBytes)
 		res := s.crossOut(ci, c, nat.Data)
 		s.settleOut(ci, c, res)
 		s.toServer(ci, c, res, pPong|arg&^pTypeMask)

@@ -68,7 +68,7 @@ func (k *tcpKeepalive) timer(s *sim, ci uint32, c *client) {
 		return
 	}
 	c.unanswered++
-	s.rec.keepalive(c, probeBytes)
+	s.rec.keepalive(ci, c, probeBytes)
 	s.rec.sentKeepalive(ci, "probe", uint32(c.unanswered))
 	res := s.crossOut(ci, c, nat.Probe)
 	s.settleOut(ci, c, res)
@@ -81,7 +81,7 @@ func (k *tcpKeepalive) timer(s *sim, ci uint32, c *client) {
 // atServer answers a probe with its ACK.
 func (k *tcpKeepalive) atServer(s *sim, ci uint32, c *client, arg uint32) {
 	if arg&pTypeMask == pProbe {
-		s.rec.keepalive(c, probeBytes)
+		s.rec.keepaliveAnswer(ci, c, probeBytes)
 		s.toClient(ci, c, pProbeAck)
 	}
 }

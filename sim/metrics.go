@@ -45,10 +45,15 @@ type groupMetrics struct {
 	pool                        poolMetrics // request-driven groups
 	downtime                    time.Duration
 	kaPackets, kaBytes          uint64
-	rcPackets, rcBytes          uint64
-	orphanedAtEnd, undetected   uint64
-	heldAtEnd                   uint64 // messages held up by an orphan still undecided at the end
-	push                        delays // delivery delays of down messages
+	// kaRate is the keepalive bytes weighted by their gaps' shares of
+	// the window (recorder.keepalive); beatBytes and answerBytes are the
+	// group's sizes of a beat and of its answer, fixed by its keepalive.
+	kaRate                    float64
+	beatBytes, answerBytes    int
+	rcPackets, rcBytes        uint64
+	orphanedAtEnd, undetected uint64
+	heldAtEnd                 uint64 // messages held up by an orphan still undecided at the end
+	push                      delays // delivery delays of down messages
 	// Adaptive heartbeats: the interval integrated over the window
 	// (seconds x seconds) and the client time it covers, each client's
 	// interval at the end, failed beats, and the reconnects they caused.
@@ -219,6 +224,7 @@ func (s *sim) finish(rep int) *RunResult {
 			f.finish(s, uint32(i), c)
 		}
 		s.rec.atEnd(c)
+		s.rec.closeBeat(uint32(i), c)
 		if r, ok := s.retries[uint32(i)]; ok {
 			s.rec.heldAtEnd(c, int(r.stuckUp)+len(r.stuckDown))
 		}
@@ -391,6 +397,7 @@ func (m *groupMetrics) merge(o *groupMetrics) {
 	}
 	m.latencies = append(m.latencies, o.latencies...)
 	m.downtime += o.downtime
+	m.kaRate += o.kaRate
 	m.push.merge(&o.push)
 	m.ivWeighted += o.ivWeighted
 	m.ivTime += o.ivTime
@@ -460,8 +467,10 @@ func (g *groupRun) result(m *groupMetrics, windowHours float64) GroupResult {
 		Overhead: Overhead{
 			KeepalivePackets: float64(m.kaPackets), KeepaliveBytes: float64(m.kaBytes),
 			ReconnectPackets: float64(m.rcPackets), ReconnectBytes: float64(m.rcBytes),
-			KeepaliveBytesPerClientHour: perHour(m.kaBytes),
-			OverheadBytesPerClientHour:  perHour(m.kaBytes + m.rcBytes),
+			KeepaliveBytesPerClientHour:     perHour(m.kaBytes),
+			OverheadBytesPerClientHour:      perHour(m.kaBytes + m.rcBytes),
+			KeepaliveRateBytesPerClientHour: m.kaRate / max(hours, math.SmallestNonzeroFloat64),
+			CostBytesPerClientHour:          (m.kaRate + float64(m.rcBytes)) / max(hours, math.SmallestNonzeroFloat64),
 		},
 	}
 	if g.Requests != nil {

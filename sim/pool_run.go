@@ -642,14 +642,14 @@ func (s *sim) probe(k int32, gen uint32) {
 		s.armProbe(k, pc, due)
 		return
 	}
-	s.rec.keepalive(c, probeBytes)
+	s.rec.keepalive(pc.client, c, probeBytes)
 	switch s.crossPool(k, nat.Outbound, nat.Probe) {
 	case passed:
 		if !s.serverOpen(pc, s.now+s.up) {
 			return // the server's FIN is on its way; the pool will see it
 		}
 		if s.crossPoolIn(k, s.now+s.cfg.Network.RTT) {
-			s.rec.keepalive(c, probeBytes)
+			s.rec.keepaliveAnswer(pc.client, c, probeBytes)
 			pc.heard = s.now + s.cfg.Network.RTT
 			s.armProbe(k, pc, pc.heard+ka.Idle)
 			return

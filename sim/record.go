@@ -15,6 +15,7 @@ import (
 type recorder struct {
 	now    *time.Duration // the run's clock
 	warmup time.Duration
+	end    time.Duration // the run's end: the window is [warmup, end]
 	// open is whether the measured window has begun (the clock has
 	// reached warmup): the run opens it when its clock gets there, so
 	// that a count asks one flag rather than the clock.
@@ -29,6 +30,25 @@ type recorder struct {
 	// so that a sampled client's story reads as in the full run.
 	orig   []uint32
 	traced []TraceEvent
+	// beats is each client's last keepalive beat, by client index, for
+	// the keepalive rate (see keepalive).
+	beats lastBeats
+}
+
+// lastBeats is the last keepalive beat of each client: at is when it was
+// sent (the client's start before its first), gap how long after the
+// beat before it, in seconds (0 for none). Whether its answer came is
+// the client's fBeatAnswered. 12 bytes a client: the gap is a float32,
+// exact for whole seconds up to 2^24 and within 6e-8 of any gap, which
+// moves the rate by as little.
+type lastBeats struct {
+	at  []time.Duration
+	gap []float32
+}
+
+// lastGap is client ci's last gap.
+func (b *lastBeats) lastGap(ci uint32) time.Duration {
+	return time.Duration(float64(b.gap[ci]) * float64(time.Second))
 }
 
 // inWindow reports whether now is inside the measured window.
@@ -339,13 +359,69 @@ func (r *recorder) connected(ci uint32, c *client, rc Reconnect) {
 	m.rcBytes += uint64(rc.HandshakeBytes)
 }
 
-// keepalive is one keepalive packet of the given size, either way.
-func (r *recorder) keepalive(c *client, bytes int) {
+// keepalive is a keepalive beat sent now by client ci (or by the server,
+// to it): a TCP probe, a ping or a server ping of the given size. Besides
+// the packet counted in the window, the beat adds to the keepalive rate
+// its bytes times the share of its gap (the time since the client's beat
+// before, or since its start) that lies inside the window: the beats'
+// gaps tile each client's time, so that the rate does not depend on how
+// many beats happen to fall inside the window.
+func (r *recorder) keepalive(ci uint32, c *client, bytes int) {
+	m := &r.groups[c.group]
 	if r.inWindow() {
-		m := &r.groups[c.group]
 		m.kaPackets++
 		m.kaBytes += uint64(bytes)
 	}
+	at, now := r.beats.at[ci], *r.now
+	r.beats.at[ci], r.beats.gap[ci] = now, float32((now - at).Seconds())
+	c.off(fBeatAnswered)
+	m.beatBytes = bytes
+	m.kaRate += float64(bytes) * r.share(at, now)
+}
+
+// keepaliveAnswer is the answer to client ci's last beat (a probe's ACK,
+// a pong), of the given size: counted in the window when it happens, and
+// in the rate with its beat's share.
+func (r *recorder) keepaliveAnswer(ci uint32, c *client, bytes int) {
+	m := &r.groups[c.group]
+	if r.inWindow() {
+		m.kaPackets++
+		m.kaBytes += uint64(bytes)
+	}
+	at := r.beats.at[ci]
+	c.on(fBeatAnswered)
+	m.answerBytes = bytes
+	m.kaRate += float64(bytes) * r.share(at-r.beats.lastGap(ci), at)
+}
+
+// share is the fraction of the gap [from, to] that lies inside the
+// window [warmup, end); a gap of no length counts whole if it is inside.
+func (r *recorder) share(from, to time.Duration) float64 {
+	if to <= from {
+		if to >= r.warmup && to < r.end {
+			return 1
+		}
+		return 0
+	}
+	return float64(overlap(from, to, r.warmup, r.end)) / float64(to-from)
+}
+
+// closeBeat adds to the rate, at the end of the run, the unfinished gap
+// after client ci's last beat: as long as the gap before it, at most,
+// and cut at the end. A periodic beat's next gap is its last, so that
+// the rate of periodic beats is exact; it is at most one beat off
+// otherwise.
+func (r *recorder) closeBeat(ci uint32, c *client) {
+	at, gap := r.beats.at[ci], r.beats.lastGap(ci)
+	if gap <= 0 {
+		return
+	}
+	m := &r.groups[c.group]
+	bytes := m.beatBytes
+	if c.is(fBeatAnswered) {
+		bytes += m.answerBytes
+	}
+	m.kaRate += float64(bytes) * float64(overlap(at, min(at+gap, r.end), r.warmup, r.end)) / float64(gap)
 }
 
 // atEnd closes the books on one client when the run ends: an orphan still

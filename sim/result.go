@@ -188,6 +188,15 @@ type Overhead struct {
 	ReconnectBytes              float64 `json:"reconnect_bytes"`
 	KeepaliveBytesPerClientHour float64 `json:"keepalive_bytes_per_client_hour"`
 	OverheadBytesPerClientHour  float64 `json:"overhead_bytes_per_client_hour"`
+	// KeepaliveRateBytesPerClientHour is the keepalive bytes of each beat
+	// (a probe or ping and its answer) weighted by the share of the beat's
+	// gap inside the window, over client_hours: unlike
+	// KeepaliveBytesPerClientHour it does not jump with how many beats
+	// fit in the window (exact for periodic beats).
+	KeepaliveRateBytesPerClientHour float64 `json:"keepalive_rate_bytes_per_client_hour"`
+	// CostBytesPerClientHour is KeepaliveRateBytesPerClientHour plus the
+	// reconnect bytes per client-hour: the cost a target minimises.
+	CostBytesPerClientHour float64 `json:"cost_bytes_per_client_hour"`
 }
 
 // CI95 holds 95% confidence half-widths of a group's rates and fractions
@@ -206,6 +215,7 @@ type CI95 struct {
 type OverheadCI95 struct {
 	KeepaliveBytesPerClientHour float64 `json:"keepalive_bytes_per_client_hour"`
 	OverheadBytesPerClientHour  float64 `json:"overhead_bytes_per_client_hour"`
+	CostBytesPerClientHour      float64 `json:"cost_bytes_per_client_hour"`
 }
 
 // BoxCI95 holds the 95% confidence half-widths of a middlebox's numbers,
@@ -320,6 +330,7 @@ func aggregateGroup(xs []GroupResult) GroupResult {
 			OverheadCI95: OverheadCI95{
 				KeepaliveBytesPerClientHour: halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.KeepaliveBytesPerClientHour }),
 				OverheadBytesPerClientHour:  halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.OverheadBytesPerClientHour }),
+				CostBytesPerClientHour:      halfWidth(xs, func(g GroupResult) float64 { return g.Overhead.CostBytesPerClientHour }),
 			},
 			Radio: RadioCI95{
 				EnergyJPerClientHour:          halfWidth(xs, func(g GroupResult) float64 { return g.Radio.EnergyJPerClientHour }),

@@ -109,6 +109,7 @@ const (
 	fCliRetrying                   // client has data that no box let through
 	fSrvRetrying                   // server has data that no box let through
 	fDataSeen                      // data flowed since the ping timer was set (idle_only)
+	fBeatAnswered                  // the last keepalive beat was answered (the recorder's, for the keepalive rate)
 )
 
 // is reports whether every fact of f holds.
@@ -287,7 +288,7 @@ func newSim(cfg *Config, rep int) (*sim, error) {
 		}
 		total += s.simulated(gi)
 	}
-	s.rec = recorder{now: &s.now, warmup: cfg.Warmup, trace: cfg.Trace, filter: cfg.TraceOnly,
+	s.rec = recorder{now: &s.now, warmup: cfg.Warmup, end: cfg.Duration, trace: cfg.Trace, filter: cfg.TraceOnly,
 		groups: make([]groupMetrics, len(s.groups)), boxBreaks: make([]uint64, len(s.boxes))}
 	if s.picks != nil {
 		s.rec.orig = s.picks.orig
@@ -296,6 +297,7 @@ func newSim(cfg *Config, rep int) (*sim, error) {
 		s.rec.boxNames = append(s.rec.boxNames, s.boxes[i].name)
 	}
 	s.clients = make([]client, total)
+	s.rec.beats = lastBeats{at: make([]time.Duration, total), gap: make([]float32, total)}
 	s.ports = make([]uint32, total*(s.hops-1))
 	if s.hops > 1 {
 		s.gone = make([]removal, total*s.hops)
@@ -333,6 +335,7 @@ func newSim(cfg *Config, rep int) (*sim, error) {
 			gr.clients++
 			c.rng.Seed(s.seed1, cseed)
 			start := g.StartDelay + uniformDur(&c.rng, 0, g.StartSpread)
+			s.rec.beats.at[ci] = start
 			if start <= cfg.Warmup {
 				gr.whole++
 			} else {

@@ -199,6 +199,7 @@ func TestNotMonotone(t *testing.T) {
 		g := sim.GroupResult{Name: "app", ClientHours: 10000, Breaks: sim.Breaks{Total: breaks, IdleTimeout: breaks},
 			BreaksPer1000ClientHours: breaks / 10}
 		g.Overhead.KeepaliveBytes = 1e6 * 60 / v.Seconds()
+		g.Overhead.CostBytesPerClientHour = g.Overhead.KeepaliveBytes / g.ClientHours // the cost advise minimises
 		return &sim.RunResult{Groups: []sim.GroupResult{g}, Middleboxes: []sim.BoxResult{{Name: "nat", Breaks: breaks}}}
 	}
 	run := func(_ context.Context, _ string, jobs []batch.Job) ([]*sim.RunResult, error) {

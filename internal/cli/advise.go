@@ -223,7 +223,7 @@ func writeAdvise(out *outdir.Writer, res *advise.Result, stderr io.Writer) error
 		if err = writeResolved(dir, sc, nil); err != nil {
 			return err
 		}
-		if written, err = review.WriteRun(dir, &sc.Config, sim.Aggregate(&sc.Config, runs), runs[0], "png"); err != nil {
+		if written, err = review.WriteRun(dir, &sc.Config, runs[0], "png"); err != nil {
 			return err
 		}
 		return outfile.Write(filepath.Join(dir, "report.md"), func(w io.Writer) error { return adviseReport(w, res, written) })

@@ -190,6 +190,7 @@ func TestAdviseCompareAdaptive(t *testing.T) {
 						Overhead    struct {
 							KeepalivePackets float64 `json:"keepalive_packets"`
 							PerClientHour    float64 `json:"overhead_bytes_per_client_hour"`
+							Cost             float64 `json:"cost_bytes_per_client_hour"`
 						}
 					}
 				}
@@ -197,7 +198,7 @@ func TestAdviseCompareAdaptive(t *testing.T) {
 					t.Fatal(err)
 				}
 				g := run.Groups[0]
-				want := map[string]float64{"overhead_bytes_per_client_hour": g.Overhead.PerClientHour,
+				want := map[string]float64{"cost_bytes_per_client_hour": g.Overhead.Cost, "overhead_bytes_per_client_hour": g.Overhead.PerClientHour,
 					"keepalive_packets_per_client_hour": g.Overhead.KeepalivePackets / g.ClientHours}
 				for _, cv := range c.Costs {
 					// One group: the pooled cost is the group's, up to rounding.
@@ -205,8 +206,8 @@ func TestAdviseCompareAdaptive(t *testing.T) {
 						t.Errorf("%s %s = %v, natsim run gives %v", c.Keepalive, cv.Metric, cv.Value, w)
 					}
 				}
-				if len(c.Costs) != 2 {
-					t.Errorf("%s costs %+v: want bytes and packets (no radio, no energy)", c.Keepalive, c.Costs)
+				if len(c.Costs) != 3 {
+					t.Errorf("%s costs %+v: want the two byte costs and packets (no radio, no energy)", c.Keepalive, c.Costs)
 				}
 			}
 		})

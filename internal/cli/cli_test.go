@@ -269,7 +269,8 @@ func TestSweepCommandWritesEverything(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, msg)
 	}
 	for _, f := range []string{"sweep.csv", "sweep.json", "runs.csv", "timeseries.csv", "scenario.yaml", "report.md",
-		"tradeoff.png", "tradeoff.csv", "breaks-vs.png", "detection.png", "occupancy.png", "heatmap.png", "heatmap.csv"} {
+		"tradeoff.png", "tradeoff.csv", "breaks-vs.png", "detection.png", "occupancy.png",
+		"heatmap-tcp-keepalive.png", "heatmap-tcp-keepalive.csv", "heatmap-app-heartbeat.png", "heatmap-app-heartbeat.csv"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing %s", f)
 		}
@@ -278,7 +279,12 @@ func TestSweepCommandWritesEverything(t *testing.T) {
 		t.Errorf("stdout: %s", out)
 	}
 	report, _ := os.ReadFile(filepath.Join(dir, "report.md"))
-	for _, want := range []string{"## Question", "Azure Load Balancer", "| azure-lb |", "![tradeoff](tradeoff.png)", "### heatmap"} {
+	// The question, its answer (the trade-off's finding), the setup, the evidence.
+	if q, a, st, ev := strings.Index(string(report), "## Question"), strings.Index(string(report), "## Answer\n\ntcp-keepalive: "),
+		strings.Index(string(report), "## Setup"), strings.Index(string(report), "## Evidence"); !(q >= 0 && q < a && a < st && st < ev) {
+		t.Errorf("report.md not in the order question, answer, setup, evidence (%d, %d, %d, %d):\n%s", q, a, st, ev, report)
+	}
+	for _, want := range []string{"## Question", "Azure Load Balancer", "| azure-lb |", "![tradeoff](tradeoff.png)", "### heatmap-tcp-keepalive", "### heatmap-app-heartbeat"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("report.md lacks %q", want)
 		}

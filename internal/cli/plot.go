@@ -49,25 +49,51 @@ func cmdPlot(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stde
 	if err != nil {
 		return usageError{msg: err.Error()}
 	}
-	c, err := review.Build(*chart, res, series)
+	cs, err := review.Build(*chart, res, series)
 	if err != nil {
 		return usageError{msg: err.Error()}
 	}
-	path := *out
-	if path == "" { // a new member of the sweep's folder: rebuild it with the chart
+	// Each chart's file: --out, or DIR/NAME.png; a chart of several
+	// (a heatmap per group) adds the part of its name after the chart's.
+	paths := make([]string, len(cs))
+	for i, c := range cs {
+		suffix := strings.TrimPrefix(c.Name, *chart)
+		if *out != "" {
+			ext := filepath.Ext(*out)
+			paths[i] = strings.TrimSuffix(*out, ext) + suffix + ext
+		} else {
+			paths[i] = *chart + suffix + ".png"
+		}
+	}
+	if *out == "" { // new members of the sweep's folder: rebuild it with the charts
 		w, err := outdir.Create(dir, outdir.Options{Scenario: res.Scenario, Keep: true})
 		if err != nil {
 			return err
 		}
-		err = w.Write(func(dir string) error { return review.Save(c, filepath.Join(dir, *chart+".png")) })
+		err = w.Write(func(dir string) error {
+			for i, c := range cs {
+				if err := review.Save(c, filepath.Join(dir, paths[i])); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		path = filepath.Join(dir, *chart+".png")
-	} else if err := review.Save(c, path); err != nil {
-		return err
+		for i := range paths {
+			paths[i] = filepath.Join(dir, paths[i])
+		}
+	} else {
+		for i, c := range cs {
+			if err := review.Save(c, paths[i]); err != nil {
+				return err
+			}
+		}
 	}
-	fmt.Fprintf(stdout, "wrote %s: %s\n", path, c.Finding)
+	for i, c := range cs {
+		fmt.Fprintf(stdout, "wrote %s: %s\n", paths[i], c.Finding)
+	}
 	return nil
 }
 

@@ -23,8 +23,7 @@ import (
 
 // runNote says which charts run --charts draws (review.RunNames) and why
 // not the others.
-const runNote = `--charts draws tradeoff (each client group's breaks against its keepalive
-traffic) and occupancy (each middlebox's entries over time). breaks-vs,
+const runNote = `--charts draws occupancy (each middlebox's entries over time). tradeoff needs several points of a group, and breaks-vs,
 detection and heatmap draw against swept values, which one run does not
 have: natsim sweep draws them.
 
@@ -133,7 +132,6 @@ const exitMissed = 3
 func writeOutputs(out *outdir.Writer, vres verdict.Result, sc *scenarios.Scenario, points []scenarios.Point, runs []*sim.RunResult, series, charts bool, stderr io.Writer) error {
 	var written []review.Written
 	err := out.Write(func(dir string) error {
-		res := vres.Result
 		err := outfile.Write(filepath.Join(dir, "result.json"), vres.WriteJSON)
 		if err == nil {
 			err = writeResolved(dir, sc, points)
@@ -149,7 +147,7 @@ func writeOutputs(out *outdir.Writer, vres verdict.Result, sc *scenarios.Scenari
 			})
 		}
 		if err == nil && charts {
-			written, err = review.WriteRun(dir, &sc.Config, res, runs[0], "png")
+			written, err = review.WriteRun(dir, &sc.Config, runs[0], "png")
 		}
 		return err
 	})

@@ -130,7 +130,7 @@ func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 			return err
 		}
 		return outfile.Write(filepath.Join(dir, "report.md"), func(w io.Writer) error {
-			return review.Report(w, res, &points[0].Scenario.Config, written, skipped)
+			return review.Report(w, res, &sc.Config, written, skipped)
 		})
 	})
 	if err != nil {

@@ -60,7 +60,8 @@ func (p *printer) verdictBody(g verdict.Group, confidence float64) {
 		}
 		p.line("  binding", "%s", s)
 	}
-	p.line("  cost", "%s overhead and %s keepalive packets per client-hour",
+	p.line("  cost", "%s per client-hour (keepalive rate and reconnects)", Bytes(g.Cost.BytesPerClientHour))
+	p.line("  in the window", "%s overhead and %s keepalive packets per client-hour",
 		Bytes(g.Cost.OverheadBytesPerClientHour), Number(g.Cost.KeepalivePacketsPerClientHour))
 }
 

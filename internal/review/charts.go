@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/natsim/natsim/internal/report"
 	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/plots"
@@ -31,22 +30,30 @@ type Chart struct {
 // heatmap needs two swept keys, say); its message says why.
 var ErrNotApplicable = errors.New("not applicable")
 
-// Build builds the named chart from a sweep's results and time series.
-func Build(name string, res *sweep.Result, series []sweep.SeriesRow) (*Chart, error) {
+// Build builds the named chart from a sweep's results and time series:
+// one chart, but for the heatmap, one per client group (named
+// heatmap-GROUP when there are several).
+func Build(name string, res *sweep.Result, series []sweep.SeriesRow) ([]*Chart, error) {
 	if len(res.Rows) == 0 {
 		return nil, fmt.Errorf("%w: no finished points", ErrNotApplicable)
 	}
+	one := func(c *Chart, err error) ([]*Chart, error) {
+		if err != nil {
+			return nil, err
+		}
+		return []*Chart{c}, nil
+	}
 	switch name {
 	case "tradeoff":
-		return tradeoff(res)
+		return one(tradeoff(res))
 	case "breaks-vs":
-		return breaksVs(res)
+		return one(breaksVs(res))
 	case "detection":
-		return detection(res)
+		return one(detection(res))
 	case "occupancy":
-		return occupancy(res, series)
+		return one(occupancy(res, series))
 	case "heatmap":
-		return heatmap(res)
+		return heatmaps(res)
 	}
 	return nil, fmt.Errorf("unknown chart %q (charts: %s)", name, strings.Join(Names, ", "))
 }
@@ -174,129 +181,9 @@ func title(res *sweep.Result, what string) string {
 func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 
 const (
-	breaksKey   = sim.GroupBreaksPer1000ClientHours
-	overheadKey = sim.GroupOverheadBytesPerClientHour
+	breaksKey = sim.GroupBreaksPer1000ClientHours
+	costKey   = sim.GroupCostBytesPerClientHour
 )
-
-// tradePoint is a point of the trade-off chart.
-type tradePoint struct {
-	label    string     // beside the point
-	at       string     // what it is, for the finding
-	overhead float64    // keepalive and reconnect bytes per client-hour
-	breaks   sweep.Stat // per 1000 client-hours
-	judged   []target.Judgement
-}
-
-// tradeLine is a line of the trade-off chart.
-type tradeLine struct {
-	name   string
-	points []tradePoint
-}
-
-func tradeoff(res *sweep.Result) (*Chart, error) {
-	var ls []tradeLine
-	for _, l := range lines(res) {
-		tl := tradeLine{name: l.name}
-		for _, r := range l.rows {
-			tl.points = append(tl.points, tradePoint{label: l.label(r), at: pointName(res, l, r),
-				overhead: r.Get(overheadKey).Mean, breaks: r.Get(breaksKey), judged: res.Judge(r)})
-		}
-		ls = append(ls, tl)
-	}
-	t := res.TargetOrDefault()
-	return drawTradeoff(title(res, tradeoffWhat), ls, func(l tradeLine) string { return cheapestFinding(l, t) }), nil
-}
-
-// cheapestFinding says which point of a line is the cheapest that meets
-// the target (target.Cheapest), and when none does, why: a limit missed
-// everywhere, or runs too short to show it.
-func cheapestFinding(l tradeLine, t target.Target) string {
-	points := make([]target.Point, len(l.points))
-	for i, p := range l.points {
-		points[i] = target.Point{Label: p.label, Cost: p.overhead, Judgements: p.judged}
-	}
-	what := report.TargetText(t)
-	if i, ok := target.Cheapest(points); ok {
-		p := l.points[i]
-		return fmt.Sprintf("%s: the cheapest point meeting the target (%s) is %s, at %s bytes per client-hour; there %s",
-			l.name, what, p.at, fmtNum(math.Round(p.overhead)), boundsText(p.judged, t.Confidence))
-	}
-	// Nothing meets it: the point closest to showing it, the undecided one
-	// that needs the least exposure, else the one of fewest breaks.
-	best := -1
-	for i, p := range l.points {
-		if target.Overall(p.judged) == target.Undecided && (best < 0 || needed(p.judged) < needed(l.points[best].judged)) {
-			best = i
-		}
-	}
-	if best >= 0 {
-		p := l.points[best]
-		return fmt.Sprintf("%s: no point shows the target (%s): the runs are too short; at %s %s, and about %s client-hours would show it",
-			l.name, what, p.at, boundsText(p.judged, t.Confidence), fmtNum(math.Round(needed(p.judged))))
-	}
-	for i, p := range l.points {
-		if best < 0 || better(p, l.points[best]) {
-			best = i
-		}
-	}
-	p := l.points[best]
-	return fmt.Sprintf("%s: no point meets the target (%s); the fewest breaks, %s per 1000 client-hours, come with %s at %s bytes per client-hour",
-		l.name, what, fmtNum(p.breaks.Mean), p.at, fmtNum(math.Round(p.overhead)))
-}
-
-// needed is the most client-hours any undecided judgement needs.
-func needed(js []target.Judgement) float64 {
-	var n float64
-	for _, j := range js {
-		if j.Status == target.Undecided {
-			n = math.Max(n, j.NeededClientHours)
-		}
-	}
-	return n
-}
-
-// boundsText writes each judgement's bound: "breaks: 0 in 58,333
-// client-hours, < 0.0514 per 1,000 at 95%".
-func boundsText(js []target.Judgement, confidence float64) string {
-	var parts []string
-	for _, j := range js {
-		parts = append(parts, report.JudgementText(j, confidence))
-	}
-	return strings.Join(parts, "; ")
-}
-
-const tradeoffWhat = "what each unit of keepalive traffic buys"
-
-// drawTradeoff draws breaks against keepalive traffic, a line each, and
-// says what finding says of each line.
-func drawTradeoff(title string, ls []tradeLine, finding func(tradeLine) string) *Chart {
-	c := plots.Chart{Title: title, LogX: true,
-		XLabel: "keepalive + reconnect traffic (bytes per client-hour, log scale)",
-		YLabel: "breaks per 1000 client-hours (± 95% CI)"}
-	data := [][]string{{"line", "point", strings.TrimPrefix(string(overheadKey), "overhead."), string(breaksKey), "ci95"}}
-	var findings []string
-	for _, l := range ls {
-		s := plots.Series{Name: l.name}
-		for _, p := range l.points {
-			s.Points = append(s.Points, plots.Point{X: p.overhead, Y: p.breaks.Mean, YErr: p.breaks.CI95, Label: p.label})
-			data = append(data, []string{l.name, p.label, fmtNum(p.overhead), fmtNum(p.breaks.Mean), fmtNum(p.breaks.CI95)})
-		}
-		// A trade-off reads along the traffic axis: join the points in that
-		// order, not in the order they were swept.
-		slices.SortStableFunc(s.Points, func(a, b plots.Point) int { return compare(a.X, b.X) })
-		c.Series = append(c.Series, s)
-		findings = append(findings, finding(l))
-	}
-	return &Chart{Name: "tradeoff", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}
-}
-
-// better orders points by breaks, then by traffic.
-func better(a, b tradePoint) bool {
-	if a.breaks.Mean != b.breaks.Mean {
-		return a.breaks.Mean < b.breaks.Mean
-	}
-	return a.overhead < b.overhead
-}
 
 func pointName(res *sweep.Result, l line, r sweep.Row) string {
 	if l.key < 0 {
@@ -350,9 +237,10 @@ func breaksVs(res *sweep.Result) (*Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := plots.Chart{Title: title(res, "breaks against "+keys), LogX: logX,
-		XLabel: axisLabel(keys, dur, logX), YLabel: "breaks per 1000 client-hours (± 95% CI)"}
-	data := [][]string{{"line", "x", string(breaksKey), "ci95"}}
+	lin := breaksLinear(res.TargetOrDefault())
+	c := plots.Chart{Title: title(res, "breaks against "+keys), LogX: logX, SymLogY: lin, XLabel: axisLabel(keys, dur, logX),
+		YLabel: fmt.Sprintf("breaks per 1000 client-hours (± 95%% CI; where none,\na bar to the bound); linear to %s, log above", fmtNum(lin))}
+	data := [][]string{{"line", "x", string(breaksKey), "ci95", "upper_bound"}}
 	var findings []string
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, l := range ls {
@@ -360,9 +248,14 @@ func breaksVs(res *sweep.Result) (*Chart, error) {
 		for _, r := range l.rows {
 			x, _ := value(r.Params[l.key])
 			lo, hi = math.Min(lo, x), math.Max(hi, x)
-			y := r.Get(breaksKey)
+			y, up := r.Get(breaksKey), breaksUpper(res, r)
+			if y.Mean == 0 { // no breaks: drawn and written as the bound, never 0 ± 0
+				s.Points = append(s.Points, plots.Point{X: x, YErr: up, Bound: true})
+				data = append(data, []string{l.name, fmtNum(x), "0", "", fmtNum(up)})
+				continue
+			}
 			s.Points = append(s.Points, plots.Point{X: x, Y: y.Mean, YErr: y.CI95})
-			data = append(data, []string{l.name, fmtNum(x), fmtNum(y.Mean), fmtNum(y.CI95)})
+			data = append(data, []string{l.name, fmtNum(x), fmtNum(y.Mean), fmtNum(y.CI95), fmtNum(up)})
 		}
 		c.Series = append(c.Series, s)
 		findings = append(findings, zeroFinding(res, l))
@@ -403,11 +296,11 @@ func zeroFinding(res *sweep.Result, l line) string {
 		j := slices.IndexFunc(rows, zero)
 		z := rows[j]
 		return fmt.Sprintf("%s has no breaks from %s=%s up (%s; %s bytes per client-hour there); at %s it has %s per 1000 client-hours",
-			l.name, k, z.Params[l.key], breaksBound(res, z), fmtNum(math.Round(z.Get(overheadKey).Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Get(breaksKey).Mean))
+			l.name, k, z.Params[l.key], breaksBound(res, z), fmtNum(math.Round(z.Get(costKey).Mean)), rows[j-1].Params[l.key], fmtNum(rows[j-1].Get(breaksKey).Mean))
 	}
 	z, b := rows[i-1], rows[i]
 	return fmt.Sprintf("%s has no breaks up to %s=%s (%s), at a cost of %s bytes per client-hour; at %s it has %s per 1000 client-hours",
-		l.name, k, z.Params[l.key], breaksBound(res, z), fmtNum(math.Round(z.Get(overheadKey).Mean)), b.Params[l.key], fmtNum(b.Get(breaksKey).Mean))
+		l.name, k, z.Params[l.key], breaksBound(res, z), fmtNum(math.Round(z.Get(costKey).Mean)), b.Params[l.key], fmtNum(b.Get(breaksKey).Mean))
 }
 
 // breaksBound writes a row's break count with its upper bound at the
@@ -452,13 +345,15 @@ func detection(res *sweep.Result) (*Chart, error) {
 		p99 := plots.Series{Name: l.name + " p99"}
 		for _, r := range l.rows {
 			x, _ := value(r.Params[l.key])
+			if r.Get(sim.GroupBreaksTotal).Mean == 0 { // no break, no latency: absent, not 0
+				data = append(data, []string{l.name, fmtNum(x), "", ""})
+				continue
+			}
 			a, b := r.Get(sim.GroupDetectionP50).Mean, r.Get(sim.GroupDetectionP99).Mean
 			p50.Points = append(p50.Points, plots.Point{X: x, Y: a})
 			p99.Points = append(p99.Points, plots.Point{X: x, Y: b})
 			data = append(data, []string{l.name, fmtNum(x), fmtNum(a), fmtNum(b)})
-			if r.Get(sim.GroupBreaksTotal).Mean > 0 {
-				lo, hiMedian = math.Min(lo, a), math.Max(hiMedian, a)
-			}
+			lo, hiMedian = math.Min(lo, a), math.Max(hiMedian, a)
 			if b > hi {
 				// Each line names its own key: a sweep may vary another
 				// key for each group.
@@ -581,7 +476,12 @@ func drawOccupancy(title string, keys, middleboxes []string, series []sweep.Seri
 	return &Chart{Name: "occupancy", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}, nil
 }
 
-func heatmap(res *sweep.Result) (*Chart, error) {
+// heatmaps draws breaks over two swept keys, a heat map per client
+// group (averaging groups would mix rates of different populations):
+// sequential colours on a log scale, and a cell without breaks written
+// as its upper bound. Keys that move with neither axis are held at their
+// first value.
+func heatmaps(res *sweep.Result) ([]*Chart, error) {
 	if len(res.Keys) < 2 {
 		return nil, fmt.Errorf("%w: needs two swept keys", ErrNotApplicable)
 	}
@@ -605,15 +505,8 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 			ys = append(ys, r.Params[ky])
 		}
 	}
-	// Breaks over all groups: total breaks over total client-hours; other
-	// keys are held at their first value.
-	breaks := make([][]float64, len(ys))
-	hours := make([][]float64, len(ys))
-	for i := range ys {
-		breaks[i], hours[i] = make([]float64, len(xs)), make([]float64, len(xs))
-	}
 	first := res.Rows[0].Params
-	held := func(r sweep.Row) bool { // keys moving with neither x nor y are held at their first value
+	held := func(r sweep.Row) bool {
 		for i := range res.Keys {
 			if !together(res, i, kx) && !together(res, i, ky) && r.Params[i] != first[i] {
 				return false
@@ -621,38 +514,75 @@ func heatmap(res *sweep.Result) (*Chart, error) {
 		}
 		return true
 	}
-	for _, r := range res.Rows {
-		if !held(r) {
-			continue
+	var charts []*Chart
+	for _, g := range res.Groups {
+		z, text := make([][]float64, len(ys)), make([][]string, len(ys))
+		for yi := range ys {
+			z[yi], text[yi] = make([]float64, len(xs)), make([]string, len(xs))
+			for xi := range xs {
+				z[yi][xi], text[yi][xi] = math.NaN(), "" // a point not run
+			}
 		}
-		xi, yi := slices.Index(xs, r.Params[kx]), slices.Index(ys, r.Params[ky])
-		breaks[yi][xi] += r.Get(sim.GroupBreaksTotal).Mean
-		hours[yi][xi] += r.Get(sim.GroupClientHours).Mean
-	}
-	data := [][]string{{res.Keys[kx].Key, res.Keys[ky].Key, string(breaksKey)}}
-	z := make([][]float64, len(ys))
-	minV, maxV := math.Inf(1), math.Inf(-1)
-	var minAt, maxAt string
-	for yi := range ys {
-		z[yi] = make([]float64, len(xs))
-		for xi := range xs {
-			v := 0.0
-			if hours[yi][xi] > 0 {
-				v = 1000 * breaks[yi][xi] / hours[yi][xi]
+		data := [][]string{{res.Keys[kx].Key, res.Keys[ky].Key, string(breaksKey), "upper_bound"}}
+		var minV, maxV float64
+		var minRow sweep.Row
+		bound := math.Inf(1) // the least bound of a cell without breaks: where the colours start
+		var minAt, maxAt string
+		seen := false
+		for _, r := range res.Rows {
+			if r.Group != g || !held(r) {
+				continue
 			}
-			z[yi][xi] = v
-			data = append(data, []string{xs[xi], ys[yi], fmtNum(v)})
+			xi, yi := slices.Index(xs, r.Params[kx]), slices.Index(ys, r.Params[ky])
+			v, up := r.Get(breaksKey).Mean, breaksUpper(res, r)
+			z[yi][xi], text[yi][xi] = v, cellValue(v, up)
+			if v == 0 {
+				bound = math.Min(bound, up)
+			}
+			data = append(data, []string{xs[xi], ys[yi], fmtNum(v), fmtNum(up)})
 			at := fmt.Sprintf("%s=%s, %s=%s", res.Keys[kx].Key, xs[xi], res.Keys[ky].Key, ys[yi])
-			if v < minV {
-				minV, minAt = v, at
+			if !seen || v < minV {
+				minV, minRow, minAt = v, r, at
 			}
-			if v > maxV {
+			if !seen || v > maxV {
 				maxV, maxAt = v, at
 			}
+			seen = true
 		}
+		if !seen {
+			continue
+		}
+		name := "heatmap"
+		if len(res.Groups) > 1 {
+			name += "-" + g
+		}
+		for yi := range z { // a point not run is drawn as the lowest colour and left blank
+			for xi := range z[yi] {
+				if math.IsNaN(z[yi][xi]) {
+					z[yi][xi] = 0
+				}
+			}
+		}
+		h := plots.Heatmap{Title: title(res, g+": breaks per 1000 client-hours"), XLabel: res.Keys[kx].Key, YLabel: res.Keys[ky].Key,
+			ZLabel: "breaks per\n1000 client-h", XTicks: xs, YTicks: ys, Z: z, Text: text, Log: true}
+		if !math.IsInf(bound, 1) {
+			h.Floor = bound
+		}
+		fewest := fmtNum(minV) + " per 1000 client-hours"
+		if minV == 0 {
+			fewest = breaksBound(res, minRow)
+		}
+		finding := fmt.Sprintf("%s: breaks are fewest (%s) at %s and most (%s per 1000 client-hours) at %s", g, fewest, minAt, fmtNum(maxV), maxAt)
+		charts = append(charts, &Chart{Name: name, Figure: h, Data: data, Finding: finding + "."})
 	}
-	h := plots.Heatmap{Title: title(res, "breaks per 1000 client-hours"), XLabel: res.Keys[kx].Key, YLabel: res.Keys[ky].Key,
-		ZLabel: "breaks per\n1000 client-h", XTicks: xs, YTicks: ys, Z: z}
-	finding := fmt.Sprintf("Breaks are fewest (%s per 1000 client-hours) at %s and most (%s) at %s.", fmtNum(minV), minAt, fmtNum(maxV), maxAt)
-	return &Chart{Name: "heatmap", Figure: h, Data: data, Finding: finding}, nil
+	return charts, nil
+}
+
+// cellValue writes a break rate for a heat-map cell: the value, or
+// without breaks its upper bound ("< 0.999").
+func cellValue(v, upper float64) string {
+	if v == 0 {
+		return "< " + fmtNum(sigFig(upper))
+	}
+	return fmtNum(sigFig(v))
 }

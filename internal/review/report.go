@@ -44,7 +44,7 @@ func Save(c *Chart, path string) error {
 // charts that do not apply are returned in skipped with the reason.
 func WriteAll(dir string, res *sweep.Result, series []sweep.SeriesRow, format string) (written []Written, skipped []string, err error) {
 	for _, name := range Names {
-		c, err := Build(name, res, series)
+		cs, err := Build(name, res, series)
 		if errors.Is(err, ErrNotApplicable) {
 			skipped = append(skipped, name+": "+strings.TrimPrefix(err.Error(), ErrNotApplicable.Error()+": "))
 			continue
@@ -52,11 +52,13 @@ func WriteAll(dir string, res *sweep.Result, series []sweep.SeriesRow, format st
 		if err != nil {
 			return nil, nil, err
 		}
-		w, err := save(c, dir, format)
-		if err != nil {
-			return nil, nil, err
+		for _, c := range cs {
+			w, err := save(c, dir, format)
+			if err != nil {
+				return nil, nil, err
+			}
+			written = append(written, w)
 		}
-		written = append(written, w)
 	}
 	return written, skipped, nil
 }
@@ -67,8 +69,10 @@ func save(c *Chart, dir, format string) (Written, error) {
 	return Written{Chart: c, File: file}, Save(c, filepath.Join(dir, file))
 }
 
-// Report writes report.md: the question, the setup, the results, the
-// charts and their findings.
+// Report writes report.md: the question and its answer (the trade-off's
+// finding, else breaks-vs's), the setup as written (cfg: the scenario
+// before its sweep, with the swept values listed), then the evidence: the
+// results and the charts with their findings.
 func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, skipped []string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", res.Scenario)
@@ -81,6 +85,7 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 	} else {
 		b.WriteString("(the scenario has no description)\n\n")
 	}
+	b.WriteString("## Answer\n\n" + answer(written) + "\n\n")
 	fmt.Fprintf(&b, "Simulated %v after %v of warmup, %d replication(s) per point, seed %d; natsim %s. "+
 		"`scenario.yaml` beside this file reproduces every number.\n\n", cfg.Duration-cfg.Warmup, cfg.Warmup, res.Replications, res.Seed, res.Version)
 	b.WriteString("## Setup\n\n| middlebox | capacity | when full | tcp established | tcp transitory | udp / stream | unknown out / in | port kept |\n|---|---|---|---|---|---|---|---|\n")
@@ -106,31 +111,34 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 			dist(g.Up.Interval), dist(g.Down.Interval), sess)
 	}
 	if len(res.Keys) > 0 {
-		fmt.Fprintf(&b, "\nSwept: %s (values as in each row below; the setup shows the first point).\n", strings.Join(res.KeyNames(), ", "))
+		b.WriteString("\nThe setup is the scenario as written; the sweep sets, point by point:\n\n")
+		for _, k := range res.Keys {
+			fmt.Fprintf(&b, "- %s: %s\n", k.Key, strings.Join(k.Values, ", "))
+		}
 		for _, z := range res.Zip {
 			fmt.Fprintf(&b, "%s move together (zip:): point i takes the i-th value of each.\n", strings.Join(z, ", "))
 		}
 	}
-	b.WriteString("\n## Results\n\n")
+	b.WriteString("\n## Evidence\n\n")
 	fmt.Fprintf(&b, "Breaks are the rate over the replications and, in brackets, its upper confidence bound; "+
 		"the target column judges the target (%s) on such bounds.\n\n", report.TargetText(res.TargetOrDefault()))
-	head := append(res.KeyNames(), "group", "target", "breaks / 1000 client-h", "overhead B / client-h", "detection p50 / p99 (s)", "downtime", "refused opens", "lost up / down")
+	head := append(res.KeyNames(), "group", "target", "breaks / 1000 client-h", "cost B / client-h", "detection p50 / p99 (s)", "downtime", "refused opens", "lost up / down")
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n|" + strings.Repeat("---|", len(head)) + "\n")
 	for _, r := range res.Rows {
 		cells := append(append([]string{}, r.Params...), r.Group, target.Overall(res.Judge(r)).String(),
 			fmt.Sprintf("%s (< %s)", sim.Num(r.Get(breaksKey).Mean), sim.Num(breaksUpper(res, r))),
-			sim.Num(r.Get(overheadKey).Mean),
-			sim.Num(r.Get(sim.GroupDetectionP50).Mean)+" / "+sim.Num(r.Get(sim.GroupDetectionP99).Mean),
+			sim.Num(r.Get(costKey).Mean),
+			detectionCell(r),
 			fmt.Sprintf("%.2g%%", 100*r.Get(sim.GroupDowntimeFraction).Mean),
 			sim.Num(r.Get(sim.GroupRefusedOpens).Mean),
 			sim.Num(r.Get(sim.GroupLostUp).Mean)+" / "+sim.Num(r.Get(sim.GroupLostDown).Mean))
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
 	if len(written) > 0 {
-		b.WriteString("\n## Findings\n")
+		b.WriteString("\n### Charts\n")
 	}
 	for _, c := range written {
-		fmt.Fprintf(&b, "\n### %s\n\n![%s](%s)\n\n%s Data: `%s`.\n", c.Name, c.Name, c.File, c.Finding,
+		fmt.Fprintf(&b, "\n#### %s\n\n![%s](%s)\n\n%s Data: `%s`.\n", c.Name, c.Name, c.File, c.Finding,
 			strings.TrimSuffix(c.File, filepath.Ext(c.File))+".csv")
 	}
 	if len(skipped) > 0 {
@@ -138,6 +146,29 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// detectionCell writes a row's detection latencies, or a dash where no
+// break was seen: a latency of no break is absent, not 0.
+func detectionCell(r sweep.Row) string {
+	if r.Get(sim.GroupBreaksTotal).Mean == 0 {
+		return "—"
+	}
+	return sim.Num(r.Get(sim.GroupDetectionP50).Mean) + " / " + sim.Num(r.Get(sim.GroupDetectionP99).Mean)
+}
+
+// answer is the report's answer: the trade-off's finding (the cheapest
+// point meeting the target, by target.Cheapest), else what breaks-vs
+// found, else a pointer to the evidence.
+func answer(written []Written) string {
+	for _, name := range []string{"tradeoff", "breaks-vs"} {
+		for _, c := range written {
+			if c.Name == name {
+				return c.Finding
+			}
+		}
+	}
+	return "No chart answers it (see Not drawn below); the table below gives each point's numbers."
 }
 
 func dist(d sim.Dist) string {

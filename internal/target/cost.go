@@ -17,6 +17,13 @@ type Cost struct {
 
 // Costs lists the costs advise can minimise; the first is the default.
 var Costs = []Cost{
+	// Keepalive bytes at their rate (each beat weighted by its gap's share
+	// of the window: it does not jump with how many beats fit in the
+	// window) and reconnect bytes.
+	{Name: "cost_bytes_per_client_hour", Unit: "B", Amount: func(g sim.GroupResult) float64 {
+		return g.Overhead.CostBytesPerClientHour * g.ClientHours
+	}},
+	// The keepalive and reconnect bytes counted inside the window.
 	{Name: "overhead_bytes_per_client_hour", Unit: "B", Amount: func(g sim.GroupResult) float64 {
 		return g.Overhead.KeepaliveBytes + g.Overhead.ReconnectBytes
 	}},

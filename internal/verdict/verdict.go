@@ -91,10 +91,14 @@ type Binding struct {
 }
 
 // Cost is what a group's keepalives and reconnects cost, per client-hour
-// over all replications.
+// over all replications: BytesPerClientHour is the cost that targets
+// minimise (the keepalive rate, which does not jump with how many beats
+// fit in the window, plus reconnects); the other two are the counts
+// inside the window.
 type Cost struct {
 	OverheadBytesPerClientHour    float64 `json:"overhead_bytes_per_client_hour"`
 	KeepalivePacketsPerClientHour float64 `json:"keepalive_packets_per_client_hour"`
+	BytesPerClientHour            float64 `json:"cost_bytes_per_client_hour"`
 }
 
 // Of judges the runs (replications) of cfg against t (an empty target:
@@ -196,16 +200,17 @@ func LimitOf(j target.Judgement, judged bool) Limit {
 
 // costOf is the pooled cost of a group's replications.
 func costOf(reps []sim.GroupResult) Cost {
-	var hours, bytes, packets float64
+	var hours, bytes, packets, cost float64
 	for _, g := range reps {
 		hours += g.ClientHours
 		bytes += g.Overhead.KeepaliveBytes + g.Overhead.ReconnectBytes
 		packets += g.Overhead.KeepalivePackets
+		cost += g.Overhead.CostBytesPerClientHour * g.ClientHours
 	}
 	if hours == 0 {
 		return Cost{}
 	}
-	return Cost{OverheadBytesPerClientHour: bytes / hours, KeepalivePacketsPerClientHour: packets / hours}
+	return Cost{OverheadBytesPerClientHour: bytes / hours, KeepalivePacketsPerClientHour: packets / hours, BytesPerClientHour: cost / hours}
 }
 
 // Gap is the longest a connection of a group with keepalive k stays
