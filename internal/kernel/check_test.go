@@ -129,7 +129,7 @@ func TestPlanTakesTheGroupsThatCrossTheBox(t *testing.T) {
 // second deadline, 300 s + 20 s, on the lab's clock (5 s / 120 s).
 func TestSimulateUDPRebinding(t *testing.T) {
 	p, seen := simulate(t, "../../scenarios/kernel/udp-rebinding-fully-random.yaml", 2)
-	if want := (Seen{Alive: true, Rebound: true}); seen[0] != want {
+	if want := (Seen{Alive: true, Rebound: true}); seen[0].String() != want.String() {
 		t.Errorf("%s: %v, want %v", p.Flows[0].Name, seen[0], want)
 	}
 	want := (300 + 20) * time.Second * 5 / 120
