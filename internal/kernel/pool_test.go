@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/natsim/natsim/scenarios"
 )
 
 // TestSimulatePooledFlows: natsim's side of the two pooled kernel
@@ -60,14 +58,7 @@ func TestSimulatePooledFlows(t *testing.T) {
 // TestPooledPlan: a request-driven group becomes a Go client flow, with
 // what Go's Transport cannot follow noted.
 func TestPooledPlan(t *testing.T) {
-	sc, err := scenarios.Load("../../scenarios/go-nat-gateway-idle-conn-timeout.yaml", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := NewPlan(&sc.Config, "", 0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := plan(t, "../../scenarios/go-nat-gateway-idle-conn-timeout.yaml", "", 1)
 	f := p.Flows[0].Pool
 	// Scale 5 s / 350 s; the 5 min exponential gap is checked as its mean.
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) * 5 / 350) }
