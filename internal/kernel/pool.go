@@ -25,6 +25,10 @@ func pooledFlowOf(g sim.Group, sc func(time.Duration) time.Duration, note func(s
 		p.Gap = sc(time.Duration(rq.Interval.Mean()))
 		note("%s: requests.interval: the lab issues requests at a constant gap; checked with its mean, %v", g.Name, p.Gap)
 	}
+	if p.Gap < minGap {
+		note("%s: requests.interval %v scales to %v: the lab issues at most one request per %v per flow; checked at that gap", g.Name, rq.Interval.A, p.Gap, minGap)
+		p.Gap = minGap
+	}
 	if rq.Idempotent != 0 && rq.Idempotent != 1 {
 		note("%s: requests.idempotent %v: each lab flow sends one method; checked as all %s", g.Name, rq.Idempotent, p.Method())
 	}
@@ -47,6 +51,10 @@ func pooledFlowOf(g sim.Group, sc func(time.Duration) time.Duration, note func(s
 		Retry: sim.Retry{Kind: sim.RetryGo}}
 	return Flow{Pool: p}, sg
 }
+
+// minGap is the shortest gap between a lab flow's requests: shorter
+// ones would make thousands of requests, each a goroutine, in a window.
+const minGap = 100 * time.Millisecond
 
 // mirror is the simulated group that stands for one lab flow of g:
 // one client, and what the lab does not scale.

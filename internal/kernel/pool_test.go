@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/natsim/natsim/scenarios"
 )
 
 // TestSimulatePooledFlows: natsim's side of the two pooled kernel
@@ -70,6 +72,18 @@ func TestPooledPlan(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("not-checked list lacks %q:\n%s", want, all)
 		}
+	}
+	// At 10 minutes per lab second, a 1 s gap would be 1.7 ms: floored.
+	sc, err := scenarios.Load("../../scenarios/go-nat-gateway-idle-conn-timeout.yaml", []string{"clients.api.requests.interval=1s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err = NewPlan(&sc.Config, "", 1.0/600, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := p.Flows[0].Pool.Gap; g != minGap || p.Groups[0].Requests.Interval.A != minGap {
+		t.Errorf("a 1 s gap at 1/600 is checked at %v (natsim %v), want %v", g, p.Groups[0].Requests.Interval.A, minGap)
 	}
 }
 
