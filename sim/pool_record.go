@@ -115,8 +115,8 @@ var reqCauseNames = [numReqCauses]string{"reset_on_reuse", "closed_on_reuse", "l
 
 // traceRequest notes a pooled request's attempt failing or the request
 // ending, with its outcome (trace only; callers check r.trace first).
-func (r *recorder) traceRequest(ci uint32, kind TraceKind, outcome string, issued time.Duration) {
-	r.add(ci, TraceEvent{At: *r.now, Kind: kind, Cause: outcome, Issued: issued})
+func (r *recorder) traceRequest(ci uint32, kind TraceKind, outcome string, rq *request) {
+	r.add(ci, TraceEvent{At: *r.now, Kind: kind, Cause: outcome, Issued: rq.issued, Idempotent: rq.idempotent})
 }
 
 // idleChanged notes that group g's idle connections changed by delta.

@@ -447,7 +447,7 @@ func (s *sim) reqDone(ri int32) {
 		case r.reused:
 			outcome = "ok_reused"
 		}
-		s.rec.traceRequest(r.client, TraceRequest, outcome, r.issued)
+		s.rec.traceRequest(r.client, TraceRequest, outcome, r)
 	}
 	if r.counted {
 		s.rec.requestOK(c, r.retried, r.reused, s.now-r.issued-s.cfg.Network.RTT-g.Requests.Service)
@@ -488,7 +488,7 @@ func (s *sim) reqFailed(ri int32) {
 		r.conn = -1
 	}
 	if s.rec.trace {
-		s.rec.traceRequest(r.client, TraceAttemptFailed, reqCauseNames[r.cause], r.issued)
+		s.rec.traceRequest(r.client, TraceAttemptFailed, reqCauseNames[r.cause], r)
 	}
 	if g.Pool.Retry.allows(r) {
 		r.attempts++
@@ -497,7 +497,7 @@ func (s *sim) reqFailed(ri int32) {
 		return
 	}
 	if s.rec.trace {
-		s.rec.traceRequest(r.client, TraceRequest, reqCauseNames[r.cause], r.issued)
+		s.rec.traceRequest(r.client, TraceRequest, reqCauseNames[r.cause], r)
 	}
 	if r.counted {
 		hung := time.Duration(-1)

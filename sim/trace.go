@@ -21,8 +21,8 @@ const (
 	TraceServerGaveUp                   // the server gave up on the connection and closed its side
 	TraceClosed                         // the client closed the connection at the end of its session
 	TraceServerGoAway                   // the server sent GOAWAY too_many_pings and closed its side
-	TraceAttemptFailed                  // an attempt of a pooled request failed, learned now (Cause: reset_on_reuse, closed_on_reuse, lb_502, timed_out_hung, refused_open; Issued)
-	TraceRequest                        // a pooled request ended (Cause: ok_reused, ok_new, retried_ok, or its last attempt's failure; Issued)
+	TraceAttemptFailed                  // an attempt of a pooled request failed, learned now (Cause: reset_on_reuse, closed_on_reuse, lb_502, timed_out_hung, refused_open; Issued, Idempotent)
+	TraceRequest                        // a pooled request ended (Cause: ok_reused, ok_new, retried_ok, or its last attempt's failure; Issued, Idempotent)
 )
 
 var traceNames = [...]string{"connected", "break", "learned", "remap", "refused", "rebinding",
@@ -85,6 +85,9 @@ type TraceEvent struct {
 	// Issued is, for TraceAttemptFailed and TraceRequest, when the
 	// request was issued (it names the request among its client's).
 	Issued time.Duration
+	// Idempotent is, for TraceAttemptFailed and TraceRequest, whether the
+	// request was drawn idempotent (a GET rather than a POST).
+	Idempotent bool
 }
 
 var causeNames = [...]string{"idle_timeout", "lru_eviction", "early_drop", "reset_on_expire"}

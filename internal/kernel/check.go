@@ -202,7 +202,9 @@ func flowOf(g sim.Group, sc func(time.Duration) time.Duration, note func(string,
 }
 
 // Simulate runs natsim on each flow's mirror and reports what its client
-// saw: the first time it learned its connection was dead, or alive.
+// saw: the first time it learned its connection was dead, or alive; for
+// a pooled flow, each request. It sets each pooled flow's methods to
+// natsim's draws, which the lab then sends.
 func (p *Plan) Simulate() ([]Seen, error) {
 	box := sim.Middlebox{Name: p.Middlebox, Config: nat.Config{
 		Capacity: p.Box.Capacity, WhenFull: nat.Refuse,
@@ -234,6 +236,10 @@ func (p *Plan) Simulate() ([]Seen, error) {
 		out[i] = Seen{Alive: true}
 		if f.Pool != nil {
 			out[i], done[i] = Seen{Requests: simRequests(r.Trace, uint32(i), f.Start, p.Window)}, true
+			f.Pool.Methods = nil // the lab sends natsim's draws
+			for _, q := range out[i].Requests {
+				f.Pool.Methods = append(f.Pool.Methods, q.Method)
+			}
 		}
 	}
 	for _, ev := range r.Trace {
@@ -336,7 +342,7 @@ func WriteTable(w io.Writer, p *Plan, rows []Row) error {
 			if !q.Match {
 				v = "MISMATCH"
 			}
-			fmt.Fprintf(tw, "  request %d\tissued at %.3fs\t%v\t%v\t%s\n", q.N, q.Kernel.Issued.Seconds(), q.Kernel, q.Sim, v)
+			fmt.Fprintf(tw, "  request %d\t%s issued at %.3fs\t%v\t%v\t%s\n", q.N, q.Sim.Method, q.Kernel.Issued.Seconds(), q.Kernel, q.Sim, v)
 		}
 	}
 	fmt.Fprintln(tw)

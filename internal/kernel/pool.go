@@ -19,7 +19,7 @@ import (
 // simulated mirror, noting what the lab's Go client cannot follow.
 func pooledFlowOf(g sim.Group, sc func(time.Duration) time.Duration, note func(string, ...any)) (Flow, sim.Group) {
 	rq, pl := g.Requests, g.Pool
-	p := &PoolFlow{Gap: sc(rq.Interval.A), Idempotent: rq.Idempotent >= 0.5, Timeout: sc(rq.Timeout), Service: sc(rq.Service),
+	p := &PoolFlow{Gap: sc(rq.Interval.A), Idempotent: rq.Idempotent, Timeout: sc(rq.Timeout), Service: sc(rq.Service),
 		MaxIdle: pl.MaxIdle, IdleTimeout: sc(pl.IdleTimeout), ServerKeepalive: sc(g.ServerKeepalive)}
 	if rq.Interval.Kind != sim.Constant {
 		p.Gap = sc(time.Duration(rq.Interval.Mean()))
@@ -28,9 +28,6 @@ func pooledFlowOf(g sim.Group, sc func(time.Duration) time.Duration, note func(s
 	if p.Gap < minGap {
 		note("%s: requests.interval %v scales to %v: the lab issues at most one request per %v per flow; checked at that gap", g.Name, rq.Interval.A, p.Gap, minGap)
 		p.Gap = minGap
-	}
-	if rq.Idempotent != 0 && rq.Idempotent != 1 {
-		note("%s: requests.idempotent %v: each lab flow sends one method; checked as all %s", g.Name, rq.Idempotent, p.Method())
 	}
 	if p.Timeout == 0 {
 		p.Timeout = labWindow
@@ -46,7 +43,7 @@ func pooledFlowOf(g sim.Group, sc func(time.Duration) time.Duration, note func(s
 	sg := mirror(g)
 	sg.ServerKeepalive = p.ServerKeepalive
 	sg.Requests = &sim.Requests{Interval: sim.Dist{Kind: sim.Constant, A: p.Gap}, Service: p.Service, Timeout: p.Timeout,
-		RequestBytes: rq.RequestBytes, ResponseBytes: rq.ResponseBytes, Idempotent: map[bool]float64{true: 1}[p.Idempotent]}
+		RequestBytes: rq.RequestBytes, ResponseBytes: rq.ResponseBytes, Idempotent: p.Idempotent}
 	sg.Pool = &sim.Pool{MaxIdle: p.MaxIdle, IdleTimeout: p.IdleTimeout, Reuse: sim.ReuseLIFO, Validate: sim.ValidatePeek,
 		Retry: sim.Retry{Kind: sim.RetryGo}}
 	return Flow{Pool: p}, sg
@@ -87,7 +84,7 @@ func simRequests(trace []sim.TraceEvent, i uint32, start, window time.Duration) 
 		if !ok {
 			k = len(out)
 			at[ev.Issued] = k
-			out = append(out, Request{Issued: ev.Issued - start, At: -1})
+			out = append(out, Request{Issued: ev.Issued - start, Method: map[bool]string{true: "GET", false: "POST"}[ev.Idempotent], At: -1})
 		}
 		r := &out[k]
 		switch {
@@ -133,7 +130,8 @@ type RequestRow struct {
 // compareRequests pairs a pooled flow's requests in the order issued:
 // they match when both sides issued it (at the same instant of the
 // schedule), it had the same outcome, and a failure was learned at the
-// same time, within requestTolerance.
+// same time, within requestTolerance (and, as a check of the schedule,
+// with the same method at the same instant).
 func compareRequests(kernel, simulated []Request) ([]RequestRow, bool) {
 	all := true
 	var rows []RequestRow
@@ -146,7 +144,7 @@ func compareRequests(kernel, simulated []Request) ([]RequestRow, bool) {
 			r.Sim = simulated[n]
 		}
 		near := func(a, b time.Duration) bool { return a-b <= requestTolerance && b-a <= requestTolerance }
-		r.Match = n < len(kernel) && n < len(simulated) && r.Kernel.Outcome == r.Sim.Outcome &&
+		r.Match = n < len(kernel) && n < len(simulated) && r.Kernel.Outcome == r.Sim.Outcome && r.Kernel.Method == r.Sim.Method &&
 			near(r.Kernel.Issued, r.Sim.Issued) && near(r.Kernel.At, r.Sim.At)
 		all = all && r.Match
 		rows = append(rows, r)
@@ -154,10 +152,14 @@ func compareRequests(kernel, simulated []Request) ([]RequestRow, bool) {
 	return rows, all
 }
 
-// poolSettings describes a pooled flow's client for the table.
+// settings describes a pooled flow's client for the table.
 func (p *PoolFlow) settings() string {
+	method := p.Method(len(p.Methods))
+	if p.Idempotent > 0 && p.Idempotent < 1 {
+		method = fmt.Sprintf("GET (%g) or POST, as natsim drew,", p.Idempotent)
+	}
 	s := fmt.Sprintf("tcp, Go net/http %s every %v, timeout %v, MaxIdleConnsPerHost %d, IdleConnTimeout %v",
-		p.Method(), p.Gap.Round(time.Millisecond), p.Timeout.Round(time.Millisecond), p.MaxIdle, p.IdleTimeout.Round(time.Millisecond))
+		method, p.Gap.Round(time.Millisecond), p.Timeout.Round(time.Millisecond), p.MaxIdle, p.IdleTimeout.Round(time.Millisecond))
 	if p.ServerKeepalive > 0 {
 		s += fmt.Sprintf(", server IdleTimeout %v", p.ServerKeepalive.Round(time.Millisecond))
 	}

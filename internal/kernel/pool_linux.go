@@ -60,7 +60,7 @@ func runPooled(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen,
 		case <-ctx.Done():
 			return Seen{}, ctx.Err()
 		}
-		wg.Go(func() { reqs[i] = send(ctx, client, p, url, start) })
+		wg.Go(func() { reqs[i] = send(ctx, client, p.Method(i), url, start) })
 	}
 	wg.Wait()
 	return Seen{Requests: reqs}, ctx.Err()
@@ -69,9 +69,9 @@ func runPooled(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen,
 // send makes one request and says how it went. Go's Transport retries
 // by itself; a client trace sees each attempt take a connection
 // (GetConn), so a second one dates the first attempt's failure.
-func send(ctx context.Context, c *http.Client, p *PoolFlow, url string, start time.Time) Request {
+func send(ctx context.Context, c *http.Client, method, url string, start time.Time) Request {
 	var body io.Reader
-	if !p.Idempotent {
+	if method == "POST" {
 		body = strings.NewReader("natsim")
 	}
 	var mu sync.Mutex
@@ -81,9 +81,9 @@ func send(ctx context.Context, c *http.Client, p *PoolFlow, url string, start ti
 		GetConn: func(string) { mu.Lock(); attempts = append(attempts, time.Now()); mu.Unlock() },
 		GotConn: func(i httptrace.GotConnInfo) { mu.Lock(); reused = i.Reused; mu.Unlock() },
 	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), p.Method(), url, body)
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), method, url, body)
 	issued := time.Now()
-	r := Request{Issued: issued.Sub(start)}
+	r := Request{Issued: issued.Sub(start), Method: method}
 	if err == nil {
 		var resp *http.Response
 		if resp, err = c.Do(req); err == nil {

@@ -39,8 +39,12 @@ type Flow struct {
 // issuing requests at a constant gap, the first at the flow's start,
 // over its Transport's keep-alive pool, to a Go net/http server.
 type PoolFlow struct {
-	Gap             time.Duration // between requests
-	Idempotent      bool          // GET (Go retries it) or POST (not retried once written)
+	Gap time.Duration // between requests
+	// Idempotent is the share of GETs (Go retries them) among POSTs (not
+	// retried once written): at 0 or 1 one method; between, each
+	// request's method is natsim's draw, in Methods.
+	Idempotent      float64
+	Methods         []string      // each request's method, in order, set by Plan.Simulate
 	Timeout         time.Duration // http.Client.Timeout: a hung request fails then
 	Service         time.Duration // the handler's time to answer
 	MaxIdle         int           // Transport.MaxIdleConnsPerHost
@@ -48,9 +52,13 @@ type PoolFlow struct {
 	ServerKeepalive time.Duration // http.Server.IdleTimeout (0: none)
 }
 
-// Method is the HTTP method of the flow's requests.
-func (p *PoolFlow) Method() string {
-	if p.Idempotent {
+// Method is the HTTP method of the flow's n-th request (from 0):
+// natsim's draw if Plan.Simulate made one, else the flow's one method.
+func (p *PoolFlow) Method(n int) string {
+	switch {
+	case n < len(p.Methods):
+		return p.Methods[n]
+	case p.Idempotent >= 0.5:
 		return "GET"
 	}
 	return "POST"
@@ -72,6 +80,7 @@ const (
 // request, the last of a failed one.
 type Request struct {
 	Issued  time.Duration // since the flow's start
+	Method  string        // GET or POST
 	Outcome string
 	At      time.Duration
 }
