@@ -109,6 +109,16 @@ func (r *recorder) requestFailed(c *client, why reqCause, hung time.Duration) {
 	}
 }
 
+// reqCauseNames name the causes of failure as the trace and the metrics
+// (requests_failed.NAME) do.
+var reqCauseNames = [numReqCauses]string{"reset_on_reuse", "closed_on_reuse", "lb_502", "timed_out_hung", "refused_open"}
+
+// traceRequest notes a pooled request's attempt failing or the request
+// ending, with its outcome (trace only; callers check r.trace first).
+func (r *recorder) traceRequest(ci uint32, kind TraceKind, outcome string, rq *request) {
+	r.add(ci, TraceEvent{At: *r.now, Kind: kind, Cause: outcome, Issued: rq.issued, Idempotent: rq.idempotent})
+}
+
 // idleChanged notes that group g's idle connections changed by delta.
 func (r *recorder) idleChanged(g uint16, delta int) {
 	m := &r.groups[g].pool

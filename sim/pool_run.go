@@ -439,6 +439,16 @@ func (s *sim) reqDone(ri int32) {
 	}
 	s.crossPool(r.conn, nat.Outbound, nat.Data) // the client's ACK
 	c := &s.clients[r.client]
+	if s.rec.trace {
+		outcome := "ok_new"
+		switch {
+		case r.retried:
+			outcome = "retried_ok"
+		case r.reused:
+			outcome = "ok_reused"
+		}
+		s.rec.traceRequest(r.client, TraceRequest, outcome, r)
+	}
 	if r.counted {
 		s.rec.requestOK(c, r.retried, r.reused, s.now-r.issued-s.cfg.Network.RTT-g.Requests.Service)
 	}
@@ -477,11 +487,17 @@ func (s *sim) reqFailed(ri int32) {
 		s.closeConn(r.conn, r.cause != failTimedOutHung)
 		r.conn = -1
 	}
+	if s.rec.trace {
+		s.rec.traceRequest(r.client, TraceAttemptFailed, reqCauseNames[r.cause], r)
+	}
 	if g.Pool.Retry.allows(r) {
 		r.attempts++
 		r.retried = true
 		s.acquire(ri)
 		return
+	}
+	if s.rec.trace {
+		s.rec.traceRequest(r.client, TraceRequest, reqCauseNames[r.cause], r)
 	}
 	if r.counted {
 		hung := time.Duration(-1)

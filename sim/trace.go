@@ -6,25 +6,28 @@ import "time"
 type TraceKind uint8
 
 const (
-	TraceConnected    TraceKind = iota // a connection was set up
-	TraceBreak                         // a break was decided (dated at the removal; Decided: when)
-	TraceLearned                       // the client learned its connection was dead
-	TraceRemap                         // an entry was re-created with the same port
-	TraceRefused                       // a connection attempt met a full table
-	TraceRebinding                     // a UDP flow came back on a new port and the server followed it
-	TraceRemoved                       // a box removed the flow's entry (Box, Cause; dated at the removal)
-	TraceKeepalive                     // a keepalive was sent (Packet; Seq)
-	TraceAnswered                      // a keepalive's answer reached its sender (Packet; Seq)
-	TraceMissed                        // a ping's answer did not come back in time (Seq: misses in a row)
-	TraceMet                           // a packet met something other than its entry at a box (Packet, Met, Box)
-	TraceServerReset                   // the server answered a packet of a connection it does not know with RST
-	TraceServerGaveUp                  // the server gave up on the connection and closed its side
-	TraceClosed                        // the client closed the connection at the end of its session
-	TraceServerGoAway                  // the server sent GOAWAY too_many_pings and closed its side
+	TraceConnected     TraceKind = iota // a connection was set up
+	TraceBreak                          // a break was decided (dated at the removal; Decided: when)
+	TraceLearned                        // the client learned its connection was dead
+	TraceRemap                          // an entry was re-created with the same port
+	TraceRefused                        // a connection attempt met a full table
+	TraceRebinding                      // a UDP flow came back on a new port and the server followed it
+	TraceRemoved                        // a box removed the flow's entry (Box, Cause; dated at the removal)
+	TraceKeepalive                      // a keepalive was sent (Packet; Seq)
+	TraceAnswered                       // a keepalive's answer reached its sender (Packet; Seq)
+	TraceMissed                         // a ping's answer did not come back in time (Seq: misses in a row)
+	TraceMet                            // a packet met something other than its entry at a box (Packet, Met, Box)
+	TraceServerReset                    // the server answered a packet of a connection it does not know with RST
+	TraceServerGaveUp                   // the server gave up on the connection and closed its side
+	TraceClosed                         // the client closed the connection at the end of its session
+	TraceServerGoAway                   // the server sent GOAWAY too_many_pings and closed its side
+	TraceAttemptFailed                  // an attempt of a pooled request failed, learned now (Cause: reset_on_reuse, closed_on_reuse, lb_502, timed_out_hung, refused_open; Issued, Idempotent)
+	TraceRequest                        // a pooled request ended (Cause: ok_reused, ok_new, retried_ok, or its last attempt's failure; Issued, Idempotent)
 )
 
 var traceNames = [...]string{"connected", "break", "learned", "remap", "refused", "rebinding",
-	"removed", "keepalive", "answered", "missed", "met", "server_reset", "server_gave_up", "closed", "server_goaway"}
+	"removed", "keepalive", "answered", "missed", "met", "server_reset", "server_gave_up", "closed", "server_goaway",
+	"attempt_failed", "request"}
 
 func (k TraceKind) String() string { return traceNames[k] }
 
@@ -79,6 +82,12 @@ type TraceEvent struct {
 	// Decided is, for TraceBreak, when a packet or a timer made the
 	// removal a break (At is the removal).
 	Decided time.Duration
+	// Issued is, for TraceAttemptFailed and TraceRequest, when the
+	// request was issued (it names the request among its client's).
+	Issued time.Duration
+	// Idempotent is, for TraceAttemptFailed and TraceRequest, whether the
+	// request was drawn idempotent (a GET rather than a POST).
+	Idempotent bool
 }
 
 var causeNames = [...]string{"idle_timeout", "lru_eviction", "early_drop", "reset_on_expire"}

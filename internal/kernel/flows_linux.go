@@ -30,6 +30,9 @@ func runFlow(ctx context.Context, l *Lab, f Flow, window time.Duration) (Seen, e
 	if f.UDP {
 		return runUDP(ctx, l, f, window)
 	}
+	if f.Pool != nil {
+		return runPooled(ctx, l, f, window)
+	}
 	return runTCP(ctx, l, f, window)
 }
 
