@@ -186,10 +186,11 @@ func (r *Result) describe() string {
 
 // metricWords name the metrics in the verdict line.
 var metricWords = map[target.Metric]string{
-	target.Breaks:       "breaks per 1000 client-hours",
-	target.Downtime:     "of the time down",
-	target.Lost:         "lost per 1000 messages",
-	target.PushDelayP99: "s push delay p99",
+	target.Breaks:         "breaks per 1000 client-hours",
+	target.Downtime:       "of the time down",
+	target.Lost:           "lost per 1000 messages",
+	target.PushDelayP99:   "s push delay p99",
+	target.FailedRequests: "failed per million requests",
 }
 
 // breaksText is the verified break rate and every other limit of the
