@@ -62,7 +62,7 @@ type TargetSpec struct {
 	LostPer1000Messages      *float64 `yaml:"lost_per_1000_messages,omitempty"`
 	PushDelayP99S            *float64 `yaml:"push_delay_p99_s,omitempty"`
 	FailedPerMillionRequests *float64 `yaml:"failed_per_million_requests,omitempty"` // of request-driven groups
-	Confidence               *float64 `yaml:"confidence,omitempty"` // default 0.95
+	Confidence               *float64 `yaml:"confidence,omitempty"`                  // default 0.95
 }
 
 // ServerSpec is the server end, top level or per group: its

@@ -105,6 +105,7 @@ func (w Where) String() string {
 type CostValue struct {
 	Metric string  `json:"metric"`
 	Unit   string  `json:"unit"`
+	Per    string  `json:"per"` // the unit of exposure: client-hour, 1000 requests
 	Value  float64 `json:"value"`
 }
 
@@ -133,8 +134,11 @@ type Evaluated struct {
 	// Breaks is of the group, or path of a group that mixes paths, with
 	// the highest upper bound.
 	Breaks MeanUpper `json:"breaks_per_1000_client_hours"`
-	Status string    `json:"status"` // met, missed or undecided
-	Meets  bool      `json:"meets"`
+	// Failed is likewise of failed requests per million, when some group
+	// is request-driven (issued requests); absent otherwise.
+	Failed *MeanUpper `json:"failed_per_million_requests,omitempty"`
+	Status string     `json:"status"` // met, missed or undecided
+	Meets  bool       `json:"meets"`
 }
 
 // MeanUpper is an estimate and its upper confidence bound (null when
@@ -183,7 +187,7 @@ func Search(ctx context.Context, st Settings) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Version: sim.Version, Scenario: sc.Config.Name, Tune: a.Tune, Target: sc.Target, Monotone: monotone,
-		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit}, Notes: s.notes, searchSeed: sc.Config.Seed,
+		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit, Per: a.Cost.PerUnit()}, Notes: s.notes, searchSeed: sc.Config.Seed,
 		mixed: slices.ContainsFunc(sc.Config.Groups, func(g sim.Group) bool { return len(g.Paths) > 0 })}
 	res.UncertaintyS = uncertainty(&sc.Config).Seconds()
 	for _, e := range s.evals {
@@ -208,7 +212,7 @@ func (s *searcher) refine(ctx context.Context) (bool, error) {
 			return false, s.dense(ctx)
 		}
 		lo, hi := s.bracket()
-		if lo == nil || hi == nil || hi.value-lo.value <= max(time.Second, time.Duration(float64(lo.value)*resolution), s.margin(lo.value)/2) {
+		if lo == nil || hi == nil || hi.value-lo.value <= max(unit(lo.value), time.Duration(float64(lo.value)*resolution), s.margin(lo.value)/2) {
 			return true, nil
 		}
 		var es []*eval
@@ -527,19 +531,21 @@ func (s *searcher) report(res *Result, v *eval, cliff *eval) {
 }
 
 // costsAt is every cost of target.Costs over e's runs; the radios'
-// energy only when a group has a radio.
+// energy only when a group has a radio, new connections only when a
+// group is request-driven.
 func costsAt(e *eval) []CostValue {
 	radio := slices.ContainsFunc(e.sc.Config.Groups, func(g sim.Group) bool { return g.Radio != nil })
+	requests := slices.ContainsFunc(e.sc.Config.Groups, func(g sim.Group) bool { return g.Requests != nil })
 	var all []sim.GroupResult
 	for gi := range e.sc.Config.Groups {
 		all = append(all, groupRuns(e.runs, gi)...)
 	}
 	var out []CostValue
 	for _, c := range target.Costs {
-		if c.Radio && !radio {
+		if c.Radio && !radio || c.Requests && !requests {
 			continue
 		}
-		out = append(out, CostValue{Metric: c.Name, Unit: c.Unit, Value: c.PerClientHour(all)})
+		out = append(out, CostValue{Metric: c.Name, Unit: c.Unit, Per: c.PerUnit(), Value: c.PerExposure(all)})
 	}
 	return out
 }
@@ -567,16 +573,24 @@ func evaluated(e *eval) Evaluated {
 	window := e.sc.Config.Duration - e.sc.Config.Warmup
 	b := worstBound(e, target.Breaks, window, e.sc.Target.Confidence)
 	row.Breaks = MeanUpper{Mean: b.Estimate, Upper: finite(b.Upper)}
+	if f := worstBound(e, target.FailedRequests, window, e.sc.Target.Confidence); f.Exposure > 0 {
+		row.Failed = &MeanUpper{Mean: f.Estimate, Upper: finite(f.Upper)}
+	}
 	return row
 }
 
 // worstBound is the bound of m with the highest upper bound at e, over
-// every group and every path of a group that mixes paths.
+// every group and every path of a group that mixes paths (for failed
+// requests, of those that issued requests).
 func worstBound(e *eval, m target.Metric, window time.Duration, c float64) target.Judgement {
 	worst := target.Judgement{Upper: math.Inf(-1)}
 	for gi := range e.sc.Config.Groups {
 		for _, vr := range target.Variants(groupRuns(e.runs, gi)) {
-			if b := target.Bound(m, window, vr.Reps, c); b.Upper > worst.Upper {
+			b := target.Bound(m, window, vr.Reps, c)
+			if m == target.FailedRequests && b.Exposure == 0 {
+				continue
+			}
+			if b.Upper > worst.Upper {
 				worst = b
 			}
 		}

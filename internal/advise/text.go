@@ -227,9 +227,9 @@ func (r *Result) breaksText() string {
 // costText is the cost at the recommendation.
 func (r *Result) costText() string {
 	if r.Cost.Unit == "B" {
-		return report.Bytes(r.Cost.Value) + " per client-hour"
+		return report.Bytes(r.Cost.Value) + " per " + r.Cost.Per
 	}
-	return report.Number(r.Cost.Value) + " " + r.Cost.Unit + " per client-hour"
+	return report.Number(r.Cost.Value) + " " + r.Cost.Unit + " per " + r.Cost.Per
 }
 
 // writeDetail writes the evaluated values, the notes and the phases.
@@ -281,13 +281,22 @@ func (r *Result) writeDetail(b *strings.Builder) {
 // writeEvaluated writes the table of the values the search ran.
 func (r *Result) writeEvaluated(b *strings.Builder) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "  value\truns\t%s/client-hour\tbreaks/1000 ch\tbound\ttarget\t\n", r.Cost.Unit)
+	requests := len(r.Evaluated) > 0 && r.Evaluated[0].Failed != nil
+	rate := "breaks/1000 ch"
+	if requests {
+		rate = "failed/1M requests"
+	}
+	fmt.Fprintf(tw, "  value\truns\t%s/%s\t%s\tbound\ttarget\t\n", r.Cost.Unit, r.Cost.Per, rate)
 	for _, e := range r.Evaluated {
-		upper := "-"
-		if e.Breaks.Upper != nil {
-			upper = report.Number(*e.Breaks.Upper)
+		shown := e.Breaks
+		if requests {
+			shown = *e.Failed
 		}
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t\n", e.Value, e.Runs, report.Number(e.Cost), report.Number(e.Breaks.Mean), upper, e.Status)
+		upper := "-"
+		if shown.Upper != nil {
+			upper = report.Number(*shown.Upper)
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t\n", e.Value, e.Runs, report.Number(e.Cost), report.Number(shown.Mean), upper, e.Status)
 	}
 	tw.Flush()
 }
