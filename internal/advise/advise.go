@@ -37,10 +37,12 @@ type Result struct {
 	RecommendedS *float64 `json:"recommended_s"`
 	// CliffS is the smallest evaluated value that missed the target, null
 	// when every value met it; BindingMiddlebox the box that breaks the
-	// connections there.
+	// connections there (for requests answered 502 by an L7 box, that
+	// box; for requests that met the server's close, "server").
 	CliffS           *float64 `json:"cliff_s"`
 	BindingMiddlebox string   `json:"binding_middlebox"` // "" without a cliff
-	// CliffTimeout is the binding box's timeout class and seconds.
+	// CliffTimeout is the binding box's timeout class and seconds, or
+	// the server's keep-alive timeout when that decides it.
 	CliffTimeout string `json:"cliff_timeout"`
 	// BindingAt is the group failing at the cliff and, for a group that
 	// mixes paths, the path failing; empty without a cliff.
@@ -611,6 +613,11 @@ func bindingAt(e *eval) (box, timeout string, at Where) {
 			failing, b = true, p.Binding
 			at.Path, at.Share = target.PathName(p.Via), p.Share
 		}
+		if failing {
+			if box, timeout, ok := serverBinds(e, g.Name); ok {
+				return box, timeout, at
+			}
+		}
 		if failing && b != nil {
 			return b.Middlebox, fmt.Sprintf("%s %v", b.TimeoutClass, time.Duration(b.TimeoutS*float64(time.Second))), at
 		}
@@ -744,6 +751,39 @@ func diagnose(sc *scenarios.Scenario, runs []*sim.RunResult, js []target.Judgeme
 	return &Diagnosis{Cause: "range", Text: fmt.Sprintf(
 		"connections still expire idle at %v, the smallest value of the range: %s forgets idle flows after %v (tcp) / %v (udp stream); widen the range below it",
 		lo, m.Name, m.Timeouts.TCPEstablished, m.Timeouts.UDPStream)}
+}
+
+// serverBinds reports whether the requests of group name at e fail
+// because of the server's keep-alive timeout rather than a box's table:
+// most of them were answered 502 by an L7 box (its backend connection
+// closed under it), or met a closed connection while no box on the
+// path lost an entry. It then names the L7 box (or "server") and the
+// server's keep-alive timeout.
+func serverBinds(e *eval, name string) (box, timeout string, ok bool) {
+	cfg := &e.sc.Config
+	gi := slices.IndexFunc(cfg.Groups, func(g sim.Group) bool { return g.Name == name })
+	if gi < 0 || cfg.Groups[gi].Requests == nil || cfg.Groups[gi].ServerKeepalive <= 0 {
+		return "", "", false
+	}
+	var f sim.RequestsFailed
+	var breaks float64
+	for _, g := range groupRuns(e.runs, gi) {
+		f.LB502 += g.RequestsFailed.LB502
+		f.ClosedOnReuse += g.RequestsFailed.ClosedOnReuse
+		f.Total += g.RequestsFailed.Total
+		breaks += g.Breaks.Total
+	}
+	timeout = fmt.Sprintf("server keepalive_timeout %v", cfg.Groups[gi].ServerKeepalive)
+	path := cfg.PathOf(&cfg.Groups[gi])
+	switch {
+	case f.Total == 0:
+		return "", "", false
+	case 2*f.LB502 > f.Total && len(path) > 0:
+		return cfg.Path[path[len(path)-1]].Name, timeout + " behind it", true
+	case 2*f.ClosedOnReuse > f.Total && breaks == 0:
+		return "server", timeout, true
+	}
+	return "", "", false
 }
 
 // clientsThrough counts the clients whose path crosses box bi.

@@ -161,15 +161,16 @@ func (r *Result) describe() string {
 		same = same && g.Keepalive.Type == k.Type
 		k.Jitter = max(k.Jitter, g.Keepalive.Jitter) // the largest, as the margin takes it
 	}
-	tail := func(suffix string) bool {
-		for _, key := range r.Tune {
-			if !strings.HasSuffix(key, ".keepalive."+suffix) {
-				return false
-			}
-		}
-		return same
+	all := func(suffix string) bool {
+		return !slices.ContainsFunc(r.Tune, func(key string) bool { return !strings.HasSuffix(key, suffix) })
 	}
+	tail := func(suffix string) bool { return all(".keepalive."+suffix) && same }
+	groups := plural(len(r.Tune), "group")
 	switch {
+	case all(".pool.idle_timeout"):
+		return fmt.Sprintf("pool idle timeout %v (%s)", v, groups)
+	case all(".pool.max_lifetime"):
+		return fmt.Sprintf("pool max lifetime %v (%s)", v, groups)
 	case tail("interval") && k.Type == sim.KeepaliveApp:
 		return fmt.Sprintf("app heartbeat every %v (jitter ±%v)", v, k.Jitter)
 	case tail("interval") && k.Type == sim.KeepaliveServerApp:
@@ -193,17 +194,19 @@ var metricWords = map[target.Metric]string{
 	target.FailedRequests: "failed per million requests",
 }
 
-// breaksText is the verified break rate and every other limit of the
-// target, each of the group (or path of a group that mixes paths) with
-// the highest bound, with the bound and the limit.
+// breaksText is the verified break rate (unless every group is
+// request-driven and the target does not limit it) and every limit of
+// the target, each of the group (or path of a group that mixes paths)
+// with the highest bound, with the bound and the limit.
 func (r *Result) breaksText() string {
 	e := r.pick
 	window := e.sc.Config.Duration - e.sc.Config.Warmup
 	c := e.sc.Target.Confidence
+	requestsOnly := !slices.ContainsFunc(e.sc.Config.Groups, func(g sim.Group) bool { return g.Requests == nil })
 	var parts []string
 	for _, m := range target.Metrics {
 		l, limited := e.sc.Target.Limit(m)
-		if !limited && m != target.Breaks {
+		if !limited && (m != target.Breaks || requestsOnly) {
 			continue
 		}
 		worst := worstBound(e, m, window, c)
