@@ -137,7 +137,8 @@ type Evaluated struct {
 	// the highest upper bound.
 	Breaks MeanUpper `json:"breaks_per_1000_client_hours"`
 	// Failed is likewise of failed requests per million, when some group
-	// is request-driven (issued requests); absent otherwise.
+	// is request-driven (issued requests), but where that limit is
+	// missed, of the group missing it by most; absent otherwise.
 	Failed *MeanUpper `json:"failed_per_million_requests,omitempty"`
 	Status string     `json:"status"` // met, missed or undecided
 	Meets  bool       `json:"meets"`
@@ -575,7 +576,15 @@ func evaluated(e *eval) Evaluated {
 	window := e.sc.Config.Duration - e.sc.Config.Warmup
 	b := worstBound(e, target.Breaks, window, e.sc.Target.Confidence)
 	row.Breaks = MeanUpper{Mean: b.Estimate, Upper: finite(b.Upper)}
-	if f := worstBound(e, target.FailedRequests, window, e.sc.Target.Confidence); f.Exposure > 0 {
+	f := worstBound(e, target.FailedRequests, window, e.sc.Target.Confidence)
+	// Where the limit is missed, the group missing it by most: the
+	// highest bound may be a quiet group's, with no failure at all.
+	for _, j := range e.point.Judgements {
+		if j.Metric == target.FailedRequests && j.Status == target.Missed && (f.Status != target.Missed || j.Estimate > f.Estimate) {
+			f = j
+		}
+	}
+	if f.Exposure > 0 {
 		row.Failed = &MeanUpper{Mean: f.Estimate, Upper: finite(f.Upper)}
 	}
 	return row

@@ -1,8 +1,14 @@
 package advise
 
 import (
+	"context"
+	"io/fs"
 	"math"
 	"testing"
+	"time"
+
+	"github.com/natsim/natsim/internal/batch"
+	"github.com/natsim/natsim/scenarios"
 )
 
 // TestPoolIdleTimeoutByHand: one silent box with timeout T = 5 s (a
@@ -68,6 +74,52 @@ func TestPoolIdleTimeoutByHand(t *testing.T) {
 		p, n := q/(1+q), 72000.0*float64(e.Runs)
 		if tol := 4 * math.Sqrt(p*(1-p)/n); math.Abs(e.Failed.Mean/1e6-p) > tol {
 			t.Errorf("%s: %v failed per million, want %v +- %v", e.Value, e.Failed.Mean, 1e6*p, 1e6*tol)
+		}
+	}
+}
+
+// TestALBRaceThreshold: in the ALB example each client connection has
+// its own backend connection at the ALB, idle exactly as long (the box
+// sits at the client's end of the round trip). Node (K = 5 s) closes the
+// backend connection K after its last response; that response left the
+// ALB for the client at the same instant. A request forwarded after an
+// idle gap a reaches Node RTT/2 later and its FIN the ALB RTT/2 after
+// the close, so the request meets the close, a 502, iff
+// K - RTT <= a < K (after K the ALB has the FIN and opens a new one;
+// the ALB's own 60 s does not come into it). A pool that drops
+// connections idle for P never reuses one idle for P or more: with
+// P <= K - RTT = 4.998 s no 502 can happen, in any group, at any load;
+// with P = K the whole window is open and the example's loads give
+// many.
+func TestALBRaceThreshold(t *testing.T) {
+	data, err := fs.ReadFile(scenarios.Examples, "go-alb-node-502.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenarios.Parse("go-alb-node-502.yaml", data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const K, rtt = 5 * time.Second, 2 * time.Millisecond
+	for _, tc := range []struct {
+		P    time.Duration
+		none bool
+	}{{K - rtt, true}, {K, false}} {
+		at, err := sc.At(tc.P)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs, err := batch.Run(context.Background(), []batch.Job{{Config: &at.Config}}, 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lb502, total float64
+		for _, g := range runs[0].Groups {
+			lb502 += g.RequestsFailed.LB502
+			total += g.RequestsFailed.Total
+		}
+		if tc.none && total != 0 || !tc.none && lb502 == 0 {
+			t.Errorf("idle timeout %v: %v failed, %v of them 502s; want none iff P <= K - RTT", tc.P, total, lb502)
 		}
 	}
 }
