@@ -384,7 +384,7 @@ func (r *resolver) target(spec *TargetSpec) target.Target {
 			r.bad("target.confidence", msg, strconv.FormatFloat(t.Confidence, 'g', -1, 64))
 		}
 	}
-	for i, x := range []*float64{spec.BreaksPer1000ClientHours, spec.DowntimeFraction, spec.LostPer1000Messages, spec.PushDelayP99S} {
+	for i, x := range []*float64{spec.BreaksPer1000ClientHours, spec.DowntimeFraction, spec.LostPer1000Messages, spec.PushDelayP99S, spec.FailedPerMillionRequests} {
 		m := target.Metrics[i] // in the order of TargetSpec's fields
 		if x == nil {
 			continue

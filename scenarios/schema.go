@@ -69,7 +69,8 @@ type TargetSpec struct {
 	DowntimeFraction         *float64 `yaml:"downtime_fraction,omitempty"`
 	LostPer1000Messages      *float64 `yaml:"lost_per_1000_messages,omitempty"`
 	PushDelayP99S            *float64 `yaml:"push_delay_p99_s,omitempty"`
-	Confidence               *float64 `yaml:"confidence,omitempty"` // default 0.95
+	FailedPerMillionRequests *float64 `yaml:"failed_per_million_requests,omitempty"` // of request-driven groups
+	Confidence               *float64 `yaml:"confidence,omitempty"`                  // default 0.95
 }
 
 // ServerSpec is the server end, top level or per group: its

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/nat"
 	"github.com/natsim/natsim/sim"
 )
@@ -86,6 +87,10 @@ func (sc *Scenario) warningsOf(p *Scenario) []string {
 					g.Name, g.Keepalive.Type.Kind().Summary(g.Keepalive), m.Name, m.Timeouts.TCPEstablished, m.Timeouts.TCPEstablished)
 			}
 		}
+	}
+	if _, ok := p.Target.Limit(target.FailedRequests); ok && !slices.ContainsFunc(cfg.Groups, func(g sim.Group) bool { return g.Requests != nil }) {
+		warn("target."+string(target.FailedRequests), "the target limits %s, but no group issues requests (requests: and pool:): "+
+			"the limit judges nothing", target.FailedRequests)
 	}
 	return out
 }

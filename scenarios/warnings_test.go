@@ -152,3 +152,13 @@ func TestSamplingBlock(t *testing.T) {
 		t.Errorf("sampling = %+v", got)
 	}
 }
+
+// TestWarnFailedRequestsWithoutRequests: a limit on failed requests in a
+// scenario of long-lived connections only judges nothing (no group is
+// judged on it), which is probably a mistake; with request-driven groups
+// there is no warning.
+func TestWarnFailedRequestsWithoutRequests(t *testing.T) {
+	wantWarnings(t, warningsOf(t, "tcp-vs-app-keepalive-4min.yaml", "-", "target.failed_per_million_requests=10"),
+		[]string{"warning: the target limits failed_per_million_requests, but no group issues requests", "judges nothing"})
+	wantWarnings(t, warningsOf(t, "go-alb-node-502.yaml", "-"))
+}

@@ -37,10 +37,12 @@ type Result struct {
 	RecommendedS *float64 `json:"recommended_s"`
 	// CliffS is the smallest evaluated value that missed the target, null
 	// when every value met it; BindingMiddlebox the box that breaks the
-	// connections there.
+	// connections there (for requests answered 502 by an L7 box, that
+	// box; for requests that met the server's close, "server").
 	CliffS           *float64 `json:"cliff_s"`
 	BindingMiddlebox string   `json:"binding_middlebox"` // "" without a cliff
-	// CliffTimeout is the binding box's timeout class and seconds.
+	// CliffTimeout is the binding box's timeout class and seconds, or
+	// the server's keep-alive timeout when that decides it.
 	CliffTimeout string `json:"cliff_timeout"`
 	// BindingAt is the group failing at the cliff and, for a group that
 	// mixes paths, the path failing; empty without a cliff.
@@ -105,6 +107,7 @@ func (w Where) String() string {
 type CostValue struct {
 	Metric string  `json:"metric"`
 	Unit   string  `json:"unit"`
+	Per    string  `json:"per"` // the unit of exposure: client-hour, 1000 requests
 	Value  float64 `json:"value"`
 }
 
@@ -133,8 +136,12 @@ type Evaluated struct {
 	// Breaks is of the group, or path of a group that mixes paths, with
 	// the highest upper bound.
 	Breaks MeanUpper `json:"breaks_per_1000_client_hours"`
-	Status string    `json:"status"` // met, missed or undecided
-	Meets  bool      `json:"meets"`
+	// Failed is likewise of failed requests per million, when some group
+	// is request-driven (issued requests), but where that limit is
+	// missed, of the group missing it by most; absent otherwise.
+	Failed *MeanUpper `json:"failed_per_million_requests,omitempty"`
+	Status string     `json:"status"` // met, missed or undecided
+	Meets  bool       `json:"meets"`
 }
 
 // MeanUpper is an estimate and its upper confidence bound (null when
@@ -183,7 +190,7 @@ func Search(ctx context.Context, st Settings) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Version: sim.Version, Scenario: sc.Config.Name, Tune: a.Tune, Target: sc.Target, Monotone: monotone,
-		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit}, Notes: s.notes, searchSeed: sc.Config.Seed,
+		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit, Per: a.Cost.PerUnit()}, Notes: s.notes, searchSeed: sc.Config.Seed,
 		mixed: slices.ContainsFunc(sc.Config.Groups, func(g sim.Group) bool { return len(g.Paths) > 0 })}
 	res.UncertaintyS = uncertainty(&sc.Config).Seconds()
 	for _, e := range s.evals {
@@ -208,7 +215,7 @@ func (s *searcher) refine(ctx context.Context) (bool, error) {
 			return false, s.dense(ctx)
 		}
 		lo, hi := s.bracket()
-		if lo == nil || hi == nil || hi.value-lo.value <= max(time.Second, time.Duration(float64(lo.value)*resolution), s.margin(lo.value)/2) {
+		if lo == nil || hi == nil || hi.value-lo.value <= max(unit(lo.value), time.Duration(float64(lo.value)*resolution), s.margin(lo.value)/2) {
 			return true, nil
 		}
 		var es []*eval
@@ -527,19 +534,21 @@ func (s *searcher) report(res *Result, v *eval, cliff *eval) {
 }
 
 // costsAt is every cost of target.Costs over e's runs; the radios'
-// energy only when a group has a radio.
+// energy only when a group has a radio, new connections only when a
+// group is request-driven.
 func costsAt(e *eval) []CostValue {
 	radio := slices.ContainsFunc(e.sc.Config.Groups, func(g sim.Group) bool { return g.Radio != nil })
+	requests := slices.ContainsFunc(e.sc.Config.Groups, func(g sim.Group) bool { return g.Requests != nil })
 	var all []sim.GroupResult
 	for gi := range e.sc.Config.Groups {
 		all = append(all, groupRuns(e.runs, gi)...)
 	}
 	var out []CostValue
 	for _, c := range target.Costs {
-		if c.Radio && !radio {
+		if c.Radio && !radio || c.Requests && !requests {
 			continue
 		}
-		out = append(out, CostValue{Metric: c.Name, Unit: c.Unit, Value: c.PerClientHour(all)})
+		out = append(out, CostValue{Metric: c.Name, Unit: c.Unit, Per: c.PerUnit(), Value: c.PerExposure(all)})
 	}
 	return out
 }
@@ -567,16 +576,32 @@ func evaluated(e *eval) Evaluated {
 	window := e.sc.Config.Duration - e.sc.Config.Warmup
 	b := worstBound(e, target.Breaks, window, e.sc.Target.Confidence)
 	row.Breaks = MeanUpper{Mean: b.Estimate, Upper: finite(b.Upper)}
+	f := worstBound(e, target.FailedRequests, window, e.sc.Target.Confidence)
+	// Where the limit is missed, the group missing it by most: the
+	// highest bound may be a quiet group's, with no failure at all.
+	for _, j := range e.point.Judgements {
+		if j.Metric == target.FailedRequests && j.Status == target.Missed && (f.Status != target.Missed || j.Estimate > f.Estimate) {
+			f = j
+		}
+	}
+	if f.Exposure > 0 {
+		row.Failed = &MeanUpper{Mean: f.Estimate, Upper: finite(f.Upper)}
+	}
 	return row
 }
 
 // worstBound is the bound of m with the highest upper bound at e, over
-// every group and every path of a group that mixes paths.
+// every group and every path of a group that mixes paths (for failed
+// requests, of those that issued requests).
 func worstBound(e *eval, m target.Metric, window time.Duration, c float64) target.Judgement {
 	worst := target.Judgement{Upper: math.Inf(-1)}
 	for gi := range e.sc.Config.Groups {
 		for _, vr := range target.Variants(groupRuns(e.runs, gi)) {
-			if b := target.Bound(m, window, vr.Reps, c); b.Upper > worst.Upper {
+			b := target.Bound(m, window, vr.Reps, c)
+			if m == target.FailedRequests && b.Exposure == 0 {
+				continue
+			}
+			if b.Upper > worst.Upper {
 				worst = b
 			}
 		}
@@ -596,6 +621,11 @@ func bindingAt(e *eval) (box, timeout string, at Where) {
 			p := g.Paths[i]
 			failing, b = true, p.Binding
 			at.Path, at.Share = target.PathName(p.Via), p.Share
+		}
+		if failing {
+			if box, timeout, ok := serverBinds(e, g.Name); ok {
+				return box, timeout, at
+			}
 		}
 		if failing && b != nil {
 			return b.Middlebox, fmt.Sprintf("%s %v", b.TimeoutClass, time.Duration(b.TimeoutS*float64(time.Second))), at
@@ -730,6 +760,39 @@ func diagnose(sc *scenarios.Scenario, runs []*sim.RunResult, js []target.Judgeme
 	return &Diagnosis{Cause: "range", Text: fmt.Sprintf(
 		"connections still expire idle at %v, the smallest value of the range: %s forgets idle flows after %v (tcp) / %v (udp stream); widen the range below it",
 		lo, m.Name, m.Timeouts.TCPEstablished, m.Timeouts.UDPStream)}
+}
+
+// serverBinds reports whether the requests of group name at e fail
+// because of the server's keep-alive timeout rather than a box's table:
+// most of them were answered 502 by an L7 box (its backend connection
+// closed under it), or met a closed connection while no box on the
+// path lost an entry. It then names the L7 box (or "server") and the
+// server's keep-alive timeout.
+func serverBinds(e *eval, name string) (box, timeout string, ok bool) {
+	cfg := &e.sc.Config
+	gi := slices.IndexFunc(cfg.Groups, func(g sim.Group) bool { return g.Name == name })
+	if gi < 0 || cfg.Groups[gi].Requests == nil || cfg.Groups[gi].ServerKeepalive <= 0 {
+		return "", "", false
+	}
+	var f sim.RequestsFailed
+	var breaks float64
+	for _, g := range groupRuns(e.runs, gi) {
+		f.LB502 += g.RequestsFailed.LB502
+		f.ClosedOnReuse += g.RequestsFailed.ClosedOnReuse
+		f.Total += g.RequestsFailed.Total
+		breaks += g.Breaks.Total
+	}
+	timeout = fmt.Sprintf("server keepalive_timeout %v", cfg.Groups[gi].ServerKeepalive)
+	path := cfg.PathOf(&cfg.Groups[gi])
+	switch {
+	case f.Total == 0:
+		return "", "", false
+	case 2*f.LB502 > f.Total && len(path) > 0:
+		return cfg.Path[path[len(path)-1]].Name, timeout + " behind it", true
+	case 2*f.ClosedOnReuse > f.Total && breaks == 0:
+		return "server", timeout, true
+	}
+	return "", "", false
 }
 
 // clientsThrough counts the clients whose path crosses box bi.

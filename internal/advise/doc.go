@@ -19,7 +19,8 @@
 //   - Refine: otherwise it narrows the bracket around the cliff (the
 //     last value meeting the target, the first missing it) by splitting
 //     it in three per step, two values at once, until its width is at
-//     most the resolution: 1% of the value, or 1 s.
+//     most the resolution: 1% of the value, or the unit values are
+//     rounded to (1 s, or 1 ms below 10 s), or half the margin.
 //
 // Every search run uses the scenario's seed with replications 0, 1, ...:
 // all candidates see the same client streams (common random numbers), so

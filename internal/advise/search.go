@@ -18,8 +18,9 @@ const (
 	GridPoints = 4  // values of the bracketing grid, ends included
 	MaxReps    = 16 // replications of one value, at most
 	// resolution: the bracket around the cliff is refined until its
-	// width is at most this share of its lower end, or 1 s, or half the
-	// margin that will be kept below it, whichever is largest.
+	// width is at most this share of its lower end, or the unit values
+	// are rounded to there (1 s, 1 ms below 10 s), or half the margin
+	// that will be kept below it, whichever is largest.
 	resolution = 0.01
 	// costSlack is how much more a point meeting the target may cost than
 	// a smaller one before the cost is said not to fall: the cost of keepalive
@@ -192,7 +193,7 @@ func judge(sc *scenarios.Scenario, runs []*sim.RunResult) target.Point {
 		all = append(all, reps...)
 		p.Judgements = append(p.Judgements, target.Judge(sc.Target, window, reps)...)
 	}
-	p.Cost = sc.Advise.Cost.PerClientHour(all)
+	p.Cost = sc.Advise.Cost.PerExposure(all)
 	return p
 }
 
@@ -337,21 +338,20 @@ func grid(lo, hi time.Duration, n int) []time.Duration {
 	return slices.Compact(out)
 }
 
-// round rounds a tuned value to whole seconds, or milliseconds below
-// 10 s, so that it reads as written.
-func round(d time.Duration) time.Duration {
+// unit is what a tuned value near d is rounded to: whole seconds, or
+// milliseconds below 10 s (a pool's idle timeout near a server's 5 s
+// keep-alive needs them), so that it reads as written.
+func unit(d time.Duration) time.Duration {
 	if d >= 10*time.Second {
-		return d.Round(time.Second)
+		return time.Second
 	}
-	return d.Round(time.Millisecond)
+	return time.Millisecond
 }
 
+// round rounds a tuned value to its unit.
+func round(d time.Duration) time.Duration { return d.Round(unit(d)) }
+
 // floor is round, downwards.
-func floor(d time.Duration) time.Duration {
-	if d >= 10*time.Second {
-		return d.Truncate(time.Second)
-	}
-	return d.Truncate(time.Millisecond)
-}
+func floor(d time.Duration) time.Duration { return d.Truncate(unit(d)) }
 
 func label(d time.Duration) string { return d.String() }

@@ -161,15 +161,16 @@ func (r *Result) describe() string {
 		same = same && g.Keepalive.Type == k.Type
 		k.Jitter = max(k.Jitter, g.Keepalive.Jitter) // the largest, as the margin takes it
 	}
-	tail := func(suffix string) bool {
-		for _, key := range r.Tune {
-			if !strings.HasSuffix(key, ".keepalive."+suffix) {
-				return false
-			}
-		}
-		return same
+	all := func(suffix string) bool {
+		return !slices.ContainsFunc(r.Tune, func(key string) bool { return !strings.HasSuffix(key, suffix) })
 	}
+	tail := func(suffix string) bool { return all(".keepalive."+suffix) && same }
+	groups := plural(len(r.Tune), "group")
 	switch {
+	case all(".pool.idle_timeout"):
+		return fmt.Sprintf("pool idle timeout %v (%s)", v, groups)
+	case all(".pool.max_lifetime"):
+		return fmt.Sprintf("pool max lifetime %v (%s)", v, groups)
 	case tail("interval") && k.Type == sim.KeepaliveApp:
 		return fmt.Sprintf("app heartbeat every %v (jitter ±%v)", v, k.Jitter)
 	case tail("interval") && k.Type == sim.KeepaliveServerApp:
@@ -186,23 +187,26 @@ func (r *Result) describe() string {
 
 // metricWords name the metrics in the verdict line.
 var metricWords = map[target.Metric]string{
-	target.Breaks:       "breaks per 1000 client-hours",
-	target.Downtime:     "of the time down",
-	target.Lost:         "lost per 1000 messages",
-	target.PushDelayP99: "s push delay p99",
+	target.Breaks:         "breaks per 1000 client-hours",
+	target.Downtime:       "of the time down",
+	target.Lost:           "lost per 1000 messages",
+	target.PushDelayP99:   "s push delay p99",
+	target.FailedRequests: "failed per million requests",
 }
 
-// breaksText is the verified break rate and every other limit of the
-// target, each of the group (or path of a group that mixes paths) with
-// the highest bound, with the bound and the limit.
+// breaksText is the verified break rate (unless every group is
+// request-driven and the target does not limit it) and every limit of
+// the target, each of the group (or path of a group that mixes paths)
+// with the highest bound, with the bound and the limit.
 func (r *Result) breaksText() string {
 	e := r.pick
 	window := e.sc.Config.Duration - e.sc.Config.Warmup
 	c := e.sc.Target.Confidence
+	requestsOnly := !slices.ContainsFunc(e.sc.Config.Groups, func(g sim.Group) bool { return g.Requests == nil })
 	var parts []string
 	for _, m := range target.Metrics {
 		l, limited := e.sc.Target.Limit(m)
-		if !limited && m != target.Breaks {
+		if !limited && (m != target.Breaks || requestsOnly) {
 			continue
 		}
 		worst := worstBound(e, m, window, c)
@@ -226,9 +230,9 @@ func (r *Result) breaksText() string {
 // costText is the cost at the recommendation.
 func (r *Result) costText() string {
 	if r.Cost.Unit == "B" {
-		return report.Bytes(r.Cost.Value) + " per client-hour"
+		return report.Bytes(r.Cost.Value) + " per " + r.Cost.Per
 	}
-	return report.Number(r.Cost.Value) + " " + r.Cost.Unit + " per client-hour"
+	return report.Number(r.Cost.Value) + " " + r.Cost.Unit + " per " + r.Cost.Per
 }
 
 // writeDetail writes the evaluated values, the notes and the phases.
@@ -280,13 +284,22 @@ func (r *Result) writeDetail(b *strings.Builder) {
 // writeEvaluated writes the table of the values the search ran.
 func (r *Result) writeEvaluated(b *strings.Builder) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "  value\truns\t%s/client-hour\tbreaks/1000 ch\tbound\ttarget\t\n", r.Cost.Unit)
+	requests := len(r.Evaluated) > 0 && r.Evaluated[0].Failed != nil
+	rate := "breaks/1000 ch"
+	if requests {
+		rate = "failed/1M requests"
+	}
+	fmt.Fprintf(tw, "  value\truns\t%s/%s\t%s\tbound\ttarget\t\n", r.Cost.Unit, r.Cost.Per, rate)
 	for _, e := range r.Evaluated {
-		upper := "-"
-		if e.Breaks.Upper != nil {
-			upper = report.Number(*e.Breaks.Upper)
+		shown := e.Breaks
+		if requests {
+			shown = *e.Failed
 		}
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t\n", e.Value, e.Runs, report.Number(e.Cost), report.Number(e.Breaks.Mean), upper, e.Status)
+		upper := "-"
+		if shown.Upper != nil {
+			upper = report.Number(*shown.Upper)
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t\n", e.Value, e.Runs, report.Number(e.Cost), report.Number(shown.Mean), upper, e.Status)
 	}
 	tw.Flush()
 }

@@ -236,10 +236,12 @@ func writeAdvise(out *outdir.Writer, res *advise.Result, stderr io.Writer) error
 }
 
 // writeEvaluated writes the evaluated values as CSV, one row each (with
-// --compare, each keepalive type's).
+// --compare, each keepalive type's); the failed-request columns are
+// empty where no group issued requests.
 func writeEvaluated(w io.Writer, res *advise.Result) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"keepalive", "value", "value_s", "runs", res.Cost.Metric, "breaks_per_1000_client_hours", "breaks_upper", "status"})
+	cw.Write([]string{"keepalive", "value", "value_s", "runs", res.Cost.Metric, "breaks_per_1000_client_hours", "breaks_upper", "status",
+		"failed_per_million_requests", "failed_upper"})
 	all := res.Compare
 	if len(all) == 0 {
 		all = []*advise.Result{res}
@@ -247,11 +249,18 @@ func writeEvaluated(w io.Writer, res *advise.Result) error {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', 8, 64) }
 	for _, r := range all {
 		for _, e := range r.Evaluated {
-			upper := ""
-			if e.Breaks.Upper != nil {
-				upper = f(*e.Breaks.Upper)
+			upper := func(m *advise.MeanUpper) string {
+				if m == nil || m.Upper == nil {
+					return ""
+				}
+				return f(*m.Upper)
 			}
-			cw.Write([]string{r.Keepalive, e.Value, f(e.ValueS), strconv.Itoa(e.Runs), f(e.Cost), f(e.Breaks.Mean), upper, e.Status})
+			failed := ""
+			if e.Failed != nil {
+				failed = f(e.Failed.Mean)
+			}
+			cw.Write([]string{r.Keepalive, e.Value, f(e.ValueS), strconv.Itoa(e.Runs), f(e.Cost), f(e.Breaks.Mean), upper(&e.Breaks), e.Status,
+				failed, upper(e.Failed)})
 		}
 	}
 	cw.Flush()

@@ -30,7 +30,8 @@ have: natsim sweep draws them.
 The verdict comes first: per group PASS, FAIL or UNDECIDED against the
 target (the file's target: block, with --target METRIC<=X setting or
 overriding a limit, --target confidence=C the confidence), or without one
-SURVIVES or BREAKS; then the middlebox that binds, the margin between its
+SURVIVES or BREAKS (FAILS: a request-driven group's requests failed, with
+no break); then the middlebox that binds, the margin between its
 timeout and the keepalive, and the cost per client-hour. Limits are
 judged on upper confidence bounds, never on the mean.
 

@@ -40,13 +40,17 @@ func WriteVerdict(w io.Writer, v verdict.Verdict, confidence float64) error {
 // verdictBody writes the lines of a group's verdict, or of one of its
 // paths', after its first: each limit's bound, the binding box, the cost.
 func (p *printer) verdictBody(g verdict.Group, confidence float64) {
-	judged := false
+	judged, failJudged := false, false
 	for _, l := range g.Limits {
 		judged = judged || l.Metric == string(target.Breaks)
+		failJudged = failJudged || l.Metric == string(target.FailedRequests)
 		p.line("  "+shortName(l.Metric), "%s", BoundText(l, confidence)+judgement(l, g.Clients))
 	}
 	if !judged {
 		p.line("  breaks", "%s", BoundText(g.Breaks, confidence))
+	}
+	if g.Failed != nil && !failJudged {
+		p.line("  "+shortName(g.Failed.Metric), "%s", BoundText(*g.Failed, confidence))
 	}
 	if b := g.Binding; b != nil {
 		s := fmt.Sprintf("%s, %s timeout %s", b.Middlebox, b.TimeoutClass, Seconds(b.TimeoutS))
@@ -90,6 +94,8 @@ func shortName(m string) string {
 		return "downtime"
 	case target.Lost:
 		return "lost messages"
+	case target.FailedRequests:
+		return "failed requests"
 	}
 	return "push delay p99"
 }
@@ -131,11 +137,15 @@ func BoundText(l verdict.Limit, confidence float64) string {
 		return s + ", " + upper(Seconds) + " (the largest delay)"
 	}
 	events, exposure := target.ExposureUnit(target.Metric(l.Metric))
+	per := " per 1,000"
+	if target.Scale(target.Metric(l.Metric)) == 1e6 {
+		per = " per million"
+	}
 	s := fmt.Sprintf("%s %s in %s %s: ", Count(l.Events), events, amount(l.Exposure), exposure)
 	if l.Events > 0 {
-		s += Number(l.Estimate) + " per 1,000, "
+		s += Number(l.Estimate) + per + ", "
 	}
-	return s + upper(func(x float64) string { return Number(x) + " per 1,000" })
+	return s + upper(func(x float64) string { return Number(x) + per })
 }
 
 // judgement says how a limit was judged, and when undecided what would

@@ -20,8 +20,8 @@ func Overall(js []Judgement) Status {
 type Point struct {
 	Label string  // the value as written, such as 4m15s
 	Value float64 // the value in its unit (seconds for a duration)
-	// Cost is what is minimised, per client-hour (such as overhead bytes
-	// per client-hour); lower is better.
+	// Cost is what is minimised, per unit of its exposure (such as
+	// overhead bytes per client-hour); lower is better.
 	Cost       float64
 	Judgements []Judgement // every group's, every limit's
 }

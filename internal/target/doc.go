@@ -1,12 +1,13 @@
 // Package target says whether a client group meets a target: limits on
-// its breaks, downtime, lost messages and push delay, judged on the upper
+// its breaks, downtime, lost messages, push delay and failed requests, judged on the upper
 // bound of a one-sided confidence interval, never on the mean.
 //
 // # Bounds
 //
 // Every bound is one-sided at the target's confidence c (default 0.95).
 //
-//   - Counts (breaks per 1000 client-hours, lost per 1000 messages): the
+//   - Counts (breaks per 1000 client-hours, lost per 1000 messages,
+//     failed per million requests of a request-driven group): the
 //     exact Poisson (Garwood) upper bound of k events over the pooled
 //     exposure E of all replications, chi2(c; 2k+2) / 2 / E. With zero
 //     events it is -ln(1-c) / E, about 3.0 / E at 95%. With two or more

@@ -60,8 +60,19 @@ func ExposureUnit(m Metric) (events, exposure string) {
 		return "lost", "messages"
 	case PushDelayP99:
 		return "delays", "delays"
+	case FailedRequests:
+		return "failed", "requests"
 	}
 	return "breaks", "client-hours"
+}
+
+// Scale is the exposure a counted metric is given per: 1000 client-hours
+// or messages, a million requests.
+func Scale(m Metric) float64 {
+	if m == FailedRequests {
+		return 1e6
+	}
+	return 1000
 }
 
 // MarshalJSON writes j with infinite numbers as null.
@@ -135,6 +146,7 @@ func Bound(m Metric, window time.Duration, reps []sim.GroupResult, c float64) Ju
 type pooled struct {
 	name                                string
 	hours, breaks, downtime, lost, sent float64                                   // downtime in client-hours
+	requests, failed                    float64                                   // finished requests, those failed for good
 	delays, p99Sum, biggest             float64                                   // p99Sum: p99 x delays, summed
 	biggestKnown                        bool                                      // biggest is the largest delay of all
 	spread                              func(m Metric, c float64) (float64, bool) // the t bound of a per-replication value
@@ -157,6 +169,8 @@ func pool(reps []sim.GroupResult) pooled {
 				xs[i] = g.DowntimeFraction
 			case Lost:
 				xs[i] = 1000 * (g.LostDown + g.LostUp) / nonzero(g.SentDown+g.SentUp)
+			case FailedRequests:
+				xs[i] = 1e6 * g.RequestsFailed.Total / nonzero(g.Requests)
 			default:
 				return 0, false
 			}
@@ -195,6 +209,8 @@ func (p *pooled) add(g sim.GroupResult, w float64) {
 	p.downtime += w * g.DowntimeFraction * g.ClientHours
 	p.lost += w * (g.LostDown + g.LostUp)
 	p.sent += w * (g.SentDown + g.SentUp)
+	p.requests += w * g.Requests
+	p.failed += w * g.RequestsFailed.Total
 	n := w * delivered(g)
 	p.delays += n
 	p.p99Sum += g.PushDelay.P99 * n
@@ -208,8 +224,8 @@ func (p pooled) judge(t Target, window time.Duration) []Judgement {
 	var out []Judgement
 	for _, m := range Metrics {
 		limit, ok := t.Limit(m)
-		if !ok {
-			continue
+		if !ok || (m == FailedRequests && p.requests == 0) {
+			continue // a group that issued no requests has none to fail
 		}
 		j := p.bound(m, window, c)
 		j.Limit = limit
@@ -232,6 +248,8 @@ func (p pooled) bound(m Metric, window time.Duration, c float64) Judgement {
 		count(p.breaks, p.hours, 1000)
 	case Lost:
 		count(p.lost, p.sent, 1000)
+	case FailedRequests:
+		count(p.failed, p.requests, 1e6)
 	case Downtime:
 		j.Events, j.Exposure = p.breaks, p.hours
 		j.Estimate = p.downtime / nonzero(p.hours)
@@ -271,8 +289,8 @@ func (j *Judgement) decide(m Metric, window time.Duration, hours, c float64) {
 	switch m {
 	case Breaks:
 		j.Needed = ExposureFor(j.Estimate/1000, j.Limit/1000, c)
-	case Lost:
-		j.Needed = ExposureFor(j.Estimate/1000, j.Limit/1000, c)
+	case Lost, FailedRequests:
+		j.Needed = ExposureFor(j.Estimate/Scale(m), j.Limit/Scale(m), c)
 		hoursPerUnit = hours / nonzero(j.Exposure)
 	case Downtime:
 		// The break rate must fall so that rate x outage is at most the limit.

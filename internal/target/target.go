@@ -18,10 +18,14 @@ const (
 	Downtime     Metric = "downtime_fraction"            // share of client time without a working connection
 	Lost         Metric = "lost_per_1000_messages"       // messages lost (either way) per 1000 sent
 	PushDelayP99 Metric = "push_delay_p99_s"             // 99th percentile of down-message delivery delay, seconds
+	// FailedRequests is requests failed for good per million requests
+	// finished, of request-driven groups (a group that issued none is not
+	// judged on it).
+	FailedRequests Metric = "failed_per_million_requests"
 )
 
 // Metrics lists the metrics in the order judgements are given.
-var Metrics = []Metric{Breaks, Downtime, Lost, PushDelayP99}
+var Metrics = []Metric{Breaks, Downtime, Lost, PushDelayP99, FailedRequests}
 
 // DefaultConfidence is the confidence of a target that names none.
 const DefaultConfidence = 0.95
@@ -33,6 +37,7 @@ type Target struct {
 	DowntimeFraction         *float64 `json:"downtime_fraction,omitempty"`
 	LostPer1000Messages      *float64 `json:"lost_per_1000_messages,omitempty"`
 	PushDelayP99S            *float64 `json:"push_delay_p99_s,omitempty"` // seconds
+	FailedPerMillionRequests *float64 `json:"failed_per_million_requests,omitempty"`
 	// Confidence is the one-sided confidence of the bounds, in (0, 1).
 	Confidence float64 `json:"confidence"`
 }
@@ -48,6 +53,8 @@ func (t *Target) field(m Metric) **float64 {
 		return &t.LostPer1000Messages
 	case PushDelayP99:
 		return &t.PushDelayP99S
+	case FailedRequests:
+		return &t.FailedPerMillionRequests
 	}
 	return nil
 }

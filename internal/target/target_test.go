@@ -247,3 +247,41 @@ func TestJudgePaths(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedRequestsBound: 3 failed of 200,000 requests; by the chi2
+// table chi2(0.95; 8) = 15.5073, so the bound is 7.75365 / 200,000 x 10^6
+// = 38.768 per million, the estimate 15. Against 50 it is met, 10 missed
+// (the estimate is above), 20 undecided. A group that issued no requests
+// (a keepalive group) is not judged on it. Tolerance: the table's last digit.
+func TestFailedRequestsBound(t *testing.T) {
+	g := sim.GroupResult{Name: "api", ClientHours: 100, Requests: 200000, RequestsFailed: sim.RequestsFailed{Total: 3}}
+	for _, tc := range []struct {
+		limit  float64
+		status Status
+	}{{50, Met}, {10, Missed}, {20, Undecided}} {
+		js := Judge(Target{FailedPerMillionRequests: limit(tc.limit), Confidence: 0.95}, time.Hour, []sim.GroupResult{g})
+		if len(js) != 1 {
+			t.Fatalf("%d judgements, want 1", len(js))
+		}
+		j := js[0]
+		if math.Abs(j.Upper-38.768) > 1e-3 || j.Estimate != 15 || j.Events != 3 || j.Exposure != 200000 || j.Status != tc.status {
+			t.Errorf("limit %v: %+v, want bound 38.768, estimate 15, %v", tc.limit, j, tc.status)
+		}
+		if tc.status == Undecided {
+			// At 15 per million, 20 per million is shown by E requests with
+			// U(15e-6 E) / E <= 20e-6; the client-hours at 200,000 per 100.
+			if j.Needed <= 200000 || PoissonUpper(math.Round(15e-6*j.Needed), 0.95)/j.Needed > 20e-6*(1+1e-9) ||
+				math.Abs(j.NeededClientHours-j.Needed/2000) > 1e-9*j.Needed {
+				t.Errorf("needed %v requests, %v client-hours", j.Needed, j.NeededClientHours)
+			}
+		}
+	}
+	idle := sim.GroupResult{Name: "push", ClientHours: 100}
+	if js := Judge(Target{FailedPerMillionRequests: limit(1)}, time.Hour, []sim.GroupResult{idle}); len(js) != 0 {
+		t.Errorf("a group without requests was judged: %+v", js)
+	}
+	var tgt Target
+	if err := tgt.Override([]string{"failed_per_million_requests<=100"}); err != nil || *tgt.FailedPerMillionRequests != 100 {
+		t.Errorf("--target failed_per_million_requests<=100: %v %+v", err, tgt)
+	}
+}

@@ -1,7 +1,10 @@
 // Package verdict says, per client group, what a run's answer is before
 // its detail: against a target, PASS, FAIL or UNDECIDED (internal/target
 // judges each limit on its upper confidence bound); without one,
-// SURVIVES or BREAKS, with the break rate's upper bound. With it come the
+// SURVIVES or BREAKS, with the break rate's upper bound, or for a
+// request-driven group without breaks FAILS when requests failed for
+// good; such a group's failed requests per million come with their upper
+// bound, judged or not. With it come the
 // binding middlebox (the box on the group's path that caused the most
 // breaks, or for a group without breaks the box whose idle timeout is
 // nearest above the keepalive's idle gap), the margin between that

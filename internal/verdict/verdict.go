@@ -18,6 +18,7 @@ const (
 	Undecided = "UNDECIDED" // no limit missed, one not shown: the run was too short
 	Survives  = "SURVIVES"  // no target, no break
 	Breaks    = "BREAKS"    // no target, breaks
+	Fails     = "FAILS"     // no target, no break, but requests failed for good (a request-driven group)
 )
 
 // Verdict is a run's answer, group by group and, for a group that mixes
@@ -39,6 +40,10 @@ type Group struct {
 	// Breaks is the break rate per 1000 client-hours with its bound,
 	// judged or not.
 	Breaks Limit `json:"breaks"`
+	// Failed is, for a request-driven group (one that issued requests),
+	// the failed requests per million with their bound, judged or not;
+	// absent for other groups.
+	Failed *Limit `json:"failed_per_million_requests,omitempty"`
 	// Limits are the target's judgements, in the order of target.Metrics.
 	Limits  []Limit  `json:"limits,omitempty"`
 	Binding *Binding `json:"binding,omitempty"`
@@ -160,6 +165,13 @@ func Of(cfg *sim.Config, t target.Target, runs []*sim.RunResult) Verdict {
 func judge(t target.Target, window time.Duration, c float64, reps []sim.GroupResult, b *Binding) Group {
 	br := target.Bound(target.Breaks, window, reps, c)
 	g := Group{Breaks: LimitOf(br, false), Verdict: Survives, Binding: b, Cost: costOf(reps)}
+	if fr := target.Bound(target.FailedRequests, window, reps, c); fr.Exposure > 0 {
+		l := LimitOf(fr, false)
+		g.Failed = &l
+		if fr.Events > 0 {
+			g.Verdict = Fails
+		}
+	}
 	if br.Events > 0 {
 		g.Verdict = Breaks
 	}

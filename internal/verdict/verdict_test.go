@@ -1,9 +1,11 @@
 package verdict
 
 import (
+	"math"
 	"testing"
 	"time"
 
+	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/nat"
 	"github.com/natsim/natsim/sim"
 )
@@ -53,5 +55,36 @@ func TestBinding(t *testing.T) {
 				t.Errorf("gap %v margin %v, want %v %v", b.GapS, b.MarginS, tc.gap, tc.marg)
 			}
 		})
+	}
+}
+
+// TestRequestVerdicts: without a target a request-driven group with
+// failed requests and no break FAILS, with its failed requests and their
+// bound (2 of 400,000: U(2) = chi2(0.95; 6) / 2 = 6.2958 from the table,
+// / 400,000 x 10^6 = 15.74 per million); one without failures SURVIVES;
+// a keepalive group has no failed-requests line. Against a target of
+// 20 per million the first group passes. Tolerance: the table's last digit.
+func TestRequestVerdicts(t *testing.T) {
+	box := sim.Middlebox{Name: "alb", Config: nat.Config{Timeouts: nat.Timeouts{TCPEstablished: time.Minute}}}
+	cfg := &sim.Config{Path: []sim.Middlebox{box}, Duration: 2 * time.Hour, Warmup: time.Hour,
+		Groups: []sim.Group{{Name: "api", Count: 10}, {Name: "quiet", Count: 10}, {Name: "push", Count: 10}}}
+	run := &sim.RunResult{Middleboxes: []sim.BoxResult{{}}, Groups: []sim.GroupResult{
+		{Name: "api", ClientHours: 10, Requests: 400000, RequestsFailed: sim.RequestsFailed{Total: 2, LB502: 2}},
+		{Name: "quiet", ClientHours: 10, Requests: 1000},
+		{Name: "push", ClientHours: 10},
+	}}
+	v := Of(cfg, target.Target{}, []*sim.RunResult{run})
+	api, quiet, push := v.Groups[0], v.Groups[1], v.Groups[2]
+	if api.Verdict != Fails || api.Failed == nil || api.Failed.Events != 2 || api.Failed.Exposure != 400000 ||
+		api.Failed.Estimate != 5 || math.Abs(*api.Failed.Upper-15.7395) > 1e-3 {
+		t.Errorf("api: %s %+v, want FAILS, 2 in 400,000, bound 15.74", api.Verdict, api.Failed)
+	}
+	if quiet.Verdict != Survives || quiet.Failed == nil || push.Verdict != Survives || push.Failed != nil {
+		t.Errorf("quiet %s %+v, push %s %+v", quiet.Verdict, quiet.Failed, push.Verdict, push.Failed)
+	}
+	lim := 20.0
+	v = Of(cfg, target.Target{FailedPerMillionRequests: &lim, Confidence: 0.95}, []*sim.RunResult{run})
+	if v.Groups[0].Verdict != Pass || len(v.Groups[0].Limits) != 1 || v.Groups[2].Verdict != Pass || len(v.Groups[2].Limits) != 0 {
+		t.Errorf("against 20 per million: %+v", v.Groups)
 	}
 }
