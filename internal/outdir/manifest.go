@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -58,8 +59,8 @@ func entries(dir string) ([]string, error) {
 	}
 	var names []string
 	for _, de := range des {
-		if de.Name() == ManifestName {
-			continue
+		if de.Name() == ManifestName || strings.HasPrefix(de.Name(), probePrefix) {
+			continue // a probe is left only by a natsim killed while testing the folder
 		}
 		if !de.Type().IsRegular() {
 			return nil, fmt.Errorf("%s is not a plain file", filepath.Join(dir, de.Name()))

@@ -361,10 +361,15 @@ func Writable(dir string) error {
 	return nil
 }
 
+// probePrefix starts the name of writable's probe file. A natsim killed
+// between creating and removing it leaves it in a complete output folder,
+// which Verify therefore ignores.
+const probePrefix = ".natsim-probe-"
+
 // writable tries to create a file in dir: unlike permission bits, this
 // also finds a read-only file system and works for root.
 func writable(dir string) error {
-	f, err := os.CreateTemp(dir, ".natsim-probe-*")
+	f, err := os.CreateTemp(dir, probePrefix+"*")
 	if err != nil {
 		return err
 	}

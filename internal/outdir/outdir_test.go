@@ -160,3 +160,27 @@ func TestKeepAddsToAFolder(t *testing.T) {
 		t.Fatalf("%v %+v", err, m)
 	}
 }
+
+// TestAProbeLeftByAKilledNatsimIsNotAForeignFile: a natsim killed between
+// creating and removing its writability probe in an old output folder
+// leaves the probe there; the folder is still complete, and the next
+// writer replaces it.
+func TestAProbeLeftByAKilledNatsimIsNotAForeignFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	o := Options{Scenario: "s"}
+	if err := build(t, dir, o, map[string]string{"a.csv": "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, probePrefix+"123"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(dir); err != nil {
+		t.Fatalf("verify with a leftover probe: %v", err)
+	}
+	if err := build(t, dir, o, map[string]string{"a.csv": "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(t, dir); !slices.Equal(got, []string{"a.csv", ManifestName}) {
+		t.Fatalf("folder holds %v", got)
+	}
+}
