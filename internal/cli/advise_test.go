@@ -129,6 +129,9 @@ func TestAdviseCompare(t *testing.T) {
 	if len(ringed) != 2 || ringed["tcp"] != 1 || ringed["app"] != 1 {
 		t.Errorf("ringed per line %v, want one each of tcp and app", ringed)
 	}
+	if md, err := os.ReadFile(filepath.Join(dir, "report.md")); err != nil || !strings.Contains(string(md), "packets per client-hour; there") {
+		t.Errorf("report.md's finding does not name packets: %v\n%s", err, md)
+	}
 }
 
 // knownBox is 400 clients with an app heartbeat through one box whose TCP

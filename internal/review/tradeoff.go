@@ -156,7 +156,7 @@ func Tradeoff(title string, cost target.Cost, ls []TradeLine, t target.Target) (
 			p.Label = "" // its label is on the front already
 			c.Series = append(c.Series, plots.Series{Name: recommended, Ring: true, Same: true, Points: []plots.Point{p}})
 		}
-		findings = append(findings, cheapestFinding(l, t))
+		findings = append(findings, cheapestFinding(l, cost, t))
 	}
 	return &Chart{Name: "tradeoff", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}, nil
 }
@@ -165,8 +165,18 @@ func Tradeoff(title string, cost target.Cost, ls []TradeLine, t target.Target) (
 // measured on its own runs, and the bound.
 func pickFinding(l TradeLine, cost target.Cost, t target.Target) string {
 	p := l.Pick
-	return fmt.Sprintf("%s: recommended %s, verified on fresh seeds at %s %s per %s; there %s",
-		l.Name, p.At, fmtNum(sigFig(p.Cost)), cost.Unit, cost.PerUnit(), boundsText(p.Judged, t.Confidence))
+	return fmt.Sprintf("%s: recommended %s, verified on fresh seeds at %s %s; there %s",
+		l.Name, p.At, fmtNum(sigFig(p.Cost)), unitWords(cost), boundsText(p.Judged, t.Confidence))
+}
+
+// unitWords names a cost's unit in a finding: "bytes per client-hour",
+// "connections per 1000 requests".
+func unitWords(cost target.Cost) string {
+	unit := cost.Unit
+	if unit == "B" {
+		unit = "bytes"
+	}
+	return unit + " per " + cost.PerUnit()
 }
 
 // breaksLinear is where a break-rate axis turns from linear to log: at
@@ -219,12 +229,12 @@ func targetPoints(l TradeLine) []target.Point {
 // cheapestFinding says which point of a line is the cheapest that meets
 // the target (target.Cheapest), and when none does, why: a limit missed
 // everywhere, or runs too short to show it.
-func cheapestFinding(l TradeLine, t target.Target) string {
+func cheapestFinding(l TradeLine, cost target.Cost, t target.Target) string {
 	what := report.TargetText(t)
 	if i, ok := target.Cheapest(targetPoints(l)); ok {
 		p := l.Points[i]
-		return fmt.Sprintf("%s: the cheapest point meeting the target (%s) is %s, at %s bytes per client-hour; there %s",
-			l.Name, what, p.At, fmtNum(math.Round(p.Cost)), boundsText(p.Judged, t.Confidence))
+		return fmt.Sprintf("%s: the cheapest point meeting the target (%s) is %s, at %s %s; there %s",
+			l.Name, what, p.At, fmtNum(math.Round(p.Cost)), unitWords(cost), boundsText(p.Judged, t.Confidence))
 	}
 	// Nothing meets it: the point closest to showing it, the undecided one
 	// that needs the least exposure, else the one of fewest breaks.
@@ -245,8 +255,8 @@ func cheapestFinding(l TradeLine, t target.Target) string {
 		}
 	}
 	p := l.Points[best]
-	return fmt.Sprintf("%s: no point meets the target (%s); the fewest breaks, %s per 1000 client-hours, come with %s at %s bytes per client-hour",
-		l.Name, what, fmtNum(p.Breaks.Mean), p.At, fmtNum(math.Round(p.Cost)))
+	return fmt.Sprintf("%s: no point meets the target (%s); the fewest breaks, %s per 1000 client-hours, come with %s at %s %s",
+		l.Name, what, fmtNum(p.Breaks.Mean), p.At, fmtNum(math.Round(p.Cost)), unitWords(cost))
 }
 
 // needed is the most client-hours any undecided judgement needs.
