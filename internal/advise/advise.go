@@ -142,6 +142,8 @@ type Evaluated struct {
 	Failed *MeanUpper `json:"failed_per_million_requests,omitempty"`
 	Status string     `json:"status"` // met, missed or undecided
 	Meets  bool       `json:"meets"`
+	// Judged is the target's judgements behind Status, for the charts.
+	Judged []target.Judgement `json:"-"`
 }
 
 // MeanUpper is an estimate and its upper confidence bound (null when
@@ -569,10 +571,20 @@ func (r *Result) Pick() (*scenarios.Scenario, []*sim.RunResult) {
 	return r.pick.sc, r.pick.runs
 }
 
+// Picked is the verified recommendation as a row of Evaluated, its
+// figures from the verification runs; nil when nothing was picked.
+func (r *Result) Picked() *Evaluated {
+	if r.pick == nil {
+		return nil
+	}
+	e := evaluated(r.pick)
+	return &e
+}
+
 // evaluated is e as a row of Result.Evaluated.
 func evaluated(e *eval) Evaluated {
 	row := Evaluated{Value: e.value.String(), ValueS: e.value.Seconds(), Runs: len(e.runs), Cost: e.point.Cost,
-		Status: target.Overall(e.point.Judgements).String(), Meets: e.meets()}
+		Status: target.Overall(e.point.Judgements).String(), Meets: e.meets(), Judged: e.point.Judgements}
 	window := e.sc.Config.Duration - e.sc.Config.Warmup
 	b := worstBound(e, target.Breaks, window, e.sc.Target.Confidence)
 	row.Breaks = MeanUpper{Mean: b.Estimate, Upper: finite(b.Upper)}

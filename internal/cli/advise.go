@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,7 +18,9 @@ import (
 	"github.com/natsim/natsim/internal/batch"
 	"github.com/natsim/natsim/internal/outdir"
 	"github.com/natsim/natsim/internal/outfile"
+	"github.com/natsim/natsim/internal/report"
 	"github.com/natsim/natsim/internal/review"
+	"github.com/natsim/natsim/internal/sweep"
 	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
@@ -147,7 +151,7 @@ func cmdAdvise(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, st
 		return err
 	}
 	if out != nil {
-		if err := writeAdvise(out, res, stderr); err != nil {
+		if err := writeAdvise(out, res, &sc.Config, stderr); err != nil {
 			return err
 		}
 	}
@@ -208,31 +212,93 @@ func parseBudget(text string) (advise.Budget, error) {
 }
 
 // writeAdvise writes the folder of --out: advise.json, evaluated.csv,
-// scenario.yaml at the recommendation, its charts and report.md.
-func writeAdvise(out *outdir.Writer, res *advise.Result, stderr io.Writer) error {
-	var written []review.Written
+// the trade-off of the evaluated values, scenario.yaml at the
+// recommendation, its charts and report.md; setup is the scenario as
+// written, before any value was tried.
+func writeAdvise(out *outdir.Writer, res *advise.Result, setup *sim.Config, stderr io.Writer) error {
 	err := out.Write(func(dir string) error {
 		err := outfile.Write(filepath.Join(dir, "advise.json"), res.WriteJSON)
 		if err == nil {
 			err = outfile.Write(filepath.Join(dir, "evaluated.csv"), func(w io.Writer) error { return writeEvaluated(w, res) })
 		}
+		if err != nil {
+			return err
+		}
+		var written []review.Written
+		trade, err := adviseTradeoff(res)
+		switch {
+		case err == nil:
+			if err = review.Save(trade, filepath.Join(dir, trade.Name+".png")); err != nil {
+				return err
+			}
+			written = append(written, review.Written{Chart: trade, File: trade.Name + ".png"})
+		case !errors.Is(err, review.ErrNotApplicable):
+			return err
+		}
 		sc, runs := res.Pick()
-		if err != nil || sc == nil {
-			return err
+		if sc != nil {
+			if err = writeResolved(dir, sc, nil); err != nil {
+				return err
+			}
+			occ, err := review.WriteRun(dir, &sc.Config, runs[0], "png")
+			if err != nil {
+				return err
+			}
+			written = append(written, occ...)
 		}
-		if err = writeResolved(dir, sc, nil); err != nil {
-			return err
-		}
-		if written, err = review.WriteRun(dir, &sc.Config, runs[0], "png"); err != nil {
-			return err
-		}
-		return outfile.Write(filepath.Join(dir, "report.md"), func(w io.Writer) error { return adviseReport(w, res, written) })
+		return outfile.Write(filepath.Join(dir, "report.md"), func(w io.Writer) error { return adviseReport(w, res, setup, written) })
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "natsim: wrote %s\n", out.Path)
 	return nil
+}
+
+// adviseTradeoff is the trade-off of the values advise ran: one line per
+// keepalive type searched (one without --compare), each ringed at its
+// verified pick, whose figures are of the verification runs (fresh
+// seeds), not of the search's.
+func adviseTradeoff(res *advise.Result) (*review.Chart, error) {
+	cost, _ := target.CostNamed(res.Cost.Metric) // advise refused any other
+	all := res.Compare
+	if len(all) == 0 {
+		all = []*advise.Result{res}
+	}
+	var ls []review.TradeLine
+	for _, r := range all {
+		l := review.TradeLine{Name: r.Keepalive}
+		if l.Name == "" {
+			l.Name = strings.Join(r.Tune, "; ")
+		}
+		for _, e := range r.Evaluated {
+			l.Points = append(l.Points, adviseTradePoint(e, r.Tune))
+		}
+		if e := r.Picked(); e != nil {
+			p := adviseTradePoint(*e, r.Tune)
+			switch {
+			case len(r.Tune) == 0:
+				p.Label = r.Keepalive + " as configured"
+			case r.Met:
+				p.Label += " verified"
+			default:
+				p.Label += " failed verification"
+			}
+			l.Pick = &p
+		}
+		ls = append(ls, l)
+	}
+	return review.Tradeoff(res.Scenario+": breaks against "+cost.Words+", the values advise ran", cost, ls, res.Target)
+}
+
+// adviseTradePoint is an evaluated value as a point of the trade-off.
+func adviseTradePoint(e advise.Evaluated, tune []string) review.TradePoint {
+	p := review.TradePoint{Label: e.Value, At: strings.Join(tune, "; ") + "=" + e.Value, Cost: e.Cost,
+		Breaks: sweep.Stat{Mean: e.Breaks.Mean}, BreaksUpper: math.Inf(1), UpperBar: true, Judged: e.Judged}
+	if e.Breaks.Upper != nil {
+		p.BreaksUpper = *e.Breaks.Upper
+	}
+	return p
 }
 
 // writeEvaluated writes the evaluated values as CSV, one row each (with
@@ -267,16 +333,33 @@ func writeEvaluated(w io.Writer, res *advise.Result) error {
 	return cw.Error()
 }
 
-// adviseReport writes report.md: the advice as printed, and the charts
-// of the verification runs.
-func adviseReport(w io.Writer, res *advise.Result, charts []review.Written) error {
-	fmt.Fprintf(w, "# natsim advise: %s\n\n```\n", res.Scenario)
-	if err := res.WriteText(w); err != nil {
+// adviseReport writes report.md: the question and the answer (the
+// verdict line), the setup as written, then the evidence: the advice as
+// printed (the evaluated values and the verification) and the charts,
+// the trade-off first.
+func adviseReport(w io.Writer, res *advise.Result, setup *sim.Config, charts []review.Written) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# natsim advise: %s\n\n## Question\n\n", res.Scenario)
+	what := "which value of " + strings.Join(res.Tune, "; ")
+	if len(res.Compare) > 0 {
+		what = "which keepalive type, and which setting of it,"
+	}
+	fmt.Fprintf(&b, "In %s, %s costs least (%s) while every group meets the target (%s)?\n\n",
+		setup.Name, what, res.Cost.Metric, report.TargetText(res.Target))
+	fmt.Fprintf(&b, "## Answer\n\n%s\n\n", res.Headline())
+	review.Setup(&b, setup)
+	b.WriteString("\n## Evidence\n\n```\n")
+	if err := res.WriteText(&b); err != nil {
 		return err
 	}
-	fmt.Fprint(w, "```\n\nThe charts are of the verification runs at the recommendation.\n\n")
-	for _, c := range charts {
-		fmt.Fprintf(w, "![%s](%s)\n\n%s\n\n", c.Name, c.File, c.Finding)
+	b.WriteString("```\n")
+	if len(charts) > 0 {
+		b.WriteString("\nThe trade-off is of the search runs but for its ringed point, the recommendation, which is of the " +
+			"verification runs; the occupancy is of the first verification run.\n")
 	}
-	return nil
+	for _, c := range charts {
+		fmt.Fprintf(&b, "\n### %s\n\n![%s](%s)\n\n%s\n", c.Name, c.Name, c.File, c.Finding)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

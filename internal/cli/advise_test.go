@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -78,11 +79,13 @@ func TestAdviseExitStatus(t *testing.T) {
 }
 
 // TestAdviseCompare: one search per keepalive type; the overall pick is
-// the cheapest of those that met the target.
+// the cheapest of those that met the target. Its trade-off has a line
+// per type, each ringed once at its own pick, against the cost chosen.
 func TestAdviseCompare(t *testing.T) {
 	file := scenarioFile(t, smallTable)
+	dir := filepath.Join(t.TempDir(), "adv")
 	out, msg, code := natsim(t, "advise", file, "--quiet", "--json", "--compare", "tcp,app", "--cost", "keepalive_packets_per_client_hour",
-		"--set", "path.tiny.capacity=0", "--set", "path.tiny.timeouts.tcp_established=4m", "--target", "breaks_per_1000_client_hours<=100")
+		"--set", "path.tiny.capacity=0", "--set", "path.tiny.timeouts.tcp_established=4m", "--target", "breaks_per_1000_client_hours<=100", "--out", dir)
 	if code != 0 {
 		t.Fatalf("exit %d %s\n%s", code, msg, out)
 	}
@@ -105,6 +108,29 @@ func TestAdviseCompare(t *testing.T) {
 		if c.Met && c.Cost.Value < res.Cost.Value {
 			t.Errorf("%s costs %v, less than the pick %s at %v", c.Keepalive, c.Cost.Value, res.Keepalive, res.Cost.Value)
 		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "tradeoff.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0][2] != "keepalive_packets_per_client_hour" {
+		t.Errorf("cost column %q", rows[0][2])
+	}
+	ringed := map[string]int{}
+	for _, r := range rows[1:] {
+		if r[8] == "yes" {
+			ringed[r[0]]++
+		}
+	}
+	if len(ringed) != 2 || ringed["tcp"] != 1 || ringed["app"] != 1 {
+		t.Errorf("ringed per line %v, want one each of tcp and app", ringed)
+	}
+	if md, err := os.ReadFile(filepath.Join(dir, "report.md")); err != nil || !strings.Contains(string(md), "packets per client-hour; there") {
+		t.Errorf("report.md's finding does not name packets: %v\n%s", err, md)
 	}
 }
 
@@ -231,5 +257,88 @@ type adviseJSON struct {
 			Seeds        []uint64
 			Replications int
 		}
+	}
+}
+
+// TestAdviseOut: --out draws the trade-off of the values advise ran and
+// report.md gives question, answer, setup, evidence in that order. The
+// chart's data (what Tradeoff was given) holds evaluated.csv's rows, row
+// for row, then one row more, the recommendation ringed, whose figures
+// are advise.json's (the verification runs'), not a search row's.
+func TestAdviseOut(t *testing.T) {
+	file := scenarioFile(t, smallTable)
+	dir := filepath.Join(t.TempDir(), "adv")
+	if out, msg, code := natsim(t, "advise", file, "--quiet", "--set", "path.tiny.capacity=0", "--target", "breaks_per_1000_client_hours<=100", "--out", dir); code != 0 {
+		t.Fatalf("exit %d %s\n%s", code, msg, out)
+	}
+	read := func(name string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	rows := func(name string) [][]string {
+		t.Helper()
+		rs, err := csv.NewReader(strings.NewReader(read(name))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tradeoff.png")); err != nil {
+		t.Error(err)
+	}
+	var res struct {
+		Recommended string
+		Cost        struct {
+			Metric string
+			Value  float64
+		}
+		Breaks struct {
+			Mean  float64
+			Upper *float64
+		} `json:"breaks_per_1000_client_hours"`
+	}
+	if err := json.Unmarshal([]byte(read("advise.json")), &res); err != nil {
+		t.Fatal(err)
+	}
+	evaluated, chart := rows("evaluated.csv"), rows("tradeoff.csv")
+	// evaluated.csv: keepalive, value, value_s, runs, cost, breaks, upper, status;
+	// tradeoff.csv: line, point, cost, breaks, ci95, upper, target, front, recommended.
+	if chart[0][2] != res.Cost.Metric || evaluated[0][4] != res.Cost.Metric {
+		t.Errorf("cost columns %q, %q; want %q", chart[0][2], evaluated[0][4], res.Cost.Metric)
+	}
+	if len(chart) != len(evaluated)+1 {
+		t.Fatalf("%d chart rows for %d evaluated", len(chart)-1, len(evaluated)-1)
+	}
+	num := func(s string) float64 {
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		return x
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-5*math.Max(1, math.Abs(b)) } // the chart's 6 significant figures
+	for i, e := range evaluated[1:] {
+		c := chart[i+1]
+		if c[1] != e[1] || !near(num(c[2]), num(e[4])) || !near(num(c[3]), num(e[5])) || !near(num(c[5]), num(e[6])) || c[6] != e[7] || c[8] != "no" {
+			t.Errorf("chart row %v, evaluated %v", c, e)
+		}
+	}
+	pick := chart[len(chart)-1]
+	if pick[1] != res.Recommended+" verified" || pick[8] != "yes" || !near(num(pick[2]), res.Cost.Value) ||
+		!near(num(pick[3]), res.Breaks.Mean) || res.Breaks.Upper == nil || !near(num(pick[5]), *res.Breaks.Upper) {
+		t.Errorf("ringed row %v, want %s verified at %+v, %+v", pick, res.Recommended, res.Cost, res.Breaks)
+	}
+	report := read("report.md")
+	last := -1
+	for _, s := range []string{"## Question", "## Answer\n\nRECOMMEND", "## Setup", "## Evidence", "![tradeoff](tradeoff.png)", "![occupancy](occupancy.png)"} {
+		i := strings.Index(report, s)
+		if i <= last {
+			t.Errorf("report.md: %q at %d, after %d", s, i, last)
+		}
+		last = i
 	}
 }

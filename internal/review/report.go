@@ -88,28 +88,7 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 	b.WriteString("## Answer\n\n" + answer(written) + "\n\n")
 	fmt.Fprintf(&b, "Simulated %v after %v of warmup, %d replication(s) per point, seed %d; natsim %s. "+
 		"`scenario.yaml` beside this file reproduces every number.\n\n", cfg.Duration-cfg.Warmup, cfg.Warmup, res.Replications, res.Seed, res.Version)
-	b.WriteString("## Setup\n\n| middlebox | capacity | when full | tcp established | tcp transitory | udp / stream | unknown out / in | port kept |\n|---|---|---|---|---|---|---|---|\n")
-	for _, m := range cfg.Path {
-		capacity := fmt.Sprint(m.Capacity)
-		if m.Capacity == 0 {
-			capacity = "unlimited"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %v | %v | %v | %v / %v | %v / %v | %v |\n", m.Name, capacity, m.WhenFull, m.Timeouts.TCPEstablished,
-			m.Timeouts.TCPTransitory, m.Timeouts.UDP, m.Timeouts.UDPStream, m.UnknownOutbound, m.UnknownInbound, m.PortPreservation)
-	}
-	b.WriteString("\n| group | clients | protocol | path | keepalive | traffic up / down | sessions |\n|---|---|---|---|---|---|---|\n")
-	for gi, g := range cfg.Groups {
-		proto := "tcp"
-		if g.Proto != 0 {
-			proto = "udp"
-		}
-		sess := "none"
-		if g.Session != nil {
-			sess = fmt.Sprintf("lifetime %s, think %s", dist(g.Session.Lifetime), dist(g.Session.Think))
-		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s / %s | %s |\n", g.Name, g.Count, proto, cfg.PathText(&cfg.Groups[gi]), keepalive(g.Keepalive),
-			dist(g.Up.Interval), dist(g.Down.Interval), sess)
-	}
+	Setup(&b, cfg)
 	if len(res.Keys) > 0 {
 		b.WriteString("\nThe setup is the scenario as written; the sweep sets, point by point:\n\n")
 		for _, k := range res.Keys {
@@ -146,6 +125,33 @@ func Report(w io.Writer, res *sweep.Result, cfg *sim.Config, written []Written, 
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Setup writes a report's setup section: a table of the middleboxes
+// and one of the client groups, of cfg as written.
+func Setup(b *strings.Builder, cfg *sim.Config) {
+	b.WriteString("## Setup\n\n| middlebox | capacity | when full | tcp established | tcp transitory | udp / stream | unknown out / in | port kept |\n|---|---|---|---|---|---|---|---|\n")
+	for _, m := range cfg.Path {
+		capacity := fmt.Sprint(m.Capacity)
+		if m.Capacity == 0 {
+			capacity = "unlimited"
+		}
+		fmt.Fprintf(b, "| %s | %s | %v | %v | %v | %v / %v | %v / %v | %v |\n", m.Name, capacity, m.WhenFull, m.Timeouts.TCPEstablished,
+			m.Timeouts.TCPTransitory, m.Timeouts.UDP, m.Timeouts.UDPStream, m.UnknownOutbound, m.UnknownInbound, m.PortPreservation)
+	}
+	b.WriteString("\n| group | clients | protocol | path | keepalive | traffic up / down | sessions |\n|---|---|---|---|---|---|---|\n")
+	for gi, g := range cfg.Groups {
+		proto := "tcp"
+		if g.Proto != 0 {
+			proto = "udp"
+		}
+		sess := "none"
+		if g.Session != nil {
+			sess = fmt.Sprintf("lifetime %s, think %s", dist(g.Session.Lifetime), dist(g.Session.Think))
+		}
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s / %s | %s |\n", g.Name, g.Count, proto, cfg.PathText(&cfg.Groups[gi]), keepalive(g.Keepalive),
+			dist(g.Up.Interval), dist(g.Down.Interval), sess)
+	}
 }
 
 // detectionCell writes a row's detection latencies, or a dash where no

@@ -267,7 +267,7 @@ func TestTradeoffChart(t *testing.T) {
 		}
 		ps[i].Judged = []target.Judgement{{Metric: target.Breaks, Status: status, Upper: ps[i].BreaksUpper, Limit: 2}}
 	}
-	c, err := Tradeoff("t", []TradeLine{{Name: "g", Points: ps}}, tgt)
+	c, err := Tradeoff("t", target.Costs[0], []TradeLine{{Name: "g", Points: ps}}, tgt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func TestTradeoffChart(t *testing.T) {
 // TestTradeoffOfOnePoint: one point per line (a single run, a sweep of
 // one point) draws no trade-off.
 func TestTradeoffOfOnePoint(t *testing.T) {
-	_, err := Tradeoff("t", []TradeLine{{Name: "a", Points: []TradePoint{tp("x", 1, 0)}}, {Name: "b", Points: []TradePoint{tp("y", 2, 1)}}}, target.Target{})
+	_, err := Tradeoff("t", target.Costs[0], []TradeLine{{Name: "a", Points: []TradePoint{tp("x", 1, 0)}}, {Name: "b", Points: []TradePoint{tp("y", 2, 1)}}}, target.Target{})
 	if !errors.Is(err, ErrNotApplicable) {
 		t.Errorf("err %v, want not applicable", err)
 	}

@@ -17,19 +17,27 @@ import (
 type TradePoint struct {
 	Label  string     // beside the point: the tuned value as written
 	At     string     // what it is, for the finding (key=value)
-	Cost   float64    // cost bytes per client-hour (overhead.cost_bytes_per_client_hour)
+	Cost   float64    // the cost Tradeoff is given, per its unit of exposure
 	Breaks sweep.Stat // breaks per 1000 client-hours, mean and 95% half-width
 	// BreaksUpper is the upper confidence bound of the break rate, which
 	// stands for it when no break was seen.
 	BreaksUpper float64
-	Judged      []target.Judgement // the target's judgements, every limit's
+	// UpperBar draws the bar from the mean up to BreaksUpper rather than
+	// ± Breaks.CI95: advise judges on the bound and keeps no half-width.
+	UpperBar bool
+	Judged   []target.Judgement // the target's judgements, every limit's
 }
 
 // TradeLine is the points of one line of the trade-off chart (a client
-// group, the other keys fixed).
+// group, the other keys fixed; or a keepalive type of advise --compare).
 type TradeLine struct {
 	Name   string
 	Points []TradePoint
+	// Pick, when set, is the recommendation as its caller chose and
+	// measured it (advise's pick, run again on fresh seeds): drawn as a
+	// point of its own, ringed, instead of ringing target.Cheapest of
+	// Points.
+	Pick *TradePoint
 }
 
 const (
@@ -38,6 +46,7 @@ const (
 	// front and its recommended point.
 	beatenName  = "(unjoined: beaten on cost and breaks)"
 	recommended = "ringed: cheapest meeting the target"
+	verified    = "ringed: recommended, verified on fresh seeds"
 )
 
 func tradeoff(res *sweep.Result) (*Chart, error) {
@@ -50,7 +59,7 @@ func tradeoff(res *sweep.Result) (*Chart, error) {
 		}
 		ls = append(ls, tl)
 	}
-	return Tradeoff(title(res, tradeoffWhat), ls, res.TargetOrDefault())
+	return Tradeoff(title(res, tradeoffWhat), target.Costs[0], ls, res.TargetOrDefault())
 }
 
 // Front returns the indices of the points no other point beats on both
@@ -71,44 +80,57 @@ func Front(ps []TradePoint) []int {
 	return front
 }
 
-// Tradeoff draws each line's breaks against its cost: the Pareto front
-// joined, the points it beats as markers alone, the recommended point
-// (target.Cheapest) ringed, the target's break limit as a line, and the
+// Tradeoff draws each line's breaks against its cost (cost names the x
+// axis and the data's column): the Pareto front joined, the points it
+// beats as markers alone, the recommended point ringed (the line's Pick,
+// else target.Cheapest), the target's break limit as a line, and the
 // breaks on a symmetric-log axis (linear up to the limit, or 1 per 1000
 // client-hours, log beyond). A point without breaks is drawn and
 // labelled as its upper bound. It does not apply when no line has two
 // points: one point shows no trade-off.
-func Tradeoff(title string, ls []TradeLine, t target.Target) (*Chart, error) {
+func Tradeoff(title string, cost target.Cost, ls []TradeLine, t target.Target) (*Chart, error) {
 	if !slices.ContainsFunc(ls, func(l TradeLine) bool { return len(l.Points) > 1 }) {
 		return nil, fmt.Errorf("%w: each line has one point, and one point shows no trade-off (sweep the keepalive to see one)", ErrNotApplicable)
 	}
 	lin := breaksLinear(t)
 	limit, hasLimit := t.Limit(target.Breaks)
+	bars := "± 95% CI"
+	if slices.ContainsFunc(ls, func(l TradeLine) bool {
+		return slices.ContainsFunc(l.Points, func(p TradePoint) bool { return p.UpperBar })
+	}) {
+		bars = "bar to its " + fmtNum(100*t.Confidence) + "% bound"
+	}
 	c := plots.Chart{Title: title, LogX: true, SymLogY: lin,
-		XLabel: "cost: keepalive + reconnect bytes per client-hour (log scale)",
-		YLabel: fmt.Sprintf("breaks per 1000 client-hours (± 95%% CI)\nlinear to %s, log above", fmtNum(lin))}
+		XLabel: "cost: " + cost.Words + " per " + cost.PerUnit() + " (log scale)",
+		YLabel: fmt.Sprintf("breaks per 1000 client-hours (%s)\nlinear to %s, log above", bars, fmtNum(lin))}
 	if hasLimit {
 		c.Levels = append(c.Levels, plots.Level{Y: limit, Label: "target: " + fmtNum(limit) + " per 1000 client-hours"})
 	}
-	data := [][]string{{"line", "point", strings.TrimPrefix(string(costKey), "overhead."), string(breaksKey), "ci95", "upper_bound", "front", "recommended"}}
+	data := [][]string{{"line", "point", cost.Name, string(breaksKey), "ci95", "upper_bound", "target", "front", "recommended"}}
+	row := func(l TradeLine, p TradePoint, front, rec bool) {
+		ci := fmtNum(p.Breaks.CI95)
+		if p.Breaks.Mean == 0 || p.UpperBar {
+			ci = "" // no events, or no half-width: the bound says it, not 0 ± 0
+		}
+		status := ""
+		if len(p.Judged) > 0 {
+			status = target.Overall(p.Judged).String()
+		}
+		data = append(data, []string{l.Name, p.Label, fmtNum(p.Cost), fmtNum(p.Breaks.Mean), ci, fmtNum(p.BreaksUpper), status, yesNo(front), yesNo(rec)})
+	}
 	var findings []string
 	for _, l := range ls {
 		front := Front(l.Points)
 		best, ok := target.Cheapest(targetPoints(l))
+		ok = ok && l.Pick == nil
 		joined := plots.Series{Name: l.Name}
 		beaten := plots.Series{Name: beatenName, NoLine: true, Same: true}
 		for i, p := range l.Points {
-			pt := tradePlot(p)
 			onFront := slices.Contains(front, i)
 			if !onFront {
-				beaten.Points = append(beaten.Points, pt)
+				beaten.Points = append(beaten.Points, tradePlot(p))
 			}
-			ci := fmtNum(p.Breaks.CI95)
-			if p.Breaks.Mean == 0 {
-				ci = "" // no events: the bound says it, not 0 ± 0
-			}
-			data = append(data, []string{l.Name, p.Label, fmtNum(p.Cost), fmtNum(p.Breaks.Mean), ci, fmtNum(p.BreaksUpper),
-				yesNo(onFront), yesNo(ok && i == best)})
+			row(l, p, onFront, ok && i == best)
 		}
 		for _, i := range front {
 			joined.Points = append(joined.Points, tradePlot(l.Points[i]))
@@ -117,14 +139,44 @@ func Tradeoff(title string, ls []TradeLine, t target.Target) (*Chart, error) {
 		if len(beaten.Points) > 0 {
 			c.Series = append(c.Series, beaten)
 		}
-		if ok {
+		switch {
+		case l.Pick != nil:
+			// The ring first, so that the legend shows it; the point
+			// itself, with its bar and label, in the line's marker.
+			p := tradePlot(*l.Pick)
+			ring := p
+			ring.Label = ""
+			c.Series = append(c.Series, plots.Series{Name: verified, Ring: true, Same: true, Points: []plots.Point{ring}},
+				plots.Series{Name: verified, NoLine: true, Same: true, Points: []plots.Point{p}})
+			row(l, *l.Pick, false, true)
+			findings = append(findings, pickFinding(l, cost, t))
+			continue
+		case ok:
 			p := tradePlot(l.Points[best])
 			p.Label = "" // its label is on the front already
 			c.Series = append(c.Series, plots.Series{Name: recommended, Ring: true, Same: true, Points: []plots.Point{p}})
 		}
-		findings = append(findings, cheapestFinding(l, t))
+		findings = append(findings, cheapestFinding(l, cost, t))
 	}
 	return &Chart{Name: "tradeoff", Figure: c, Data: data, Finding: strings.Join(findings, "; ") + "."}, nil
+}
+
+// pickFinding says where a line's Pick lies: its cost and break rate as
+// measured on its own runs, and the bound.
+func pickFinding(l TradeLine, cost target.Cost, t target.Target) string {
+	p := l.Pick
+	return fmt.Sprintf("%s: recommended %s, verified on fresh seeds at %s %s; there %s",
+		l.Name, p.At, fmtNum(sigFig(p.Cost)), unitWords(cost), boundsText(p.Judged, t.Confidence))
+}
+
+// unitWords names a cost's unit in a finding: "bytes per client-hour",
+// "connections per 1000 requests".
+func unitWords(cost target.Cost) string {
+	unit := cost.Unit
+	if unit == "B" {
+		unit = "bytes"
+	}
+	return unit + " per " + cost.PerUnit()
 }
 
 // breaksLinear is where a break-rate axis turns from linear to log: at
@@ -136,9 +188,13 @@ func breaksLinear(t target.Target) float64 {
 	return 1
 }
 
-// tradePlot is a point as the chart draws it: with its 95% bar, or
-// without breaks at 0 with a bar up to its bound, labelled so.
+// tradePlot is a point as the chart draws it: with its 95% bar (or,
+// UpperBar, a bar up to its bound), or without breaks at 0 with a bar up
+// to its bound, labelled so.
 func tradePlot(p TradePoint) plots.Point {
+	if p.UpperBar && p.Breaks.Mean > 0 {
+		return plots.Point{X: p.Cost, Y: p.Breaks.Mean, YErr: p.BreaksUpper - p.Breaks.Mean, Bound: true, Label: p.Label}
+	}
 	if p.Breaks.Mean == 0 {
 		return plots.Point{X: p.Cost, Y: 0, YErr: p.BreaksUpper, Bound: true, Label: p.Label + " (< " + fmtNum(sigFig(p.BreaksUpper)) + ")"}
 	}
@@ -173,12 +229,12 @@ func targetPoints(l TradeLine) []target.Point {
 // cheapestFinding says which point of a line is the cheapest that meets
 // the target (target.Cheapest), and when none does, why: a limit missed
 // everywhere, or runs too short to show it.
-func cheapestFinding(l TradeLine, t target.Target) string {
+func cheapestFinding(l TradeLine, cost target.Cost, t target.Target) string {
 	what := report.TargetText(t)
 	if i, ok := target.Cheapest(targetPoints(l)); ok {
 		p := l.Points[i]
-		return fmt.Sprintf("%s: the cheapest point meeting the target (%s) is %s, at %s bytes per client-hour; there %s",
-			l.Name, what, p.At, fmtNum(math.Round(p.Cost)), boundsText(p.Judged, t.Confidence))
+		return fmt.Sprintf("%s: the cheapest point meeting the target (%s) is %s, at %s %s; there %s",
+			l.Name, what, p.At, fmtNum(math.Round(p.Cost)), unitWords(cost), boundsText(p.Judged, t.Confidence))
 	}
 	// Nothing meets it: the point closest to showing it, the undecided one
 	// that needs the least exposure, else the one of fewest breaks.
@@ -199,8 +255,8 @@ func cheapestFinding(l TradeLine, t target.Target) string {
 		}
 	}
 	p := l.Points[best]
-	return fmt.Sprintf("%s: no point meets the target (%s); the fewest breaks, %s per 1000 client-hours, come with %s at %s bytes per client-hour",
-		l.Name, what, fmtNum(p.Breaks.Mean), p.At, fmtNum(math.Round(p.Cost)))
+	return fmt.Sprintf("%s: no point meets the target (%s); the fewest breaks, %s per 1000 client-hours, come with %s at %s %s",
+		l.Name, what, fmtNum(p.Breaks.Mean), p.At, fmtNum(math.Round(p.Cost)), unitWords(cost))
 }
 
 // needed is the most client-hours any undecided judgement needs.

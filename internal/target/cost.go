@@ -8,8 +8,9 @@ import "github.com/natsim/natsim/sim"
 // exposures. A new cost is one row of Costs. Advise assumes a cost that
 // falls as the tuned duration grows, and checks it.
 type Cost struct {
-	Name string // as scenario files and --cost spell it
-	Unit string // of the amount per unit of exposure, for the output
+	Name  string // as scenario files and --cost spell it
+	Unit  string // of the amount per unit of exposure, for the output
+	Words string // what it counts, for a chart's axis ("keepalive + reconnect bytes")
 	// Per names the unit of exposure, for the output: "client-hour"
 	// when empty.
 	Per string
@@ -31,19 +32,19 @@ var Costs = []Cost{
 	// Keepalive bytes at their rate (each beat weighted by its gap's share
 	// of the window: it does not jump with how many beats fit in the
 	// window) and reconnect bytes.
-	{Name: "cost_bytes_per_client_hour", Unit: "B", Amount: func(g sim.GroupResult) float64 {
+	{Name: "cost_bytes_per_client_hour", Unit: "B", Words: "keepalive + reconnect bytes", Amount: func(g sim.GroupResult) float64 {
 		return g.Overhead.CostBytesPerClientHour * g.ClientHours
 	}},
 	// The keepalive and reconnect bytes counted inside the window.
-	{Name: "overhead_bytes_per_client_hour", Unit: "B", Amount: func(g sim.GroupResult) float64 {
+	{Name: "overhead_bytes_per_client_hour", Unit: "B", Words: "keepalive + reconnect bytes in the window", Amount: func(g sim.GroupResult) float64 {
 		return g.Overhead.KeepaliveBytes + g.Overhead.ReconnectBytes
 	}},
-	{Name: "keepalive_packets_per_client_hour", Unit: "packets", Amount: func(g sim.GroupResult) float64 {
+	{Name: "keepalive_packets_per_client_hour", Unit: "packets", Words: "keepalive packets", Amount: func(g sim.GroupResult) float64 {
 		return g.Overhead.KeepalivePackets
 	}},
 	// The radios' energy (promotions, tails, bytes; not idle power);
 	// groups without a radio spend none.
-	{Name: "energy_j_per_client_hour", Unit: "J", Amount: func(g sim.GroupResult) float64 {
+	{Name: "energy_j_per_client_hour", Unit: "J", Words: "radio energy, joules", Amount: func(g sim.GroupResult) float64 {
 		return g.Radio.EnergyJPerClientHour * g.ClientHours
 	}, Radio: true},
 	// Of request-driven groups: the connections a pool opened (each a
@@ -51,7 +52,7 @@ var Costs = []Cost{
 	// finished. A longer idle timeout or lifetime keeps connections for
 	// more requests, so it falls as they grow; groups without requests
 	// add nothing.
-	{Name: "new_connections_per_1000_requests", Unit: "connections", Per: "1000 requests",
+	{Name: "new_connections_per_1000_requests", Unit: "connections", Words: "new pool connections", Per: "1000 requests",
 		Amount: func(g sim.GroupResult) float64 {
 			return g.NewConnectionsPer1000Requests * g.Requests / 1000
 		},
