@@ -135,11 +135,11 @@ func Of(cfg *sim.Config, t target.Target, runs []*sim.RunResult) Verdict {
 		var g Group
 		for _, vr := range target.Variants(reps) {
 			if vr.Index < 0 {
-				g = judge(t, window, c, vr.Reps, binding(cfg, cg, cfg.PathOf(cg), boxBreaks))
+				g = judge(t, window, c, vr.Reps, binding(cfg, cg, cfg.PathOf(cg), broke(vr.Reps), boxBreaks))
 				g.Name, g.Clients = cg.Name, float64(cg.Count)
 			} else {
 				p := Path{Via: vr.Via, Share: vr.Share,
-					Group: judge(t, window, c, vr.Reps, binding(cfg, cg, cg.Paths[vr.Index].Via, boxBreaks))}
+					Group: judge(t, window, c, vr.Reps, binding(cfg, cg, cg.Paths[vr.Index].Via, broke(vr.Reps), boxBreaks))}
 				p.Name = vr.Reps[0].Name
 				for _, r := range vr.Reps {
 					p.Clients += r.Clients / float64(len(vr.Reps))
@@ -237,12 +237,24 @@ func Gap(k sim.Keepalive) (gap time.Duration, ok bool) {
 	return 0, false
 }
 
+// broke tells whether the clients of reps (a group's, or one path's of
+// it, in each replication) had any break.
+func broke(reps []sim.GroupResult) bool {
+	for _, r := range reps {
+		if r.Breaks.Total > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // binding finds the box that decides the fate of g's connections along
-// path (indexes into cfg.Path: the group's, or one of its paths'): of its
-// boxes, the one that caused the most breaks (boxBreaks, per box of
-// cfg.Path, counted over every group), or with none the one whose
-// timeout is nearest at or above the gap.
-func binding(cfg *sim.Config, g *sim.Group, path []int, boxBreaks []float64) *Binding {
+// path (indexes into cfg.Path: the group's, or one of its paths'): when
+// those clients broke (hadBreaks), of its boxes the one that caused the
+// most breaks (boxBreaks, per box of cfg.Path, counted over every
+// group), or else the one whose timeout is nearest at or above the gap.
+// A box's breaks of other groups say nothing of a group that had none.
+func binding(cfg *sim.Config, g *sim.Group, path []int, hadBreaks bool, boxBreaks []float64) *Binding {
 	if len(path) == 0 {
 		return nil
 	}
@@ -253,7 +265,7 @@ func binding(cfg *sim.Config, g *sim.Group, path []int, boxBreaks []float64) *Bi
 	gap, hasGap := Gap(g.Keepalive)
 	best, why := -1, "breaks"
 	for _, bi := range path {
-		if boxBreaks[bi] > 0 && (best < 0 || boxBreaks[bi] > boxBreaks[best]) {
+		if hadBreaks && boxBreaks[bi] > 0 && (best < 0 || boxBreaks[bi] > boxBreaks[best]) {
 			best = bi
 		}
 	}

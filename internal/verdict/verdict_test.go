@@ -23,25 +23,29 @@ func TestBinding(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		g         sim.Group
+		broke     bool // the group itself had breaks
 		breaks    []float64
 		box, why  string
 		timeout   float64
 		gap, marg float64 // seconds; gap -1: no keepalive, so neither
 	}{
 		// 4m: b's 5m is the nearest timeout at or above it (c's 3m is below).
-		{"nearest above", tcp(4 * time.Minute), []float64{0, 0, 0}, "b", "nearest timeout", 300, 240, 60},
+		{"nearest above", tcp(4 * time.Minute), false, []float64{0, 0, 0}, "b", "nearest timeout", 300, 240, 60},
 		// 11m: no timeout is at or above it; the smallest binds.
-		{"none above", tcp(11 * time.Minute), []float64{0, 0, 0}, "c", "nearest timeout", 180, 660, -480},
+		{"none above", tcp(11 * time.Minute), false, []float64{0, 0, 0}, "c", "nearest timeout", 180, 660, -480},
 		// Breaks decide: a caused the most.
-		{"breaks", tcp(4 * time.Minute), []float64{7, 3, 0}, "a", "breaks", 600, 240, 360},
+		{"breaks", tcp(4 * time.Minute), true, []float64{7, 3, 0}, "a", "breaks", 600, 240, 360},
+		// The boxes broke other groups' connections, not this group's:
+		// the nearest timeout binds it, as with no breaks at all.
+		{"others' breaks", tcp(4 * time.Minute), false, []float64{7, 3, 0}, "b", "nearest timeout", 300, 240, 60},
 		// App pings: the gap is interval + jitter = 4m50s; UDP meets
 		// udp_stream (20m, 10m, 6m here), of which c's 6m is nearest above.
 		{"udp app", sim.Group{Proto: nat.UDP, Keepalive: sim.Keepalive{Type: sim.KeepaliveApp, Interval: 4 * time.Minute, Jitter: 50 * time.Second}},
-			[]float64{0, 0, 0}, "c", "nearest timeout", 360, 290, 70},
-		{"no keepalive", sim.Group{Proto: nat.TCP}, []float64{0, 0, 0}, "c", "nearest timeout", 180, -1, -1},
+			false, []float64{0, 0, 0}, "c", "nearest timeout", 360, 290, 70},
+		{"no keepalive", sim.Group{Proto: nat.TCP}, false, []float64{0, 0, 0}, "c", "nearest timeout", 180, -1, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := binding(cfg, &tc.g, cfg.PathOf(&tc.g), tc.breaks)
+			b := binding(cfg, &tc.g, cfg.PathOf(&tc.g), tc.broke, tc.breaks)
 			if b.Middlebox != tc.box || b.Why != tc.why || b.TimeoutS != tc.timeout {
 				t.Fatalf("got %+v, want %s (%s) at %v s", b, tc.box, tc.why, tc.timeout)
 			}
