@@ -78,6 +78,12 @@ func TestRunVerdict(t *testing.T) {
 	if !strings.Contains(out, "fw, tcp_established timeout 5m (caused the most breaks); keepalive gap 6m, margin -1m") {
 		t.Errorf("binding box of the breaking run not named in\n%s", out)
 	}
+	// Five entries of LRU for ten clients: the connections break by
+	// eviction, so the box's timeout and a margin to it say nothing.
+	out, _, _ = natsim(t, "run", file, "--quiet", "--set", "path.fw.capacity=5", "--set", "path.fw.when_full=lru")
+	if !strings.Contains(out, "fw (caused the most breaks, mostly by lru eviction: its table is full, its tcp_established timeout 5m is not what binds); keepalive gap 4m\n") {
+		t.Errorf("an LRU table's breaks blamed on its timeout in\n%s", out)
+	}
 }
 
 // TestRunVerdictJSON: --json carries the verdict beside the result.

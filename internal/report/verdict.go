@@ -54,12 +54,22 @@ func (p *printer) verdictBody(g verdict.Group, confidence float64) {
 	}
 	if b := g.Binding; b != nil {
 		s := fmt.Sprintf("%s, %s timeout %s", b.Middlebox, b.TimeoutClass, Seconds(b.TimeoutS))
-		if b.Why == "breaks" {
+		full := b.Cause == "lru_eviction" || b.Cause == "early_drop"
+		switch {
+		case full:
+			// The table's room broke them: a margin to its timeout
+			// would read as safety it does not give.
+			s = fmt.Sprintf("%s (caused the most breaks, mostly by %s: its table is full, its %s timeout %s is not what binds)",
+				b.Middlebox, strings.ReplaceAll(b.Cause, "_", " "), b.TimeoutClass, Seconds(b.TimeoutS))
+		case b.Why == "breaks":
 			s += " (caused the most breaks)"
 		}
-		if b.GapS != nil {
+		switch {
+		case full && b.GapS != nil:
+			s += fmt.Sprintf("; keepalive gap %s", Seconds(*b.GapS))
+		case b.GapS != nil:
 			s += fmt.Sprintf("; keepalive gap %s, margin %s", Seconds(*b.GapS), signedSeconds(*b.MarginS))
-		} else {
+		default:
 			s += "; no keepalive"
 		}
 		p.line("  binding", "%s", s)
