@@ -59,14 +59,18 @@ func (p *printer) verdictBody(g verdict.Group, confidence float64) {
 		p.line("  "+shortName(g.Failed.Metric), "%s", BoundText(*g.Failed, confidence))
 	}
 	if b := g.Binding; b != nil {
-		s := fmt.Sprintf("%s, %s timeout %s", b.Middlebox, b.TimeoutClass, Seconds(b.TimeoutS))
+		timeout := Seconds(b.TimeoutS)
+		if b.Drawn {
+			timeout += " (the least drawn)"
+		}
+		s := fmt.Sprintf("%s, %s timeout %s", b.Middlebox, b.TimeoutClass, timeout)
 		full := b.Cause == "lru_eviction" || b.Cause == "early_drop"
 		switch {
 		case full:
 			// The table's room broke them: a margin to its timeout
 			// would read as safety it does not give.
 			s = fmt.Sprintf("%s (caused the most breaks, mostly by %s: its table is full, its %s timeout %s is not what binds)",
-				b.Middlebox, strings.ReplaceAll(b.Cause, "_", " "), b.TimeoutClass, Seconds(b.TimeoutS))
+				b.Middlebox, strings.ReplaceAll(b.Cause, "_", " "), b.TimeoutClass, timeout)
 		case b.Why == "breaks":
 			s += " (caused the most breaks)"
 		}

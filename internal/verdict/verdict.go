@@ -91,9 +91,13 @@ type Binding struct {
 	// breaks (idle_timeout, lru_eviction, early_drop, reset_on_expire):
 	// after lru_eviction or early_drop the table's room, not its timeout,
 	// is what binds.
-	Cause        string  `json:"cause,omitempty"`
-	TimeoutClass string  `json:"timeout_class"` // tcp_established or udp_stream
-	TimeoutS     float64 `json:"timeout_s"`
+	Cause        string `json:"cause,omitempty"`
+	TimeoutClass string `json:"timeout_class"` // tcp_established or udp_stream
+	// TimeoutS is the box's timeout, seconds; for a timeout drawn per
+	// instance (Drawn), the least a draw can be: the instances that bind
+	// first, not the mean.
+	TimeoutS float64 `json:"timeout_s"`
+	Drawn    bool    `json:"drawn,omitempty"`
 	// GapS is the keepalive's idle gap and MarginS the timeout minus it,
 	// seconds; both absent for a group without keepalive.
 	GapS    *float64 `json:"keepalive_gap_s,omitempty"`
@@ -280,9 +284,19 @@ func binding(cfg *sim.Config, g *sim.Group, path []int, cause string, boxBreaks 
 	if len(path) == 0 {
 		return nil
 	}
-	class, timeoutOf := "tcp_established", func(t nat.Timeouts) time.Duration { return t.TCPEstablished }
+	class, timeoutOf := "tcp_established", func(m *sim.Middlebox) (time.Duration, bool) {
+		if d := m.Draws.TCPEstablished; !d.IsZero() {
+			return d.Least(), true
+		}
+		return m.Timeouts.TCPEstablished, false
+	}
 	if g.Proto == nat.UDP {
-		class, timeoutOf = "udp_stream", func(t nat.Timeouts) time.Duration { return t.UDPStream }
+		class, timeoutOf = "udp_stream", func(m *sim.Middlebox) (time.Duration, bool) {
+			if d := m.Draws.UDPStream; !d.IsZero() {
+				return d.Least(), true
+			}
+			return m.Timeouts.UDPStream, false
+		}
 	}
 	gap, hasGap := Gap(g.Keepalive)
 	best, why := -1, "breaks"
@@ -296,7 +310,7 @@ func binding(cfg *sim.Config, g *sim.Group, path []int, cause string, boxBreaks 
 		// The smallest timeout at or above the gap; failing that, the
 		// smallest of all.
 		score := func(bi int) (above bool, t time.Duration) {
-			t = timeoutOf(cfg.Path[bi].Timeouts)
+			t, _ = timeoutOf(&cfg.Path[bi])
 			return t >= gap, t
 		}
 		for _, bi := range path {
@@ -311,8 +325,8 @@ func binding(cfg *sim.Config, g *sim.Group, path []int, cause string, boxBreaks 
 			}
 		}
 	}
-	timeout := timeoutOf(cfg.Path[best].Timeouts)
-	b := &Binding{Middlebox: cfg.Path[best].Name, Why: why, TimeoutClass: class, TimeoutS: timeout.Seconds()}
+	timeout, drawn := timeoutOf(&cfg.Path[best])
+	b := &Binding{Middlebox: cfg.Path[best].Name, Why: why, TimeoutClass: class, TimeoutS: timeout.Seconds(), Drawn: drawn}
 	if why == "breaks" {
 		b.Cause = cause
 	}

@@ -112,3 +112,43 @@ func TestMainCause(t *testing.T) {
 		t.Errorf("mainCause without breaks = %q, want \"\"", got)
 	}
 }
+
+// TestBindingDrawnTimeout: a box whose timeout is drawn per instance
+// binds by the least a draw can be, not by its mean: a choice of 30s,
+// 60s or 180s (weights 2, 5, 3; mean 90s) binds a 28s gap by its 30s
+// (margin 2s) ahead of a fixed 35s box; a weight of 0 takes 30s out, so
+// the fixed 35s binds. The uniform's least is its lower bound, the
+// exponential's and lognormal's 0, the Pareto's its scale.
+func TestBindingDrawnTimeout(t *testing.T) {
+	choice := func(w0 float64) sim.Dist {
+		return sim.Dist{Kind: sim.Empirical, Choice: &sim.Choice{
+			Values: []time.Duration{30 * time.Second, time.Minute, 3 * time.Minute}, Weights: []float64{w0, 5, 3}}}
+	}
+	udpBox := func(name string, stream time.Duration, d sim.Dist) sim.Middlebox {
+		m := sim.Middlebox{Name: name, Config: nat.Config{Timeouts: nat.Timeouts{UDPStream: stream}}}
+		m.Draws.UDPStream = d
+		return m
+	}
+	g := sim.Group{Proto: nat.UDP, Keepalive: sim.Keepalive{Type: sim.KeepaliveApp, Interval: 25 * time.Second, Jitter: 3 * time.Second}}
+	for _, tc := range []struct {
+		name    string
+		d       sim.Dist
+		box     string
+		timeout float64
+		drawn   bool
+	}{
+		{"choice", choice(2), "home", 30, true},
+		{"choice without 30s", choice(0), "cgnat", 35, false},
+		{"uniform", sim.Dist{Kind: sim.Uniform, A: 31 * time.Second, B: time.Hour}, "home", 31, true},
+		{"exponential", sim.Dist{Kind: sim.Exponential, A: time.Hour}, "cgnat", 35, false},
+		{"pareto", sim.Dist{Kind: sim.Pareto, A: 29 * time.Second, Shape: 2}, "home", 29, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &sim.Config{Path: []sim.Middlebox{udpBox("home", 90*time.Second, tc.d), udpBox("cgnat", 35*time.Second, sim.Dist{})}}
+			b := binding(cfg, &g, []int{0, 1}, "", []float64{0, 0})
+			if b.Middlebox != tc.box || b.TimeoutS != tc.timeout || b.Drawn != tc.drawn || *b.MarginS != tc.timeout-28 {
+				t.Errorf("got %+v margin %v, want %s at %v s (drawn %v), margin %v", b, *b.MarginS, tc.box, tc.timeout, tc.drawn, tc.timeout-28)
+			}
+		})
+	}
+}
