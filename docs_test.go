@@ -231,3 +231,27 @@ func itoa(n int) string {
 	}
 	return itoa(n/10) + digits[n%10:n%10+1]
 }
+
+// TestReadmeListsEveryDocsPage: the README's list of the reference (the
+// paragraph that begins "The reference is in") links every page of
+// docs/, so that a new page is not found only by chance.
+func TestReadmeListsEveryDocsPage(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, list, ok := bytes.Cut(readme, []byte("The reference is in"))
+	if !ok {
+		t.Fatal(`README.md has no paragraph beginning "The reference is in"`)
+	}
+	list, _, _ = bytes.Cut(list, []byte("\n\n"))
+	pages, err := filepath.Glob("docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pages {
+		if !bytes.Contains(list, []byte("]("+p+")")) {
+			t.Errorf("README.md's list of the reference does not link %s", p)
+		}
+	}
+}

@@ -536,7 +536,11 @@ func (d *decoder) choice(vals, weights *yaml.Node, path string, out *Dist, value
 	wp := join(path, "weights")
 	d.nodes[wp] = weights
 	if weights.Kind != yaml.SequenceNode || len(weights.Content) != len(vals.Content) {
-		d.fail(weights, wp, fmt.Sprintf("expected a list of %d weights, one per value", len(vals.Content)), shown(weights))
+		got := shown(weights)
+		if weights.Kind == yaml.SequenceNode {
+			got = fmt.Sprintf("a list of %d", len(weights.Content))
+		}
+		d.fail(weights, wp, fmt.Sprintf("expected a list of %d weights, one per value", len(vals.Content)), got)
 		return
 	}
 	for _, w := range weights.Content {

@@ -70,7 +70,7 @@ func TestDrawnSettingProblems(t *testing.T) {
 	for _, tc := range []struct{ name, old, new, want string }{
 		{"weights all zero", "weights: [1, 3]", "weights: [0, 0]", `households.yaml:9:55: middleboxes.home.timeouts.tcp_established.weights: the weights must not all be zero (got [0 0])`},
 		{"negative weight", "weights: [1, 3]", "weights: [1, -3]", `middleboxes.home.timeouts.tcp_established.weights: every weight must be a finite number >= 0 (got -3)`},
-		{"weights and values differ", "weights: [1, 3]", "weights: [1]", `households.yaml:9:55: middleboxes.home.timeouts.tcp_established.weights: expected a list of 2 weights, one per value (got a list)`},
+		{"weights and values differ", "weights: [1, 3]", "weights: [1]", `households.yaml:9:55: middleboxes.home.timeouts.tcp_established.weights: expected a list of 2 weights, one per value (got a list of 1)`},
 		{"zero value", "[60s, 600s]", "[0s, 600s]", `households.yaml:9:33: middleboxes.home.timeouts.tcp_established.choice: every value must be positive (got "0s")`},
 		{"count not whole", "[2, 16]", "[2, 1.5]", `households.yaml:7:28: middleboxes.home.capacity.choice: expected a whole number (got "1.5")`},
 		{"bad instances", "per-client", "per-household", `households.yaml:6:16: middleboxes.home.instances: must be one of shared, per-client (got "per-household")`},

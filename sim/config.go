@@ -352,6 +352,26 @@ func (d Dist) Mean() float64 {
 	}
 }
 
+// Least returns the smallest value a draw of d can take: 0 for the
+// exponential and lognormal, the lower bound of a uniform, the scale of a
+// Pareto, the least value of weight > 0 of a choice.
+func (d Dist) Least() time.Duration {
+	switch d.Kind {
+	case Exponential, Lognormal:
+		return 0
+	case Empirical:
+		least := time.Duration(math.MaxInt64)
+		for i, v := range d.Choice.Values {
+			if d.Choice.Weights[i] > 0 && v < least {
+				least = v
+			}
+		}
+		return least
+	default:
+		return d.A
+	}
+}
+
 // sample draws one value; never less than 1 ns so that chains advance.
 func (d Dist) sample(r *rand.PCG) time.Duration {
 	var v float64

@@ -146,7 +146,7 @@ func (r *Result) Headline() string {
 		}
 		s += fmt.Sprintf("; margin %s", seconds(*r.MarginS))
 	default:
-		s += "; every value of the range met the target"
+		s += "; no value of the range missed the target"
 	}
 	return s
 }

@@ -106,7 +106,7 @@ func cmdRun(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stder
 		outErr = writeOutputs(out, verdict.Result{Result: res, Verdict: &v}, sc, points, runs, *series, *charts, stderr)
 	}
 	write := func(w io.Writer) error {
-		if err := report.WriteVerdict(w, v, sc.Target.Confidence); err != nil {
+		if err := report.WriteVerdict(w, v, sc.Target.Confidence, len(runs)); err != nil {
 			return err
 		}
 		return report.Write(w, &sc.Config, res, report.Options{Verbose: *verbose})

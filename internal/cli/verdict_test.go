@@ -78,6 +78,19 @@ func TestRunVerdict(t *testing.T) {
 	if !strings.Contains(out, "fw, tcp_established timeout 5m (caused the most breaks); keepalive gap 6m, margin -1m") {
 		t.Errorf("binding box of the breaking run not named in\n%s", out)
 	}
+	// Two replications: the verdict's counts are both together, 20
+	// client-hours, where the report after it gives the mean, 10.
+	out, _, _ = natsim(t, "run", file, "--quiet", "--replications", "2")
+	if !strings.HasPrefix(out, "verdict (no target: does each group break?), bounds at 95% confidence; breaks and client-hours of the 2 replications together\n") ||
+		!strings.Contains(out, "0 breaks in 20 client-hours") {
+		t.Errorf("two replications' verdict does not say it counts them together in\n%s", out)
+	}
+	// Five entries of LRU for ten clients: the connections break by
+	// eviction, so the box's timeout and a margin to it say nothing.
+	out, _, _ = natsim(t, "run", file, "--quiet", "--set", "path.fw.capacity=5", "--set", "path.fw.when_full=lru")
+	if !strings.Contains(out, "fw (caused the most breaks, mostly by lru eviction: its table is full, its tcp_established timeout 5m is not what binds); keepalive gap 4m\n") {
+		t.Errorf("an LRU table's breaks blamed on its timeout in\n%s", out)
+	}
 }
 
 // TestRunVerdictJSON: --json carries the verdict beside the result.

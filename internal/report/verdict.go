@@ -15,14 +15,20 @@ import (
 // path of a group that mixes paths, to come before
 // the report: the answer first, then the detail. A bound is written as
 // one ("0 breaks in 153 client-hours: < 19.6 per 1,000 at 95%"), never
-// as a mean with a half-width.
-func WriteVerdict(w io.Writer, v verdict.Verdict, confidence float64) error {
+// as a mean with a half-width. With several replications the verdict
+// counts their breaks and client-hours together (the report after it
+// gives means), and its first line says so.
+func WriteVerdict(w io.Writer, v verdict.Verdict, confidence float64, replications int) error {
 	p := &printer{}
+	together := ""
+	if replications > 1 {
+		together = fmt.Sprintf("; breaks and client-hours of the %d replications together", replications)
+	}
 	if v.Target != nil {
 		confidence = v.Target.Confidence
-		p.printf("verdict against the target %s\n", TargetText(*v.Target))
+		p.printf("verdict against the target %s%s\n", TargetText(*v.Target), together)
 	} else {
-		p.printf("verdict (no target: does each group break?), bounds at %s confidence\n", exactPercent(confidence))
+		p.printf("verdict (no target: does each group break?), bounds at %s confidence%s\n", exactPercent(confidence), together)
 	}
 	for _, g := range v.Groups {
 		p.printf("  group %s: %s\n", g.Name, g.Verdict)
@@ -53,13 +59,27 @@ func (p *printer) verdictBody(g verdict.Group, confidence float64) {
 		p.line("  "+shortName(g.Failed.Metric), "%s", BoundText(*g.Failed, confidence))
 	}
 	if b := g.Binding; b != nil {
-		s := fmt.Sprintf("%s, %s timeout %s", b.Middlebox, b.TimeoutClass, Seconds(b.TimeoutS))
-		if b.Why == "breaks" {
+		timeout := Seconds(b.TimeoutS)
+		if b.Drawn {
+			timeout += " (the least drawn)"
+		}
+		s := fmt.Sprintf("%s, %s timeout %s", b.Middlebox, b.TimeoutClass, timeout)
+		full := b.Cause == "lru_eviction" || b.Cause == "early_drop"
+		switch {
+		case full:
+			// The table's room broke them: a margin to its timeout
+			// would read as safety it does not give.
+			s = fmt.Sprintf("%s (caused the most breaks, mostly by %s: its table is full, its %s timeout %s is not what binds)",
+				b.Middlebox, strings.ReplaceAll(b.Cause, "_", " "), b.TimeoutClass, timeout)
+		case b.Why == "breaks":
 			s += " (caused the most breaks)"
 		}
-		if b.GapS != nil {
+		switch {
+		case full && b.GapS != nil:
+			s += fmt.Sprintf("; keepalive gap %s", Seconds(*b.GapS))
+		case b.GapS != nil:
 			s += fmt.Sprintf("; keepalive gap %s, margin %s", Seconds(*b.GapS), signedSeconds(*b.MarginS))
-		} else {
+		default:
 			s += "; no keepalive"
 		}
 		p.line("  binding", "%s", s)

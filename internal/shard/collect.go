@@ -49,7 +49,7 @@ func Collect(dirs []string) (*Collection, error) {
 		}
 		first := c.Pieces
 		if len(first) > 0 && p.Manifest.Hash != c.Sweep.Hash {
-			errs = append(errs, fmt.Errorf("%s and %s are shards of different scenarios (%s, sha256 %.12s; %s, sha256 %.12s): merge only the shards of one sweep",
+			errs = append(errs, fmt.Errorf("%s and %s are shards of different scenarios (%s, sha256 %.12s; %s, sha256 %.12s): give only the shards of one sweep",
 				first[0].Dir, dir, first[0].Manifest.Name, first[0].Manifest.Hash, p.Manifest.Name, p.Manifest.Hash))
 			continue
 		}

@@ -86,9 +86,18 @@ type Binding struct {
 	// Why is "breaks" (the box caused the most breaks on the path) or
 	// "nearest timeout" (the smallest timeout at or above the keepalive's
 	// gap, or the smallest of all when none is).
-	Why          string  `json:"why"`
-	TimeoutClass string  `json:"timeout_class"` // tcp_established or udp_stream
-	TimeoutS     float64 `json:"timeout_s"`
+	Why string `json:"why"`
+	// Cause is, with Why "breaks", the cause of most of the group's
+	// breaks (idle_timeout, lru_eviction, early_drop, reset_on_expire):
+	// after lru_eviction or early_drop the table's room, not its timeout,
+	// is what binds.
+	Cause        string `json:"cause,omitempty"`
+	TimeoutClass string `json:"timeout_class"` // tcp_established or udp_stream
+	// TimeoutS is the box's timeout, seconds; for a timeout drawn per
+	// instance (Drawn), the least a draw can be: the instances that bind
+	// first, not the mean.
+	TimeoutS float64 `json:"timeout_s"`
+	Drawn    bool    `json:"drawn,omitempty"`
 	// GapS is the keepalive's idle gap and MarginS the timeout minus it,
 	// seconds; both absent for a group without keepalive.
 	GapS    *float64 `json:"keepalive_gap_s,omitempty"`
@@ -135,11 +144,11 @@ func Of(cfg *sim.Config, t target.Target, runs []*sim.RunResult) Verdict {
 		var g Group
 		for _, vr := range target.Variants(reps) {
 			if vr.Index < 0 {
-				g = judge(t, window, c, vr.Reps, binding(cfg, cg, cfg.PathOf(cg), boxBreaks))
+				g = judge(t, window, c, vr.Reps, binding(cfg, cg, cfg.PathOf(cg), mainCause(vr.Reps), boxBreaks))
 				g.Name, g.Clients = cg.Name, float64(cg.Count)
 			} else {
 				p := Path{Via: vr.Via, Share: vr.Share,
-					Group: judge(t, window, c, vr.Reps, binding(cfg, cg, cg.Paths[vr.Index].Via, boxBreaks))}
+					Group: judge(t, window, c, vr.Reps, binding(cfg, cg, cg.Paths[vr.Index].Via, mainCause(vr.Reps), boxBreaks))}
 				p.Name = vr.Reps[0].Name
 				for _, r := range vr.Reps {
 					p.Clients += r.Clients / float64(len(vr.Reps))
@@ -226,34 +235,73 @@ func costOf(reps []sim.GroupResult) Cost {
 }
 
 // Gap is the longest a connection of a group with keepalive k stays
-// silent while the keepalive works; ok is false without keepalive.
+// silent while the keepalive works; ok is false without keepalive. An
+// adaptive keepalive may learn any interval up to its max, so max is
+// the longest gap it tries.
 func Gap(k sim.Keepalive) (gap time.Duration, ok bool) {
 	switch k.Type {
 	case sim.KeepaliveTCP:
 		return k.Idle, true
 	case sim.KeepaliveApp, sim.KeepaliveServerApp:
 		return k.Interval + k.Jitter, true
+	case sim.KeepaliveAdaptive:
+		return k.Adaptive.Max, true
 	}
 	return 0, false
 }
 
+// mainCause is the cause of most breaks of the clients of reps (a
+// group's, or one path's of it, in each replication), named as in the
+// result's breaks; "" when they had none.
+func mainCause(reps []sim.GroupResult) string {
+	var sum sim.Breaks
+	for _, r := range reps {
+		sum.IdleTimeout += r.Breaks.IdleTimeout
+		sum.LRUEviction += r.Breaks.LRUEviction
+		sum.EarlyDrop += r.Breaks.EarlyDrop
+		sum.ResetOnExpire += r.Breaks.ResetOnExpire
+	}
+	cause, most := "", 0.0
+	for _, c := range []struct {
+		n    float64
+		name string
+	}{{sum.IdleTimeout, "idle_timeout"}, {sum.LRUEviction, "lru_eviction"}, {sum.EarlyDrop, "early_drop"}, {sum.ResetOnExpire, "reset_on_expire"}} {
+		if c.n > most {
+			cause, most = c.name, c.n
+		}
+	}
+	return cause
+}
+
 // binding finds the box that decides the fate of g's connections along
-// path (indexes into cfg.Path: the group's, or one of its paths'): of its
-// boxes, the one that caused the most breaks (boxBreaks, per box of
-// cfg.Path, counted over every group), or with none the one whose
-// timeout is nearest at or above the gap.
-func binding(cfg *sim.Config, g *sim.Group, path []int, boxBreaks []float64) *Binding {
+// path (indexes into cfg.Path: the group's, or one of its paths'): when
+// those clients broke (cause, the main cause of their breaks, is not
+// ""), of its boxes the one that caused the most breaks (boxBreaks, per
+// box of cfg.Path, counted over every group), or else the one whose
+// timeout is nearest at or above the gap. A box's breaks of other groups
+// say nothing of a group that had none.
+func binding(cfg *sim.Config, g *sim.Group, path []int, cause string, boxBreaks []float64) *Binding {
 	if len(path) == 0 {
 		return nil
 	}
-	class, timeoutOf := "tcp_established", func(t nat.Timeouts) time.Duration { return t.TCPEstablished }
+	class, timeoutOf := "tcp_established", func(m *sim.Middlebox) (time.Duration, bool) {
+		if d := m.Draws.TCPEstablished; !d.IsZero() {
+			return d.Least(), true
+		}
+		return m.Timeouts.TCPEstablished, false
+	}
 	if g.Proto == nat.UDP {
-		class, timeoutOf = "udp_stream", func(t nat.Timeouts) time.Duration { return t.UDPStream }
+		class, timeoutOf = "udp_stream", func(m *sim.Middlebox) (time.Duration, bool) {
+			if d := m.Draws.UDPStream; !d.IsZero() {
+				return d.Least(), true
+			}
+			return m.Timeouts.UDPStream, false
+		}
 	}
 	gap, hasGap := Gap(g.Keepalive)
 	best, why := -1, "breaks"
 	for _, bi := range path {
-		if boxBreaks[bi] > 0 && (best < 0 || boxBreaks[bi] > boxBreaks[best]) {
+		if cause != "" && boxBreaks[bi] > 0 && (best < 0 || boxBreaks[bi] > boxBreaks[best]) {
 			best = bi
 		}
 	}
@@ -262,7 +310,7 @@ func binding(cfg *sim.Config, g *sim.Group, path []int, boxBreaks []float64) *Bi
 		// The smallest timeout at or above the gap; failing that, the
 		// smallest of all.
 		score := func(bi int) (above bool, t time.Duration) {
-			t = timeoutOf(cfg.Path[bi].Timeouts)
+			t, _ = timeoutOf(&cfg.Path[bi])
 			return t >= gap, t
 		}
 		for _, bi := range path {
@@ -277,8 +325,11 @@ func binding(cfg *sim.Config, g *sim.Group, path []int, boxBreaks []float64) *Bi
 			}
 		}
 	}
-	timeout := timeoutOf(cfg.Path[best].Timeouts)
-	b := &Binding{Middlebox: cfg.Path[best].Name, Why: why, TimeoutClass: class, TimeoutS: timeout.Seconds()}
+	timeout, drawn := timeoutOf(&cfg.Path[best])
+	b := &Binding{Middlebox: cfg.Path[best].Name, Why: why, TimeoutClass: class, TimeoutS: timeout.Seconds(), Drawn: drawn}
+	if why == "breaks" {
+		b.Cause = cause
+	}
 	if hasGap {
 		gs, ms := gap.Seconds(), (timeout - gap).Seconds()
 		b.GapS, b.MarginS = &gs, &ms
