@@ -737,6 +737,9 @@ func (s *sim) warm(ci uint32) {
 		if s.adaptive != nil {
 			prefetch.Line(&s.adaptive[ci])
 		}
+		// Its last keepalive beat, which its next beat reads and writes.
+		prefetch.Line(&s.rec.beats.at[ci])
+		prefetch.Line(&s.rec.beats.gap[ci])
 	}
 	if s.perClient {
 		for i := range s.boxes {
