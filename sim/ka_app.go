@@ -43,7 +43,15 @@ func checkPings(k Keepalive) []FieldProblem {
 
 // summarizePings describes a ping setting in one line.
 func summarizePings(k Keepalive) string {
-	s := fmt.Sprintf("%v every %v ± %v, %d+%d B, timeout %v, %d misses", k.Type, k.Interval, k.Jitter, k.RequestBytes, k.ResponseBytes, k.Timeout, k.Misses)
+	every := fmt.Sprintf("%v every %v", k.Type, k.Interval)
+	if k.Jitter > 0 {
+		every += fmt.Sprintf(" ± %v", k.Jitter)
+	}
+	misses := "misses"
+	if k.Misses == 1 {
+		misses = "miss"
+	}
+	s := fmt.Sprintf("%s, %d+%d B, timeout %v, %d %s", every, k.RequestBytes, k.ResponseBytes, k.Timeout, k.Misses, misses)
 	if k.IdleOnly {
 		s += ", when idle"
 	}
