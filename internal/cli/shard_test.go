@@ -246,6 +246,12 @@ func TestStatusAndPartialMerge(t *testing.T) {
 	if code != 1 {
 		t.Errorf("status of an unfinished sweep: exit %d, want 1 (%s)", code, msg)
 	}
+	// The lost shard's folder named, as a job script names every shard's:
+	// the same answer, and a note that the folder is not there.
+	again, msg, code := natsim(t, "status", dirs[0], dirs[1], dirs[2])
+	if again != out || code != 1 || !strings.Contains(msg, dirs[1]+": no such folder; its shard counts as not run") {
+		t.Errorf("status naming a folder that does not exist: exit %d, stderr %q, stdout differs: %v", code, msg, again != out)
+	}
 	merged := filepath.Join(parent, "merged")
 	_, msg, code = natsim(t, "merge", "--out", merged, dirs[0], dirs[2])
 	if code != 1 || !strings.Contains(msg, "6 of 14 runs missing or failed") {

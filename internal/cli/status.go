@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,7 +27,25 @@ func cmdStatus(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, st
 	if err := parseFlags(fs, args, oneOrMore); err != nil {
 		return err
 	}
-	c, err := collect(fs.Args())
+	dirs := fs.Args()
+	// A shard whose task never started has no folder: as a glob would
+	// leave it out, a named folder that does not exist counts as not
+	// run, as long as one of the others tells which sweep this is.
+	var there []string
+	for _, d := range dirs {
+		if _, err := os.Stat(d); err == nil || !os.IsNotExist(err) {
+			there = append(there, d)
+		}
+	}
+	if len(there) > 0 && len(there) < len(dirs) {
+		for _, d := range dirs {
+			if !slices.Contains(there, d) {
+				fmt.Fprintf(stderr, "natsim: %s: no such folder; its shard counts as not run\n", d)
+			}
+		}
+		dirs = there
+	}
+	c, err := collect(dirs)
 	if err != nil {
 		return err
 	}
