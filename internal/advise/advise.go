@@ -44,6 +44,9 @@ type Result struct {
 	// CliffTimeout is the binding box's timeout class and seconds, or
 	// the server's keep-alive timeout when that decides it.
 	CliffTimeout string `json:"cliff_timeout"`
+	// CliffMetric is the first metric (in the order of target.Metrics)
+	// whose limit the cliff did not meet; "" without a cliff.
+	CliffMetric target.Metric `json:"cliff_metric,omitempty"`
 	// BindingAt is the group failing at the cliff and, for a group that
 	// mixes paths, the path failing; empty without a cliff.
 	BindingAt Where `json:"binding_at,omitzero"`
@@ -81,9 +84,10 @@ type Result struct {
 	// Keepalive is the keepalive type searched with --compare.
 	Keepalive string `json:"keepalive,omitempty"`
 
-	pick       *eval  // the verified pick, for the commands' files
-	searchSeed uint64 // the seed of every search run
-	mixed      bool   // some group mixes paths: each path is judged too
+	pick       *eval           // the verified pick, for the commands' files
+	searchSeed uint64          // the seed of every search run
+	mixed      bool            // some group mixes paths: each path is judged too
+	shown      []target.Metric // the metrics of the table of evaluated values
 }
 
 // Where is a group and, for a group that mixes paths, one of its paths.
@@ -136,12 +140,13 @@ type Evaluated struct {
 	// Breaks is of the group, or path of a group that mixes paths, with
 	// the highest upper bound.
 	Breaks MeanUpper `json:"breaks_per_1000_client_hours"`
-	// Failed is likewise of failed requests per million, when some group
-	// is request-driven (issued requests), but where that limit is
-	// missed, of the group missing it by most; absent otherwise.
-	Failed *MeanUpper `json:"failed_per_million_requests,omitempty"`
-	Status string     `json:"status"` // met, missed or undecided
-	Meets  bool       `json:"meets"`
+	// Limits is likewise, in the order of target.Metrics, every other
+	// metric the target limits, and failed requests per million when
+	// some group is request-driven (issued requests); where a limit is
+	// missed, of the group missing it by most.
+	Limits []MetricBound `json:"limits,omitempty"`
+	Status string        `json:"status"` // met, missed or undecided
+	Meets  bool          `json:"meets"`
 	// Judged is the target's judgements behind Status, for the charts.
 	Judged []target.Judgement `json:"-"`
 }
@@ -151,6 +156,13 @@ type Evaluated struct {
 type MeanUpper struct {
 	Mean  float64  `json:"mean"`
 	Upper *float64 `json:"upper"`
+}
+
+// MetricBound is a metric's estimate and upper bound in a row of
+// Result.Evaluated.
+type MetricBound struct {
+	Metric target.Metric `json:"metric"`
+	MeanUpper
 }
 
 // Diagnosis names why nothing in the range met the target.
@@ -193,7 +205,7 @@ func Search(ctx context.Context, st Settings) (*Result, error) {
 	}
 	res := &Result{Version: sim.Version, Scenario: sc.Config.Name, Tune: a.Tune, Target: sc.Target, Monotone: monotone,
 		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit, Per: a.Cost.PerUnit()}, Notes: s.notes, searchSeed: sc.Config.Seed,
-		mixed: slices.ContainsFunc(sc.Config.Groups, func(g sim.Group) bool { return len(g.Paths) > 0 })}
+		mixed: slices.ContainsFunc(sc.Config.Groups, func(g sim.Group) bool { return len(g.Paths) > 0 }), shown: shown(sc)}
 	res.UncertaintyS = uncertainty(&sc.Config).Seconds()
 	for _, e := range s.evals {
 		if len(e.runs) > 0 {
@@ -353,6 +365,7 @@ func (s *searcher) pick(ctx context.Context, res *Result) error {
 		cs := cliff.value.Seconds()
 		res.CliffS = &cs
 		res.BindingMiddlebox, res.CliffTimeout, res.BindingAt = bindingAt(cliff)
+		res.CliffMetric = missedMetric(cliff)
 	}
 	if candidate < a.Lo {
 		s.notes = append(s.notes, fmt.Sprintf("the margin reaches below the range; recommending its lower end %v", a.Lo))
@@ -588,18 +601,64 @@ func evaluated(e *eval) Evaluated {
 	window := e.sc.Config.Duration - e.sc.Config.Warmup
 	b := worstBound(e, target.Breaks, window, e.sc.Target.Confidence)
 	row.Breaks = MeanUpper{Mean: b.Estimate, Upper: finite(b.Upper)}
-	f := worstBound(e, target.FailedRequests, window, e.sc.Target.Confidence)
-	// Where the limit is missed, the group missing it by most: the
-	// highest bound may be a quiet group's, with no failure at all.
-	for _, j := range e.point.Judgements {
-		if j.Metric == target.FailedRequests && j.Status == target.Missed && (f.Status != target.Missed || j.Estimate > f.Estimate) {
-			f = j
+	for _, m := range shown(e.sc) {
+		if m == target.Breaks {
+			continue
+		}
+		w := worstBound(e, m, window, e.sc.Target.Confidence)
+		// Where the limit is missed, the group missing it by most: the
+		// highest bound may be a quiet group's, with no event at all.
+		for _, j := range e.point.Judgements {
+			if j.Metric == m && j.Status == target.Missed && (w.Status != target.Missed || j.Estimate > w.Estimate) {
+				w = j
+			}
+		}
+		if !math.IsInf(w.Upper, -1) {
+			row.Limits = append(row.Limits, MetricBound{Metric: m, MeanUpper: MeanUpper{Mean: w.Estimate, Upper: finite(w.Upper)}})
 		}
 	}
-	if f.Exposure > 0 {
-		row.Failed = &MeanUpper{Mean: f.Estimate, Upper: finite(f.Upper)}
-	}
 	return row
+}
+
+// missedMetric is the first metric, in the order of target.Metrics,
+// whose limit e did not meet (missed or undecided); "" when none.
+func missedMetric(e *eval) target.Metric {
+	for _, m := range target.Metrics {
+		if slices.ContainsFunc(e.point.Judgements, func(j target.Judgement) bool { return j.Metric == m && j.Status != target.Met }) {
+			return m
+		}
+	}
+	return ""
+}
+
+// shown is the metrics a row of Result.Evaluated gives, in the order
+// of target.Metrics: every metric the target limits; breaks always but
+// where every group is request-driven; failed requests where some
+// group is.
+func shown(sc *scenarios.Scenario) []target.Metric {
+	requests := slices.ContainsFunc(sc.Config.Groups, func(g sim.Group) bool { return g.Requests != nil })
+	requestsOnly := !slices.ContainsFunc(sc.Config.Groups, func(g sim.Group) bool { return g.Requests == nil })
+	var out []target.Metric
+	for _, m := range target.Metrics {
+		_, limited := sc.Target.Limit(m)
+		if limited || m == target.Breaks && !requestsOnly || m == target.FailedRequests && requests {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Limit is row e's figures of m, nil when it has none.
+func (e *Evaluated) Limit(m target.Metric) *MeanUpper {
+	if m == target.Breaks {
+		return &e.Breaks
+	}
+	for i := range e.Limits {
+		if e.Limits[i].Metric == m {
+			return &e.Limits[i].MeanUpper
+		}
+	}
+	return nil
 }
 
 // worstBound is the bound of m with the highest upper bound at e, over

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/natsim/natsim/internal/batch"
+	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/scenarios"
 	"github.com/natsim/natsim/sim"
 )
@@ -272,5 +273,55 @@ func TestPathCliff(t *testing.T) {
 	// The verification gives the group and each path its row.
 	if n := len(res.Verification.Groups); n != 3 || res.Verification.Groups[1]["path"] != "short" {
 		t.Errorf("verification rows %v, want the group's and each path's", res.Verification.Groups)
+	}
+}
+
+// TestLostDecides: UDP devices behind one box whose UDP entries last
+// T = 30 s, answered or not, a heartbeat every I +- j (j = 5 s), rtt
+// r = 50 ms, pushes down every minute on average, a limit on lost
+// messages only. As in TestCliffByHand the longest gap between refreshes
+// is I + j - r, so no entry expires, and no push is lost, for
+// I <= T - j + r = 25.05 s; above, a push arriving while the entry is
+// gone is dropped (unknown inbound: drop). So every value at or below
+// 25.05 s loses nothing and is not missed, every missed value lies above
+// it with a lost bound above the limit, and the table shows the lost
+// column (breaks are not what decides: the target does not limit them).
+func TestLostDecides(t *testing.T) {
+	udpBox := "  - name: nat\n    capacity: 0\n    when_full: lru\n" +
+		"    timeouts: {tcp_established: 2h, tcp_transitory: 4m, udp: 30s, udp_stream: 30s}\n" +
+		"    refresh_inbound: true\n    refresh_on_keepalive: true\n    on_expire: silent\n" +
+		"    unknown_outbound: create\n    unknown_inbound: drop\n    port_preservation: false\n"
+	res := search(t, "name: lost\nduration: 1h10m\nwarmup: 10m\npath:\n"+udpBox+
+		"clients:\n  - name: dev\n    count: 200\n    protocol: udp\n    start_spread: 1m\n"+
+		"    traffic:\n      down: {interval: {exponential: 1m}, bytes: 100}\n"+
+		"    keepalive: {type: app, interval: 20s, jitter: 5s, timeout: 5s, misses: 3, request_bytes: 40, response_bytes: 40}\n"+
+		"network: {rtt: 50ms}\ntarget: {lost_per_1000_messages: 10}\n"+
+		"advise:\n  tune: clients.dev.keepalive.interval\n  range: [10s, 5m]\n")
+	const cliff, limit = 25.05, 10.0
+	missed := 0
+	for _, e := range res.Evaluated {
+		lost := e.Limit(target.Lost)
+		if lost == nil {
+			t.Fatalf("%s: no lost messages in the row", e.Value)
+		}
+		switch {
+		case e.ValueS <= cliff && (lost.Mean != 0 || e.Status == "missed"):
+			t.Errorf("%s below the cliff %vs: lost %v, %s; want 0, not missed", e.Value, cliff, lost.Mean, e.Status)
+		case e.Status == "missed":
+			missed++
+			if e.ValueS <= cliff || lost.Upper == nil || *lost.Upper <= limit {
+				t.Errorf("%s missed: lost bound %v, want above %v and the value above %vs", e.Value, lost.Upper, limit, cliff)
+			}
+		}
+	}
+	if missed == 0 || res.CliffMetric != target.Lost {
+		t.Errorf("%d missed values, cliff metric %q; want some, %q", missed, res.CliffMetric, target.Lost)
+	}
+	var b strings.Builder
+	if err := res.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "lost/1000 msg") || !strings.Contains(b.String(), "on lost_per_1000_messages") {
+		t.Errorf("the table or headline does not name lost messages:\n%s", b.String())
 	}
 }

@@ -137,6 +137,9 @@ func (r *Result) Headline() string {
 		s += "; run as configured, nothing to tune"
 	case r.CliffS != nil:
 		s += fmt.Sprintf("; cliff at %s", seconds(*r.CliffS))
+		if r.CliffMetric != "" && r.CliffMetric != target.Breaks {
+			s += " on " + string(r.CliffMetric)
+		}
 		if r.BindingMiddlebox != "" {
 			s += fmt.Sprintf(" (%s, %s", r.BindingMiddlebox, r.CliffTimeout)
 			if r.BindingAt.Path != "" {
@@ -281,25 +284,37 @@ func (r *Result) writeDetail(b *strings.Builder) {
 	tw.Flush()
 }
 
-// writeEvaluated writes the table of the values the search ran.
+// columnWords head the table's columns of each metric.
+var columnWords = map[target.Metric]string{
+	target.Breaks:         "breaks/1000 ch",
+	target.Downtime:       "downtime",
+	target.Lost:           "lost/1000 msg",
+	target.PushDelayP99:   "push p99 s",
+	target.FailedRequests: "failed/1M requests",
+}
+
+// writeEvaluated writes the table of the values the search ran: for
+// each metric shown, its mean and upper bound.
 func (r *Result) writeEvaluated(b *strings.Builder) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	requests := len(r.Evaluated) > 0 && r.Evaluated[0].Failed != nil
-	rate := "breaks/1000 ch"
-	if requests {
-		rate = "failed/1M requests"
+	head := fmt.Sprintf("  value\truns\t%s/%s\t", r.Cost.Unit, r.Cost.Per)
+	for _, m := range r.shown {
+		head += columnWords[m] + "\tbound\t"
 	}
-	fmt.Fprintf(tw, "  value\truns\t%s/%s\t%s\tbound\ttarget\t\n", r.Cost.Unit, r.Cost.Per, rate)
+	fmt.Fprintln(tw, head+"target\t")
 	for _, e := range r.Evaluated {
-		shown := e.Breaks
-		if requests {
-			shown = *e.Failed
+		line := fmt.Sprintf("  %s\t%d\t%s\t", e.Value, e.Runs, report.Number(e.Cost))
+		for _, m := range r.shown {
+			mean, upper := "-", "-"
+			if x := e.Limit(m); x != nil {
+				mean = report.Number(x.Mean)
+				if x.Upper != nil {
+					upper = report.Number(*x.Upper)
+				}
+			}
+			line += mean + "\t" + upper + "\t"
 		}
-		upper := "-"
-		if shown.Upper != nil {
-			upper = report.Number(*shown.Upper)
-		}
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t\n", e.Value, e.Runs, report.Number(e.Cost), report.Number(shown.Mean), upper, e.Status)
+		fmt.Fprintln(tw, line+e.Status+"\t")
 	}
 	tw.Flush()
 }

@@ -301,32 +301,52 @@ func adviseTradePoint(e advise.Evaluated, tune []string) review.TradePoint {
 	return p
 }
 
+// csvMetrics are the metrics of evaluated.csv after breaks, each with
+// its columns of mean and upper bound, empty where the row has none:
+// failed requests first (their columns came first), then the others.
+var csvMetrics = []struct {
+	metric      target.Metric
+	mean, upper string
+}{
+	{target.FailedRequests, "failed_per_million_requests", "failed_upper"},
+	{target.Downtime, "downtime_fraction", "downtime_upper"},
+	{target.Lost, "lost_per_1000_messages", "lost_upper"},
+	{target.PushDelayP99, "push_delay_p99_s", "push_delay_upper"},
+}
+
 // writeEvaluated writes the evaluated values as CSV, one row each (with
-// --compare, each keepalive type's); the failed-request columns are
-// empty where no group issued requests.
+// --compare, each keepalive type's); a metric's columns are empty where
+// the target does not limit it (failed requests: where no group issued
+// requests).
 func writeEvaluated(w io.Writer, res *advise.Result) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"keepalive", "value", "value_s", "runs", res.Cost.Metric, "breaks_per_1000_client_hours", "breaks_upper", "status",
-		"failed_per_million_requests", "failed_upper"})
+	head := []string{"keepalive", "value", "value_s", "runs", res.Cost.Metric, "breaks_per_1000_client_hours", "breaks_upper", "status"}
+	for _, c := range csvMetrics {
+		head = append(head, c.mean, c.upper)
+	}
+	cw.Write(head)
 	all := res.Compare
 	if len(all) == 0 {
 		all = []*advise.Result{res}
 	}
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', 8, 64) }
+	upper := func(m *advise.MeanUpper) string {
+		if m == nil || m.Upper == nil {
+			return ""
+		}
+		return f(*m.Upper)
+	}
 	for _, r := range all {
 		for _, e := range r.Evaluated {
-			upper := func(m *advise.MeanUpper) string {
-				if m == nil || m.Upper == nil {
-					return ""
+			row := []string{r.Keepalive, e.Value, f(e.ValueS), strconv.Itoa(e.Runs), f(e.Cost), f(e.Breaks.Mean), upper(&e.Breaks), e.Status}
+			for _, c := range csvMetrics {
+				mean, m := "", e.Limit(c.metric)
+				if m != nil {
+					mean = f(m.Mean)
 				}
-				return f(*m.Upper)
+				row = append(row, mean, upper(m))
 			}
-			failed := ""
-			if e.Failed != nil {
-				failed = f(e.Failed.Mean)
-			}
-			cw.Write([]string{r.Keepalive, e.Value, f(e.ValueS), strconv.Itoa(e.Runs), f(e.Cost), f(e.Breaks.Mean), upper(&e.Breaks), e.Status,
-				failed, upper(e.Failed)})
+			cw.Write(row)
 		}
 	}
 	cw.Flush()
