@@ -193,6 +193,9 @@ type sim struct {
 	// radios are the meters of the groups that have a radio (nil: no
 	// group has).
 	radios []radioRun
+	// shared is the shared boxes' tables, whose entries of a client warm
+	// prefetches ahead of its event.
+	shared []*nat.Table
 	// pingWatch and doubled are, when a group has a ping policy, each
 	// connection's pings as its server has seen them and how many times
 	// each client has doubled its ping interval after GOAWAY (nil
@@ -438,6 +441,7 @@ func (s *sim) makeTable(i int) error {
 	if !mb.PerClient {
 		t, err := nat.New(s.sampledTable(i, mb.Draws.draw(mb.Config, s.seed1, boxKey, 0)), onRemove)
 		b.t = t
+		s.shared = append(s.shared, t)
 		return err
 	}
 	s.perClient = true
@@ -740,6 +744,10 @@ func (s *sim) warm(ci uint32) {
 		// Its last keepalive beat, which its next beat reads and writes.
 		prefetch.Line(&s.rec.beats.at[ci])
 		prefetch.Line(&s.rec.beats.gap[ci])
+		// Its entries in the shared tables, which its packets look up.
+		for _, t := range s.shared {
+			t.Warm(ci)
+		}
 	}
 	if s.perClient {
 		for i := range s.boxes {
