@@ -5,10 +5,9 @@ import (
 	"math"
 	"math/bits"
 	"time"
+	"unsafe"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
-
-	"github.com/natsim/natsim/internal/prefetch"
 )
 
 // Key names one flow (one 5-tuple). It is a comparable struct, never a
@@ -716,13 +715,14 @@ func (t *Table) unlink(slot int32) {
 	e.prev, e.next = none, none
 }
 
-// Warm prefetches the first entry of client's flows, as a hint for speed:
-// the engine calls it a few events before one of client's packets, so
-// that the packet's lookup finds the entry in cache.
-func (t *Table) Warm(client uint32) {
+// Locate is the address of client's first entry (nil if it has none),
+// for a caller that prefetches it ahead of the client's next packet, as
+// Instances.Locate is: the packet's lookup then finds it in cache.
+func (t *Table) Locate(client uint32) unsafe.Pointer {
 	if int(client) < len(t.byClient) {
 		if s := t.byClient[client]; s != none {
-			prefetch.Line(&t.slab[s])
+			return unsafe.Pointer(&t.slab[s])
 		}
 	}
+	return nil
 }

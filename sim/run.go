@@ -746,7 +746,9 @@ func (s *sim) warm(ci uint32) {
 		prefetch.Line(&s.rec.beats.gap[ci])
 		// Its entries in the shared tables, which its packets look up.
 		for _, t := range s.shared {
-			t.Warm(ci)
+			if p := t.Locate(ci); p != nil {
+				prefetch.Line((*byte)(p))
+			}
 		}
 	}
 	if s.perClient {
