@@ -168,7 +168,7 @@ func (r *Result) describe() string {
 		return !slices.ContainsFunc(r.Tune, func(key string) bool { return !strings.HasSuffix(key, suffix) })
 	}
 	tail := func(suffix string) bool { return all(".keepalive."+suffix) && same }
-	groups := plural(len(r.Tune), "group")
+	groups := Plural(len(r.Tune), "group")
 	switch {
 	case all(".pool.idle_timeout"):
 		return fmt.Sprintf("pool idle timeout %v (%s)", v, groups)
@@ -242,10 +242,10 @@ func (r *Result) costText() string {
 func (r *Result) writeDetail(b *strings.Builder) {
 	switch {
 	case len(r.Tune) == 0 && r.Verification != nil:
-		fmt.Fprintf(b, "\nnothing to tune: run as configured with seed %d, %s\n", r.Verification.Seeds[0], plural(r.Verification.Replications, "replication"))
+		fmt.Fprintf(b, "\nnothing to tune: run as configured with seed %d, %s\n", r.Verification.Seeds[0], Plural(r.Verification.Replications, "replication"))
 	case r.Verification != nil:
 		fmt.Fprintf(b, "\nevaluated (search runs, seed %d; the recommendation was verified with seed %d, %s):\n",
-			r.searchSeed, r.Verification.Seeds[0], plural(r.Verification.Replications, "replication"))
+			r.searchSeed, r.Verification.Seeds[0], Plural(r.Verification.Replications, "replication"))
 	default:
 		fmt.Fprintf(b, "\nevaluated (search runs, seed %d):\n", r.searchSeed)
 	}
@@ -319,8 +319,8 @@ func (r *Result) writeEvaluated(b *strings.Builder) {
 	tw.Flush()
 }
 
-// plural is n things, "1 replication", "2 replications".
-func plural(n int, thing string) string {
+// Plural is n things, "1 replication", "2 replications".
+func Plural(n int, thing string) string {
 	if n == 1 {
 		return "1 " + thing
 	}

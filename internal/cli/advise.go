@@ -115,9 +115,11 @@ func cmdAdvise(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, st
 		defer out.Abort()
 	}
 	batch.TuneGC(lf.limit, 2, *jobs)
+	ran := 0 // runs so far, for the progress lines
 	runner := func(ctx context.Context, phase string, js []batch.Job) ([]*sim.RunResult, error) {
+		ran += len(js)
 		if !*quiet {
-			fmt.Fprintf(stderr, "natsim: advise %s: %d runs\n", phase, len(js))
+			fmt.Fprintf(stderr, "natsim: advise %s: %s (%d so far)\n", phase, advise.Plural(len(js), "run"), ran)
 		}
 		prog := newProgress(stderr, *quiet, jobSpans(js))
 		runs, err := batch.Run(ctx, js, *jobs, prog)
