@@ -744,6 +744,11 @@ func (s *sim) warm(ci uint32) {
 		// Its last keepalive beat, which its next beat reads and writes.
 		prefetch.Line(&s.rec.beats.at[ci])
 		prefetch.Line(&s.rec.beats.gap[ci])
+		// Its ports at the later hops of its path, which its packets
+		// carry there.
+		if s.hops > 1 {
+			prefetch.Line(&s.ports[int(ci)*(s.hops-1)])
+		}
 		// Its entries in the shared tables, which its packets look up.
 		for _, t := range s.shared {
 			if p := t.Locate(ci); p != nil {
