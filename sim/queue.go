@@ -129,7 +129,18 @@ type queue struct {
 	// warm, if not nil, is given the client of the first events a few
 	// buckets ahead whenever a bucket is loaded, to prefetch their state.
 	warm func(client uint32)
+	// held is the items of the last hold pushes into the calendar, in the
+	// pool but not yet in their buckets' lists: linking one reads and
+	// writes its bucket's head, most often a miss to memory, so link
+	// prefetches the head and attaches the item hold pushes later (ready
+	// attaches at once those of the bucket it loads). held[i] < 0: none.
+	held  [hold]int32
+	nheld uint // pushes into the calendar so far: the next is held[nheld%hold]
 }
+
+// hold is how many pushes an item waits for its bucket's head to arrive
+// in cache.
+const hold = 8
 
 // ahead is the distance in buckets between two stages of prefetching
 // (see queue.prefetch): about as many events, a few microseconds of work,
@@ -156,10 +167,14 @@ func newQueue(horizon time.Duration, buckets float64, size int) *queue {
 	for i := range q.head {
 		q.head[i] = noNode
 	}
+	for i := range q.held {
+		q.held[i] = noNode
+	}
 	return q
 }
 
-// link puts it into its bucket's list.
+// link puts it into the calendar: into the pool at once, and into its
+// bucket's list hold links later (see held).
 func (q *queue) link(it item) {
 	n := q.free
 	if n != noNode {
@@ -168,11 +183,32 @@ func (q *queue) link(it item) {
 		q.pool = append(q.pool, item{})
 		n = int32(len(q.pool) - 1)
 	}
-	b := (int64(it.at) >> q.shift) & (q.nb - 1)
-	it.next = q.head[b]
 	q.pool[n] = it
-	q.head[b] = n
+	prefetch.Line(&q.head[(int64(it.at)>>q.shift)&(q.nb-1)])
+	i := q.nheld % hold
+	if old := q.held[i]; old != noNode {
+		q.attach(old)
+	}
+	q.held[i] = n
+	q.nheld++
 	q.inCal++
+}
+
+// attach puts pool item n into its bucket's list.
+func (q *queue) attach(n int32) {
+	b := (int64(q.pool[n].at) >> q.shift) & (q.nb - 1)
+	q.pool[n].next = q.head[b]
+	q.head[b] = n
+}
+
+// attachHeld attaches the held items of bucket cur, about to be loaded.
+func (q *queue) attachHeld() {
+	for i, n := range q.held {
+		if n != noNode && int64(q.pool[n].at)>>q.shift == q.cur {
+			q.attach(n)
+			q.held[i] = noNode
+		}
+	}
 }
 
 // push schedules ev; events at the same instant pop in push order.
@@ -230,6 +266,7 @@ func (q *queue) ready() bool {
 		for q.over.len() > 0 && int64(q.over.h[0].at)>>q.shift < q.cur+q.nb {
 			q.link(q.over.pop())
 		}
+		q.attachHeld()
 		b := q.cur & (q.nb - 1)
 		q.cb, q.pos = q.cb[:0], 0
 		for n := q.head[b]; n != noNode; {
