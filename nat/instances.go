@@ -122,6 +122,7 @@ func (t *Instances) Locate(client uint32) unsafe.Pointer {
 func (t *Instances) ReserveClients(clients int) {
 	if clients > len(t.inst) {
 		t.inst = append(t.inst, make([]slot, clients-len(t.inst))...)
+		hugePages(t.inst)
 	}
 }
 

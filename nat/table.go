@@ -281,6 +281,7 @@ func (t *Table) ReserveClients(clients int) {
 		entries = min(entries, t.cfg.Capacity)
 	}
 	t.slab = append(make([]entry, 0, max(entries, len(t.slab))), t.slab...)
+	hugePages(t.slab)
 }
 
 func (t *Table) growClients(n int) {
@@ -289,6 +290,7 @@ func (t *Table) growClients(n int) {
 	for i := old; i < n; i++ {
 		t.byClient[i] = none
 	}
+	hugePages(t.byClient)
 }
 
 // NotifyNextVictim has f told, after each LRU eviction, the client of
@@ -597,7 +599,11 @@ func (t *Table) insert(now time.Duration, key Key, p Packet, reuse int32) Outcom
 		slot, t.free = t.free[n-1], t.free[:n-1]
 		t.toFront(slot)
 	default:
+		before := cap(t.slab)
 		t.slab = append(t.slab, entry{})
+		if cap(t.slab) != before {
+			hugePages(t.slab) // a new, bigger array
+		}
 		slot = int32(len(t.slab) - 1)
 		if t.lru != nil {
 			t.lru.Add(slot, struct{}{})

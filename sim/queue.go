@@ -170,6 +170,8 @@ func newQueue(horizon time.Duration, buckets float64, size int) *queue {
 	for i := range q.held {
 		q.held[i] = noNode
 	}
+	prefetch.HugePages(q.head)
+	prefetch.HugePages(q.pool)
 	return q
 }
 
@@ -180,7 +182,11 @@ func (q *queue) link(it item) {
 	if n != noNode {
 		q.free = q.pool[n].next
 	} else {
+		before := cap(q.pool)
 		q.pool = append(q.pool, item{})
+		if cap(q.pool) != before {
+			prefetch.HugePages(q.pool) // a new, bigger array
+		}
 		n = int32(len(q.pool) - 1)
 	}
 	q.pool[n] = it

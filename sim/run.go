@@ -308,11 +308,18 @@ func newSim(cfg *Config, rep int) (*sim, error) {
 			s.gone[i].at = -1
 		}
 	}
+	// The per-client arrays, read at random by every event.
+	prefetch.HugePages(s.clients)
+	prefetch.HugePages(s.rec.beats.at)
+	prefetch.HugePages(s.rec.beats.gap)
+	prefetch.HugePages(s.ports)
+	prefetch.HugePages(s.gone)
 	s.startRadios()
 	s.watchPings()
 	for _, g := range cfg.Groups {
 		if g.Keepalive.Type == KeepaliveAdaptive {
 			s.adaptive = make([]adaptiveClient, total)
+			prefetch.HugePages(s.adaptive)
 			break
 		}
 	}

@@ -12,4 +12,9 @@
 // A prefetch is only a hint: it never faults, changes no result and may
 // be ignored. On architectures without an assembly version, Line does
 // nothing.
+//
+// HugePages is the other half of the same cost: at random across a few
+// hundred megabytes, a miss in cache is nearly always a miss in the TLB
+// too, and its page walk delays even a prefetch. Backing the big arrays
+// with 2 MiB pages makes most of those walks unnecessary.
 package prefetch
