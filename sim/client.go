@@ -187,11 +187,11 @@ func (s *sim) toOldAddress(ci uint32) bool {
 // forgetRemovals clears the removals of a client's flow at every box
 // once they have decided something (or the connection is replaced).
 func (s *sim) forgetRemovals(ci uint32) {
-	if s.gone != nil {
-		g := s.gone[int(ci)*s.hops:][:s.hops]
-		for i := range g {
-			g[i].at = -1
-		}
+	if len(s.gone) == 0 {
+		return // the common case, with no call into the map
+	}
+	for h := range s.hops {
+		delete(s.gone, goneKey(ci, h))
 	}
 }
 
@@ -212,8 +212,8 @@ func (s *sim) redelivery(sent time.Duration) time.Duration {
 // break (on a path of several boxes; decider < 0: none known, the
 // earliest removal), and keeps its cause.
 func (s *sim) decideBreak(ci uint32, c *client, decider int) {
-	if s.gone != nil && decider >= 0 {
-		if g := s.gone[int(ci)*s.hops+decider]; g.at >= 0 {
+	if decider >= 0 && len(s.gone) > 0 {
+		if g, ok := s.gone[goneKey(ci, decider)]; ok {
 			c.orphanAt, c.cause, c.box = g.at, g.cause, uint8(s.groups[c.group].path[decider])
 		}
 	}

@@ -602,12 +602,14 @@ func (c *Config) EstimateBytes() int64 {
 	// A queued event is a 32-byte item; a table entry is a 48-byte slab
 	// entry, a 64-byte simplelru entry and its map slot (16 B at a load
 	// of one half). A client has its state, a port and a chain head per
-	// middlebox (and, on a path of several, a removal record per box),
-	// up to three queued events and a share of the latency samples.
-	const perEvent, perEntry = 32, 48 + 64 + 32
+	// middlebox, up to three queued events and a share of the latency
+	// samples. On a path of several boxes an orphaned client has a
+	// removal record per box in a map (24 B a slot, at a load down to
+	// one half): counted as if every client were orphaned at once.
+	const perEvent, perEntry, perRemoval = 32, 48 + 64 + 32, 48
 	perClient := int64(unsafe.Sizeof(client{})) + 8*int64(len(c.Path)) + 3*perEvent + 16
 	if len(c.Path) > 1 {
-		perClient += int64(unsafe.Sizeof(removal{})) * int64(len(c.Path))
+		perClient += perRemoval * int64(len(c.Path))
 	}
 	var radios int64 // a client with a radio has its states in its group's meter
 	for _, g := range c.Groups {

@@ -140,6 +140,9 @@ type removal struct {
 	cause cause
 }
 
+// goneKey is the key of sim.gone for client ci's flow at hop h.
+func goneKey(ci uint32, h int) uint64 { return uint64(ci)<<8 | uint64(h) }
+
 // box is one middlebox on the path.
 type box struct {
 	t table
@@ -168,10 +171,12 @@ type sim struct {
 	hops    int      // the longest group path
 	ports   []uint32 // external port per (client, hop) for hops after the first, client-major
 	// gone is, on paths of several boxes, each hop's removal of the
-	// current flow's entry per (client, hop), client-major (at < 0: none),
-	// so that a break can be dated and attributed by the box whose loss
-	// decided it.
-	gone []removal
+	// current flow's entry, by goneKey(client, hop), so that a break can
+	// be dated and attributed by the box whose loss decided it. A record
+	// lives only from a removal until the orphan it made is decided, so
+	// a map holds the few there are at a time rather than every client
+	// paying 16 bytes a hop (nil: paths of one box).
+	gone map[uint64]removal
 	// decider is the hop at which the last crossing departed from the
 	// flow's state: the first to give it a new port, drop it or refuse it.
 	decider int
@@ -303,17 +308,13 @@ func newSim(cfg *Config, rep int) (*sim, error) {
 	s.rec.beats = lastBeats{at: make([]time.Duration, total), gap: make([]float32, total)}
 	s.ports = make([]uint32, total*(s.hops-1))
 	if s.hops > 1 {
-		s.gone = make([]removal, total*s.hops)
-		for i := range s.gone {
-			s.gone[i].at = -1
-		}
+		s.gone = map[uint64]removal{}
 	}
 	// The per-client arrays, read at random by every event.
 	prefetch.HugePages(s.clients)
 	prefetch.HugePages(s.rec.beats.at)
 	prefetch.HugePages(s.rec.beats.gap)
 	prefetch.HugePages(s.ports)
-	prefetch.HugePages(s.gone)
 	s.startRadios()
 	s.watchPings()
 	for _, g := range cfg.Groups {
@@ -793,7 +794,7 @@ func (s *sim) removed(bi int, r nat.Removal) {
 	}
 	s.rec.removal(r.Key.Client, bi, r.At, causeOf(r.Reason))
 	if s.gone != nil {
-		s.gone[int(r.Key.Client)*s.hops+int(s.groups[c.group].hopOf[bi])] = removal{r.At, causeOf(r.Reason)}
+		s.gone[goneKey(r.Key.Client, int(s.groups[c.group].hopOf[bi]))] = removal{r.At, causeOf(r.Reason)}
 	}
 	if !c.is(fOrphan) || r.At < c.orphanAt {
 		c.on(fOrphan)
