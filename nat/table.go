@@ -721,6 +721,17 @@ func (t *Table) unlink(slot int32) {
 	e.prev, e.next = none, none
 }
 
+// LocateIndex is the address of the word of t's client index that
+// Locate reads (nil if client is beyond it), for a caller that
+// prefetches in two stages: that word first, and Locate's entry once the
+// word is in cache.
+func (t *Table) LocateIndex(client uint32) unsafe.Pointer {
+	if int(client) < len(t.byClient) {
+		return unsafe.Pointer(&t.byClient[client])
+	}
+	return nil
+}
+
 // Locate is the address of client's first entry (nil if it has none),
 // for a caller that prefetches it ahead of the client's next packet, as
 // Instances.Locate is: the packet's lookup then finds it in cache.

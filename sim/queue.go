@@ -126,9 +126,11 @@ type queue struct {
 	over   eventHeap
 	seq    uint64
 	now    time.Duration // instant of the last event popped
-	// warm, if not nil, is given the client of the first events a few
-	// buckets ahead whenever a bucket is loaded, to prefetch their state.
-	warm func(client uint32)
+	// warm, if not nil, is given the clients of the events a few buckets
+	// ahead, to prefetch their state in two stages a bucket apart: stage
+	// 0 the client's own lines, stage 1 what those lines lead to (see
+	// sim.warm).
+	warm func(client uint32, stage int)
 	// held is the items of the last hold pushes into the calendar, in the
 	// pool but not yet in their buckets' lists: linking one reads and
 	// writes its bucket's head, most often a miss to memory, so link
@@ -142,9 +144,8 @@ type queue struct {
 // in cache.
 const hold = 8
 
-// ahead is the distance in buckets between two stages of prefetching
-// (see queue.prefetch): about as many events, a few microseconds of work,
-// enough to hide a miss to memory.
+// ahead is how many events ahead pop warms a client in a bucket that
+// holds more than prefetch reached: a few microseconds of work.
 const ahead = 4
 
 const noNode int32 = -1
@@ -276,9 +277,18 @@ func (q *queue) ready() bool {
 		b := q.cur & (q.nb - 1)
 		q.cb, q.pos = q.cb[:0], 0
 		for n := q.head[b]; n != noNode; {
-			next := q.pool[n].next
-			q.cb = append(q.cb, q.pool[n])
-			q.pool[n].next, q.free = q.free, n
+			it := &q.pool[n]
+			if i := len(q.cb); q.warm != nil && i >= depth-2 && i < depth-2+ahead {
+				// A crowded bucket: the items prefetch did not reach, now
+				// (the rest from pop, ahead events early).
+				if i > depth-2 {
+					q.warm(it.client, 0)
+				}
+				q.warm(it.client, 1)
+			}
+			next := it.next
+			q.cb = append(q.cb, *it)
+			it.next, q.free = q.free, n
 			n = next
 		}
 		q.head[b] = noNode
@@ -286,32 +296,25 @@ func (q *queue) ready() bool {
 		sortItems(q.cb)
 		q.loaded = true
 		q.prefetch()
-		if q.warm != nil && len(q.cb) > 2 {
-			// A crowded bucket: its first items' clients now (the stages
-			// warmed two at most), the rest from pop, ahead events early.
-			for i := range min(ahead, len(q.cb)) {
-				q.warm(q.cb[i].client)
-			}
-		}
 	}
 }
 
-// prefetch works through the buckets ahead of the current one in
-// stages, one stage every ahead buckets, since an item's successor in its
-// list is known only once the item is in cache: 3*ahead buckets ahead it
-// prefetches a bucket's first item; 2*ahead ahead, with that item in
-// cache, the second item and the first one's client; ahead buckets
-// ahead, the third item and the second one's client. Most buckets hold
-// one or two items; ready and pop warm the clients of a bucket that
-// holds more once it is loaded and sorted.
+// prefetch works through the depth buckets ahead of the current one, a
+// step for each bucket loaded, since an item's successor in its list is
+// known only once the item is in cache: the bucket d ahead has its first
+// depth-d items in cache, so prefetch walks them, prefetches the next,
+// warms the client of the last (stage 0) and that of the one before
+// (stage 1, a bucket after its stage 0). A bucket arrives with its first
+// depth-1 items and clients warmed; ready and pop warm those of a bucket
+// that holds more (a bucket holds a few at a million clients).
 func (q *queue) prefetch() {
 	mask := q.nb - 1
-	for stage := int64(0); stage < 3; stage++ {
-		n := q.head[(q.cur+(3-stage)*ahead)&mask]
-		for i := int64(0); i < stage && n != noNode; i++ {
+	for d := int64(1); d <= depth; d++ {
+		n := q.head[(q.cur+d)&mask]
+		for i := int64(0); i < depth-d && n != noNode; i++ {
 			it := &q.pool[n]
-			if i == stage-1 && q.warm != nil {
-				q.warm(it.client)
+			if q.warm != nil && i >= depth-d-2 {
+				q.warm(it.client, int(depth-d-1-i))
 			}
 			n = it.next
 		}
@@ -320,6 +323,11 @@ func (q *queue) prefetch() {
 		}
 	}
 }
+
+// depth is how many buckets ahead prefetch reaches, and so how many items
+// of a bucket it warms: a bucket is a few events, a few microseconds of
+// work, enough to hide a miss to memory.
+const depth = 8
 
 // sortItems sorts a bucket by (at, order): insertion sort for the few
 // items a bucket usually holds.
@@ -343,12 +351,14 @@ func sortItems(its []item) {
 // pop removes and returns the earliest event; the queue must not be empty.
 // It warms the client of the event ahead events later in the bucket:
 // timers without jitter that started together (an adaptive heartbeat's)
-// crowd a few buckets with many events, beyond the two per bucket that
-// prefetch reaches.
+// crowd a few buckets with many events, beyond those that prefetch and
+// ready reach.
 func (q *queue) pop() event {
 	q.ready()
 	if q.warm != nil && q.pos+ahead < len(q.cb) {
-		q.warm(q.cb[q.pos+ahead].client)
+		c := q.cb[q.pos+ahead].client
+		q.warm(c, 0)
+		q.warm(c, 1)
 	}
 	ev := q.cb[q.pos].event()
 	q.pos++

@@ -333,7 +333,7 @@ func newSim(cfg *Config, rep int) (*sim, error) {
 	s.q.warm = s.warm
 	for i := range s.boxes {
 		s.boxes[i].t.ReserveClients(total)
-		s.boxes[i].t.NotifyNextVictim(s.warm)
+		s.boxes[i].t.NotifyNextVictim(s.warmNow)
 	}
 	ci := 0
 	for gi, g := range cfg.Groups {
@@ -738,9 +738,19 @@ func (s *sim) crossInOne(ci uint32, c *client, g *groupRun, kind nat.Kind) pathR
 	return passed
 }
 
-// warm prefetches the state of a client whose event is coming up, or
-// whose entry is about to be evicted.
-func (s *sim) warm(ci uint32) {
+// warm prefetches the state of a client whose event is coming up, in two
+// stages a little apart: stage 0 the lines found from its index alone,
+// stage 1 its entries in the shared tables, whose places stage 0 brought
+// into cache (a lookup there would otherwise wait on memory twice).
+func (s *sim) warm(ci uint32, stage int) {
+	if stage == 1 {
+		for _, t := range s.shared {
+			if p := t.Locate(ci); p != nil {
+				prefetch.Line((*byte)(p))
+			}
+		}
+		return
+	}
 	if int(ci) < len(s.clients) {
 		prefetch.Line(&s.clients[ci])
 		if s.radios != nil {
@@ -757,9 +767,9 @@ func (s *sim) warm(ci uint32) {
 		if s.hops > 1 {
 			prefetch.Line(&s.ports[int(ci)*(s.hops-1)])
 		}
-		// Its entries in the shared tables, which its packets look up.
+		// Where its entries in the shared tables are, for stage 1.
 		for _, t := range s.shared {
-			if p := t.Locate(ci); p != nil {
+			if p := t.LocateIndex(ci); p != nil {
 				prefetch.Line((*byte)(p))
 			}
 		}
@@ -773,6 +783,13 @@ func (s *sim) warm(ci uint32) {
 			}
 		}
 	}
+}
+
+// warmNow is warm's two stages at once, for a client whose entry is
+// about to be evicted (the LRU's next victim).
+func (s *sim) warmNow(ci uint32) {
+	s.warm(ci, 0)
+	s.warm(ci, 1)
 }
 
 // removed is every middlebox's removal callback. It runs inside a table
