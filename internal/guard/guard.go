@@ -17,12 +17,15 @@ import (
 )
 
 // DefaultMaxEvents is the default ceiling on the events of one run: about
-// an hour of wall time at 30 million events a second.
+// three and a half hours of wall time at Speed.
 const DefaultMaxEvents = 1e11
 
-// Speed is the events a second a run processes, roughly, for the wall
-// times guard prints.
-const Speed = 30e6
+// Speed is the estimated events (sim.Config.EstimateEvents) a second a
+// run processes on a 2-core machine, roughly, for the wall times guard
+// prints: about 10 million while a run's state fits the caches (100,000
+// clients), 6 million once it does not (a million, and a hundred million
+// sampled at 0.01; PERFORMANCE.md).
+const Speed = 8e6
 
 // Large are the estimates above which guard says what it expects of a
 // run before starting it.

@@ -89,7 +89,7 @@ func TestTimeSeriesAndEventsCount(t *testing.T) {
 func TestEstimatesOfLargeRunsArePrinted(t *testing.T) {
 	text := strings.Replace(strings.Replace(base, "duration: 1h", "duration: 3000h", 1), "count: 10", "count: 100000", 1)
 	_, stderr, err := plan(t, text, 2, Limits{MaxEvents: DefaultMaxEvents})
-	if err != nil || !strings.Contains(stderr, "about 7.2e+10 events (~40 min)") {
+	if err != nil || !strings.Contains(stderr, "about 7.2e+10 events (~2.5 h)") {
 		t.Fatalf("%v, stderr %q", err, stderr)
 	}
 }
