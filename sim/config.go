@@ -598,7 +598,7 @@ func SpansFit(terms ...float64) bool {
 // needs, so that a scenario that cannot fit is refused before anything is
 // allocated.
 func (c *Config) EstimateBytes() int64 {
-	clients := int64(c.simulated())
+	clients := int64(c.Simulated())
 	// A queued event is a 32-byte item; a table entry is a 48-byte slab
 	// entry, a 64-byte simplelru entry and its map slot (16 B at a load
 	// of one half). A client has its state, a port and a chain head per
@@ -652,7 +652,7 @@ func (c *Config) SeriesBytes() int64 {
 // it, the shortest idle timeout of the path; and a break takes at least
 // four events.
 func (c *Config) latencyBytes() int64 {
-	clients := int64(c.simulated())
+	clients := int64(c.Simulated())
 	shortest, limited := time.Duration(math.MaxInt64), false
 	for _, m := range c.Path {
 		t := m.Timeouts
@@ -676,7 +676,7 @@ func (c *Config) latencyBytes() int64 {
 // connection, and the time-series samples.
 func (c *Config) EstimateEvents() float64 {
 	_, firings := c.timers()
-	clients := c.simulated()
+	clients := c.Simulated()
 	events := 4*firings*c.Duration.Seconds() + 4*clients
 	if c.SampleEvery > 0 {
 		events += float64(c.Duration) / float64(c.SampleEvery)

@@ -186,8 +186,9 @@ func (c *Config) sampledCount(g *Group) float64 {
 	return min(n, math.Ceil(n*r+4*math.Sqrt(n*r*(1-r))))
 }
 
-// simulated is the clients a run simulates, all groups (sampledCount).
-func (c *Config) simulated() float64 {
+// Simulated is the clients a run simulates, all groups: every client, or
+// with sampling an upper bound for the estimates (sampledCount).
+func (c *Config) Simulated() float64 {
 	n := 0.0
 	for i := range c.Groups {
 		n += c.sampledCount(&c.Groups[i])

@@ -21,6 +21,7 @@ func cmdCheck(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	lf := loadFlags{stderr: stderr}
 	lf.register(fs)
 	lf.registerTarget(fs)
+	lf.registerSample(fs)
 	params := paramFlag(fs)
 	if err := parseFlags(fs, args, 1); err != nil {
 		return err
@@ -39,6 +40,9 @@ func cmdCheck(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 		sc.File, cfg.Name, len(cfg.Path), len(cfg.Groups), clients, cfg.Duration, sc.Replications)
 	if len(sc.Keys(keys)) > 0 {
 		fmt.Fprintf(stdout, ", sweep of %d points", points)
+	}
+	if smp := cfg.Sampling; smp.On() {
+		fmt.Fprintf(stdout, ", sampled at %g with salt %d (up to about %.0f clients simulated)", smp.Fraction, smp.Salt, cfg.Simulated())
 	}
 	fmt.Fprintf(stdout, "; memory estimate %s, about %.3g events per run\n", sysres.Text(cfg.EstimateBytes()), cfg.EstimateEvents())
 	fmt.Fprintf(stdout, "target: %s\n", report.TargetText(sc.Target))

@@ -99,7 +99,7 @@ func commandTable() []command {
 				{"a NAT gateway starter, written to a file to edit", "natsim init nat-gateway > my.yaml"},
 			}},
 		{name: "check", synopsis: "FILE [flags]", purpose: "validate a scenario without running it",
-			usage: "FILE|- [--param K=V1,V2,...]... [--set K=V]... [--target METRIC<=X]... [--seed N] [--replications N] [--max-memory SIZE] [--max-events N]",
+			usage: "FILE|- [--param K=V1,V2,...]... [--set K=V]... [--target METRIC<=X]... [--seed N] [--replications N] [--sample R [--salt S]] [--max-memory SIZE] [--max-events N]",
 			note:  checkNote, run: cmdCheck, examples: []example{
 				{"check a file and every point of its sweep", "natsim check scenarios/aws-nat-gateway-grpc.yaml"},
 				{"check a starter from standard input, with a sweep of the command line's",

@@ -204,8 +204,8 @@ type loadFlags struct {
 }
 
 // registerSample adds --sample and --salt to the commands that run a
-// scenario's clients (run, sweep): they set sampling.fraction and
-// sampling.salt.
+// scenario's clients (run, sweep, advise) and to check, which gives the
+// sampled run's estimates: they set sampling.fraction and sampling.salt.
 func (l *loadFlags) registerSample(fs *pflag.FlagSet) {
 	fs.Float64Var(&l.sample, "sample", 0, "simulate this fraction of each group's clients, chosen by hash, with shared capacities scaled to match (sets sampling.fraction; see docs/sampling.md)")
 	fs.Uint64Var(&l.salt, "salt", 0, "which clients --sample chooses: each salt is an independent sample (sets sampling.salt)")

@@ -256,3 +256,20 @@ func TestWarningsOncePerFile(t *testing.T) {
 		t.Errorf("check of an example that is no mistake: exit %d, stderr:\n%s", code, msg)
 	}
 }
+
+// TestCheckSample: check gives the estimates of the sampled run, so a
+// population refused in full is checked at the size --sample runs.
+func TestCheckSample(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "t.yaml")
+	os.WriteFile(file, []byte(goodScenario), 0o644)
+	big := []string{"check", file, "--set", "clients.app.count=100000000", "--max-memory", "8GiB"}
+	if _, msg, code := natsim(t, big...); code != 2 || !strings.Contains(msg, "scenario too large") {
+		t.Fatalf("in full: exit %d %s, want 2 and a refusal", code, msg)
+	}
+	out, msg, code := natsim(t, append(big, "--sample", "0.01", "--salt", "4")...)
+	// At most n r + 4 sqrt(n r (1 - r)) = 1e6 + 4 sqrt(990000) clients,
+	// rounded up.
+	if want := "100000000 clients, 1h0m0s simulated x 1 replication(s), sampled at 0.01 with salt 4 (up to about 1003980 clients simulated); memory estimate "; code != 0 || !strings.Contains(out, want) {
+		t.Errorf("sampled: exit %d %s\n%s\nwant\n%s", code, msg, out, want)
+	}
+}
