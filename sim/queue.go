@@ -349,16 +349,21 @@ func sortItems(its []item) {
 }
 
 // pop removes and returns the earliest event; the queue must not be empty.
-// It warms the client of the event ahead events later in the bucket:
-// timers without jitter that started together (an adaptive heartbeat's)
+// It warms the client of the event ahead events later in the bucket
+// (stage 0, and stage 1 of the one ahead/2 later): timers without jitter that started together (an adaptive heartbeat's)
 // crowd a few buckets with many events, beyond those that prefetch and
 // ready reach.
 func (q *queue) pop() event {
 	q.ready()
-	if q.warm != nil && q.pos+ahead < len(q.cb) {
-		c := q.cb[q.pos+ahead].client
-		q.warm(c, 0)
-		q.warm(c, 1)
+	if q.warm != nil {
+		// Stage 1 half as far ahead as stage 0, so that it finds what
+		// stage 0 fetched in cache rather than waiting for it.
+		if i := q.pos + ahead; i < len(q.cb) {
+			q.warm(q.cb[i].client, 0)
+		}
+		if i := q.pos + ahead/2; i < len(q.cb) {
+			q.warm(q.cb[i].client, 1)
+		}
 	}
 	ev := q.cb[q.pos].event()
 	q.pos++
