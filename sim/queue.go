@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -138,6 +139,9 @@ type queue struct {
 	// attaches at once those of the bucket it loads). held[i] < 0: none.
 	held  [hold]int32
 	nheld uint // pushes into the calendar so far: the next is held[nheld%hold]
+	// heldMin is at most the earliest bucket (At >> shift) of a held
+	// item, so that loading a bucket before it skips the scan.
+	heldMin int64
 }
 
 // hold is how many pushes an item waits for its bucket's head to arrive
@@ -171,6 +175,7 @@ func newQueue(horizon time.Duration, buckets float64, size int) *queue {
 	for i := range q.held {
 		q.held[i] = noNode
 	}
+	q.heldMin = math.MaxInt64
 	prefetch.HugePages(q.head)
 	prefetch.HugePages(q.pool)
 	return q
@@ -197,6 +202,7 @@ func (q *queue) link(it item) {
 		q.attach(old)
 	}
 	q.held[i] = n
+	q.heldMin = min(q.heldMin, int64(it.at)>>q.shift)
 	q.nheld++
 	q.inCal++
 }
@@ -210,10 +216,19 @@ func (q *queue) attach(n int32) {
 
 // attachHeld attaches the held items of bucket cur, about to be loaded.
 func (q *queue) attachHeld() {
+	if q.heldMin > q.cur {
+		return // the common case: every held item is for a later bucket
+	}
+	q.heldMin = math.MaxInt64
 	for i, n := range q.held {
-		if n != noNode && int64(q.pool[n].at)>>q.shift == q.cur {
+		if n == noNode {
+			continue
+		}
+		if b := int64(q.pool[n].at) >> q.shift; b == q.cur {
 			q.attach(n)
 			q.held[i] = noNode
+		} else {
+			q.heldMin = min(q.heldMin, b)
 		}
 	}
 }
