@@ -365,9 +365,9 @@ func sortItems(its []item) {
 
 // pop removes and returns the earliest event; the queue must not be empty.
 // It warms the client of the event ahead events later in the bucket
-// (stage 0, and stage 1 of the one ahead/2 later): timers without jitter that started together (an adaptive heartbeat's)
-// crowd a few buckets with many events, beyond those that prefetch and
-// ready reach.
+// (stage 0, and stage 1 of the one ahead/2 later): timers without
+// jitter that started together (an adaptive heartbeat's) crowd a few
+// buckets with many events, beyond those that prefetch and ready reach.
 func (q *queue) pop() event {
 	q.ready()
 	if q.warm != nil {
