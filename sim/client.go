@@ -228,14 +228,22 @@ func (s *sim) decideBreak(ci uint32, c *client, decider int) {
 	}
 }
 
-// settle brings every middlebox up to now before a decision that no
-// packet of the connection is crossing them for (a client's or the
-// server's timer running out): expiry is exact, so a removal due by now
-// must count whether or not other clients' packets have made the tables
-// look (a client alone on a box is treated as one among many).
-func (s *sim) settle() {
+// settle brings the middleboxes up to now for client ci before a
+// decision that no packet of its connection is crossing them for (a
+// client's or the server's timer running out): expiry is exact, so a
+// removal due by now must count whether or not other clients' packets
+// have made the tables look (a client alone on a box is treated as one
+// among many). A shared box is advanced; of a per-client box only ci's
+// instance is synced, since the others hold nothing of ci's (advancing
+// them all cost a pass over every client at each break).
+func (s *sim) settle(ci uint32, c *client) {
 	for i := range s.boxes {
-		s.boxes[i].t.Advance(s.now)
+		if s.boxes[i].pc == nil {
+			s.boxes[i].t.Advance(s.now)
+		}
+	}
+	if s.perClient {
+		s.sync(ci, c)
 	}
 }
 
@@ -270,7 +278,7 @@ func (s *sim) learnDead(ci uint32, c *client, how How) {
 	if c.state != stOpen {
 		return
 	}
-	if s.settle(); c.state != stOpen {
+	if s.settle(ci, c); c.state != stOpen {
 		return // a box reset the connection at this very instant
 	}
 	if c.is(fOrphan) {
@@ -589,7 +597,7 @@ func (s *sim) sentAt(arg uint32) time.Duration {
 // serverGivesUp is the server's own detection: it closes its side, and a
 // pending orphan is a break (the client learns when it next speaks).
 func (s *sim) serverGivesUp(ci uint32, c *client) {
-	s.settle()
+	s.settle(ci, c)
 	s.rec.server(ci, TraceServerGaveUp)
 	c.off(fSrvOpen | fSrvRetrying)
 	s.setRetry(ci, c, s.retries[ci])

@@ -243,12 +243,7 @@ func (s *sim) takeIdle(ci uint32, order Reuse) int32 {
 // by now: the server's keep-alive FIN has arrived, or a box's RST or FIN
 // at expiry, or TCP keepalive gave up on it.
 func (s *sim) knownClosed(pc *pconn) bool {
-	if s.now >= pc.killedAt {
-		return true
-	}
-	gi := s.clients[pc.client].group
-	k := s.groups[gi].ServerKeepalive
-	return k > 0 && s.pool.l7[gi] < 0 && s.now >= pc.srvLast+k+s.down
+	return s.now >= pc.killedAt || !s.serverOpen(pc, s.now-s.down)
 }
 
 // open opens a new connection for the request: its SYN crosses the path
