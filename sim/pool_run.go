@@ -458,16 +458,29 @@ func (s *sim) reqAt(at time.Duration, kind evKind, ri int32) {
 }
 
 // failAt makes the request's attempt fail with cause, learned by the
-// client at instant at.
+// client at instant at (at once if that is now).
 func (s *sim) failAt(ri int32, why reqCause, at time.Duration, written bool) {
-	r := &s.pool.reqs[ri]
-	r.cause, r.written = why, written
-	r.gen++ // whatever was pending for it is superseded
 	if at <= s.now {
+		s.markFailed(ri, why, written)
 		s.reqFailed(ri)
 		return
 	}
+	s.failLater(ri, why, at, written)
+}
+
+// failLater is failAt through the queue even at the current instant,
+// for a caller inside a table call (a removal callback), where learning
+// of the failure at once would send packets through that same table.
+func (s *sim) failLater(ri int32, why reqCause, at time.Duration, written bool) {
+	s.markFailed(ri, why, written)
 	s.reqAt(at, evReqFail, ri)
+}
+
+// markFailed notes the cause of the request's failed attempt.
+func (s *sim) markFailed(ri int32, why reqCause, written bool) {
+	r := &s.pool.reqs[ri]
+	r.cause, r.written = why, written
+	r.gen++ // whatever was pending for it is superseded
 }
 
 // reqFailed is the client learning that an attempt failed: the
@@ -688,7 +701,7 @@ func (s *sim) poolKilled(bi int, r nat.Removal) {
 		}
 		pc.killedAt, pc.killFin = r.At, s.boxes[bi].fin
 		if ri := pc.req; pc.state == pcBusy && ri >= 0 && !p.reqs[ri].opening {
-			s.failAt(ri, failResetOnReuse, max(r.At, s.now), true)
+			s.failLater(ri, failResetOnReuse, max(r.At, s.now), true)
 		}
 		return
 	}
