@@ -203,10 +203,8 @@ func Search(ctx context.Context, st Settings) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Version: sim.Version, Scenario: sc.Config.Name, Tune: a.Tune, Target: sc.Target, Monotone: monotone,
-		Cost: CostValue{Metric: a.Cost.Name, Unit: a.Cost.Unit, Per: a.Cost.PerUnit()}, Notes: s.notes, searchSeed: sc.Config.Seed,
-		mixed: slices.ContainsFunc(sc.Config.Groups, func(g sim.Group) bool { return len(g.Paths) > 0 }), shown: shown(sc)}
-	res.UncertaintyS = uncertainty(&sc.Config).Seconds()
+	res := newResult(sc)
+	res.Tune, res.Monotone, res.Notes = a.Tune, monotone, s.notes
 	for _, e := range s.evals {
 		if len(e.runs) > 0 {
 			res.Evaluated = append(res.Evaluated, evaluated(e))
@@ -445,6 +443,17 @@ func (s *searcher) decided(ctx context.Context, phase string, v time.Duration, s
 	}
 }
 
+// newResult is the part of a Result that follows from the scenario
+// alone, the same for a search and for a scenario run as configured.
+func newResult(sc *scenarios.Scenario) *Result {
+	c := sc.Advise.Cost
+	return &Result{Version: sim.Version, Scenario: sc.Config.Name, Target: sc.Target,
+		Cost: CostValue{Metric: c.Name, Unit: c.Unit, Per: c.PerUnit()}, searchSeed: sc.Config.Seed,
+		mixed:        slices.ContainsFunc(sc.Config.Groups, func(g sim.Group) bool { return len(g.Paths) > 0 }),
+		shown:        shown(sc),
+		UncertaintyS: uncertainty(&sc.Config).Seconds()}
+}
+
 // asConfigured answers for a scenario with nothing to tune (an adaptive
 // keepalive sets its own interval): it is run as written with the seed
 // a verification of a search from the same scenario would never clash
@@ -452,9 +461,8 @@ func (s *searcher) decided(ctx context.Context, phase string, v time.Duration, s
 // target needs to be decided, while the budget lasts.
 func (s *searcher) asConfigured(ctx context.Context) (*Result, error) {
 	sc := s.sc
-	res := &Result{Version: sim.Version, Scenario: sc.Config.Name, Tune: []string{}, Target: sc.Target, Monotone: true,
-		Cost: CostValue{Metric: sc.Advise.Cost.Name, Unit: sc.Advise.Cost.Unit}, searchSeed: sc.Config.Seed}
-	res.UncertaintyS = uncertainty(&sc.Config).Seconds()
+	res := newResult(sc)
+	res.Tune, res.Monotone = []string{}, true
 	v, err := s.decided(ctx, "evaluate", 0, FreshSeed(sc.Config.Seed, MaxReps), 1, true)
 	if err != nil {
 		return nil, err

@@ -68,7 +68,7 @@ func (r *Result) writeCompare(b *strings.Builder) {
 	}
 	head := "  keepalive\tsetting"
 	for _, c := range costs {
-		head += "\t" + c.Unit + "/client-hour"
+		head += "\t" + c.Metric // by name: two costs may share a unit
 	}
 	fmt.Fprintln(tw, head+"\tbreaks/1000 ch\tbound\tcliff\tmet")
 	for _, c := range r.Compare {
@@ -164,8 +164,8 @@ func (r *Result) describe() string {
 		same = same && g.Keepalive.Type == k.Type
 		k.Jitter = max(k.Jitter, g.Keepalive.Jitter) // the largest, as the margin takes it
 	}
-	all := func(suffix string) bool {
-		return !slices.ContainsFunc(r.Tune, func(key string) bool { return !strings.HasSuffix(key, suffix) })
+	all := func(suffix string) bool { // every key tuned, and at least one, ends so
+		return len(r.Tune) > 0 && !slices.ContainsFunc(r.Tune, func(key string) bool { return !strings.HasSuffix(key, suffix) })
 	}
 	tail := func(suffix string) bool { return all(".keepalive."+suffix) && same }
 	groups := Plural(len(r.Tune), "group")

@@ -200,6 +200,11 @@ func TestAdviseCompareAdaptive(t *testing.T) {
 			if res.Keepalive != tc.pick {
 				t.Errorf("picked %s, want %s", res.Keepalive, tc.pick)
 			}
+			// Mars, with nothing to tune, is described as itself and costed
+			// per client-hour as a search is.
+			if m := res.Compare[1]; m.Setting != "adaptive heartbeat mars (within [3m30s, 10m0s])" || m.Cost.Per != "client-hour" {
+				t.Errorf("mars: setting %q, cost per %q", m.Setting, m.Cost.Per)
+			}
 			for _, c := range res.Compare {
 				if c.Met && c.Cost.Value < res.Cost.Value {
 					t.Errorf("%s costs %v, less than the pick %s at %v", c.Keepalive, c.Cost.Value, res.Keepalive, res.Cost.Value)
@@ -255,8 +260,12 @@ type adviseJSON struct {
 		Keepalive   string
 		Met         bool
 		Recommended *string
-		Cost        struct{ Value float64 }
-		Costs       []struct {
+		Setting     string
+		Cost        struct {
+			Value float64
+			Per   string
+		}
+		Costs []struct {
 			Metric string
 			Value  float64
 		}
