@@ -14,6 +14,7 @@ import (
 
 	"github.com/natsim/natsim/internal/guard"
 	"github.com/natsim/natsim/internal/sysres"
+	"github.com/natsim/natsim/internal/target"
 	"github.com/natsim/natsim/scenarios"
 )
 
@@ -235,7 +236,7 @@ const (
 var stdin io.Reader = os.Stdin
 
 // override is a flag that sets a field: --set, --seed, --replications,
-// --sample or --salt.
+// --sample, --salt or --target.
 type override struct {
 	flag string // as typed: "--set K=V", "--seed N"
 	set  string // KEY=VALUE
@@ -263,12 +264,26 @@ func (l *loadFlags) overrides(fs *pflag.FlagSet) []override {
 		s := strconv.FormatUint(l.salt, 10)
 		out = append(out, override{"--salt " + s, "sampling.salt=" + s})
 	}
+	for _, f := range l.targets {
+		if key, value, err := target.FlagSet(f); err == nil { // load has refused the others
+			out = append(out, override{"--target " + f, key + "=" + value})
+		}
+	}
 	return out
 }
 
 // load reads the scenario (from standard input if file is -) with the
 // flags' overrides applied and checks that it fits in memory.
 func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, error) {
+	var bad []error
+	for _, f := range l.targets {
+		if _, _, err := target.FlagSet(f); err != nil {
+			bad = append(bad, err)
+		}
+	}
+	if len(bad) > 0 {
+		return nil, usagef("%v", errors.Join(bad...))
+	}
 	var sets []string
 	for _, o := range l.overrides(fs) {
 		sets = append(sets, o.set)
@@ -282,9 +297,6 @@ func (l *loadFlags) load(fs *pflag.FlagSet, file string) (*scenarios.Scenario, e
 	}
 	if err != nil {
 		return nil, err
-	}
-	if err := sc.Target.Override(l.targets); err != nil {
-		return nil, usagef("%v", err)
 	}
 	if l.limit, err = memoryLimit(l.maxMemory); err != nil {
 		return nil, err

@@ -273,3 +273,31 @@ func TestCheckSample(t *testing.T) {
 		t.Errorf("sampled: exit %d %s\n%s\nwant\n%s", code, msg, out, want)
 	}
 }
+
+// TestTargetFlagsAreOverrides: --target sets the scenario's target as
+// --set would, the last of a metric winning, so the scenario a sweep
+// writes (and a shard carries to merge) holds it.
+func TestTargetFlagsAreOverrides(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "t.yaml")
+	os.WriteFile(file, []byte(goodScenario), 0o644)
+	flags := []string{"--target", "breaks_per_1000_client_hours<=1", "--target", "lost_per_1000_messages <= 0.5",
+		"--target", "confidence=0.99", "--target", "breaks_per_1000_client_hours<=2"}
+	out, msg, code := natsim(t, append([]string{"check", file}, flags...)...)
+	if want := "target: breaks_per_1000_client_hours <= 2, lost_per_1000_messages <= 0.5, at 99% confidence\n"; code != 0 || !strings.HasSuffix(out, want) {
+		t.Errorf("check: exit %d %s\n%s\nwant the line\n%s", code, msg, out, want)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	args := append([]string{"sweep", file, "--quiet", "--param", "path.nat.capacity=100,200", "--set", "duration=2m", "--set", "warmup=0s",
+		"--out", dir}, flags...)
+	if _, msg, code := natsim(t, args...); code != 0 && code != 3 {
+		t.Fatalf("sweep: exit %d %s", code, msg)
+	}
+	written, err := os.ReadFile(filepath.Join(dir, "scenario.yaml"))
+	if err != nil || !strings.Contains(string(written), "breaks_per_1000_client_hours: 2") || !strings.Contains(string(written), "confidence: 0.99") {
+		t.Errorf("the sweep's scenario.yaml lacks the --target flags (%v):\n%s", err, written)
+	}
+	// A bad flag is refused before any work, as before.
+	if _, msg, code := natsim(t, "check", file, "--target", "breaks<=1"); code != 2 || !strings.Contains(msg, `--target breaks<=1: unknown metric "breaks"`) {
+		t.Errorf("bad --target: exit %d %s", code, msg)
+	}
+}

@@ -113,9 +113,6 @@ func cmdSweep(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	if res.PointsDone == 0 {
 		return fmt.Errorf("%w before any point finished: nothing written", errInterrupted)
 	}
-	if !sc.Target.Empty() {
-		res.Target = &sc.Target
-	}
 	var written []review.Written
 	err = out.Write(func(dir string) error {
 		err := res.Write(dir)

@@ -150,24 +150,15 @@ func ParseFlag(text string) (m Metric, limit float64, err error) {
 	return m, x, nil
 }
 
-// Override applies --target flags to t, in order, the last one of a
-// metric winning. A confidence of 0 left by no file is set to the
-// default. It returns every bad flag at once.
-func (t *Target) Override(flags []string) error {
-	var errs []error
-	for _, f := range flags {
-		m, x, err := ParseFlag(f)
-		switch {
-		case err != nil:
-			errs = append(errs, err)
-		case m == "confidence":
-			t.Confidence = x
-		default:
-			t.Set(m, x)
-		}
+// FlagSet is the scenario field that a --target flag sets and its value,
+// as --set would give them ("target.breaks_per_1000_client_hours", "1"),
+// or what is wrong with the flag: the flag is an override of the
+// scenario like any other, so that the scenario natsim resolves, writes
+// and shards carries it.
+func FlagSet(text string) (key, value string, err error) {
+	m, x, err := ParseFlag(text)
+	if err != nil {
+		return "", "", err
 	}
-	if t.Confidence == 0 {
-		t.Confidence = DefaultConfidence
-	}
-	return errors.Join(errs...)
+	return "target." + string(m), strconv.FormatFloat(x, 'g', -1, 64), nil
 }

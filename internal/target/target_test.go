@@ -145,12 +145,16 @@ func TestPushDelayBound(t *testing.T) {
 }
 
 func TestParseFlag(t *testing.T) {
-	var tgt Target
-	if err := tgt.Override([]string{"breaks_per_1000_client_hours<=1", "lost_per_1000_messages <= 0.5", "confidence=0.99", "breaks_per_1000_client_hours<=2"}); err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := tgt.Limit(Breaks); b != 2 || *tgt.LostPer1000Messages != 0.5 || tgt.Confidence != 0.99 || tgt.DowntimeFraction != nil {
-		t.Errorf("got %+v", tgt)
+	for flag, want := range map[string]string{
+		"breaks_per_1000_client_hours<=1":  "target.breaks_per_1000_client_hours=1",
+		"lost_per_1000_messages <= 0.5":    "target.lost_per_1000_messages=0.5",
+		"confidence=0.99":                  "target.confidence=0.99",
+		"failed_per_million_requests<=100": "target.failed_per_million_requests=100",
+		"downtime_fraction<=1e-4":          "target.downtime_fraction=0.0001",
+	} {
+		if key, value, err := FlagSet(flag); err != nil || key+"="+value != want {
+			t.Errorf("--target %s: %s=%s %v, want %s", flag, key, value, err, want)
+		}
 	}
 	for _, tc := range []struct{ flag, want string }{
 		{"breaks<=1", `unknown metric "breaks"`},
@@ -160,7 +164,7 @@ func TestParseFlag(t *testing.T) {
 		{"downtime_fraction<=2", "at most 1"},
 		{"confidence=1", "confidence must be in (0, 1)"},
 	} {
-		err := (&Target{}).Override([]string{tc.flag})
+		_, _, err := FlagSet(tc.flag)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "--target "+tc.flag+": ") {
 			t.Errorf("%s: %v, want %q", tc.flag, err, tc.want)
 		}
@@ -280,8 +284,7 @@ func TestFailedRequestsBound(t *testing.T) {
 	if js := Judge(Target{FailedPerMillionRequests: limit(1)}, time.Hour, []sim.GroupResult{idle}); len(js) != 0 {
 		t.Errorf("a group without requests was judged: %+v", js)
 	}
-	var tgt Target
-	if err := tgt.Override([]string{"failed_per_million_requests<=100"}); err != nil || *tgt.FailedPerMillionRequests != 100 {
-		t.Errorf("--target failed_per_million_requests<=100: %v %+v", err, tgt)
+	if m, x, err := ParseFlag("failed_per_million_requests<=100"); err != nil || m != FailedRequests || x != 100 {
+		t.Errorf("--target failed_per_million_requests<=100: %v %v %v", m, x, err)
 	}
 }
