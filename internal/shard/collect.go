@@ -38,7 +38,7 @@ func Collect(dirs []string) (*Collection, error) {
 	var errs []error
 	from := map[Run]*Piece{}
 	for _, dir := range dirs {
-		p, err := Read(dir)
+		p, err := Read(dir, c.Sweep)
 		if err != nil {
 			errs = append(errs, err)
 			continue

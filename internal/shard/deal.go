@@ -43,6 +43,13 @@ func Canonical(sc *scenarios.Scenario, points []scenarios.Point) (*Sweep, error)
 	return Parse(resolved)
 }
 
+// hashOf is the sha256 of a canonical scenario, in hex: the sweep's
+// identity.
+func hashOf(resolved []byte) string {
+	sum := sha256.Sum256(resolved)
+	return hex.EncodeToString(sum[:])
+}
+
 // Parse loads a canonical scenario.
 func Parse(resolved []byte) (*Sweep, error) {
 	sc, err := scenarios.Parse("scenario.yaml", resolved, nil)
@@ -53,8 +60,7 @@ func Parse(resolved []byte) (*Sweep, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(resolved)
-	s := &Sweep{YAML: resolved, Hash: hex.EncodeToString(sum[:]), Scenario: sc, Points: points}
+	s := &Sweep{YAML: resolved, Hash: hashOf(resolved), Scenario: sc, Points: points}
 	for _, k := range sc.Keys(nil) {
 		s.Keys = append(s.Keys, k.Key)
 	}

@@ -110,7 +110,7 @@ func (w *Writer) prepare(spec Spec, force bool) error {
 	if err != nil || len(names) == 0 {
 		return err
 	}
-	p, err := Read(w.Dir)
+	p, err := Read(w.Dir, w.sweep)
 	if err != nil && !slices.Contains(names, ManifestName) {
 		return &outdir.BadError{Path: w.Dir, Msg: "not empty and not a sweep shard's folder; choose another --out"}
 	}
@@ -208,8 +208,11 @@ type Piece struct {
 
 // Read reads a shard folder: its manifest, which must be of this
 // Format, and every record in it. A record that is not whole, or not of
-// this scenario, is an error that names it.
-func Read(dir string) (*Piece, error) {
+// this scenario, is an error that names it. known, if not nil, is a
+// sweep already parsed (another shard's, or the writer's own): a folder
+// whose canonical scenario is the same bytes reuses it rather than
+// loading and expanding the scenario again.
+func Read(dir string, known *Sweep) (*Piece, error) {
 	var m Manifest
 	if err := readJSON(filepath.Join(dir, ManifestName), &m); err != nil {
 		return nil, fmt.Errorf("%s: not a sweep shard's folder (natsim sweep --shard writes %s): %w", dir, ManifestName, err)
@@ -217,9 +220,12 @@ func Read(dir string) (*Piece, error) {
 	if m.Format != Format {
 		return nil, fmt.Errorf("%s: shard format %q, not %q that natsim %s reads", dir, m.Format, Format, sim.Version)
 	}
-	s, err := Parse([]byte(m.Canonical))
-	if err != nil {
-		return nil, fmt.Errorf("%s: its canonical scenario does not load: %w", dir, err)
+	s := known
+	if s == nil || hashOf([]byte(m.Canonical)) != s.Hash {
+		var err error
+		if s, err = Parse([]byte(m.Canonical)); err != nil {
+			return nil, fmt.Errorf("%s: its canonical scenario does not load: %w", dir, err)
+		}
 	}
 	if s.Hash != m.Hash {
 		return nil, fmt.Errorf("%s: %s: the canonical scenario does not match its sha256 (changed by hand?)", dir, ManifestName)
