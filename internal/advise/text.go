@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -101,18 +100,12 @@ func (r *Result) writeCompare(b *strings.Builder) {
 
 // targetText says what the target was, and at which confidence.
 func (r *Result) targetText() string {
-	var lims []string
-	for _, m := range target.Metrics {
-		if x, ok := r.Target.Limit(m); ok {
-			lims = append(lims, fmt.Sprintf("%s <= %s", m, strconv.FormatFloat(x, 'g', -1, 64)))
-		}
-	}
 	every := "every group"
 	if r.mixed {
 		every += " and every path of a group that mixes paths"
 	}
 	return fmt.Sprintf("target: %s for %s, on %s upper bounds; minimising %s",
-		strings.Join(lims, ", "), every, report.Percent(r.Target.Confidence), r.Cost.Metric)
+		report.TargetLimits(r.Target), every, report.Percent(r.Target.Confidence), r.Cost.Metric)
 }
 
 // Headline is the verdict line: RECOMMEND ... or NOTHING MEETS ....

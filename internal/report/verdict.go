@@ -93,16 +93,23 @@ func (p *printer) verdictBody(g verdict.Group, confidence float64) {
 // "breaks_per_1000_client_hours <= 1, at 95% confidence"; "none" for an
 // empty one.
 func TargetText(t target.Target) string {
+	lims := TargetLimits(t)
+	if lims == "" {
+		return "none"
+	}
+	return lims + ", at " + exactPercent(t.Confidence) + " confidence"
+}
+
+// TargetLimits lists a target's limits, "breaks_per_1000_client_hours
+// <= 1, lost_per_1000_messages <= 0.5" ("" for none).
+func TargetLimits(t target.Target) string {
 	var lims []string
 	for _, m := range target.Metrics {
 		if x, ok := t.Limit(m); ok {
 			lims = append(lims, string(m)+" <= "+exact(x))
 		}
 	}
-	if len(lims) == 0 {
-		return "none"
-	}
-	return strings.Join(lims, ", ") + ", at " + exactPercent(t.Confidence) + " confidence"
+	return strings.Join(lims, ", ")
 }
 
 // shortName is a metric's label in the verdict.

@@ -219,19 +219,18 @@ func LimitOf(j target.Judgement, judged bool) Limit {
 	return l
 }
 
-// costOf is the pooled cost of a group's replications.
+// costOf is the pooled cost of a group's replications, each figure as
+// advise's cost of that name (target.Costs) defines it.
 func costOf(reps []sim.GroupResult) Cost {
-	var hours, bytes, packets, cost float64
-	for _, g := range reps {
-		hours += g.ClientHours
-		bytes += g.Overhead.KeepaliveBytes + g.Overhead.ReconnectBytes
-		packets += g.Overhead.KeepalivePackets
-		cost += g.Overhead.CostBytesPerClientHour * g.ClientHours
+	per := func(name string) float64 {
+		c, ok := target.CostNamed(name)
+		if !ok {
+			panic("verdict: no cost " + name) // a name below out of step with target.Costs
+		}
+		return c.PerExposure(reps)
 	}
-	if hours == 0 {
-		return Cost{}
-	}
-	return Cost{OverheadBytesPerClientHour: bytes / hours, KeepalivePacketsPerClientHour: packets / hours, BytesPerClientHour: cost / hours}
+	return Cost{OverheadBytesPerClientHour: per("overhead_bytes_per_client_hour"),
+		KeepalivePacketsPerClientHour: per("keepalive_packets_per_client_hour"), BytesPerClientHour: per("cost_bytes_per_client_hour")}
 }
 
 // Gap is the longest a connection of a group with keepalive k stays
