@@ -137,7 +137,7 @@ func cmdJobs(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, stde
 	}
 	err = out.Write(func(dir string) error {
 		for _, f := range files {
-			if err := outfile.Write(filepath.Join(dir, f.Name), func(w io.Writer) error { _, err := w.Write(f.Data); return err }); err != nil {
+			if err := outfile.WriteBytes(filepath.Join(dir, f.Name), f.Data); err != nil {
 				return err
 			}
 		}

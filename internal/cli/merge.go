@@ -50,7 +50,7 @@ func cmdMerge(ctx context.Context, fs *pflag.FlagSet, args []string, stdout, std
 	err = out.Write(func(dir string) error {
 		err := res.Write(dir)
 		if err == nil {
-			err = outfile.Write(filepath.Join(dir, "scenario.yaml"), func(w io.Writer) error { _, err := w.Write(s.YAML); return err })
+			err = outfile.WriteBytes(filepath.Join(dir, shard.ScenarioName), s.YAML)
 		}
 		if err == nil && len(unfinished) > 0 {
 			err = outfile.Write(filepath.Join(dir, "missing.csv"), func(w io.Writer) error { return writeMissing(w, c, unfinished) })

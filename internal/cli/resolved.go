@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"io"
 	"path/filepath"
 
 	"github.com/natsim/natsim/internal/outfile"
@@ -15,8 +14,5 @@ func writeResolved(dir string, sc *scenarios.Scenario, points []scenarios.Point)
 	if err != nil {
 		return err
 	}
-	return outfile.Write(filepath.Join(dir, "scenario.yaml"), func(w io.Writer) error {
-		_, err := w.Write(resolved)
-		return err
-	})
+	return outfile.WriteBytes(filepath.Join(dir, "scenario.yaml"), resolved)
 }

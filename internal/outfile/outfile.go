@@ -10,6 +10,14 @@ import (
 	"github.com/natsim/natsim/internal/crashpoint"
 )
 
+// WriteBytes creates or replaces path with data, as Write does.
+func WriteBytes(path string, data []byte) error {
+	return Write(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
 // Write creates or replaces path with what write produces.
 func Write(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")

@@ -93,7 +93,7 @@ func Open(dir string, s *Sweep, spec Spec, runs []Run, force bool) (*Writer, err
 	}
 	m := Manifest{Format: Format, Version: sim.Version, Name: s.Scenario.Config.Name, Hash: s.Hash,
 		Shard: spec, Runs: ids, Canonical: string(s.YAML)}
-	err = outfile.Write(filepath.Join(dir, ScenarioName), func(out io.Writer) error { _, err := out.Write(s.YAML); return err })
+	err = outfile.WriteBytes(filepath.Join(dir, ScenarioName), s.YAML)
 	if err == nil {
 		err = writeJSON(filepath.Join(dir, ManifestName), m)
 	}
