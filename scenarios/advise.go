@@ -58,13 +58,12 @@ func (d *decoder) tuneRange(n *yaml.Node, path string, out *TuneRange) {
 // margin decodes advise.margin: a percentage (5%) or a duration (15s).
 func (d *decoder) margin(n *yaml.Node, path string, out *MarginSpec) {
 	if n.Kind == yaml.ScalarNode {
-		if pct, ok := strings.CutSuffix(n.Value, "%"); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
-			if err != nil || !(f >= 0 && f < 100) {
+		if f, pct, err := percent(n.Value); pct {
+			if err != nil || !(f >= 0 && f < 1) {
 				d.fail(n, path, "a fraction must be a percentage from 0% to below 100%", shown(n))
 				return
 			}
-			out.Fraction = f / 100
+			out.Fraction = f
 			return
 		}
 	}

@@ -632,16 +632,23 @@ func (d *decoder) sweepKeys(content []*yaml.Node, path string, zip bool, out *Sw
 // share decodes a fraction: a number, or a percentage such as "2.5%".
 func (d *decoder) share(n *yaml.Node, path string, out *Share) {
 	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
-		text, pct := strings.CutSuffix(n.Value, "%")
-		if x, err := strconv.ParseFloat(strings.TrimSpace(text), 64); err == nil {
-			if pct {
-				x /= 100
-			}
+		if x, _, err := percent(n.Value); err == nil {
 			*out = Share(x)
 			return
 		}
 	}
 	d.fail(n, path, "expected a fraction such as 0.025 or a percentage such as 2.5%", shown(n))
+}
+
+// percent reads "2.5%" as 0.025 (pct true), or text without the sign
+// as a plain number.
+func percent(text string) (x float64, pct bool, err error) {
+	text, pct = strings.CutSuffix(text, "%")
+	x, err = strconv.ParseFloat(strings.TrimSpace(text), 64)
+	if pct {
+		x /= 100
+	}
+	return x, pct, err
 }
 
 // retry decodes a retry rule: a name, or {attempts: N}.

@@ -380,38 +380,30 @@ func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(),
 
 // MarshalYAML writes a distribution in the form it is read.
 func (d Dist) MarshalYAML() (any, error) {
-	a, b := time.Duration(d.A).String(), time.Duration(d.B).String()
-	switch d.Kind {
-	case "exponential":
-		return map[string]string{"exponential": a}, nil
-	case "uniform":
-		return map[string][]string{"uniform": {a, b}}, nil
-	case "lognormal":
-		return map[string]map[string]any{"lognormal": {"median": a, "sigma": d.Shape}}, nil
-	case "pareto":
-		return map[string]map[string]any{"pareto": {"scale": a, "shape": d.Shape}}, nil
-	case "choice":
-		return choiceNode(d, func(v Duration) string { return time.Duration(v).String() }), nil
-	}
-	return a, nil
+	return d.node(func(v Duration) string { return time.Duration(v).String() }, time.Duration(d.A).String()), nil
 }
 
 // MarshalYAML writes a count in the form it is read.
 func (c Count) MarshalYAML() (any, error) {
-	n := func(v Duration) string { return strconv.FormatInt(int64(v), 10) }
-	switch c.Kind {
+	return Dist(c).node(func(v Duration) string { return strconv.FormatInt(int64(v), 10) }, int64(c.A)), nil
+}
+
+// node is d in the form it is read, its values written by show; fixed
+// is what a fixed value is written as.
+func (d Dist) node(show func(Duration) string, fixed any) any {
+	switch d.Kind {
 	case "exponential":
-		return map[string]string{"exponential": n(c.A)}, nil
+		return map[string]string{"exponential": show(d.A)}
 	case "uniform":
-		return map[string][]string{"uniform": {n(c.A), n(c.B)}}, nil
+		return map[string][]string{"uniform": {show(d.A), show(d.B)}}
 	case "lognormal":
-		return map[string]map[string]any{"lognormal": {"median": n(c.A), "sigma": c.Shape}}, nil
+		return map[string]map[string]any{"lognormal": {"median": show(d.A), "sigma": d.Shape}}
 	case "pareto":
-		return map[string]map[string]any{"pareto": {"scale": n(c.A), "shape": c.Shape}}, nil
+		return map[string]map[string]any{"pareto": {"scale": show(d.A), "shape": d.Shape}}
 	case "choice":
-		return choiceNode(Dist(c), n), nil
+		return choiceNode(d, show)
 	}
-	return int64(c.A), nil
+	return fixed
 }
 
 // choiceNode writes {choice: [V...], weights: [W...]} (weights only if
