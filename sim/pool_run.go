@@ -760,10 +760,3 @@ func (s *sim) crossPool(k int32, dir nat.Dir, kind nat.Kind) pathResult {
 	}
 	return res
 }
-
-// wakeIfReset keeps a reset-on-expire box's wake-up armed.
-func (s *sim) wakeIfReset(bi int) {
-	if s.boxes[bi].reset {
-		s.armWake(bi)
-	}
-}

@@ -618,9 +618,7 @@ func (s *sim) crossOut(ci uint32, c *client, kind nat.Kind) pathResult {
 		b := &s.boxes[bi]
 		port := s.port(ci, c, h)
 		out := b.t.Packet(s.now, key, nat.Packet{Dir: nat.Outbound, Proto: g.Proto, Kind: kind, Port: *port})
-		if b.reset {
-			s.armWake(bi)
-		}
+		s.wakeIfReset(bi)
 		switch out.Verdict {
 		case nat.Created:
 			if *port != 0 && out.Port != *port {
@@ -651,9 +649,7 @@ func (s *sim) crossOutOne(ci uint32, c *client, g *groupRun, kind nat.Kind) path
 	bi := g.path[0]
 	b := &s.boxes[bi]
 	out := b.t.Packet(s.now, nat.Key{Client: ci, Conn: c.conn}, nat.Packet{Dir: nat.Outbound, Proto: g.Proto, Kind: kind, Port: c.port})
-	if b.reset {
-		s.armWake(bi)
-	}
+	s.wakeIfReset(bi)
 	switch out.Verdict {
 	case nat.Created:
 		res := passed
@@ -702,9 +698,7 @@ func (s *sim) crossIn(ci uint32, c *client, kind nat.Kind) pathResult {
 		bi := g.path[h]
 		b := &s.boxes[bi]
 		out := b.t.Packet(s.now, s.flow(ci, c, h), nat.Packet{Dir: nat.Inbound, Proto: g.Proto, Kind: kind})
-		if b.reset {
-			s.armWake(bi)
-		}
+		s.wakeIfReset(bi)
 		if out.Verdict == nat.Dropped || out.Verdict == nat.Reset {
 			return s.inbound(ci, g, h, bi, kind, out.Verdict)
 		}
@@ -729,9 +723,7 @@ func (s *sim) crossInOne(ci uint32, c *client, g *groupRun, kind nat.Kind) pathR
 	bi := g.path[0]
 	b := &s.boxes[bi]
 	out := b.t.Packet(s.now, nat.Key{Client: ci, Conn: c.conn}, nat.Packet{Dir: nat.Inbound, Proto: g.Proto, Kind: kind})
-	if b.reset {
-		s.armWake(bi)
-	}
+	s.wakeIfReset(bi)
 	if out.Verdict == nat.Dropped || out.Verdict == nat.Reset {
 		return s.inbound(ci, g, 0, bi, kind, out.Verdict)
 	}
@@ -848,6 +840,13 @@ func (s *sim) resetOnExpire(bi int, r nat.Removal) {
 	s.decideBreak(r.Key.Client, c, -1)
 	s.learnDead(r.Key.Client, c, HowReset)
 	s.at(r.At+s.up, event{Kind: evAtServer, Client: r.Key.Client, Conn: c.conn, Arg: pRST})
+}
+
+// wakeIfReset keeps a reset-on-expire box's wake-up armed.
+func (s *sim) wakeIfReset(bi int) {
+	if s.boxes[bi].reset {
+		s.armWake(bi)
+	}
 }
 
 // armWake makes sure a reset-on-expire box is woken at its next expiry.
