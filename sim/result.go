@@ -426,6 +426,16 @@ func halfWidth[T any](xs []T, f func(T) float64) float64 {
 // MeanCI95 returns the mean of xs and the half-width of its 95%
 // confidence interval, t(0.975, n-1) s / sqrt(n) (0 for fewer than two).
 func MeanCI95(xs []float64) (mean, halfWidth float64) {
+	mean, se := MeanSE(xs)
+	if len(xs) < 2 {
+		return mean, 0
+	}
+	return mean, TQuantile(0.975, len(xs)-1) * se
+}
+
+// MeanSE returns the mean of xs and its standard error s / sqrt(n), with
+// s the sample standard deviation (0 for fewer than two).
+func MeanSE(xs []float64) (mean, se float64) {
 	n := float64(len(xs))
 	var sum, sq float64
 	for _, x := range xs {
@@ -438,7 +448,7 @@ func MeanCI95(xs []float64) (mean, halfWidth float64) {
 	for _, x := range xs {
 		sq += (x - mean) * (x - mean)
 	}
-	return mean, TQuantile(0.975, len(xs)-1) * math.Sqrt(sq/(n-1)) / math.Sqrt(n)
+	return mean, math.Sqrt(sq/(n-1)) / math.Sqrt(n)
 }
 
 // TQuantile returns the p-quantile of Student's t with df degrees of

@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/natsim/natsim/sim"
 )
 
 // PoissonUpper is the exact one-sided upper confidence bound (Garwood) on
@@ -17,20 +19,11 @@ func PoissonUpper(k, confidence float64) float64 {
 // TUpper is the one-sided Student-t upper confidence bound on the mean
 // of xs, mean + t(c; n-1) s / sqrt(n); ok is false with fewer than two.
 func TUpper(xs []float64, confidence float64) (bound float64, ok bool) {
-	n := float64(len(xs))
 	if len(xs) < 2 {
 		return 0, false
 	}
-	var sum, sq float64
-	for _, x := range xs {
-		sum += x
-	}
-	mean := sum / n
-	for _, x := range xs {
-		sq += (x - mean) * (x - mean)
-	}
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(confidence)
-	return mean + t*math.Sqrt(sq/(n-1)/n), true
+	mean, se := sim.MeanSE(xs)
+	return mean + sim.TQuantile(confidence, len(xs)-1)*se, true
 }
 
 // MaxIsQuantileBound reports whether the largest of n independent draws
