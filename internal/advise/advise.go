@@ -606,22 +606,13 @@ func (r *Result) Picked() *Evaluated {
 func evaluated(e *eval) Evaluated {
 	row := Evaluated{Value: e.value.String(), ValueS: e.value.Seconds(), Runs: len(e.runs), Cost: e.point.Cost,
 		Status: target.Overall(e.point.Judgements).String(), Meets: e.meets(), Judged: e.point.Judgements}
-	window := e.sc.Config.Duration - e.sc.Config.Warmup
-	b := worstBound(e, target.Breaks, window, e.sc.Target.Confidence)
+	b := reported(e, target.Breaks)
 	row.Breaks = MeanUpper{Mean: b.Estimate, Upper: finite(b.Upper)}
 	for _, m := range shown(e.sc) {
 		if m == target.Breaks {
 			continue
 		}
-		w := worstBound(e, m, window, e.sc.Target.Confidence)
-		// Where the limit is missed, the group missing it by most: the
-		// highest bound may be a quiet group's, with no event at all.
-		for _, j := range e.point.Judgements {
-			if j.Metric == m && j.Status == target.Missed && (w.Status != target.Missed || j.Estimate > w.Estimate) {
-				w = j
-			}
-		}
-		if !math.IsInf(w.Upper, -1) {
+		if w := reported(e, m); !math.IsInf(w.Upper, -1) {
 			row.Limits = append(row.Limits, MetricBound{Metric: m, MeanUpper: MeanUpper{Mean: w.Estimate, Upper: finite(w.Upper)}})
 		}
 	}
@@ -686,6 +677,24 @@ func worstBound(e *eval, m target.Metric, window time.Duration, c float64) targe
 		}
 	}
 	return worst
+}
+
+// reported is the bound of metric m that advise quotes for e, in its
+// verdict line and its tables alike: the highest of any group's (and
+// path's), except that where a limit other than breaks' is missed, the
+// group missing it by most (the highest bound may be a quiet group's,
+// with no event at all). Upper is -Inf when no group has m.
+func reported(e *eval, m target.Metric) target.Judgement {
+	w := worstBound(e, m, e.sc.Config.Duration-e.sc.Config.Warmup, e.sc.Target.Confidence)
+	if m == target.Breaks {
+		return w
+	}
+	for _, j := range e.point.Judgements {
+		if j.Metric == m && j.Status == target.Missed && (w.Status != target.Missed || j.Estimate > w.Estimate) {
+			w = j
+		}
+	}
+	return w
 }
 
 // bindingAt names the box that binds the first group failing at e (of a

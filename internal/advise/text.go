@@ -193,10 +193,10 @@ var metricWords = map[target.Metric]string{
 // breaksText is the verified break rate (unless every group is
 // request-driven and the target does not limit it) and every limit of
 // the target, each of the group (or path of a group that mixes paths)
-// with the highest bound, with the bound and the limit.
+// that reported picks, as the tables quote it, with the bound and the
+// limit.
 func (r *Result) breaksText() string {
 	e := r.pick
-	window := e.sc.Config.Duration - e.sc.Config.Warmup
 	c := e.sc.Target.Confidence
 	requestsOnly := !slices.ContainsFunc(e.sc.Config.Groups, func(g sim.Group) bool { return g.Requests == nil })
 	var parts []string
@@ -205,7 +205,7 @@ func (r *Result) breaksText() string {
 		if !limited && (m != target.Breaks || requestsOnly) {
 			continue
 		}
-		worst := worstBound(e, m, window, c)
+		worst := reported(e, m)
 		upper := "none"
 		if !math.IsInf(worst.Upper, 1) {
 			upper = report.Number(worst.Upper)
